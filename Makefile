@@ -1,0 +1,51 @@
+# Signpost: `make run` serves the site with demo data; `make test` runs every test.
+# Both install what they need first, so they work on a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+ASSETS := directory/static/nhsuk
+
+.PHONY: install assets run test lint bench clean
+
+install: $(VENV)/.installed assets
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(ASSETS)/.copied
+
+$(ASSETS)/.copied: node_modules/.installed
+	rm -rf $(ASSETS)
+	mkdir -p $(ASSETS)
+	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js $(ASSETS)/
+	cp -r $(NHSUK)/assets $(ASSETS)/assets
+	touch $@
+
+run: install
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python benchmarks/postcode_load.py
+
+clean:
+	rm -rf $(VENV) node_modules $(ASSETS) instance

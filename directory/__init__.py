@@ -1,0 +1,91 @@
+"""Signpost: a community resource directory and social prescribing matcher."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.exceptions import HTTPException
+
+from directory import config, db
+from directory.extensions import csrf, login_manager
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, test_config)
+    configure_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    settings = config.TestingConfig() if test_config is not None else config.from_environment()
+    app.config.from_mapping(settings.as_dict())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.instance_path = app.config["INSTANCE_PATH"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_templates(app: Flask) -> None:
+    # nhsuk-frontend-jinja keeps its macros in .jinja files, which Flask would not
+    # autoescape by extension: autoescape everything, as the package asks.
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "autoescape": True,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(str(TEMPLATES)), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+    }
+    from directory import presenters
+
+    presenters.register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Any:
+    from directory.models import User
+
+    try:
+        return db.session().get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+
+
+def register_blueprints(app: Flask) -> None:
+    from directory.public import blueprint as public
+
+    app.register_blueprint(public)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        return render_template("errors/error.html", error=error, code=code), code
+
+    for code in (400, 404, 405, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from directory import cli
+
+    cli.register(app)

@@ -1,0 +1,154 @@
+"""Reading the public catalogue: what the public may see, and only that."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, func, select
+
+from directory.models import (
+    Contact,
+    ListingStatus,
+    Location,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    ServiceTaxonomyTerm,
+    TaxonomyTerm,
+)
+from directory.seeding import NEEDS_TAXONOMY_ID
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class NeedSummary:
+    term: TaxonomyTerm
+    services: int
+
+
+def _published() -> object:
+    return Service.status == ListingStatus.PUBLISHED
+
+
+def _full_service_options() -> list[object]:
+    """Load what a service page shows in a few queries, not one per field."""
+    return [
+        selectinload(Service.organisation),  # type: ignore[arg-type]
+        selectinload(Service.location_links)  # type: ignore[arg-type]
+        .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
+        .selectinload(Location.accessibility),  # type: ignore[arg-type]
+        selectinload(Service.schedules),  # type: ignore[arg-type]
+        selectinload(Service.cost_options),  # type: ignore[arg-type]
+        selectinload(Service.areas),  # type: ignore[arg-type]
+        selectinload(Service.languages),  # type: ignore[arg-type]
+        selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]
+        selectinload(Service.need_links).selectinload(ServiceTaxonomyTerm.term),  # type: ignore[arg-type]
+    ]
+
+
+def needs(session: Session) -> list[NeedSummary]:
+    """Every need in taxonomy order, with how many published services meet it."""
+    statement = (
+        select(TaxonomyTerm, func.count(Service.id))
+        .where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
+        .outerjoin(
+            ServiceTaxonomyTerm,
+            ServiceTaxonomyTerm.taxonomy_term_id == TaxonomyTerm.id,  # type: ignore[arg-type]
+        )
+        .outerjoin(
+            Service,
+            (Service.id == ServiceTaxonomyTerm.service_id) & _published(),  # type: ignore[arg-type,operator]
+        )
+        .group_by(TaxonomyTerm.id)  # type: ignore[arg-type]
+        .order_by(TaxonomyTerm.position)  # type: ignore[arg-type]
+    )
+    return [NeedSummary(term, count) for term, count in session.exec(statement).all()]
+
+
+def need(session: Session, code: str) -> TaxonomyTerm | None:
+    """A need by its code (loneliness), or None."""
+    statement = select(TaxonomyTerm).where(
+        TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID, TaxonomyTerm.code == code
+    )
+    return session.exec(statement).first()
+
+
+def services_for_need(session: Session, term: TaxonomyTerm, number: int, size: int) -> Page[Service]:
+    """Published services meeting a need, those mainly for it first, then by name."""
+    base = (
+        select(Service)
+        .join(ServiceTaxonomyTerm, ServiceTaxonomyTerm.service_id == Service.id)  # type: ignore[arg-type]
+        .where(ServiceTaxonomyTerm.taxonomy_term_id == term.id, _published())
+    )
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    statement = (
+        base.options(*_full_service_options())
+        .order_by(ServiceTaxonomyTerm.rank, Service.name)  # type: ignore[arg-type]
+        .offset((number - 1) * size)
+        .limit(size)
+    )
+    return Page(list(session.exec(statement).all()), total, number, size)
+
+
+def published_service(session: Session, service_id: str) -> Service | None:
+    """A published service by id; None for unknown, malformed or unpublished ids."""
+    key = _uuid(service_id)
+    if key is None:
+        return None
+    statement = select(Service).where(Service.id == key, _published()).options(
+        *_full_service_options()
+    )
+    return session.exec(statement).first()
+
+
+def organisation(session: Session, organisation_id: str) -> Organisation | None:
+    key = _uuid(organisation_id)
+    if key is None:
+        return None
+    found = session.get(Organisation, key)
+    if found is None or found.status != ListingStatus.PUBLISHED:
+        return None
+    return found
+
+
+def services_of(session: Session, org: Organisation) -> list[Service]:
+    """An organisation's published services, by name."""
+    statement = (
+        select(Service)
+        .where(Service.organization_id == org.id, _published())
+        .options(*_full_service_options())
+        .order_by(Service.name)  # type: ignore[arg-type]
+    )
+    return list(session.exec(statement).all())
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None

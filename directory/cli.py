@@ -1,0 +1,135 @@
+"""Flask commands: `flask --app wsgi db upgrade`, `init-db`, `seed`, `create-user`."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlmodel import Session, select
+from werkzeug.security import generate_password_hash
+
+from directory import db, migrate, seeding
+from directory.accounts import validate_email, validate_password
+from directory.models import Organisation, Role, User
+from seed.catalogue import DEMO_PLACE, CatalogueError
+
+db_group = AppGroup("db", help="Database schema migrations (Alembic).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database schema up to REVISION (the newest by default)."""
+    migrate.upgrade(db.engine(), revision)
+    click.echo(f"Database at revision {migrate.current_revision(db.engine())}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION (for example -1)."""
+    migrate.downgrade(db.engine(), revision)
+    click.echo(f"Database at revision {migrate.current_revision(db.engine())}.")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one."""
+    engine = db.engine()
+    click.echo(f"database: {migrate.current_revision(engine)}; newest: {migrate.head_revision(engine)}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="What the change does.")
+def db_revision(message: str) -> None:
+    """Write a new migration from the models (review it before committing)."""
+    migrate.make_revision(db.engine(), message)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade every table (the same as `db upgrade`)."""
+    migrate.upgrade(db.engine())
+    click.echo("Database ready.")
+
+
+@click.command("seed")
+@click.option(
+    "--from",
+    "folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEMO_PLACE,
+    show_default="the Leeds demo catalogue",
+    help="A catalogue folder in the seed format.",
+)
+def seed_command(folder: Path) -> None:
+    """Load the needs taxonomy and the demo catalogue; running it again changes nothing."""
+    _require_schema()
+    with Session(db.engine()) as session:
+        try:
+            seeding.seed(session, folder)
+        except CatalogueError as error:
+            problems = "\n".join(f"  - {p}" for p in error.problems)
+            raise click.ClickException(
+                f"The catalogue has {len(error.problems)} problem(s); nothing was loaded:\n{problems}"
+            ) from None
+        click.echo(str(seeding.counts(session)))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--org", "org_id", help="Organisation id (editors only).")
+@click.password_option(help="Asked for if not given.")
+def create_user(email: str, role: str, org_id: str | None, password: str) -> None:
+    """Create an account that can sign in."""
+    _require_schema()
+    problems = validate_email(email) + validate_password(password)
+    if role == Role.EDITOR and not org_id:
+        problems.append("An editor belongs to an organisation: give --org ORG_ID.")
+    if role != Role.EDITOR and org_id:
+        problems.append("Only editors belong to an organisation: leave out --org.")
+    with Session(db.engine()) as session:
+        organisation = None
+        if org_id:
+            organisation = _find_organisation(session, org_id)
+            if organisation is None:
+                problems.append(f"There is no organisation with id {org_id}.")
+        email = email.strip().lower()
+        if session.exec(select(User).where(User.email == email)).first():
+            problems.append(f"There is already an account for {email}.")
+        if problems:
+            raise click.ClickException("\n".join(problems))
+        user = User(
+            email=email,
+            password_hash=generate_password_hash(password, method="scrypt"),
+            role=Role(role),
+            organization_id=organisation.id if organisation else None,
+        )
+        session.add(user)
+        session.commit()
+        click.echo(f"Created {role} {email}.")
+
+
+def _find_organisation(session: Session, org_id: str) -> Organisation | None:
+    try:
+        return session.get(Organisation, uuid.UUID(org_id))
+    except ValueError:
+        return None
+
+
+def _require_schema() -> None:
+    engine = db.engine()
+    if migrate.current_revision(engine) != migrate.head_revision(engine):
+        raise click.ClickException(
+            "The database schema is not up to date: run `flask --app wsgi db upgrade` first."
+        )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    for command in (init_db, seed_command, create_user):
+        app.cli.add_command(command)

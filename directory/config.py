@@ -1,0 +1,76 @@
+"""Settings read from the environment, one class per mode.
+
+Nothing is read at import time: each mode reads the environment when it is made,
+so that tests and tools can set variables before building an app.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-not-secret"
+
+
+class Config:
+    """Shared defaults: the embedded SQLite database and Whoosh index under instance/."""
+
+    TESTING = False
+    PER_PAGE = 20
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+
+    def __init__(self) -> None:
+        env = os.environ.get
+        instance = Path(env("SIGNPOST_INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve()
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
+        self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{instance / 'signpost.db'}")
+        self.SEARCH_INDEX_DIR = env("SEARCH_INDEX_DIR", str(instance / "index"))
+        self.SERVICE_NAME = env("SIGNPOST_SERVICE_NAME", "Signpost")
+        # Not every host is an NHS body, so the NHS logo is opt-in.
+        self.SHOW_NHS_LOGO = env("SIGNPOST_SHOW_NHS_LOGO", "") == "1"
+        self.PLACE_NAME = env("SIGNPOST_PLACE_NAME", "Leeds")
+        # Listings not confirmed for this long are shown as "last checked N months ago".
+        self.STALE_AFTER_DAYS = int(env("SIGNPOST_STALE_AFTER_DAYS", "183"))
+
+    def as_dict(self) -> dict[str, object]:
+        """Every upper-case setting, for app.config."""
+        names = {n for n in dir(self) if n.isupper()}
+        return {n: getattr(self, n) for n in names}
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Refuse to start with a key anyone can read in the source.
+        if self.SECRET_KEY == DEFAULT_SECRET:
+            raise RuntimeError("Set SECRET_KEY before running Signpost in production.")
+
+
+MODES: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def from_environment() -> Config:
+    """The settings for SIGNPOST_ENV (development by default)."""
+    mode = os.environ.get("SIGNPOST_ENV", "development")
+    if mode not in MODES:
+        raise RuntimeError(f"SIGNPOST_ENV={mode!r} is not a mode; use one of {', '.join(MODES)}.")
+    return MODES[mode]()

@@ -1,0 +1,7 @@
+"""Extensions, created unbound here and bound to each app in create_app."""
+
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+login_manager = LoginManager()
+csrf = CSRFProtect()

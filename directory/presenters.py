@@ -1,0 +1,113 @@
+"""How listing facts read to a person: plain-English phrases for the templates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, current_app
+
+from directory import vocabulary
+from directory.models import Capacity, Schedule, Service
+
+
+def age_range(service: Service) -> str:
+    """'Ages 16 to 25', '18 and over', 'Up to 18', or 'All ages'."""
+    low, high = service.minimum_age, service.maximum_age
+    if low is not None and high is not None:
+        return f"Ages {low} to {high}"
+    if low is not None:
+        return f"Ages {low} and over"
+    if high is not None:
+        return f"Up to age {high}"
+    return "All ages"
+
+
+def cost(service: Service) -> str:
+    """'Free', or the price and its terms."""
+    if service.is_free:
+        return "Free"
+    parts = []
+    for option in service.cost_options:
+        price = f"£{option.amount:.2f}" if option.amount is not None else ""
+        text = " ".join(p for p in (price, option.option) if p)
+        if option.amount_description:
+            text = f"{text}. {option.amount_description}" if text else option.amount_description
+        parts.append(text)
+    return "; ".join(parts) or service.fees_description or "There is a cost: ask the service"
+
+
+def opening_time(schedule: Schedule) -> str:
+    """'Monday and Wednesday, 10am to 12pm'."""
+    days = [vocabulary.DAYS.get(d, d) for d in schedule.days]
+    if len(days) > 1:
+        day_text = ", ".join(days[:-1]) + " and " + days[-1]
+    else:
+        day_text = "".join(days)
+    return f"{day_text}, {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
+
+
+def clock(hhmm: str) -> str:
+    """'09:30' -> '9:30am', '12:00' -> '12pm', '18:00' -> '6pm' (NHS style)."""
+    hours, minutes = (int(x) for x in hhmm.split(":"))
+    suffix = "am" if hours < 12 else "pm"
+    shown = hours % 12 or 12
+    return f"{shown}{suffix}" if minutes == 0 else f"{shown}:{minutes:02d}{suffix}"
+
+
+def capacity(service: Service) -> str:
+    text = vocabulary.CAPACITY[service.capacity]
+    if service.capacity == Capacity.WAITING_LIST and service.waiting_weeks:
+        text += f" of about {service.waiting_weeks} weeks"
+    return text
+
+
+def last_checked(service: Service, today: date | None = None) -> str:
+    """'Last checked 14 September 2026', with how long ago when it is stale."""
+    if service.last_verified is None:
+        return "Not yet checked by the organisation"
+    today = today or date.today()
+    shown = f"{service.last_verified.day} {service.last_verified:%B %Y}"
+    age_days = (today - service.last_verified).days
+    if age_days > current_app.config["STALE_AFTER_DAYS"]:
+        months = age_days // 30
+        return f"Last checked {months} months ago ({shown}): details may have changed"
+    return f"Last checked {shown}"
+
+
+def is_stale(service: Service, today: date | None = None) -> bool:
+    if service.last_verified is None:
+        return True
+    age = ((today or date.today()) - service.last_verified).days
+    return age > current_app.config["STALE_AFTER_DAYS"]
+
+
+def delivery(service: Service) -> str:
+    return ", ".join(vocabulary.DELIVERY[d] for d in service.delivery)
+
+
+def referral_routes(service: Service) -> list[str]:
+    return [vocabulary.REFERRAL_ROUTES[r] for r in service.referral_routes]
+
+
+def restrictions(service: Service) -> list[str]:
+    return [vocabulary.RESTRICTIONS.get(r, r) for r in service.restrictions]
+
+
+def languages(service: Service) -> str:
+    return ", ".join(language.name for language in service.languages)
+
+
+def register(app: Flask) -> None:
+    """Make the phrases available in every template."""
+    app.jinja_env.globals.update(
+        age_range=age_range,
+        cost=cost,
+        opening_time=opening_time,
+        capacity=capacity,
+        last_checked=last_checked,
+        is_stale=is_stale,
+        delivery=delivery,
+        referral_routes=referral_routes,
+        restrictions=restrictions,
+        languages=languages,
+    )

@@ -1,0 +1,88 @@
+"""The closed lists a listing chooses from, with the words people see."""
+
+from __future__ import annotations
+
+ACCESSIBILITY: dict[str, str] = {
+    "step_free": "Step-free access",
+    "accessible_toilet": "Accessible toilet",
+    "hearing_loop": "Hearing loop",
+    "bsl": "British Sign Language (BSL) available",
+    "large_print": "Large print materials",
+    "quiet_space": "Quiet space",
+    "parking": "Parking",
+    "blue_badge_parking": "Blue Badge parking",
+    "lift": "Lift",
+    "changing_places": "Changing Places toilet",
+    "guide_dogs": "Guide and assistance dogs welcome",
+    "baby_change": "Baby changing",
+}
+
+RESTRICTIONS: dict[str, str] = {
+    "women_only": "Women only",
+    "men_only": "Men only",
+    "carers_only": "Carers only",
+    "lgbtq_only": "LGBTQ+ people only",
+    "veterans_only": "Armed forces veterans only",
+    "registered_with_gp": "Registered with a local GP",
+}
+
+REFERRAL_ROUTES: dict[str, str] = {
+    "self": "You can refer yourself",
+    "professional": "A professional, such as a link worker, can refer you",
+    "gp": "Your GP can refer you",
+}
+
+DELIVERY: dict[str, str] = {
+    "in_person": "In person",
+    "online": "Online",
+    "phone": "By phone",
+}
+
+CAPACITY: dict[str, str] = {
+    "open": "Taking new people",
+    "waiting_list": "Waiting list",
+    "not_taking_referrals": "Not taking new referrals at the moment",
+}
+
+# RFC 5545 day codes, as HSDS schedules use, in week order.
+DAYS: dict[str, str] = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+
+# ISO 639-1 codes for the languages spoken in the communities we serve.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "cs": "Czech",
+    "cy": "Welsh",
+    "fa": "Persian (Farsi)",
+    "fr": "French",
+    "gu": "Gujarati",
+    "hi": "Hindi",
+    "it": "Italian",
+    "ku": "Kurdish",
+    "lt": "Lithuanian",
+    "pa": "Punjabi",
+    "pl": "Polish",
+    "ps": "Pashto",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sk": "Slovak",
+    "so": "Somali",
+    "es": "Spanish",
+    "sq": "Albanian",
+    "ta": "Tamil",
+    "ti": "Tigrinya",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "ur": "Urdu",
+    "zh": "Chinese",
+}
