@@ -98,7 +98,9 @@ def need(session: Session, code: str) -> TaxonomyTerm | None:
     return session.exec(statement).first()
 
 
-def services_for_need(session: Session, term: TaxonomyTerm, number: int, size: int) -> Page[Service]:
+def services_for_need(
+    session: Session, term: TaxonomyTerm, number: int, size: int
+) -> Page[Service]:
     """Published services meeting a need, those mainly for it first, then by name."""
     base = (
         select(Service)
@@ -120,8 +122,8 @@ def published_service(session: Session, service_id: str) -> Service | None:
     key = _uuid(service_id)
     if key is None:
         return None
-    statement = select(Service).where(Service.id == key, _published()).options(
-        *_full_service_options()
+    statement = (
+        select(Service).where(Service.id == key, _published()).options(*_full_service_options())
     )
     return session.exec(statement).first()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
@@ -39,7 +39,9 @@ def db_downgrade(revision: str) -> None:
 def db_current() -> None:
     """Show the schema revision of the database and the newest one."""
     engine = db.engine()
-    click.echo(f"database: {migrate.current_revision(engine)}; newest: {migrate.head_revision(engine)}")
+    click.echo(
+        f"database: {migrate.current_revision(engine)}; newest: {migrate.head_revision(engine)}"
+    )
 
 
 @db_group.command("revision")
@@ -50,6 +52,7 @@ def db_revision(message: str) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade every table (the same as `db upgrade`)."""
     migrate.upgrade(db.engine())
@@ -57,6 +60,7 @@ def init_db() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option(
     "--from",
     "folder",
@@ -72,14 +76,16 @@ def seed_command(folder: Path) -> None:
         try:
             seeding.seed(session, folder)
         except CatalogueError as error:
+            count = len(error.problems)
             problems = "\n".join(f"  - {p}" for p in error.problems)
             raise click.ClickException(
-                f"The catalogue has {len(error.problems)} problem(s); nothing was loaded:\n{problems}"
+                f"The catalogue has {count} problem(s); nothing was loaded:\n{problems}"
             ) from None
         click.echo(str(seeding.counts(session)))
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--org", "org_id", help="Organisation id (editors only).")

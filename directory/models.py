@@ -13,8 +13,8 @@ so that loading the same data twice updates rather than duplicates.
 
 import enum
 import uuid
-from typing import Optional
 from datetime import UTC, date, datetime
+from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin

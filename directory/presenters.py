@@ -38,12 +38,22 @@ def cost(service: Service) -> str:
 
 def opening_time(schedule: Schedule) -> str:
     """'Monday and Wednesday, 10am to 12pm'."""
-    days = [vocabulary.DAYS.get(d, d) for d in schedule.days]
-    if len(days) > 1:
-        day_text = ", ".join(days[:-1]) + " and " + days[-1]
-    else:
-        day_text = "".join(days)
-    return f"{day_text}, {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
+    return f"{day_list(schedule.days)}, {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
+
+
+def day_list(codes: list[str]) -> str:
+    """'Every day', 'Monday to Friday', 'Tuesday and Thursday' from RFC 5545 day codes."""
+    order = list(vocabulary.DAYS)
+    known = sorted((c for c in codes if c in vocabulary.DAYS), key=order.index)
+    if len(known) == 7:
+        return "Every day"
+    names = [vocabulary.DAYS[c] for c in known]
+    positions = [order.index(c) for c in known]
+    if len(known) >= 3 and positions == list(range(positions[0], positions[-1] + 1)):
+        return f"{names[0]} to {names[-1]}"
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return "".join(names)
 
 
 def clock(hhmm: str) -> str:

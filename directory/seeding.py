@@ -93,13 +93,9 @@ def counts(session: Session) -> CatalogueCounts:
     return CatalogueCounts(
         organisations=count(select(func.count()).select_from(Organisation)),
         services=count(select(func.count()).select_from(Service)),
-        published=count(
-            select(func.count()).where(Service.status == ListingStatus.PUBLISHED)
-        ),
+        published=count(select(func.count()).where(Service.status == ListingStatus.PUBLISHED)),
         locations=count(select(func.count()).select_from(Location)),
-        needs=count(
-            select(func.count()).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
-        ),
+        needs=count(select(func.count()).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)),
     )
 
 
@@ -160,7 +156,9 @@ def _load_organisation(
     phones = [Phone(id=stable_id("phone", record.id), number=record.phone)] if record.phone else []
     _replace(session, org.phones, phones)
     _touch(session, org)
-    sites = {site.id: _load_site(session, org, site, places[site.postcode]) for site in record.locations}
+    sites = {
+        site.id: _load_site(session, org, site, places[site.postcode]) for site in record.locations
+    }
     for service in record.services:
         _load_service(session, org, service, terms, sites)
 
@@ -309,7 +307,11 @@ def _replace_children(
     contacts = []
     if record.contact:
         c = record.contact
-        phones = [Phone(id=stable_id("phone", f"{record.id}/contact"), number=c.phone)] if c.phone else []
+        phones = (
+            [Phone(id=stable_id("phone", f"{record.id}/contact"), number=c.phone)]
+            if c.phone
+            else []
+        )
         contacts.append(
             Contact(
                 id=stable_id("contact", record.id),

@@ -393,7 +393,9 @@ def _opening_time(r: _Reader, data: Any, where: str) -> OpeningTime:
     if TIME.match(opens) and TIME.match(closes) and opens >= closes:
         r.problem(f"{where}.closes", f"{closes} is not after the opening time {opens}")
     days.sort(key=DAYS.index)
-    return OpeningTime(days=days, opens=opens, closes=closes, note=r.text(data, "note", where=where))
+    return OpeningTime(
+        days=days, opens=opens, closes=closes, note=r.text(data, "note", where=where)
+    )
 
 
 def _contact(r: _Reader, data: dict[str, Any], where: str) -> ContactPerson:
@@ -457,7 +459,9 @@ class _Reader:
     def slug(self, data: dict[str, Any], key: str, *, where: str = "") -> str:
         value = self.text(data, key, required=True, where=where)
         if value and not SLUG.match(value):
-            self.problem(self._name(where, key), f"{value!r} should be lower-case-words-with-dashes")
+            self.problem(
+                self._name(where, key), f"{value!r} should be lower-case-words-with-dashes"
+            )
         return value
 
     def words(self, data: dict[str, Any], key: str, *, where: str = "") -> list[str]:

@@ -285,9 +285,11 @@ def tiny(tmp_path: Path) -> PostcodeDirectory:
             ("AB101AB", "S12000033", 393000.0, 805000.0),
             ("AB1 2CE", float("nan"), float("nan"), float("nan")),
             ("AB1 2CF", "S12000033", None, None),
-            ("AB1 2CG", "S12000033", 0.0, 0.0),
-            ("AB1 2CH", "S12000033", 9_999_999.0, 9_999_999.0),
+            ("AB1 2CG", "S12000033", 0.0, 806000.0),
+            ("AB1 2CH", "S12000033", 394000.0, 9_999_999.0),
             ("AB1 2CJ", "S12000033", 396000.0, 808000.0),
+            ("AB1 2CL", "S12000034", 395000.0, 807000.0),  # outvoted by S12000033
+            ("AB1 2CN", "S12000034", float("nan"), 807000.0),
         ],
     )
     write_letter(tmp_path, "B", [("BT1 1AA", "N09000003", 334316.0, 374675.0)])
@@ -300,7 +302,7 @@ def test_loader_reads_unsorted_files(tiny: PostcodeDirectory) -> None:
     assert tiny.lookup_postcode("AB1 2CD").easting == 394000.0
 
 
-@pytest.mark.parametrize("text", ["AB1 2CE", "AB1 2CF", "AB1 2CG", "AB1 2CH"])
+@pytest.mark.parametrize("text", ["AB1 2CE", "AB1 2CF", "AB1 2CG", "AB1 2CH", "AB1 2CN"])
 def test_loader_treats_bad_coordinates_as_no_location(tiny: PostcodeDirectory, text: str) -> None:
     with pytest.raises(
         UnknownPostcode, match=f"^We do not have a location for the postcode {text}"
@@ -311,6 +313,7 @@ def test_loader_treats_bad_coordinates_as_no_location(tiny: PostcodeDirectory, t
 def test_loader_district_skips_postcodes_without_a_location(tiny: PostcodeDirectory) -> None:
     place = tiny.lookup_district("AB1")  # not AB10
     assert (place.easting, place.northing) == (395000.0, 807000.0)
+    assert place.local_authority_code == "S12000033"  # the most common among them
     assert place.country == "Scotland"
 
 
@@ -327,8 +330,8 @@ def test_loader_is_lazy(tiny: PostcodeDirectory) -> None:
     with pytest.raises(UnknownPostcode):
         tiny.lookup_postcode("C1 1AA")  # no file for C: simply unknown
     assert tiny.loaded_letters == {"A", "C"}
-    assert tiny.loaded_count == 8
-    assert tiny.preload() == 9
+    assert tiny.loaded_count == 10
+    assert tiny.preload() == 11
 
 
 def test_loader_reads_each_letter_once_across_threads(

@@ -1,0 +1,121 @@
+"""Fixtures: apps on real databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set).
+
+Every database a test uses is made for it and dropped afterwards, so the
+shared PostgreSQL server is left as it was found.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlmodel import Session
+
+from directory import create_app, db, migrate, seeding
+
+HERE = Path(__file__).parent
+SMALL_CATALOGUE = HERE / "catalogue"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (CI sets it)")
+    return url
+
+
+class Databases:
+    """Makes throwaway databases on one backend and drops them all at the end."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend = backend
+        self.folder = folder
+        self.made: list[str] = []
+
+    def new(self) -> str:
+        name = f"signpost_test_{uuid.uuid4().hex[:12]}"
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.folder / (name + '.db')}"
+        admin = sa.make_url(_postgres_admin_url())
+        engine = db.make_engine(admin.render_as_string(hide_password=False))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        self.made.append(name)
+        return admin.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.made:
+            return
+        engine = db.make_engine(_postgres_admin_url())
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in self.made:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    if request.param == "postgresql":
+        _postgres_admin_url()
+    made = Databases(request.param, tmp_path_factory.mktemp(request.param))
+    yield made
+    made.drop_all()
+
+
+def make_app(database_url: str, instance: Path, **settings: object) -> Flask:
+    return create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), **settings})
+
+
+def dispose(app: Flask) -> None:
+    app.extensions[db.ENGINE_KEY].dispose()
+
+
+@pytest.fixture
+def empty_app(databases: Databases, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a new, migrated, empty database."""
+    app = make_app(databases.new(), tmp_path / "instance")
+    migrate.upgrade(app.extensions[db.ENGINE_KEY])
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def small_app(empty_app: Flask) -> Flask:
+    """An app holding the small catalogue in tests/catalogue."""
+    with Session(empty_app.extensions[db.ENGINE_KEY]) as session:
+        seeding.seed(session, SMALL_CATALOGUE)
+    return empty_app
+
+
+@pytest.fixture(scope="session")
+def demo_app(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app holding the whole demo catalogue, seeded once per backend: read it, don't write."""
+    app = make_app(databases.new(), tmp_path_factory.mktemp("demo-instance"))
+    engine = app.extensions[db.ENGINE_KEY]
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        seeding.seed(session)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def session_for():
+    """Open a database session on an app, closed at the end of the test."""
+    opened: list[Session] = []
+
+    def open_session(app: Flask) -> Session:
+        session = Session(app.extensions[db.ENGINE_KEY])
+        opened.append(session)
+        return session
+
+    yield open_session
+    for session in opened:
+        session.close()

@@ -1,0 +1,281 @@
+"""Public pages render the catalogue, refuse bad input clearly, and leak nothing."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from directory import db
+from directory.models import ListingStatus, Organisation, Service, stable_id
+from seed.catalogue import read_needs
+from tests.conftest import make_app
+
+TEA = stable_id("service", "hyde-park-tuesday-tea")
+CLINIC = stable_id("service", "hyde-park-money-clinic")
+DRAFT = stable_id("service", "hyde-park-draft-club")
+LINE = stable_id("service", "chapeltown-listening-line")
+
+
+class _Page(HTMLParser):
+    """Collects what a test checks in a page: headings, external references, the title."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.h1: list[str] = []
+        self.external: list[str] = []
+        self.ids: list[str] = []
+        self._in_h1 = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "h1":
+            self._in_h1 = True
+            self.h1.append("")
+        if "id" in attributes:
+            self.ids.append(attributes["id"])
+        for name in ("src", "href", "action"):
+            value = attributes.get(name) or ""
+            if tag in ("script", "link", "img", "iframe", "form") and re.match(
+                r"^(https?:)?//", value
+            ):
+                self.external.append(value)
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1[-1] += data
+
+
+def parse(response) -> _Page:
+    page = _Page()
+    page.feed(response.get_data(as_text=True))
+    return page
+
+
+def text(response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+# --- the small catalogue: exact content ------------------------------------
+
+
+def test_home_page_links_to_every_need_and_shows_urgent_help(small_app):
+    response = small_app.test_client().get("/")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    for need in read_needs():
+        assert f'href="/needs/{need.id}"' in body, need.id
+    assert "call 999" in text(response)
+    assert "116 123" in text(response)
+    assert parse(response).h1 == ["Find support and activities near you in Leeds"]
+
+
+def test_browse_by_need_counts_only_published_services(small_app):
+    page = text(small_app.test_client().get("/needs"))
+    assert "Loneliness and isolation (2 services)" in page
+    # the draft club is the only young people's service and must not count
+    assert "Young people's wellbeing (0 services)" in page
+
+
+def test_a_need_page_lists_its_published_services(small_app):
+    response = small_app.test_client().get("/needs/loneliness")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Tuesday Tea and Chat" in page and "Evening Listening Line" in page
+    assert "2 services." in page
+    assert "Draft Club" not in text(small_app.test_client().get("/needs/young_people"))
+
+
+def test_a_service_page_says_what_who_cost_contact_when_where_and_last_checked(small_app):
+    response = small_app.test_client().get(f"/services/{TEA}")
+    assert response.status_code == 200
+    page = text(response)
+    assert parse(response).h1[0].split()[:4] == ["Tuesday", "Tea", "and", "Chat"]
+    for expected in [
+        "Hyde Park Friends Network",  # organisation
+        "Come along for tea",  # what it is
+        "Ages 50 and over",  # who it is for
+        "Free",  # cost
+        "You can refer yourself",  # referral routes
+        "A professional, such as a link worker, can refer you",
+        "Just turn up.",  # how to get in
+        "Sam Okafor, Volunteer coordinator",
+        "0113 496 0124",
+        "Tuesday, 10am to 12pm",  # when
+        "Monday and Thursday, 2pm to 3:30pm (Term time only)",
+        "Brudenell Community Rooms",  # where
+        "12 Brudenell Road, Leeds, LS6 1BD",
+        "Step-free access",
+        "Hearing loop",
+        "English, Urdu",
+        "Last checked 14 September 2026",
+    ]:
+        assert expected in page, expected
+    assert 'href="tel:01134960124"' in response.get_data(as_text=True)
+
+
+def test_a_service_with_a_cost_a_waiting_list_and_gp_referral_says_so(small_app):
+    page = text(small_app.test_client().get(f"/services/{CLINIC}"))
+    assert "£3.50 per session. Pay what you can." in page
+    assert "Waiting list of about 4 weeks" in page
+    assert "Your GP can refer you" in page
+    assert "You can refer yourself" not in page
+    assert "Registered with a local GP" in page
+    assert "Postcode districts LS6, LS7" in page
+    assert "In person" in page or "and in person" in page
+
+
+def test_a_stale_listing_says_how_long_since_it_was_checked(small_app):
+    page = text(small_app.test_client().get(f"/services/{CLINIC}"))
+    months = (date.today() - date(2025, 1, 10)).days // 30
+    assert f"Last checked {months} months ago (10 January 2025): details may have changed" in page
+
+
+def test_a_phone_service_without_a_site_says_how_it_is_delivered(small_app):
+    page = text(small_app.test_client().get(f"/services/{LINE}"))
+    assert "By phone." in page
+    assert "Not taking new referrals at the moment" in page
+    assert "Ages 16 to 25" in page
+    assert "Every day, 6pm to 11pm" in page
+
+
+def test_an_organisation_page_lists_its_published_services(small_app):
+    org = stable_id("organisation", "hyde-park-friends")
+    response = small_app.test_client().get(f"/organisations/{org}")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Tuesday Tea and Chat" in page and "Money Worries Clinic" in page
+    assert "Draft Club" not in page
+    assert "hello@hydeparkfriends.example.org" in page
+
+
+NOT_FOUND = [
+    "/services/" + str(uuid.uuid4()),
+    "/services/not-a-uuid",
+    "/services/" + str(DRAFT),
+    "/services/%3Cscript%3E",
+    "/organisations/" + str(uuid.uuid4()),
+    "/organisations/12345",
+    "/needs/flying",
+    "/needs/loneliness?page=2",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize("path", NOT_FOUND)
+def test_unknown_or_unpublished_things_are_not_found(small_app, path):
+    response = small_app.test_client().get(path)
+    assert response.status_code == 404
+    assert "Page not found" in text(response)
+
+
+def test_an_archived_service_is_no_longer_shown(small_app, session_for):
+    session = session_for(small_app)
+    tea = session.get(Service, TEA)
+    tea.status = ListingStatus.ARCHIVED
+    session.add(tea)
+    session.commit()
+    client = small_app.test_client()
+    assert client.get(f"/services/{TEA}").status_code == 404
+    assert "Tuesday Tea and Chat" not in text(client.get("/needs/loneliness"))
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "", "99999999", "1e3", "%00"])
+def test_a_bad_page_number_gets_a_clear_400(small_app, page):
+    response = small_app.test_client().get(f"/needs/loneliness?page={page}")
+    assert response.status_code == 400
+    assert "The page number should be a whole number, 1 or more." in text(response)
+
+
+def test_a_form_post_to_a_read_only_page_is_refused(small_app):
+    response = small_app.test_client().post("/needs")
+    assert response.status_code == 405
+
+
+def test_user_text_is_escaped_in_our_templates_and_in_nhsuk_macros(small_app, session_for):
+    session = session_for(small_app)
+    tea = session.get(Service, TEA)
+    tea.name = "<script>alert('name')</script>"
+    tea.summary = "<img src=x onerror=alert(1)>"
+    session.add(tea)
+    session.commit()
+    hostile = make_app(
+        small_app.config["DATABASE_URL"],
+        small_app.instance_path,
+        SERVICE_NAME="<script>alert('macro')</script>",
+    )
+    client = hostile.test_client()
+    for path in (f"/services/{TEA}", "/needs/loneliness", "/"):
+        body = client.get(path).get_data(as_text=True)
+        assert "<script>alert(" not in body, path
+        assert "<img src=x" not in body, path
+    body = client.get(f"/services/{TEA}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in body
+    # the footer is rendered by the nhsuk-frontend-jinja footer macro
+    assert "&lt;script&gt;alert(&#39;macro&#39;)&lt;/script&gt;" in body
+    hostile.extensions[db.ENGINE_KEY].dispose()
+
+
+def test_the_nhs_logo_is_off_unless_the_host_turns_it_on(small_app):
+    assert 'aria-label="NHS"' not in small_app.test_client().get("/").get_data(as_text=True)
+    nhs = make_app(small_app.config["DATABASE_URL"], small_app.instance_path, SHOW_NHS_LOGO=True)
+    assert 'aria-label="NHS"' in nhs.test_client().get("/").get_data(as_text=True)
+    nhs.extensions[db.ENGINE_KEY].dispose()
+
+
+# --- the demo catalogue: every page renders ----------------------------------
+
+
+def test_every_public_page_of_the_demo_catalogue_renders(demo_app, session_for):
+    session = session_for(demo_app)
+    client = demo_app.test_client()
+    paths = ["/", "/needs", "/accessibility", "/privacy"]
+    paths += [f"/needs/{n.id}" for n in read_needs()]
+    services = session.exec(select(Service).where(Service.status == ListingStatus.PUBLISHED)).all()
+    paths += [f"/services/{s.id}" for s in services]
+    paths += [f"/organisations/{o.id}" for o in session.exec(select(Organisation))]
+    assert len(services) >= 140
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = parse(response)
+        assert len(page.h1) == 1, path
+        assert page.external == [], (path, page.external)
+        assert "maincontent" in page.ids, path
+
+
+def test_need_pages_of_the_demo_catalogue_paginate(demo_app):
+    client = demo_app.test_client()
+    biggest = max(
+        read_needs(),
+        key=lambda n: int(
+            re.search(r"(\d+) services?\.", text(client.get(f"/needs/{n.id}"))).group(1)
+        ),
+    )
+    first = text(client.get(f"/needs/{biggest.id}"))
+    total = int(re.search(r"(\d+) services?", first).group(1))
+    if total <= demo_app.config["PER_PAGE"]:
+        pytest.skip("no need has more than one page of services")
+    assert "page 1 of" in first and "Next" in first
+    second = client.get(f"/needs/{biggest.id}?page=2")
+    assert second.status_code == 200
+    assert "Previous" in text(second)
+
+
+def test_the_nhsuk_styles_are_served_when_built(small_app):
+    if not (Path(small_app.static_folder) / "nhsuk" / "nhsuk-frontend.min.css").exists():
+        pytest.skip("front-end assets not built: run `make assets` (make test does)")
+    response = small_app.test_client().get("/static/nhsuk/nhsuk-frontend.min.css")
+    assert response.status_code == 200
+    assert b".nhsuk-header" in response.data
+    response.close()

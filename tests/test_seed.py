@@ -1,0 +1,236 @@
+"""Seeding: the needs taxonomy and a catalogue load idempotently; bad files change nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import select
+
+from directory import seeding
+from directory.models import (
+    Capacity,
+    ListingStatus,
+    Location,
+    Schedule,
+    Service,
+    ServiceTaxonomyTerm,
+    TaxonomyTerm,
+    stable_id,
+)
+from seed.catalogue import CatalogueError, read_catalogue, read_needs
+from tests.conftest import SMALL_CATALOGUE
+
+TEA = stable_id("service", "hyde-park-tuesday-tea")
+
+
+def test_seeding_twice_changes_nothing(small_app, session_for):
+    session = session_for(small_app)
+    before = seeding.counts(session)
+    versions = {s.id: (s.version, s.updated_at) for s in session.exec(select(Service))}
+    seeding.seed(session, SMALL_CATALOGUE)
+    session.expire_all()
+    assert seeding.counts(session) == before
+    assert {s.id: (s.version, s.updated_at) for s in session.exec(select(Service))} == versions
+    assert len(session.exec(select(Schedule)).all()) == 3
+
+
+def test_counts_describe_the_small_catalogue(small_app, session_for):
+    counts = seeding.counts(session_for(small_app))
+    assert (counts.organisations, counts.services, counts.published, counts.locations) == (
+        2,
+        4,
+        3,
+        1,
+    )
+    assert counts.needs == len(read_needs())
+    assert str(counts).startswith("2 organisations, 4 services (3 published)")
+
+
+def test_a_changed_listing_is_updated_in_place_with_a_new_version(small_app, session_for, tmp_path):
+    folder = _copy_catalogue(tmp_path)
+    _edit(folder, "hyde-park-friends", lambda d: d["services"][0].update(name="Tuesday Tea"))
+    session = session_for(small_app)
+    seeding.seed(session, folder)
+    session.expire_all()
+    tea = session.get(Service, TEA)
+    assert tea.name == "Tuesday Tea"
+    assert tea.version == 2
+    assert seeding.counts(session).services == 4
+
+
+def test_seeded_facts_reach_the_database(small_app, session_for):
+    session = session_for(small_app)
+    tea = session.get(Service, TEA)
+    assert tea.status == ListingStatus.PUBLISHED
+    assert [n.code for n in tea.needs] == ["loneliness", "older_people"]
+    assert (tea.minimum_age, tea.maximum_age) == (50, None)
+    assert tea.self_referral and tea.professional_referral and not tea.gp_referral
+    assert [(s.byday, s.opens_at, s.closes_at) for s in tea.schedules] == [
+        ("TU", "10:00", "12:00"),
+        ("MO,TH", "14:00", "15:30"),
+    ]
+    assert [language.name for language in tea.languages] == ["English", "Urdu"]
+    site = tea.locations[0]
+    assert site.postal_code == "LS6 1BD"  # normalised from "ls61bd"
+    assert site.local_authority_code == "E08000035"
+    assert site.latitude == pytest.approx(53.813, abs=0.01)
+    assert {a.feature for a in site.accessibility} == {"step_free", "hearing_loop"}
+    clinic = session.get(Service, stable_id("service", "hyde-park-money-clinic"))
+    assert clinic.capacity == Capacity.WAITING_LIST and clinic.waiting_weeks == 4
+    assert not clinic.is_free and clinic.cost_options[0].amount == 3.5
+    assert clinic.areas[0].codes == ["LS6", "LS7"]
+    assert clinic.restrictions == ["registered_with_gp"]
+
+
+def test_the_needs_taxonomy_has_at_least_25_needs_with_synonyms_and_crosswalk():
+    needs = read_needs()
+    assert len(needs) >= 25
+    assert len({n.id for n in needs}) == len(needs)
+    for need in needs:
+        assert need.label and need.description and need.synonyms, need.id
+    required = {
+        "loneliness",
+        "low_mood",
+        "bereavement",
+        "money_debt",
+        "housing",
+        "work_skills",
+        "volunteering",
+        "getting_active",
+        "healthy_eating_weight",
+        "long_term_condition",
+        "carers",
+        "parenting_family",
+        "arts_creativity_learning",
+        "nature_green",
+        "getting_online",
+        "english_language",
+        "alcohol_drugs_gambling",
+        "domestic_abuse",
+        "lgbtq",
+        "neurodiversity",
+        "young_people",
+        "older_people",
+        "food",
+        "energy_bills",
+        "legal_rights",
+        "faith_culture",
+    }
+    assert required <= {n.id for n in needs}
+    crosswalked = [n for n in needs if n.open_eligibility_ids]
+    assert len(crosswalked) >= 20
+    assert [n.id for n in needs if n.crisis] == ["domestic_abuse", "urgent_mental_health_crisis"]
+
+
+def _copy_catalogue(tmp_path: Path) -> Path:
+    folder = tmp_path / "catalogue"
+    shutil.copytree(SMALL_CATALOGUE, folder)
+    return folder
+
+
+def _edit(folder: Path, org: str, change) -> None:
+    path = folder / "organisations" / f"{org}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _service(data):
+    return data["services"][0]
+
+
+BAD_EDITS = [
+    ("unknown need", lambda d: _service(d).update(needs=["flying"]), "services[0].needs"),
+    ("no needs", lambda d: _service(d).update(needs=[]), "services[0].needs"),
+    ("bad time", lambda d: _service(d)["schedule"][0].update(opens="25:00"), "opens"),
+    ("closes first", lambda d: _service(d)["schedule"][0].update(closes="09:00"), "closes"),
+    ("bad day", lambda d: _service(d)["schedule"][0].update(days=["xx"]), "days"),
+    ("ages reversed", lambda d: _service(d).update(min_age=30, max_age=20), "max_age"),
+    ("age not a number", lambda d: _service(d).update(min_age="old"), "min_age"),
+    ("bad capacity", lambda d: _service(d).update(capacity="full"), "capacity"),
+    ("waiting weeks when open", lambda d: _service(d).update(waiting_weeks=3), "waiting_weeks"),
+    ("unknown location", lambda d: _service(d).update(locations=["nowhere"]), "locations"),
+    ("bad status", lambda d: _service(d).update(status="live"), "status"),
+    ("bad date", lambda d: _service(d).update(last_verified="yesterday"), "last_verified"),
+    ("bad language", lambda d: _service(d).update(languages=["english"]), "languages"),
+    ("bad accessibility", lambda d: d["locations"][0].update(accessibility=["ramp"]), "access"),
+    ("missing name", lambda d: _service(d).pop("name"), "services[0].name"),
+    ("name too long", lambda d: _service(d).update(name="x" * 201), "services[0].name"),
+    ("bad slug", lambda d: _service(d).update(id="Tea Time!"), "services[0].id"),
+    ("file and id differ", lambda d: d.update(id="someone-else"), "id"),
+    ("unknown postcode", lambda d: d["locations"][0].update(postcode="LS99 9ZZ"), "postcode"),
+    ("malformed postcode", lambda d: d["locations"][0].update(postcode="<script>"), "postcode"),
+    ("radius without miles", lambda d: _service(d).update(area={"type": "radius"}), "miles"),
+    ("no area", lambda d: _service(d).pop("area"), "area"),
+]
+
+
+@pytest.mark.parametrize(("why", "edit", "field"), BAD_EDITS, ids=[b[0] for b in BAD_EDITS])
+def test_a_bad_catalogue_names_the_file_and_field_and_loads_nothing(
+    empty_app, session_for, tmp_path, why, edit, field
+):
+    folder = _copy_catalogue(tmp_path)
+    _edit(folder, "hyde-park-friends", edit)
+    session = session_for(empty_app)
+    with pytest.raises(CatalogueError) as raised:
+        seeding.seed(session, folder)
+    problems = raised.value.problems
+    assert any(p.startswith("hyde-park-friends.yaml") and field in p for p in problems), problems
+    assert seeding.counts(session).services == 0
+    assert session.exec(select(TaxonomyTerm)).all() == []
+
+
+def test_a_duplicate_service_id_across_files_is_reported(tmp_path):
+    folder = _copy_catalogue(tmp_path)
+    _edit(
+        folder,
+        "chapeltown-helpline",
+        lambda d: d["services"][0].update(id="hyde-park-tuesday-tea"),
+    )
+    with pytest.raises(CatalogueError, match="service hyde-park-tuesday-tea is also used"):
+        read_catalogue(folder)
+
+
+def test_a_file_that_is_not_yaml_is_reported(tmp_path):
+    folder = _copy_catalogue(tmp_path)
+    (folder / "organisations" / "broken.yaml").write_text("id: [unclosed\n")
+    with pytest.raises(CatalogueError, match="broken.yaml: cannot be read"):
+        read_catalogue(folder)
+
+
+def test_the_seed_command_prints_what_the_catalogue_holds(empty_app):
+    runner = empty_app.test_cli_runner()
+    result = runner.invoke(args=["seed", "--from", str(SMALL_CATALOGUE)])
+    assert result.exit_code == 0, result.output
+    assert "2 organisations, 4 services (3 published), 1 locations, 31 needs" in result.output
+    again = runner.invoke(args=["seed", "--from", str(SMALL_CATALOGUE)])
+    assert again.output == result.output
+
+
+def test_the_seed_command_lists_problems_and_exits_non_zero(empty_app, tmp_path, session_for):
+    folder = _copy_catalogue(tmp_path)
+    _edit(folder, "hyde-park-friends", lambda d: _service(d).update(needs=["flying"]))
+    result = empty_app.test_cli_runner().invoke(args=["seed", "--from", str(folder)])
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.output
+    assert "'flying' is not one of" in result.output
+    assert seeding.counts(session_for(empty_app)).services == 0
+
+
+def test_the_seed_command_rejects_a_missing_folder(empty_app, tmp_path):
+    result = empty_app.test_cli_runner().invoke(args=["seed", "--from", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_every_service_links_to_at_least_one_need(small_app, session_for):
+    session = session_for(small_app)
+    linked = {link.service_id for link in session.exec(select(ServiceTaxonomyTerm))}
+    assert linked == {s.id for s in session.exec(select(Service))}
+
+
+def test_locations_are_shared_not_duplicated_when_services_share_a_site(small_app, session_for):
+    assert len(session_for(small_app).exec(select(Location)).all()) == 1
