@@ -9,7 +9,7 @@ PORT ?= 5000
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 ASSETS := directory/static/nhsuk
 
-.PHONY: install assets run test lint bench clean
+.PHONY: install assets browser run test lint bench clean
 
 install: $(VENV)/.installed assets
 
@@ -32,12 +32,18 @@ $(ASSETS)/.copied: node_modules/.installed
 	cp -r $(NHSUK)/assets $(ASSETS)/assets
 	touch $@
 
+# Chromium for the browser tests, from Debian (needs root); without it they skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "Chromium could not be installed: the browser tests will be skipped."
+
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.installed

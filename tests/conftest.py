@@ -7,8 +7,10 @@ shared PostgreSQL server is left as it was found.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,26 +39,48 @@ class Databases:
         self.backend = backend
         self.folder = folder
         self.made: list[str] = []
+        self._migrated: str | None = None
 
-    def new(self) -> str:
+    def new(self, template: str | None = None) -> str:
+        """A new empty database, or a copy of the database named by template."""
         name = f"signpost_test_{uuid.uuid4().hex[:12]}"
         if self.backend == "sqlite":
-            return f"sqlite:///{self.folder / (name + '.db')}"
+            path = self.folder / f"{name}.db"
+            if template:
+                shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
         admin = sa.make_url(_postgres_admin_url())
-        engine = db.make_engine(admin.render_as_string(hide_password=False))
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
+        copy = f' TEMPLATE "{template}"' if template else ""
+        with _admin_connection() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
         self.made.append(name)
         return admin.set(database=name).render_as_string(hide_password=False)
+
+    def new_migrated(self) -> str:
+        """A new database at the newest schema, copied from one migrated once per run."""
+        if self._migrated is None:
+            url = self.new()
+            engine = db.make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            self._migrated = sa.make_url(url).database
+        return self.new(template=self._migrated)
 
     def drop_all(self) -> None:
         if not self.made:
             return
-        engine = db.make_engine(_postgres_admin_url())
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with _admin_connection() as connection:
             for name in self.made:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def _admin_connection() -> Iterator[sa.Connection]:
+    engine = db.make_engine(_postgres_admin_url())
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    finally:
         engine.dispose()
 
 
@@ -80,8 +104,7 @@ def dispose(app: Flask) -> None:
 @pytest.fixture
 def empty_app(databases: Databases, tmp_path: Path) -> Iterator[Flask]:
     """An app on a new, migrated, empty database."""
-    app = make_app(databases.new(), tmp_path / "instance")
-    migrate.upgrade(app.extensions[db.ENGINE_KEY])
+    app = make_app(databases.new_migrated(), tmp_path / "instance")
     yield app
     dispose(app)
 

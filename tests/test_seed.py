@@ -234,3 +234,70 @@ def test_every_service_links_to_at_least_one_need(small_app, session_for):
 
 def test_locations_are_shared_not_duplicated_when_services_share_a_site(small_app, session_for):
     assert len(session_for(small_app).exec(select(Location)).all()) == 1
+
+
+# --- the demo catalogue: what the issue promised it covers -------------------
+
+
+def _published(session):
+    return session.exec(select(Service).where(Service.status == ListingStatus.PUBLISHED)).all()
+
+
+def test_the_demo_catalogue_is_big_enough_and_covers_every_need(demo_app, session_for):
+    session = session_for(demo_app)
+    counts = seeding.counts(session)
+    assert counts.organisations >= 40
+    assert counts.services >= 150
+    published = _published(session)
+    for need in read_needs():
+        meeting = [s for s in published if need.id in {n.code for n in s.needs}]
+        assert len(meeting) >= 2, need.id
+
+
+def test_the_demo_catalogue_has_services_for_every_age_group(demo_app, session_for):
+    services = _published(session_for(demo_app))
+    ages = [(s.minimum_age, s.maximum_age) for s in services]
+    assert ages.count((11, 18)) >= 5
+    assert ages.count((16, 25)) >= 5
+    assert sum(1 for low, high in ages if low == 18 and high is None) >= 5
+    assert sum(1 for low, high in ages if low is not None and low >= 50) >= 5
+    assert sum(1 for low, high in ages if low is None and high is None) >= 20
+
+
+def test_the_demo_catalogue_has_the_variety_matching_and_search_will_need(demo_app, session_for):
+    services = _published(session_for(demo_app))
+    assert sum(1 for s in services if s.delivery == ["online"]) >= 5
+    assert sum(1 for s in services if s.delivery == ["phone"]) >= 5
+    assert sum(1 for s in services if not s.is_free) >= 15
+    assert {s.capacity for s in services} == set(Capacity)
+    assert sum(1 for s in services if s.referral_routes == ["gp"]) >= 1
+    assert sum(1 for s in services if s.referral_routes == ["self"]) >= 10
+    languages = {language.code for s in services for language in s.languages}
+    assert len(languages - {"en"}) >= 6
+    features = {a.feature for s in services for site in s.locations for a in site.accessibility}
+    assert {"step_free", "hearing_loop", "bsl"} <= features
+    restrictions = {r for s in services for r in s.restrictions}
+    assert {"women_only", "carers_only", "lgbtq_only"} <= restrictions
+    evening = [sch for s in services for sch in s.schedules if sch.closes_at > "18:00"]
+    weekend = [sch for s in services for sch in s.schedules if {"SA", "SU"} & set(sch.days)]
+    assert len(evening) >= 5 and len(weekend) >= 5
+
+
+def test_every_demo_site_is_a_real_leeds_postcode_with_coordinates(demo_app, session_for):
+    sites = session_for(demo_app).exec(select(Location)).all()
+    assert len(sites) >= 40
+    for site in sites:
+        assert site.local_authority_code == "E08000035", site.postal_code
+        assert 53.69 < site.latitude < 53.95 and -1.80 < site.longitude < -1.29, site.postal_code
+
+
+def test_demo_contact_details_are_invented_not_real():
+    catalogue = read_catalogue()
+    for org in catalogue.organisations:
+        for service in org.services:
+            for url in filter(None, [org.website, service.url]):
+                assert ".example.org" in url, url
+            contact = service.contact
+            if contact and contact.phone:
+                digits = contact.phone.replace(" ", "")
+                assert digits.startswith(("01134960", "07700900", "08081570")), contact.phone

@@ -1,0 +1,106 @@
+"""In a real browser: every kind of public page passes axe-core's WCAG 2.2 AA rules and fits a phone.
+
+Chromium comes from Debian (`make test` installs it where it can) and axe-core
+from npm (`package.json`); where either is missing these tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from werkzeug.serving import make_server
+
+from directory.models import ListingStatus, Service, stable_id
+
+AXE = Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.parametrize("databases", ["sqlite"], indirect=True),
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)"),
+]
+
+
+@pytest.fixture
+def live_url(demo_app) -> Iterator[str]:
+    """The demo app served over real HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _pages(demo_app, session_for) -> list[str]:
+    session = session_for(demo_app)
+    published = select(Service).where(Service.status == ListingStatus.PUBLISHED)
+    busiest = max(session.exec(published).all(), key=lambda s: len(s.schedules) + len(s.locations))
+    return [
+        "/",
+        "/needs",
+        "/needs/loneliness",
+        "/needs/urgent_mental_health_crisis",
+        f"/services/{busiest.id}",
+        f"/organisations/{busiest.organization_id}",
+        f"/services/{stable_id('service', 'no-such-service')}",
+        "/accessibility",
+        "/privacy",
+    ]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_public_pages_pass_axe_wcag_22_aa_and_fit_the_screen(
+    live_url, browser, demo_app, session_for, width
+):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    failures = {}
+    for path in _pages(demo_app, session_for):
+        page.goto(live_url + path)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                return result.violations.map(v => `${v.id}: ${v.nodes[0].html.slice(0, 120)}`);
+            }""",
+            WCAG_22_AA,
+        )
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        if violations or overflow > 0:
+            failures[path] = {"violations": violations, "overflow_px": overflow}
+    page.close()
+    assert failures == {}
+
+
+def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(live_url, browser):
+    page = browser.new_page()
+    page.goto(live_url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#maincontent")
+    page.close()
