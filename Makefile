@@ -25,11 +25,14 @@ node_modules/.installed: package.json package-lock.json
 
 assets: $(ASSETS)/.copied
 
-$(ASSETS)/.copied: node_modules/.installed
+# NHS.UK frontend's script and icons, and our stylesheet built on its Sass.
+$(ASSETS)/.copied: node_modules/.installed directory/static/src/signpost.scss
 	rm -rf $(ASSETS)
 	mkdir -p $(ASSETS)
-	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js $(ASSETS)/
+	cp $(NHSUK)/nhsuk-frontend.min.js $(ASSETS)/
 	cp -r $(NHSUK)/assets $(ASSETS)/assets
+	npx sass --load-path=node_modules --style=compressed --no-source-map --quiet-deps \
+		directory/static/src/signpost.scss $(ASSETS)/signpost.min.css
 	touch $@
 
 # Chromium for the browser tests, from Debian (needs root); without it they skip and say why.

@@ -11,7 +11,7 @@ from flask import Flask, render_template
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.exceptions import HTTPException
 
-from directory import config, db
+from directory import config, db, security
 from directory.extensions import csrf, login_manager
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    security.register(app)
 
 
 @login_manager.user_loader

@@ -31,7 +31,9 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.parametrize("databases", ["sqlite"], indirect=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+    ),
     pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)"),
 ]
 
@@ -78,9 +80,15 @@ def test_public_pages_pass_axe_wcag_22_aa_and_fit_the_screen(
     live_url, browser, demo_app, session_for, width
 ):
     page = browser.new_page(viewport={"width": width, "height": 800})
+    # an init script runs outside the page's Content Security Policy, which would block axe
+    page.add_init_script(path=str(AXE))
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     failures = {}
     for path in _pages(demo_app, session_for):
         page.goto(live_url + path)
+        # NHS.UK frontend's script ran under our Content Security Policy
+        assert page.evaluate("document.body.classList.contains('nhsuk-frontend-supported')")
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
             """async (tags) => {
@@ -94,6 +102,8 @@ def test_public_pages_pass_axe_wcag_22_aa_and_fit_the_screen(
             failures[path] = {"violations": violations, "overflow_px": overflow}
     page.close()
     assert failures == {}
+    # the only console errors allowed are the 404 page's own status
+    assert [e for e in console_errors if "404" not in e] == []
 
 
 def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(live_url, browser):

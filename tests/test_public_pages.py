@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -160,11 +159,11 @@ def test_an_organisation_page_lists_its_published_services(small_app):
 
 
 NOT_FOUND = [
-    "/services/" + str(uuid.uuid4()),
+    "/services/" + str(stable_id("service", "never-listed")),
     "/services/not-a-uuid",
     "/services/" + str(DRAFT),
     "/services/%3Cscript%3E",
-    "/organisations/" + str(uuid.uuid4()),
+    "/organisations/" + str(stable_id("organisation", "never-listed")),
     "/organisations/12345",
     "/needs/flying",
     "/needs/loneliness?page=2",
@@ -272,10 +271,44 @@ def test_need_pages_of_the_demo_catalogue_paginate(demo_app):
     assert "Previous" in text(second)
 
 
-def test_the_nhsuk_styles_are_served_when_built(small_app):
-    if not (Path(small_app.static_folder) / "nhsuk" / "nhsuk-frontend.min.css").exists():
+def test_the_stylesheet_and_scripts_are_served_and_fetch_nothing_from_elsewhere(small_app):
+    if not (Path(small_app.static_folder) / "nhsuk" / "signpost.min.css").exists():
         pytest.skip("front-end assets not built: run `make assets` (make test does)")
-    response = small_app.test_client().get("/static/nhsuk/nhsuk-frontend.min.css")
-    assert response.status_code == 200
-    assert b".nhsuk-header" in response.data
-    response.close()
+    client = small_app.test_client()
+    for asset in ("signpost.min.css", "nhsuk-frontend.min.js", "assets/images/favicon.ico"):
+        response = client.get(f"/static/nhsuk/{asset}")
+        assert response.status_code == 200, asset
+        response.close()
+    css = client.get("/static/nhsuk/signpost.min.css")
+    assert b".nhsuk-header" in css.data
+    # no font (or anything else) fetched from another host
+    assert b"@font-face" not in css.data and b"https://" not in css.data
+    css.close()
+
+
+def test_pages_carry_privacy_and_safety_headers(small_app):
+    response = small_app.test_client().get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    body = response.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", body)
+    assert inline and all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    second = small_app.test_client().get("/").headers["Content-Security-Policy"]
+    assert second != policy  # a fresh nonce each time
+
+
+def test_a_crash_shows_a_plain_error_page_without_a_stack_trace(small_app):
+    small_app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @small_app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = small_app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = text(response)
+    assert "Sorry, there is a problem with the service" in page
+    assert "secret internals" not in page and "Traceback" not in page
