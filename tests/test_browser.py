@@ -1,4 +1,4 @@
-"""In a real browser: every kind of public page passes axe-core's WCAG 2.2 AA rules and fits a phone.
+"""In a real browser: public pages pass axe-core WCAG 2.2 AA rules and fit a phone.
 
 Chromium comes from Debian (`make test` installs it where it can) and axe-core
 from npm (`package.json`); where either is missing these tests skip and say why.
