@@ -47,6 +47,7 @@ run: install
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: install browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.installed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from flask import Flask, render_template
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.exceptions import HTTPException
 
-from directory import config, db, security
+from directory import accounts, config, db, security
 from directory.extensions import csrf, login_manager
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -30,7 +29,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    settings = config.TestingConfig() if test_config is not None else config.from_environment()
+    if test_config is not None:
+        settings: config.Config = config.TestingConfig(app.instance_path)
+    else:
+        settings = config.from_environment(app.instance_path)
     app.config.from_mapping(settings.as_dict())
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -58,17 +60,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    login_manager.user_loader(accounts.load_user)
     security.register(app)
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> Any:
-    from directory.models import User
-
-    try:
-        return db.session().get(User, uuid.UUID(user_id))
-    except ValueError:
-        return None
 
 
 def register_blueprints(app: Flask) -> None:

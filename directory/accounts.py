@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
+
+from directory import db
+from directory.models import User
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MIN_PASSWORD = 12
@@ -23,3 +27,12 @@ def validate_password(password: str) -> list[str]:
     if len(password) > 1000:
         return ["Choose a password of at most 1000 characters."]
     return []
+
+
+def load_user(user_id: str) -> User | None:
+    """The signed-in user for Flask-Login, or None for an unknown or malformed id."""
+    try:
+        key = uuid.UUID(user_id)
+    except ValueError:
+        return None
+    return db.session().get(User, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -11,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
 
 from directory.models import (
+    NEEDS_TAXONOMY_ID,
     Contact,
     ListingStatus,
     Location,
@@ -20,7 +22,6 @@ from directory.models import (
     ServiceTaxonomyTerm,
     TaxonomyTerm,
 )
-from directory.seeding import NEEDS_TAXONOMY_ID
 
 T = TypeVar("T")
 
@@ -52,7 +53,13 @@ class NeedSummary:
 
 
 def _published() -> object:
-    return Service.status == ListingStatus.PUBLISHED
+    """A service the public may see: published, by an organisation that is published too."""
+    published_organisations = select(Organisation.id).where(
+        Organisation.status == ListingStatus.PUBLISHED
+    )
+    return (Service.status == ListingStatus.PUBLISHED) & Service.organization_id.in_(  # type: ignore[attr-defined]
+        published_organisations
+    )
 
 
 def _full_service_options() -> list[object]:
@@ -90,8 +97,13 @@ def needs(session: Session) -> list[NeedSummary]:
     return [NeedSummary(term, count) for term, count in session.exec(statement).all()]
 
 
+NEED_CODE = re.compile(r"^[a-z0-9_]{1,100}$")
+
+
 def need(session: Session, code: str) -> TaxonomyTerm | None:
-    """A need by its code (loneliness), or None."""
+    """A need by its code (loneliness), or None (also for text that cannot be a code)."""
+    if not NEED_CODE.match(code):
+        return None
     statement = select(TaxonomyTerm).where(
         TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID, TaxonomyTerm.code == code
     )
@@ -110,29 +122,26 @@ def services_for_need(
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     statement = (
         base.options(*_full_service_options())
-        .order_by(ServiceTaxonomyTerm.rank, Service.name)  # type: ignore[arg-type]
+        .order_by(ServiceTaxonomyTerm.rank, Service.name, Service.id)  # type: ignore[arg-type]
         .offset((number - 1) * size)
         .limit(size)
     )
     return Page(list(session.exec(statement).all()), total, number, size)
 
 
-def published_service(session: Session, service_id: str) -> Service | None:
-    """A published service by id; None for unknown, malformed or unpublished ids."""
-    key = _uuid(service_id)
-    if key is None:
-        return None
+def published_service(session: Session, service_id: uuid.UUID) -> Service | None:
+    """A published service by id; None for unknown or unpublished ids."""
     statement = (
-        select(Service).where(Service.id == key, _published()).options(*_full_service_options())
+        select(Service)
+        .where(Service.id == service_id, _published())
+        .options(*_full_service_options())
     )
     return session.exec(statement).first()
 
 
-def organisation(session: Session, organisation_id: str) -> Organisation | None:
-    key = _uuid(organisation_id)
-    if key is None:
-        return None
-    found = session.get(Organisation, key)
+def organisation(session: Session, organisation_id: uuid.UUID) -> Organisation | None:
+    """A published organisation by id, or None."""
+    found = session.get(Organisation, organisation_id)
     if found is None or found.status != ListingStatus.PUBLISHED:
         return None
     return found
@@ -144,13 +153,6 @@ def services_of(session: Session, org: Organisation) -> list[Service]:
         select(Service)
         .where(Service.organization_id == org.id, _published())
         .options(*_full_service_options())
-        .order_by(Service.name)  # type: ignore[arg-type]
+        .order_by(Service.name, Service.id)  # type: ignore[arg-type]
     )
     return list(session.exec(statement).all())
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None

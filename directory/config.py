@@ -22,9 +22,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
 
-    def __init__(self) -> None:
+    def __init__(self, instance_path: str | Path = "instance") -> None:
         env = os.environ.get
-        instance = Path(env("SIGNPOST_INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve()
+        instance = Path(env("SIGNPOST_INSTANCE_PATH", str(instance_path))).resolve()
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
         self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{instance / 'signpost.db'}")
@@ -54,8 +54,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, instance_path: str | Path = "instance") -> None:
+        super().__init__(instance_path)
         # Refuse to start with a key anyone can read in the source.
         if self.SECRET_KEY == DEFAULT_SECRET:
             raise RuntimeError("Set SECRET_KEY before running Signpost in production.")
@@ -68,9 +68,14 @@ MODES: dict[str, type[Config]] = {
 }
 
 
-def from_environment() -> Config:
-    """The settings for SIGNPOST_ENV (development by default)."""
+def from_environment(instance_path: str | Path = "instance") -> Config:
+    """The settings for SIGNPOST_ENV (development by default).
+
+    instance_path is where the SQLite database and index go unless
+    SIGNPOST_INSTANCE_PATH says otherwise: the app's instance folder, not the
+    current directory, so starting the site from elsewhere finds the same data.
+    """
     mode = os.environ.get("SIGNPOST_ENV", "development")
     if mode not in MODES:
         raise RuntimeError(f"SIGNPOST_ENV={mode!r} is not a mode; use one of {', '.join(MODES)}.")
-    return MODES[mode]()
+    return MODES[mode](instance_path)

@@ -18,14 +18,20 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, Relationship, SQLModel
 
 NAMESPACE = uuid.UUID("6f1d3c52-2b8a-4d0e-9a57-2f6c4b1e8d90")
+# JSON lists: JSONB on PostgreSQL, so that later filters can use its operators and indexes.
+JSON_LIST = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def stable_id(kind: str, key: str) -> uuid.UUID:
     """The same UUID for the same kind and key, on every machine."""
     return uuid.uuid5(NAMESPACE, f"{kind}:{key}")
+
+
+NEEDS_TAXONOMY_ID = stable_id("taxonomy", "signpost-needs")
 
 
 def utcnow() -> datetime:
@@ -80,7 +86,9 @@ class Tracked(SQLModel):
 
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 # --- taxonomy ---------------------------------------------------------------
@@ -112,9 +120,11 @@ class TaxonomyTerm(SQLModel, table=True):
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="taxonomy_term.id")
     term_uri: str | None = Field(default=None, max_length=500)
     # Words people use for this need; search and matching read them.
-    synonyms: list[str] = Field(default_factory=list, sa_type=sa.JSON)
-    # Cross-walk to Open Eligibility ids ("1303", "20078"), where one fits.
-    open_eligibility_ids: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    synonyms: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
+    # Cross-walk to Open Eligibility, where a term fits: its service ids ("1303") and its
+    # situation ids ("20078"), which are two facets of that taxonomy.
+    open_eligibility_services: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
+    open_eligibility_situations: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
     # A need that calls for crisis help to be shown first.
     crisis: bool = Field(default=False)
     position: int = Field(default=0)
@@ -147,7 +157,10 @@ class Organisation(Tracked, table=True):
     email: str | None = Field(default=None, max_length=254)
     website: str | None = Field(default=None, max_length=500)
     charity_number: str | None = Field(default=None, max_length=20)
-    status: ListingStatus = Field(default=ListingStatus.PUBLISHED, sa_type=_enum(ListingStatus))
+    # A new organisation waits for a manager's approval before it is public.
+    status: ListingStatus = Field(
+        default=ListingStatus.PENDING_REVIEW, sa_type=_enum(ListingStatus), index=True
+    )
     last_verified: date | None = None
 
     services: list["Service"] = Relationship(back_populates="organisation")
@@ -216,7 +229,7 @@ class Service(Tracked, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=254)
-    keywords: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    keywords: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
 
     # How it is delivered.
     in_person: bool = False
@@ -228,7 +241,7 @@ class Service(Tracked, table=True):
     maximum_age: int | None = None
     eligibility_description: str = Field(default="", sa_type=sa.Text)
     # Stated restrictions from directory.vocabulary.RESTRICTIONS (women_only, carers_only, ...).
-    restrictions: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    restrictions: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
 
     # Cost: free or not; the amounts are cost options.
     is_free: bool = True
@@ -400,6 +413,21 @@ class Phone(SQLModel, table=True):
 
     contact: Optional["Contact"] = Relationship(back_populates="phones")
     organisation: Optional["Organisation"] = Relationship(back_populates="phones")
+
+
+class Neighbourhood(SQLModel, table=True):
+    """A place name people use (Headingley, Chapeltown), so they can search by it."""
+
+    __tablename__ = "neighbourhood"
+
+    id: uuid.UUID = _id_field()
+    name: str = Field(max_length=100, sa_column_kwargs={"unique": True})
+    postcode: str = Field(max_length=10)
+    latitude: float
+    longitude: float
+    local_authority_code: str = Field(max_length=9)
+    # Postcode districts it spans, space-separated: "LS6 LS4".
+    districts: str = Field(default="", max_length=100)
 
 
 # --- people who sign in -----------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask, current_app
 
 from directory import vocabulary
+from directory.clock import today as clock_today
 from directory.models import Capacity, Schedule, Service
 
 
@@ -57,8 +58,10 @@ def day_list(codes: list[str]) -> str:
 
 
 def clock(hhmm: str) -> str:
-    """'09:30' -> '9:30am', '12:00' -> '12pm', '18:00' -> '6pm' (NHS style)."""
+    """'09:30' -> '9:30am', '18:00' -> '6pm', '12:00' -> 'midday' (NHS style)."""
     hours, minutes = (int(x) for x in hhmm.split(":"))
+    if minutes == 0 and hours in (0, 12):
+        return "midnight" if hours == 0 else "midday"
     suffix = "am" if hours < 12 else "pm"
     shown = hours % 12 or 12
     return f"{shown}{suffix}" if minutes == 0 else f"{shown}:{minutes:02d}{suffix}"
@@ -75,20 +78,13 @@ def last_checked(service: Service, today: date | None = None) -> str:
     """'Last checked 14 September 2026', with how long ago when it is stale."""
     if service.last_verified is None:
         return "Not yet checked by the organisation"
-    today = today or date.today()
+    today = today or clock_today()
     shown = f"{service.last_verified.day} {service.last_verified:%B %Y}"
     age_days = (today - service.last_verified).days
     if age_days > current_app.config["STALE_AFTER_DAYS"]:
         months = age_days // 30
         return f"Last checked {months} months ago ({shown}): details may have changed"
     return f"Last checked {shown}"
-
-
-def is_stale(service: Service, today: date | None = None) -> bool:
-    if service.last_verified is None:
-        return True
-    age = ((today or date.today()) - service.last_verified).days
-    return age > current_app.config["STALE_AFTER_DAYS"]
 
 
 def delivery(service: Service) -> str:
@@ -115,7 +111,6 @@ def register(app: Flask) -> None:
         opening_time=opening_time,
         capacity=capacity,
         last_checked=last_checked,
-        is_stale=is_stale,
         delivery=delivery,
         referral_routes=referral_routes,
         restrictions=restrictions,

@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 
 from directory import geo
 from directory.models import (
+    NEEDS_TAXONOMY_ID,
     Accessibility,
     AreaType,
     Capacity,
@@ -23,6 +24,7 @@ from directory.models import (
     Language,
     ListingStatus,
     Location,
+    Neighbourhood,
     Organisation,
     Phone,
     Schedule,
@@ -43,13 +45,12 @@ from seed.catalogue import (
     CatalogueError,
     Need,
     OrganisationRecord,
+    Place,
     ServiceRecord,
     SiteRecord,
     read_catalogue,
     read_needs,
 )
-
-NEEDS_TAXONOMY_ID = stable_id("taxonomy", "signpost-needs")
 
 Tracked_ = TypeVar("Tracked_", Organisation, Location, Service)
 
@@ -76,8 +77,9 @@ def seed(session: Session, folder: Path = DEMO_PLACE, needs_file: Path = NEEDS_F
     places = resolve_postcodes(catalogue)
     try:
         terms = load_needs(session, needs)
+        load_neighbourhoods(session, catalogue.place, places)
         for org in catalogue.organisations:
-            _load_organisation(session, org, terms, places)
+            _load_organisation(session, org, terms, places, catalogue.place)
         session.commit()
     except Exception:
         session.rollback()
@@ -103,6 +105,11 @@ def resolve_postcodes(catalogue: Catalogue) -> dict[str, geo.Place]:
     """Every site's postcode, resolved offline; CatalogueError names any that fail."""
     places: dict[str, geo.Place] = {}
     problems = []
+    for i, hood in enumerate(catalogue.place.neighbourhoods):
+        try:
+            places[hood.postcode] = geo.lookup_postcode(hood.postcode)
+        except geo.PostcodeError as error:
+            problems.append(f"place.yaml: neighbourhoods[{i}].postcode: {error}")
     for org in catalogue.organisations:
         for i, site in enumerate(org.locations):
             try:
@@ -132,7 +139,8 @@ def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
         term.name = need.label
         term.description = need.description
         term.synonyms = need.synonyms
-        term.open_eligibility_ids = need.open_eligibility_ids
+        term.open_eligibility_services = need.open_eligibility_services
+        term.open_eligibility_situations = need.open_eligibility_situations
         term.crisis = need.crisis
         term.position = position
         session.add(term)
@@ -140,11 +148,28 @@ def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
     return terms
 
 
+def load_neighbourhoods(session: Session, place: Place, places: dict[str, geo.Place]) -> None:
+    """Upsert the place names people may search by."""
+    for hood in place.neighbourhoods:
+        found = places[hood.postcode]
+        record = session.get(Neighbourhood, stable_id("neighbourhood", hood.name)) or Neighbourhood(
+            id=stable_id("neighbourhood", hood.name)
+        )
+        record.name = hood.name
+        record.postcode = found.postcode
+        record.latitude = round(found.latitude, 6)
+        record.longitude = round(found.longitude, 6)
+        record.local_authority_code = found.local_authority_code
+        record.districts = " ".join(d.upper() for d in hood.districts)
+        session.add(record)
+
+
 def _load_organisation(
     session: Session,
     record: OrganisationRecord,
     terms: dict[str, TaxonomyTerm],
     places: dict[str, geo.Place],
+    place: Place,
 ) -> None:
     org = _get(session, Organisation, stable_id("organisation", record.id))
     org.name = record.name
@@ -153,14 +178,14 @@ def _load_organisation(
     org.website = record.website or None
     org.charity_number = record.charity_number or None
     org.status = ListingStatus.PUBLISHED
+    _touch(session, org)
     phones = [Phone(id=stable_id("phone", record.id), number=record.phone)] if record.phone else []
     _replace(session, org.phones, phones)
-    _touch(session, org)
     sites = {
         site.id: _load_site(session, org, site, places[site.postcode]) for site in record.locations
     }
     for service in record.services:
-        _load_service(session, org, service, terms, sites)
+        _load_service(session, org, service, terms, sites, place)
 
 
 def _load_site(
@@ -176,6 +201,7 @@ def _load_site(
     site.longitude = round(place.longitude, 6)
     site.local_authority_code = place.local_authority_code
     site.transport = record.transport
+    _touch(session, site)
     _replace(
         session,
         site.accessibility,
@@ -188,7 +214,6 @@ def _load_site(
             for f in record.accessibility
         ],
     )
-    _touch(session, site)
     return site
 
 
@@ -198,6 +223,7 @@ def _load_service(
     record: ServiceRecord,
     terms: dict[str, TaxonomyTerm],
     sites: dict[str, Location],
+    place: Place,
 ) -> None:
     service = _get(session, Service, stable_id("service", record.id))
     service.organisation = org
@@ -214,7 +240,8 @@ def _load_service(
     service.eligibility_description = record.eligibility
     service.restrictions = record.restrictions
     service.is_free = record.free
-    service.fees_description = record.cost_description
+    # HSDS: an amount is a cost option; terms without an amount are the fees description.
+    service.fees_description = "" if record.cost_amount is not None else record.cost_description
     service.self_referral = "self" in record.referral
     service.professional_referral = "professional" in record.referral
     service.gp_referral = "gp" in record.referral
@@ -224,7 +251,7 @@ def _load_service(
     service.waiting_weeks = record.waiting_weeks
     service.last_verified = record.last_verified
     _touch(session, service)
-    _replace_children(session, service, record, terms, sites)
+    _replace_children(session, service, record, terms, sites, place)
 
 
 def _replace_children(
@@ -233,6 +260,7 @@ def _replace_children(
     record: ServiceRecord,
     terms: dict[str, TaxonomyTerm],
     sites: dict[str, Location],
+    place: Place,
 ) -> None:
     _replace(
         session,
@@ -268,7 +296,7 @@ def _replace_children(
         ],
     )
     costs = []
-    if not record.free or record.cost_description:
+    if record.cost_amount is not None:
         costs.append(
             CostOption(
                 id=stable_id("cost_option", record.id),
@@ -279,6 +307,7 @@ def _replace_children(
         )
     _replace(session, service.cost_options, costs)
     area = record.area
+    codes = area.codes or ([place.local_authority] if area.type == "local_authority" else [])
     _replace(
         session,
         service.areas,
@@ -286,9 +315,9 @@ def _replace_children(
             ServiceArea(
                 id=stable_id("service_area", record.id),
                 extent_type=AreaType(area.type),
-                extent=" ".join(area.codes),
+                extent=" ".join(codes),
                 radius_miles=area.miles,
-                name=_area_name(area.type, area.codes, area.miles),
+                name=_area_name(area.type, codes, area.miles, place),
             )
         ],
     )
@@ -324,14 +353,16 @@ def _replace_children(
     _replace(session, service.contacts, contacts)
 
 
-def _area_name(kind: str, codes: list[str], miles: float | None) -> str:
+def _area_name(kind: str, codes: list[str], miles: float | None, place: Place) -> str:
     if kind == "national":
-        return "National"
+        return "Anywhere in the UK"
     if kind == "radius":
-        return f"Within {miles:g} miles"
+        return f"Within {miles:g} miles of where it runs"
     if kind == "districts":
         return "Postcode districts " + ", ".join(codes)
-    return "Leeds" if codes in ([], ["E08000035"]) else ", ".join(codes)
+    return (
+        place.name if codes == [place.local_authority] else "Local authorities " + ", ".join(codes)
+    )
 
 
 def _get(session: Session, model: type[Tracked_], key: uuid.UUID) -> Tracked_:
@@ -343,8 +374,9 @@ def _get(session: Session, model: type[Tracked_], key: uuid.UUID) -> Tracked_:
 
 
 def _touch(session: Session, record: Organisation | Location | Service) -> None:
-    # Only a real change moves updated_at and the version.
-    if record in session.dirty and session.is_modified(record):
+    # Only a real change to the record's own fields moves updated_at and the version
+    # (its children are replaced on every load and carry no history of their own).
+    if record in session.dirty and session.is_modified(record, include_collections=False):
         record.updated_at = utcnow()
         record.version = (record.version or 0) + 1
 

@@ -15,41 +15,28 @@ from typing import Any
 
 import yaml
 
+from directory import vocabulary
+from directory.models import AreaType, Capacity, ListingStatus
+
 HERE = Path(__file__).parent
 NEEDS_FILE = HERE / "needs.csv"
 DEMO_PLACE = HERE / "leeds"
 
-DELIVERY = {"in_person", "online", "phone"}
-REFERRAL = {"self", "professional", "gp"}
-CAPACITY = {"open", "waiting_list", "not_taking_referrals"}
-STATUS = {"draft", "pending_review", "published", "archived"}
-AREA_TYPES = {"local_authority", "districts", "radius", "national"}
-DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
-RESTRICTIONS = {
-    "women_only",
-    "men_only",
-    "carers_only",
-    "lgbtq_only",
-    "veterans_only",
-    "registered_with_gp",
-}
-ACCESSIBILITY = {
-    "step_free",
-    "accessible_toilet",
-    "hearing_loop",
-    "bsl",
-    "large_print",
-    "quiet_space",
-    "parking",
-    "blue_badge_parking",
-    "lift",
-    "changing_places",
-    "guide_dogs",
-    "baby_change",
-}
+# The allowed values live in one place: the directory's vocabulary and enums.
+DELIVERY = set(vocabulary.DELIVERY)
+REFERRAL = set(vocabulary.REFERRAL_ROUTES)
+CAPACITY = {c.value for c in Capacity}
+STATUS = {s.value for s in ListingStatus}
+AREA_TYPES = {a.value for a in AreaType}
+DAYS = tuple(day.lower() for day in vocabulary.DAYS)
+RESTRICTIONS = set(vocabulary.RESTRICTIONS)
+ACCESSIBILITY = set(vocabulary.ACCESSIBILITY)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
+AUTHORITY = re.compile(r"^[ENSW]\d{8}$")
+WEB_ADDRESS = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 class CatalogueError(ValueError):
@@ -66,7 +53,8 @@ class Need:
     label: str
     description: str
     synonyms: list[str]
-    open_eligibility_ids: list[str]
+    open_eligibility_services: list[str]
+    open_eligibility_situations: list[str]
     crisis: bool
 
 
@@ -183,7 +171,8 @@ def read_needs(path: Path = NEEDS_FILE) -> list[Need]:
             label=row["label"],
             description=row["description"],
             synonyms=_split(row["synonyms"]),
-            open_eligibility_ids=_split(row["open_eligibility_ids"]),
+            open_eligibility_services=_split(row["open_eligibility_services"]),
+            open_eligibility_situations=_split(row["open_eligibility_situations"]),
             crisis=row["crisis"].strip().lower() == "yes",
         )
         for row in rows
@@ -239,9 +228,12 @@ def _read_place(path: Path, problems: list[str]) -> Place | None:
         )
         for i, n in enumerate(r.items(data, "neighbourhoods"))
     ]
+    authority = r.text(data, "local_authority", required=True)
+    if authority and not AUTHORITY.match(authority):
+        r.problem("local_authority", f"{authority!r} is not a local authority code like E08000035")
     return Place(
         name=r.text(data, "name", required=True),
-        local_authority=r.text(data, "local_authority", required=True),
+        local_authority=authority,
         description=r.text(data, "description"),
         neighbourhoods=hoods,
     )
@@ -265,10 +257,10 @@ def _organisation(
         id=org_id,
         name=r.text(data, "name", required=True, limit=200),
         description=r.text(data, "description", required=True),
-        email=r.text(data, "email"),
-        website=r.text(data, "website"),
-        phone=r.text(data, "phone"),
-        charity_number=r.text(data, "charity_number"),
+        email=r.email(data, "email"),
+        website=r.web_address(data, "website"),
+        phone=r.text(data, "phone", limit=30),
+        charity_number=r.text(data, "charity_number", limit=20),
         locations=sites,
         services=services,
     )
@@ -279,8 +271,8 @@ def _site(r: _Reader, data: dict[str, Any], where: str) -> SiteRecord:
         id=r.slug(data, "id", where=where),
         name=r.text(data, "name", required=True, where=where, limit=200),
         address=r.text(data, "address", required=True, where=where, limit=200),
-        city=r.text(data, "city", required=True, where=where),
-        postcode=r.text(data, "postcode", required=True, where=where),
+        city=r.text(data, "city", required=True, where=where, limit=100),
+        postcode=r.text(data, "postcode", required=True, where=where, limit=20),
         accessibility=r.choices(data, "accessibility", ACCESSIBILITY, where=where),
         transport=r.text(data, "transport", where=where),
     )
@@ -296,6 +288,7 @@ def _service(
     if not delivery:
         r.problem(f"{where}.delivery", "list at least one of in_person, online, phone")
     locations = r.words(data, "locations", where=where)
+    r.no_repeats(locations, "locations", where)
     for site in locations:
         if site not in site_ids:
             r.problem(f"{where}.locations", f"{site!r} is not one of this organisation's locations")
@@ -309,10 +302,16 @@ def _service(
     max_age = r.integer(data, "max_age", 0, 120, where=where)
     if min_age is not None and max_age is not None and min_age > max_age:
         r.problem(f"{where}.max_age", f"is {max_age}, below min_age {min_age}")
-    cost = data.get("cost") or {"free": True}
-    free = bool(cost.get("free", False)) if isinstance(cost, dict) else True
-    amount = r.number(cost, "amount", where=f"{where}.cost") if isinstance(cost, dict) else None
-    if not free and amount is None and not (isinstance(cost, dict) and cost.get("description")):
+    cost = data.get("cost", {"free": True})
+    if not isinstance(cost, dict):
+        r.problem(f"{where}.cost", "should be a mapping such as {free: true}")
+        cost = {"free": True}
+    free = cost.get("free", False)
+    if not isinstance(free, bool):
+        r.problem(f"{where}.cost.free", f"{free!r} should be true or false")
+        free = True
+    amount = r.number(cost, "amount", where=f"{where}.cost")
+    if not free and amount is None and not cost.get("description"):
         r.problem(f"{where}.cost", "a service that is not free needs an amount or a description")
     contact = data.get("contact")
     return ServiceRecord(
@@ -331,10 +330,8 @@ def _service(
         restrictions=r.choices(data, "restrictions", RESTRICTIONS, where=where),
         free=free,
         cost_amount=amount,
-        cost_option=r.text(cost, "option", where=f"{where}.cost") if isinstance(cost, dict) else "",
-        cost_description=(
-            r.text(cost, "description", where=f"{where}.cost") if isinstance(cost, dict) else ""
-        ),
+        cost_option=r.text(cost, "option", where=f"{where}.cost", limit=200),
+        cost_description=r.text(cost, "description", where=f"{where}.cost", limit=500),
         referral=r.choices(data, "referral", REFERRAL, where=where) or ["self"],
         how_to_refer=r.text(data, "how_to_refer", where=where),
         capacity=capacity,
@@ -345,7 +342,7 @@ def _service(
             for i, s in enumerate(r.items(data, "schedule", where=where))
         ],
         contact=_contact(r, contact, f"{where}.contact") if isinstance(contact, dict) else None,
-        url=r.text(data, "url", where=where),
+        url=r.web_address(data, "url", where=where),
         status=r.choice(data, "status", STATUS, default="published", where=where),
         last_verified=r.day(data, "last_verified", where=where),
     )
@@ -353,6 +350,7 @@ def _service(
 
 def _languages(r: _Reader, data: dict[str, Any], where: str) -> list[str]:
     codes = r.words(data, "languages", where=where) or ["en"]
+    r.no_repeats(codes, "languages", where)
     for code in codes:
         if not LANGUAGE.match(code):
             r.problem(f"{where}.languages", f"{code!r} is not a two-letter ISO 639-1 code")
@@ -370,7 +368,11 @@ def _area(r: _Reader, data: Any, where: str) -> Area:
         if not area.codes:
             r.problem(f"{where}.districts", "list the postcode districts served, such as LS6")
     elif kind == "local_authority":
+        # No codes: the place's own local authority.
         area.codes = r.words(data, "codes", where=where)
+        for code in area.codes:
+            if not AUTHORITY.match(code):
+                r.problem(f"{where}.codes", f"{code!r} is not a local authority code")
     elif kind == "radius":
         area.miles = r.number(data, "miles", where=where)
         if area.miles is None or area.miles <= 0:
@@ -394,16 +396,16 @@ def _opening_time(r: _Reader, data: Any, where: str) -> OpeningTime:
         r.problem(f"{where}.closes", f"{closes} is not after the opening time {opens}")
     days.sort(key=DAYS.index)
     return OpeningTime(
-        days=days, opens=opens, closes=closes, note=r.text(data, "note", where=where)
+        days=days, opens=opens, closes=closes, note=r.text(data, "note", where=where, limit=300)
     )
 
 
 def _contact(r: _Reader, data: dict[str, Any], where: str) -> ContactPerson:
     return ContactPerson(
-        name=r.text(data, "name", where=where),
-        title=r.text(data, "title", where=where),
-        phone=r.text(data, "phone", where=where),
-        email=r.text(data, "email", where=where),
+        name=r.text(data, "name", where=where, limit=200),
+        title=r.text(data, "title", where=where, limit=200),
+        phone=r.text(data, "phone", where=where, limit=30),
+        email=r.email(data, "email", where=where),
     )
 
 
@@ -478,16 +480,38 @@ class _Reader:
         for value in values:
             if value not in allowed:
                 self.problem(self._name(where, key), f"{value!r} is not one of {sorted(allowed)}")
+        self.no_repeats(values, key, where)
         return [v for v in values if v in allowed]
+
+    def no_repeats(self, values: list[str], key: str, where: str) -> None:
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            self.problem(self._name(where, key), f"lists {', '.join(repeated)} more than once")
 
     def choice(
         self, data: dict[str, Any], key: str, allowed: set[str], *, default: str, where: str = ""
     ) -> str:
         value = data.get(key, default)
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             self.problem(self._name(where, key), f"{value!r} is not one of {sorted(allowed)}")
             return default
         return str(value)
+
+    def web_address(self, data: dict[str, Any], key: str, *, where: str = "") -> str:
+        value = self.text(data, key, where=where, limit=500)
+        if value and not WEB_ADDRESS.match(value):
+            self.problem(
+                self._name(where, key), f"{value!r} should be a web address (http or https)"
+            )
+            return ""
+        return value
+
+    def email(self, data: dict[str, Any], key: str, *, where: str = "") -> str:
+        value = self.text(data, key, where=where, limit=254)
+        if value and not EMAIL.match(value):
+            self.problem(self._name(where, key), f"{value!r} is not an email address")
+            return ""
+        return value
 
     def integer(
         self, data: dict[str, Any], key: str, low: int, high: int, *, where: str = ""

@@ -6,6 +6,7 @@ from npm (`package.json`); where either is missing these tests skip and say why.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.parametrize("databases", ["sqlite"], indirect=True),
+    # the browser drops connections for files it no longer wants, and werkzeug's
+    # development server leaves those files to the garbage collector
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
     pytest.mark.skipif(
         CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
     ),
@@ -47,6 +52,7 @@ def live_url(demo_app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    gc.collect()  # let abandoned file handles go now, inside this test, not in a later one
 
 
 @pytest.fixture

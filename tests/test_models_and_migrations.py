@@ -108,7 +108,7 @@ def test_seeding_refuses_to_run_on_an_old_schema(databases, tmp_path):
     app.extensions[db.ENGINE_KEY].dispose()
 
 
-def test_session_per_request_is_closed_after_the_request(small_app):
+def test_each_request_gets_its_own_session(small_app):
     with small_app.test_request_context("/"):
         first = db.session()
         assert db.session() is first

@@ -13,7 +13,8 @@ from directory.models import CostOption, Service
     [
         ("09:00", "9am"),
         ("09:30", "9:30am"),
-        ("12:00", "12pm"),
+        ("12:00", "midday"),
+        ("00:00", "midnight"),
         ("00:15", "12:15am"),
         ("18:45", "6:45pm"),
     ],

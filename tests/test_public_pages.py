@@ -110,7 +110,7 @@ def test_a_service_page_says_what_who_cost_contact_when_where_and_last_checked(s
         "Just turn up.",  # how to get in
         "Sam Okafor, Volunteer coordinator",
         "0113 496 0124",
-        "Tuesday, 10am to 12pm",  # when
+        "Tuesday, 10am to midday",  # when
         "Monday and Thursday, 2pm to 3:30pm (Term time only)",
         "Brudenell Community Rooms",  # where
         "12 Brudenell Road, Leeds, LS6 1BD",
@@ -131,13 +131,17 @@ def test_a_service_with_a_cost_a_waiting_list_and_gp_referral_says_so(small_app)
     assert "You can refer yourself" not in page
     assert "Registered with a local GP" in page
     assert "Postcode districts LS6, LS7" in page
-    assert "In person" in page or "and in person" in page
+    assert "By phone, and in person." in page
 
 
-def test_a_stale_listing_says_how_long_since_it_was_checked(small_app):
-    page = text(small_app.test_client().get(f"/services/{CLINIC}"))
-    months = (date.today() - date(2025, 1, 10)).days // 30
-    assert f"Last checked {months} months ago (10 January 2025): details may have changed" in page
+def test_a_stale_listing_says_how_long_since_it_was_checked(small_app, monkeypatch):
+    monkeypatch.setattr("directory.presenters.clock_today", lambda: date(2026, 1, 9))
+    client = small_app.test_client()
+    assert "Last checked 12 months ago (10 January 2025): details may have changed" in text(
+        client.get(f"/services/{CLINIC}")
+    )
+    monkeypatch.setattr("directory.presenters.clock_today", lambda: date(2025, 6, 1))
+    assert "Last checked 10 January 2025." in text(client.get(f"/services/{CLINIC}"))
 
 
 def test_a_phone_service_without_a_site_says_how_it_is_delivered(small_app):
@@ -167,6 +171,9 @@ NOT_FOUND = [
     "/organisations/12345",
     "/needs/flying",
     "/needs/loneliness?page=2",
+    "/needs/%00",
+    "/needs/LONELINESS",
+    "/services/urn:uuid:" + str(TEA),
     "/no-such-page",
 ]
 
@@ -176,6 +183,27 @@ def test_unknown_or_unpublished_things_are_not_found(small_app, path):
     response = small_app.test_client().get(path)
     assert response.status_code == 404
     assert "Page not found" in text(response)
+
+
+def test_services_of_an_unpublished_organisation_are_not_shown(small_app, session_for):
+    session = session_for(small_app)
+    org = session.get(Organisation, stable_id("organisation", "hyde-park-friends"))
+    org.status = ListingStatus.ARCHIVED
+    session.add(org)
+    session.commit()
+    client = small_app.test_client()
+    assert client.get(f"/services/{TEA}").status_code == 404
+    assert client.get(f"/organisations/{org.id}").status_code == 404
+    assert "Tuesday Tea and Chat" not in text(client.get("/needs/loneliness"))
+    assert "Loneliness and isolation (1 service)" in text(client.get("/needs"))
+
+
+def test_every_page_offers_a_quick_exit_after_the_skip_link(small_app):
+    client = small_app.test_client()
+    for path in ("/", "/needs", f"/services/{TEA}", "/no-such-page"):
+        body = client.get(path).get_data(as_text=True)
+        assert body.index("Skip to main content") < body.index("Leave this site quickly"), path
+        assert 'href="https://www.bbc.co.uk/weather" rel="noreferrer" data-quick-exit' in body
 
 
 def test_an_archived_service_is_no_longer_shown(small_app, session_for):
@@ -189,7 +217,9 @@ def test_an_archived_service_is_no_longer_shown(small_app, session_for):
     assert "Tuesday Tea and Chat" not in text(client.get("/needs/loneliness"))
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "", "99999999", "1e3", "%00"])
+@pytest.mark.parametrize(
+    "page", ["0", "-1", "abc", "1.5", "", "99999999", "1e3", "%00", "%C2%B2", "%D9%A3"]
+)
 def test_a_bad_page_number_gets_a_clear_400(small_app, page):
     response = small_app.test_client().get(f"/needs/loneliness?page={page}")
     assert response.status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from directory.models import (
     Capacity,
     ListingStatus,
     Location,
+    Neighbourhood,
+    Organisation,
     Schedule,
     Service,
     ServiceTaxonomyTerm,
@@ -29,11 +32,18 @@ TEA = stable_id("service", "hyde-park-tuesday-tea")
 def test_seeding_twice_changes_nothing(small_app, session_for):
     session = session_for(small_app)
     before = seeding.counts(session)
-    versions = {s.id: (s.version, s.updated_at) for s in session.exec(select(Service))}
+
+    def versions():
+        rows = [*session.exec(select(Service)), *session.exec(select(Organisation))]
+        rows += session.exec(select(Location)).all()
+        return {r.id: (r.version, r.updated_at) for r in rows}
+
+    first = versions()
+    assert {version for version, _ in first.values()} == {1}
     seeding.seed(session, SMALL_CATALOGUE)
     session.expire_all()
     assert seeding.counts(session) == before
-    assert {s.id: (s.version, s.updated_at) for s in session.exec(select(Service))} == versions
+    assert versions() == first
     assert len(session.exec(select(Schedule)).all()) == 3
 
 
@@ -120,7 +130,7 @@ def test_the_needs_taxonomy_has_at_least_25_needs_with_synonyms_and_crosswalk():
         "faith_culture",
     }
     assert required <= {n.id for n in needs}
-    crosswalked = [n for n in needs if n.open_eligibility_ids]
+    crosswalked = [n for n in needs if n.open_eligibility_services or n.open_eligibility_situations]
     assert len(crosswalked) >= 20
     assert [n.id for n in needs if n.crisis] == ["domestic_abuse", "urgent_mental_health_crisis"]
 
@@ -165,6 +175,24 @@ BAD_EDITS = [
     ("malformed postcode", lambda d: d["locations"][0].update(postcode="<script>"), "postcode"),
     ("radius without miles", lambda d: _service(d).update(area={"type": "radius"}), "miles"),
     ("no area", lambda d: _service(d).pop("area"), "area"),
+    ("repeated need", lambda d: _service(d).update(needs=["food", "food"]), "more than once"),
+    ("repeated language", lambda d: _service(d).update(languages=["en", "en"]), "languages"),
+    (
+        "repeated feature",
+        lambda d: d["locations"][0].update(accessibility=["lift", "lift"]),
+        "access",
+    ),
+    ("capacity as a list", lambda d: _service(d).update(capacity=["open"]), "capacity"),
+    ("free as text", lambda d: _service(d).update(cost={"free": "false"}), "cost.free"),
+    ("cost as text", lambda d: _service(d).update(cost="£5"), "cost"),
+    ("script address", lambda d: _service(d).update(url="javascript:alert(1)"), "url"),
+    ("bad email", lambda d: d.update(email="not an email"), "email"),
+    ("note too long", lambda d: _service(d)["schedule"][0].update(note="x" * 301), "note"),
+    (
+        "bad authority",
+        lambda d: _service(d).update(area={"type": "local_authority", "codes": ["Leeds"]}),
+        "codes",
+    ),
 ]
 
 
@@ -292,12 +320,30 @@ def test_every_demo_site_is_a_real_leeds_postcode_with_coordinates(demo_app, ses
 
 
 def test_demo_contact_details_are_invented_not_real():
-    catalogue = read_catalogue()
-    for org in catalogue.organisations:
-        for service in org.services:
-            for url in filter(None, [org.website, service.url]):
-                assert ".example.org" in url, url
-            contact = service.contact
-            if contact and contact.phone:
-                digits = contact.phone.replace(" ", "")
-                assert digits.startswith(("01134960", "07700900", "08081570")), contact.phone
+    drama_ranges = ("01134960", "07700900", "08081570")
+    for org in read_catalogue().organisations:
+        phones = [org.phone] + [s.contact.phone for s in org.services if s.contact]
+        emails = [org.email] + [s.contact.email for s in org.services if s.contact]
+        for phone in filter(None, phones):
+            assert phone.replace(" ", "").startswith(drama_ranges), phone
+        for address in filter(None, [org.website] + [s.url for s in org.services]):
+            assert re.match(r"^https://[a-z0-9-]+\.example\.org(/|$)", address), address
+        for email in filter(None, emails):
+            assert email.endswith(".example.org"), email
+
+
+def test_a_leeds_wide_service_serves_the_place_local_authority(small_app, session_for):
+    tea = session_for(small_app).get(Service, TEA)
+    assert (tea.areas[0].extent_type, tea.areas[0].codes, tea.areas[0].name) == (
+        "local_authority",
+        ["E08000035"],
+        "Leeds",
+    )
+
+
+def test_neighbourhoods_are_loaded_with_their_places(small_app, session_for):
+    hoods = {h.name: h for h in session_for(small_app).exec(select(Neighbourhood))}
+    assert set(hoods) == {"Hyde Park", "Chapeltown"}
+    assert hoods["Chapeltown"].postcode == "LS7 3HB"
+    assert hoods["Chapeltown"].latitude == pytest.approx(53.819, abs=0.01)
+    assert hoods["Hyde Park"].districts == "LS6"

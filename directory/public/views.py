@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import abort, current_app, render_template, request
 
 from directory import catalogue, db
@@ -11,7 +13,7 @@ from directory.public import blueprint
 def page_number() -> int:
     """The ?page= number; a clear 400 for anything but a whole number from 1."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
         abort(400, description="The page number should be a whole number, 1 or more.")
     return int(raw)
 
@@ -39,16 +41,16 @@ def need(code: str) -> str:
     return render_template("public/need.html", need=term, page=page)
 
 
-@blueprint.get("/services/<service_id>")
-def service(service_id: str) -> str:
+@blueprint.get("/services/<uuid:service_id>")
+def service(service_id: uuid.UUID) -> str:
     found = catalogue.published_service(db.session(), service_id)
     if found is None:
         abort(404)
     return render_template("public/service.html", service=found)
 
 
-@blueprint.get("/organisations/<organisation_id>")
-def organisation(organisation_id: str) -> str:
+@blueprint.get("/organisations/<uuid:organisation_id>")
+def organisation(organisation_id: uuid.UUID) -> str:
     session = db.session()
     found = catalogue.organisation(session, organisation_id)
     if found is None:
