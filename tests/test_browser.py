@@ -119,3 +119,23 @@ def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(live_url, browser):
     page.keyboard.press("Enter")
     assert page.url.endswith("#maincontent")
     page.close()
+
+
+@pytest.mark.parametrize("how", ["click", "shift three times"])
+def test_quick_exit_leaves_at_once_and_out_of_the_back_button(live_url, browser, how):
+    page = browser.new_page()
+    # stand in for the neutral site: this machine may not reach it
+    page.route("https://www.bbc.co.uk/**", lambda route: route.fulfill(body="<p>Weather</p>"))
+    page.goto(live_url + "/")
+    page.goto(live_url + "/needs/domestic_abuse")
+    page.wait_for_selector("header[data-nhsuk-header-init]", state="attached")
+    if how == "click":
+        page.click("[data-quick-exit]")
+    else:
+        for _ in range(3):
+            page.keyboard.press("Shift")
+    page.wait_for_url("https://www.bbc.co.uk/**")
+    page.go_back()
+    # the page they left was replaced, so Back leads to the page before it
+    assert not page.url.endswith("/needs/domestic_abuse")
+    page.close()
