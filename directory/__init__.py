@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.exceptions import HTTPException
 
-from directory import accounts, config, db, security
+from directory import accounts, config, db, search, security
 from directory.extensions import csrf, login_manager
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,6 +57,7 @@ def configure_templates(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    search.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
-from directory import db, migrate, seeding
+from directory import db, migrate, search, seeding
 from directory.accounts import validate_email, validate_password
 from directory.models import Organisation, Role, User
 from seed.catalogue import DEMO_PLACE, CatalogueError
@@ -82,6 +82,44 @@ def seed_command(folder: Path) -> None:
                 f"The catalogue has {count} problem(s); nothing was loaded:\n{problems}"
             ) from None
         click.echo(str(seeding.counts(session)))
+        indexed = search.rebuild(session, search.index())
+        click.echo(f"Search index rebuilt: {indexed} searchable services.")
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex() -> None:
+    """Rebuild the search index from the database (safe while the site is running)."""
+    _require_schema()
+    with Session(db.engine()) as session:
+        count = search.rebuild(session, search.index())
+    click.echo(f"Search index rebuilt: {count} searchable services.")
+
+
+@click.command("check-index")
+@click.option("--repair", is_flag=True, help="Fix what differs, without a full rebuild.")
+@with_appcontext
+def check_index(repair: bool) -> None:
+    """Report where the search index and the database disagree (count, ids, versions)."""
+    _require_schema()
+    index = search.index()
+    if not index.exists():
+        raise click.ClickException("There is no search index yet: run `flask --app wsgi reindex`.")
+    with Session(db.engine()) as session:
+        drift = search.check(session, index)
+        click.echo(
+            f"database: {drift.database_count} searchable services; "
+            f"index: {drift.index_count}; missing {len(drift.missing)}, "
+            f"extra {len(drift.extra)}, out of date {len(drift.stale)}"
+        )
+        if drift.clean:
+            click.echo("The index matches the database.")
+            return
+        if not repair:
+            raise click.ClickException("The index has drifted: run with --repair to fix it.")
+        search.repair(session, index, drift)
+        after = search.check(session, index)
+        click.echo("Repaired." if after.clean else "Some drift remains: run `reindex`.")
 
 
 @click.command("create-user")
@@ -137,5 +175,5 @@ def _require_schema() -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for command in (init_db, seed_command, create_user):
+    for command in (init_db, seed_command, reindex, check_index, create_user):
         app.cli.add_command(command)

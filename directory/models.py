@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, Relationship, SQLModel
 
 NAMESPACE = uuid.UUID("6f1d3c52-2b8a-4d0e-9a57-2f6c4b1e8d90")
-# JSON lists: JSONB on PostgreSQL, so that later filters can use its operators and indexes.
-JSON_LIST = sa.JSON().with_variant(JSONB(), "postgresql")
+# JSON values: JSONB on PostgreSQL, so that later filters can use its operators and indexes.
+JSON_VALUE = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def stable_id(kind: str, key: str) -> uuid.UUID:
@@ -120,11 +120,11 @@ class TaxonomyTerm(SQLModel, table=True):
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="taxonomy_term.id")
     term_uri: str | None = Field(default=None, max_length=500)
     # Words people use for this need; search and matching read them.
-    synonyms: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
+    synonyms: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
     # Cross-walk to Open Eligibility, where a term fits: its service ids ("1303") and its
     # situation ids ("20078"), which are two facets of that taxonomy.
-    open_eligibility_services: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
-    open_eligibility_situations: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
+    open_eligibility_services: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    open_eligibility_situations: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
     # A need that calls for crisis help to be shown first.
     crisis: bool = Field(default=False)
     position: int = Field(default=0)
@@ -229,7 +229,7 @@ class Service(Tracked, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=254)
-    keywords: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
+    keywords: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
 
     # How it is delivered.
     in_person: bool = False
@@ -241,7 +241,7 @@ class Service(Tracked, table=True):
     maximum_age: int | None = None
     eligibility_description: str = Field(default="", sa_type=sa.Text)
     # Stated restrictions from directory.vocabulary.RESTRICTIONS (women_only, carers_only, ...).
-    restrictions: list[str] = Field(default_factory=list, sa_type=JSON_LIST)
+    restrictions: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
 
     # Cost: free or not; the amounts are cost options.
     is_free: bool = True
@@ -428,6 +428,22 @@ class Neighbourhood(SQLModel, table=True):
     local_authority_code: str = Field(max_length=9)
     # Postcode districts it spans, space-separated: "LS6 LS4".
     districts: str = Field(default="", max_length=100)
+
+
+class SearchLog(SQLModel, table=True):
+    """One public search, kept to learn about unmet need. Nothing that identifies anyone:
+    no IP address, no cookie, no full postcode (only its district), the hour not the minute."""
+
+    __tablename__ = "search_log"
+
+    id: uuid.UUID = _id_field()
+    searched_at: datetime = Field(index=True)
+    query: str = Field(default="", max_length=200)
+    filters: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
+    place: str = Field(default="", max_length=10)
+    results: int = Field(index=True)
+    crisis: bool = False
+    channel: str = Field(default="web", max_length=10)
 
 
 # --- people who sign in -----------------------------------------------------

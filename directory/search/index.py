@@ -1,0 +1,227 @@
+"""The Whoosh index on disk: its schema, full rebuilds, incremental updates and drift checks.
+
+Layout under the index folder:
+    current -> build-<id>   a symlink to the live index, swapped atomically on rebuild
+    build-<id>/             Whoosh files
+    signpost.lock           one writer at a time across processes (rebuild or update)
+
+Readers open the index through `current`; a reader that opened an old build
+keeps reading it until it asks for a fresh searcher, so nobody sees a half-built
+index. Whoosh's own write lock also guards each build folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.searching import Searcher
+
+from directory.search.documents import ServiceFacts, document
+
+CURRENT = "current"
+LOCK = "signpost.lock"
+WRITE_TIMEOUT_S = 30.0
+
+# Field boosts: a word in the name counts most, then the needs a service meets and
+# its keywords, then the organisation, then the description.
+BOOSTS = {
+    "name": 4.0,
+    "need_words": 2.5,
+    "keywords": 2.0,
+    "organisation": 1.5,
+    "description": 1.0,
+}
+NEED_BOOST = 3.0
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),
+    name=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["name"]),
+    need_words=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["need_words"]),
+    keywords=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["keywords"]),
+    organisation=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["organisation"]),
+    description=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["description"]),
+    # Unstemmed words of the listing: the vocabulary that typos are corrected against.
+    spelling=TEXT(analyzer=StandardAnalyzer(stoplist=None, minsize=2)),
+    needs=KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=NEED_BOOST),
+    modes=KEYWORD(commas=True),
+    languages=KEYWORD(commas=True),
+    access=KEYWORD(commas=True),
+    days=KEYWORD(commas=True),
+    local=BOOLEAN(stored=True),
+    free=BOOLEAN,
+    self_referral=BOOLEAN,
+    evening=BOOLEAN,
+    weekend=BOOLEAN,
+    min_age=NUMERIC(int),
+    max_age=NUMERIC(int),
+    sites=STORED,
+    sessions=STORED,
+    stamp=STORED,
+)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How the index differs from the database."""
+
+    missing: set[str]  # in the database, not in the index
+    extra: set[str]  # in the index, not (or no longer) searchable in the database
+    stale: set[str]  # in both, but the index holds an older version
+    database_count: int
+    index_count: int
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+class SearchIndex:
+    """One index folder; safe to share between threads and between processes."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._opened: tuple[str, whoosh_index.Index] | None = None
+        self._searcher: tuple[str, Searcher] | None = None
+        self._lock = threading.Lock()
+
+    # --- reading -------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return (self.folder / CURRENT).exists()
+
+    def open(self) -> whoosh_index.Index:
+        """The live index, reopened when a rebuild has swapped in a new one."""
+        target = os.readlink(self.folder / CURRENT) if self.exists() else None
+        if target is None:
+            raise FileNotFoundError(
+                f"There is no search index at {self.folder}: run `flask --app wsgi reindex`."
+            )
+        with self._lock:
+            if self._opened is None or self._opened[0] != target:
+                self._opened = (target, whoosh_index.open_dir(str(self.folder / target)))
+                self._searcher = None
+            return self._opened[1]
+
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """An up-to-date searcher; sees every committed change and every rebuild."""
+        ix = self.open()
+        target = self._opened[0] if self._opened else ""
+        with self._lock:
+            cached, self._searcher = self._searcher, None
+        if cached is not None and cached[0] == target:
+            searcher = cached[1].refresh()
+            if searcher is not cached[1]:
+                cached[1].close()
+        else:
+            if cached is not None:
+                cached[1].close()
+            searcher = ix.searcher()
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = (target, searcher)
+                else:
+                    searcher.close()
+
+    def close(self) -> None:
+        """Close the cached searcher (tests, and processes that are shutting down)."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher[1].close()
+            self._searcher = None
+            self._opened = None
+
+    def live_build(self) -> str:
+        """The folder name of the build being read."""
+        return self._opened[0] if self._opened else ""
+
+    def ids(self) -> dict[str, str]:
+        """Every service id in the index, with the stamp of the version it holds."""
+        with self.searcher() as searcher:
+            return {f["id"]: f.get("stamp", "") for f in searcher.all_stored_fields()}
+
+    # --- writing -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / LOCK, "a+b") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def rebuild(self, services: Iterable[ServiceFacts]) -> int:
+        """Build a new index from scratch beside the live one, then swap it in."""
+        with self._exclusive():
+            build = self.folder / f"build-{uuid.uuid4().hex[:12]}"
+            build.mkdir()
+            ix = whoosh_index.create_in(str(build), SCHEMA)
+            count = 0
+            writer = ix.writer(limitmb=128)
+            try:
+                for facts in services:
+                    writer.add_document(**document(facts))
+                    count += 1
+                writer.commit(optimize=True)
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(build, ignore_errors=True)
+                raise
+            self._swap_to(build.name)
+        return count
+
+    def _swap_to(self, build: str) -> None:
+        link = self.folder / CURRENT
+        temporary = self.folder / f"{CURRENT}.{uuid.uuid4().hex[:8]}"
+        os.symlink(build, temporary)
+        os.replace(temporary, link)  # atomic on POSIX
+        for old in self.folder.glob("build-*"):
+            if old.name != build:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def update(self, changed: Iterable[ServiceFacts] = (), removed: Iterable[str] = ()) -> None:
+        """Add or replace the changed services and drop the removed ids, in one commit."""
+        changed, removed = list(changed), list(removed)
+        if not changed and not removed:
+            return
+        with self._exclusive():
+            ix = self.open()
+            writer = ix.writer(timeout=WRITE_TIMEOUT_S)
+            try:
+                for service_id in removed:
+                    writer.delete_by_term("id", str(service_id))
+                for facts in changed:
+                    writer.update_document(**document(facts))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+
+
+def compare(index: SearchIndex, database: dict[str, str]) -> Drift:
+    """Compare the index with what the database says is searchable (id -> stamp)."""
+    indexed = index.ids()
+    both = indexed.keys() & database.keys()
+    return Drift(
+        missing=set(database) - set(indexed),
+        extra=set(indexed) - set(database),
+        stale={i for i in both if indexed[i] != database[i]},
+        database_count=len(database),
+        index_count=len(indexed),
+    )

@@ -1,0 +1,82 @@
+"""What a search found: ranked service ids in two bands, and what the search understood."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from directory.search.request import SearchRequest
+
+
+@dataclass(frozen=True)
+class Hit:
+    service_id: uuid.UUID
+    score: float
+    distance_miles: float | None = None
+    open_now: bool | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    """One list of results: services near a place, or services online and by phone."""
+
+    hits: list[Hit]
+    total: int
+    page: int = 1
+    per_page: int = 10
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class CrisisContact:
+    name: str
+    how: str
+    link: str
+    when: str
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class CrisisPanel:
+    heading: str
+    intro: str
+    contacts: list[CrisisContact]
+
+
+@dataclass(frozen=True)
+class ResolvedPlace:
+    """Where distances are measured from: a postcode, a district or a neighbourhood."""
+
+    label: str
+    latitude: float
+    longitude: float
+    kind: str  # postcode, district or neighbourhood
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another search worth trying when this one found little or nothing."""
+
+    label: str
+    request: SearchRequest
+
+
+@dataclass
+class SearchResults:
+    request: SearchRequest
+    local: Band
+    online: Band
+    did_you_mean: str | None = None
+    crisis: CrisisPanel | None = None
+    place: ResolvedPlace | None = None
+    place_problem: str | None = None
+    place_suggestions: list[str] = field(default_factory=list)
+    needs_understood: list[str] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.local.total + self.online.total
