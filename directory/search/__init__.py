@@ -21,7 +21,7 @@ from directory.search import documents, engine, places
 from directory.search.index import Drift, SearchIndex, compare
 from directory.search.request import SearchInputError, SearchRequest, parse_request
 from directory.search.results import Alternative, SearchResults
-from directory.search.understanding import load_lexicon
+from directory.search.understanding import Lexicon, load_lexicon
 
 __all__ = [
     "Drift",
@@ -100,7 +100,8 @@ def search(
     results = engine.run(search_index, request, lexicon, place=place, now=now)
     results.place_problem = place_problem
     results.place_suggestions = suggestions
-    if results.total == 0 and not request.is_empty:
+    nothing_near = request.place and results.local.total == 0
+    if (results.total == 0 or nothing_near) and not request.is_empty:
         results.alternatives = alternatives(search_index, request, results, lexicon, now)
     log(session, request, results, channel)
     return results
@@ -110,32 +111,35 @@ def alternatives(
     search_index: SearchIndex,
     request: SearchRequest,
     results: SearchResults,
-    lexicon: object,
+    lexicon: Lexicon,
     now: datetime | None,
 ) -> list[Alternative]:
     """Searches worth offering instead of a dead end: further away, fewer filters, needs."""
     offers: list[Alternative] = []
-    tries: list[tuple[str, SearchRequest]] = []
     if request.miles is not None:
-        tries.append(("any distance", request.with_changes(miles=None, page=1)))
+        wider = request.with_changes(miles=None, page=1)
+        count = engine.run(search_index, wider, lexicon, place=results.place, now=now).local.total
+        if count:
+            offers.append(Alternative(f"{_services(count)} further away", wider))
     if request.has_filters:
         plain = SearchRequest(text=request.text, place=request.place, sort=request.sort)
-        tries.append(("without the filters", plain))
-    for label, relaxed in tries:
-        found = engine.run(search_index, relaxed, lexicon, place=results.place, now=now)  # type: ignore[arg-type]
-        if found.total:
-            noun = "service" if found.total == 1 else "services"
-            offers.append(Alternative(f"{found.total} {noun} {label}", relaxed))
-    needs = results.needs_understood or _needs_like(request.text, lexicon)  # type: ignore[arg-type]
-    labels = lexicon.need_labels  # type: ignore[attr-defined]
+        count = engine.run(search_index, plain, lexicon, place=results.place, now=now).total
+        if count:
+            offers.append(Alternative(f"{_services(count)} without the filters", plain))
+    needs = results.needs_understood or _needs_like(request.text, lexicon)
+    labels = lexicon.need_labels
     for code in needs[:3]:
         if code in labels and code != request.need:
             offers.append(Alternative(labels[code], SearchRequest(need=code, place=request.place)))
     return offers
 
 
-def _needs_like(text: str, lexicon: object) -> list[str]:
-    labels = lexicon.need_labels  # type: ignore[attr-defined]
+def _services(count: int) -> str:
+    return f"{count} service" if count == 1 else f"{count} services"
+
+
+def _needs_like(text: str, lexicon: Lexicon) -> list[str]:
+    labels = lexicon.need_labels
     if not text:
         return []
     found = process.extract(text, labels, processor=utils.default_process, limit=2, score_cutoff=60)

@@ -120,11 +120,11 @@ class SearchIndex:
         target = self._opened[0] if self._opened else ""
         with self._lock:
             cached, self._searcher = self._searcher, None
-        if cached is not None and cached[0] == target:
-            searcher = cached[1].refresh()
-            if searcher is not cached[1]:
-                cached[1].close()
+        if cached is not None and cached[0] == target and cached[1].up_to_date():
+            searcher = cached[1]
         else:
+            # Not Searcher.refresh(): it reuses segment readers whose deletions have
+            # since changed, so a replaced or removed listing would still be found.
             if cached is not None:
                 cached[1].close()
             searcher = ix.searcher()

@@ -1,0 +1,367 @@
+"""The search core: query understanding, the index on disk, incremental updates, drift."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from directory import db, search
+from directory.clock import LONDON
+from directory.models import ListingStatus, Organisation, Service, stable_id
+from directory.search import engine
+from directory.search.documents import OpeningSession, ServiceFacts
+from directory.search.index import SearchIndex
+from directory.search.request import SearchRequest
+from directory.search.results import ResolvedPlace
+from directory.search.understanding import correct, is_crisis, load_lexicon, normalise, understand
+
+TEA = stable_id("service", "hyde-park-tuesday-tea")
+CLINIC = stable_id("service", "hyde-park-money-clinic")
+LINE = stable_id("service", "chapeltown-listening-line")
+VOCABULARY = {
+    "counselling": 12,
+    "anxiety": 9,
+    "bereavement": 6,
+    "debt": 8,
+    "depth": 1,
+    "advice": 20,
+    "loneliness": 7,
+    "swimming": 2,
+    "walking": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return load_lexicon()
+
+
+# --- understanding ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("councelling", "counselling"),
+        ("anxeity", "anxiety"),
+        ("beavement", "bereavement"),
+        ("dept", "debt"),
+        ("walkng", "walking"),
+    ],
+)
+def test_typos_are_corrected_to_the_nearest_catalogue_word(lexicon, typed, meant):
+    assert correct(typed, VOCABULARY, lexicon) == meant
+
+
+@pytest.mark.parametrize("word", ["advice", "swimming", "art", "zzzzzzzz", "1234"])
+def test_known_short_or_unmatched_words_are_left_alone(lexicon, word):
+    assert correct(word, VOCABULARY, lexicon) == word
+
+
+def test_a_corrected_query_says_what_it_searched_for(lexicon):
+    understood = understand("Dept advice", VOCABULARY, lexicon)
+    assert understood.corrected == "debt advice"
+    assert "money_debt" in understood.needs
+    assert understand("debt advice", VOCABULARY, lexicon).corrected is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "need"),
+    [
+        ("lonely", "loneliness"),
+        ("I'm so lonely", "loneliness"),
+        ("skint", "money_debt"),
+        ("totally broke", "benefits"),
+        ("feel rubbish", "low_mood"),
+        ("can\u2019t sleep", "stress_anxiety"),
+        ("cant sleep", "stress_anxiety"),
+        ("exam stress", "school_college"),
+        ("no friends", "loneliness"),
+    ],
+)
+def test_slang_and_synonyms_point_to_needs(lexicon, typed, need):
+    assert need in understand(typed, VOCABULARY, lexicon).needs
+
+
+def test_synonyms_add_words_to_search_for(lexicon):
+    understood = understand("lonely", VOCABULARY, lexicon)
+    assert {"loneliness", "befriending"} <= set(understood.expansions)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "suicide",
+        "I feel suicidal",
+        "i want to kill myself",
+        "KILL MYSELF",
+        "self harm",
+        "self-harm",
+        "selfharm",
+        "took an overdose",
+        "sucide",
+        "suicdal thoughts",
+        "self harn",
+        "want to die",
+    ],
+)
+def test_crisis_words_and_their_typos_are_recognised(lexicon, typed):
+    assert is_crisis(normalise(typed).split(), lexicon)
+
+
+@pytest.mark.parametrize(
+    "typed", ["food bank", "die cast models", "harmony choir", "selfie club", "killer sudoku"]
+)
+def test_ordinary_searches_are_not_crises(lexicon, typed):
+    assert not is_crisis(normalise(typed).split(), lexicon)
+
+
+def test_the_crisis_panel_comes_from_the_data_file(lexicon):
+    names = [c.name for c in lexicon.panel.contacts]
+    assert names == ["Emergency services", "NHS 111", "Samaritans", "Shout", "Childline"]
+    assert [c.max_age for c in lexicon.panel.contacts if c.name == "Childline"] == [18]
+    assert "116 123" in lexicon.panel.contacts[2].how
+
+
+# --- the index on disk ------------------------------------------------------
+
+
+def _facts(name: str, *, needs=("loneliness",), sites=((53.81, -1.56),), **more) -> ServiceFacts:
+    return ServiceFacts(
+        id=more.pop("id", uuid.uuid4()),
+        name=name,
+        organisation="Test Org",
+        summary=more.pop("summary", ""),
+        needs=needs,
+        need_words=" ".join(needs),
+        sites=sites,
+        **more,
+    )
+
+
+def _names(results, band="local"):
+    return [h.service_id for h in getattr(results, band).hits]
+
+
+def test_a_rebuild_swaps_in_a_new_index_that_readers_then_see(tmp_path, lexicon):
+    index = SearchIndex(tmp_path / "index")
+    first = _facts("Knitting Circle")
+    assert index.rebuild([first]) == 1
+    assert set(index.ids()) == {str(first.id)}
+    second = _facts("Chess Club")
+    with index.searcher() as old:  # a reader open across the swap keeps working
+        index.rebuild([second])
+        assert old.doc_count() == 1
+    assert set(index.ids()) == {str(second.id)}
+    assert len(list((tmp_path / "index").glob("build-*"))) == 1
+
+
+def test_an_update_is_searchable_at_once_and_a_removal_disappears(tmp_path, lexicon):
+    index = SearchIndex(tmp_path / "index")
+    knit = _facts("Knitting Circle")
+    index.rebuild([knit])
+    request = SearchRequest(text="chess")
+    assert engine.run(index, request, lexicon).total == 0
+    chess = _facts("Chess Club")
+    index.update([chess])
+    assert _names(engine.run(index, request, lexicon)) == [chess.id]
+    index.update([_facts("Draughts Club", id=chess.id)])
+    assert engine.run(index, request, lexicon).total == 0
+    index.update(removed=[str(knit.id)])
+    assert engine.run(index, SearchRequest(text="knitting"), lexicon).total == 0
+    assert set(index.ids()) == {str(chess.id)}
+
+
+def test_searching_before_any_index_exists_says_how_to_build_it(tmp_path, lexicon):
+    with pytest.raises(FileNotFoundError, match="reindex"):
+        engine.run(SearchIndex(tmp_path / "none"), SearchRequest(text="x"), lexicon)
+
+
+def _write_many(folder: str, prefix: str, count: int) -> None:
+    index = SearchIndex(folder)
+    for i in range(count):
+        index.update(
+            [_facts(f"{prefix} group {i}", id=uuid.uuid5(uuid.NAMESPACE_DNS, f"{prefix}{i}"))]
+        )
+
+
+def test_two_processes_writing_at_once_lose_nothing_and_corrupt_nothing(tmp_path, lexicon):
+    folder = str(tmp_path / "index")
+    SearchIndex(folder).rebuild([])
+    context = multiprocessing.get_context("spawn")
+    writers = [
+        context.Process(target=_write_many, args=(folder, prefix, 15)) for prefix in ("red", "blue")
+    ]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    index = SearchIndex(folder)
+    assert len(index.ids()) == 30
+    assert engine.run(index, SearchRequest(text="blue"), lexicon).total == 15
+
+
+# --- the engine over the small catalogue ------------------------------------
+
+
+@pytest.fixture
+def indexed_app(small_app):
+    with small_app.app_context(), Session(db.engine()) as session:
+        search.rebuild(session, search.index())
+    yield small_app
+    small_app.extensions[search.EXTENSION].close()
+
+
+def _run(app, now=None, **params):
+    with app.app_context(), Session(db.engine()) as session:
+        return search.search(session, search.index(), search.parse_request(params), now=now)
+
+
+HYDE_PARK = ResolvedPlace("LS6 1BD", 53.81297, -1.56540, "postcode")
+
+
+def test_local_and_phone_services_come_in_separate_bands(indexed_app):
+    results = _run(indexed_app, q="lonely")
+    assert _names(results) == [TEA]
+    assert _names(results, "online") == [LINE]
+
+
+def test_distance_is_measured_to_the_nearest_site_and_filters(indexed_app):
+    near = _run(indexed_app, q="lonely", postcode="LS6 1BD", distance="1")
+    assert near.local.hits[0].distance_miles == 0.0
+    far = _run(indexed_app, q="lonely", postcode="LS14 6JB", distance="1")
+    assert far.local.total == 0 and far.online.total == 1
+    assert far.alternatives and far.alternatives[0].label == "1 service further away"
+    any_distance = _run(indexed_app, q="lonely", postcode="LS14 6JB")
+    assert 3 < any_distance.local.hits[0].distance_miles < 6
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"age": "60"}, {TEA, CLINIC}),  # the line is for 16-25
+        ({"age": "20"}, {CLINIC, LINE}),
+        ({"free": "1"}, {TEA, LINE}),
+        ({"self_referral": "1"}, {TEA, LINE}),
+        ({"mode": "phone"}, {CLINIC, LINE}),
+        ({"mode": ["online", "phone"]}, {CLINIC, LINE}),
+        ({"language": "ur"}, {TEA}),
+        ({"language": "pl"}, {LINE}),
+        ({"access": "hearing_loop"}, {TEA, CLINIC}),
+        ({"day": "tu"}, {TEA, LINE}),
+        ({"day": "Monday"}, {TEA, LINE}),
+        ({"evening": "1"}, {LINE}),
+        ({"weekend": "1"}, {LINE}),
+        ({"need": "money_debt"}, {CLINIC}),
+        ({"free": "1", "mode": "in_person"}, {TEA}),
+        ({"age": "20", "free": "1", "evening": "1"}, {LINE}),
+    ],
+)
+def test_each_filter_alone_and_combined(indexed_app, params, expected):
+    results = _run(indexed_app, **params)
+    found = {h.service_id for h in results.local.hits + results.online.hits}
+    assert found == expected
+
+
+def test_open_now_uses_london_time(indexed_app):
+    tuesday_morning = datetime(2026, 11, 24, 10, 30, tzinfo=LONDON)
+    results = _run(indexed_app, now=tuesday_morning, open_now="1")
+    assert {h.service_id for h in results.local.hits + results.online.hits} == {TEA}
+    late = datetime(2026, 11, 24, 22, 0, tzinfo=LONDON)
+    results = _run(indexed_app, now=late, open_now="1")
+    assert {h.service_id for h in results.local.hits + results.online.hits} == {LINE}
+
+
+def test_sort_by_distance_orders_nearest_first_from_a_neighbourhood(indexed_app):
+    results = _run(indexed_app, postcode="Chapeltown", sort="distance")
+    miles = [h.distance_miles for h in results.local.hits]
+    assert miles == sorted(miles) and results.place.kind == "neighbourhood"
+
+
+def test_an_unknown_place_is_named_with_suggestions_and_the_rest_still_works(indexed_app):
+    results = _run(indexed_app, q="lonely", postcode="Chapletown")
+    assert results.place.label == "Chapeltown"  # near enough to a known name
+    unknown = _run(indexed_app, q="lonely", postcode="Atlantis")
+    assert unknown.place is None and "We could not find “Atlantis”" in unknown.place_problem
+    assert unknown.online.total == 1
+    bad = _run(indexed_app, q="lonely", postcode="LS99 9ZZ")
+    assert "could not find the postcode LS99 9ZZ" in bad.place_problem
+
+
+def test_a_crisis_search_carries_the_panel(indexed_app):
+    assert _run(indexed_app, q="i want to kill myself").crisis is not None
+    assert _run(indexed_app, q="knitting").crisis is None
+
+
+# --- keeping index and database in step ------------------------------------
+
+
+def test_refresh_adds_changes_and_removes_services(indexed_app, session_for):
+    session = session_for(indexed_app)
+    tea = session.get(Service, TEA)
+    tea.name = "Wednesday Brew and Natter"
+    session.add(tea)
+    session.commit()
+    with indexed_app.app_context():
+        search.refresh(session, search.index(), [TEA])
+    assert _names(_run(indexed_app, q="natter")) == [TEA]
+    tea.status = ListingStatus.ARCHIVED
+    session.add(tea)
+    session.commit()
+    with indexed_app.app_context():
+        search.refresh(session, search.index(), [TEA])
+        assert str(TEA) not in search.index().ids()
+
+
+def test_check_index_reports_and_repairs_drift(indexed_app, session_for):
+    session = session_for(indexed_app)
+    runner = indexed_app.test_cli_runner()
+    clean = runner.invoke(args=["check-index"])
+    assert clean.exit_code == 0 and "The index matches the database." in clean.output
+    org = session.get(Organisation, stable_id("organisation", "chapeltown-helpline"))
+    org.status = ListingStatus.ARCHIVED  # its service leaves search
+    clinic = session.get(Service, CLINIC)
+    clinic.summary = "Changed without telling the index"
+    session.add_all([org, clinic])
+    session.commit()
+    with indexed_app.app_context():
+        search.index().update(removed=[str(TEA)])
+    drifted = runner.invoke(args=["check-index"])
+    assert drifted.exit_code == 1
+    assert "missing 1, extra 1, out of date 1" in drifted.output
+    repaired = runner.invoke(args=["check-index", "--repair"])
+    assert repaired.exit_code == 0 and "Repaired." in repaired.output
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+
+
+def test_reindex_rebuilds_from_the_database(small_app, session_for):
+    result = small_app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0
+    assert "Search index rebuilt: 3 searchable services." in result.output
+    published = (
+        session_for(small_app)
+        .exec(select(Service).where(Service.status == ListingStatus.PUBLISHED))
+        .all()
+    )
+    with small_app.app_context():
+        assert set(search.index().ids()) == {str(s.id) for s in published}
+    small_app.extensions[search.EXTENSION].close()
+
+
+def test_opening_sessions_mark_evenings_and_weekends():
+    from directory.search.documents import document
+
+    facts = _facts(
+        "Club",
+        sessions=(
+            OpeningSession(("SA",), "10:00", "12:00"),
+            OpeningSession(("TU",), "18:00", "20:00"),
+        ),
+    )
+    doc = document(facts)
+    assert doc["weekend"] and doc["evening"] and doc["days"] == "SA,TU"
