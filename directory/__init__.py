@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.exceptions import HTTPException
 
-from directory import accounts, config, db, search, security
+from directory import accounts, config, db, privacy, search, security
 from directory.extensions import csrf, login_manager
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(accounts.load_user)
     security.register(app)
+    privacy.register()
 
 
 def register_blueprints(app: Flask) -> None:

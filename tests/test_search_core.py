@@ -365,3 +365,14 @@ def test_opening_sessions_mark_evenings_and_weekends():
     )
     doc = document(facts)
     assert doc["weekend"] and doc["evening"] and doc["days"] == "SA,TU"
+
+
+def test_an_organisation_change_reaches_all_its_services(indexed_app, session_for):
+    session = session_for(indexed_app)
+    org = session.get(Organisation, stable_id("organisation", "hyde-park-friends"))
+    org.status = ListingStatus.ARCHIVED
+    session.add(org)
+    session.commit()
+    with indexed_app.app_context():
+        search.refresh_organisation(session, search.index(), org.id)
+        assert set(search.index().ids()) == {str(LINE)}

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from flask import Flask, current_app
 from rapidfuzz import process, utils
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from directory import geo
-from directory.models import SearchLog, utcnow
+from directory.models import SearchLog, Service, utcnow
 from directory.search import documents, engine, places
 from directory.search.index import Drift, SearchIndex, compare
 from directory.search.request import SearchInputError, SearchRequest, parse_request
@@ -35,6 +35,7 @@ __all__ = [
     "parse_request",
     "rebuild",
     "refresh",
+    "refresh_organisation",
     "repair",
     "search",
 ]
@@ -65,6 +66,12 @@ def refresh(session: Session, search_index: SearchIndex, ids: Iterable[uuid.UUID
     found = list(documents.searchable_services(session, wanted))
     present = {f.id for f in found}
     search_index.update(found, [str(i) for i in wanted if i not in present])
+
+
+def refresh_organisation(session: Session, search_index: SearchIndex, org_id: uuid.UUID) -> None:
+    """An organisation changed (name, status): bring all its services up to date."""
+    ids = session.exec(select(Service.id).where(Service.organization_id == org_id)).all()
+    refresh(session, search_index, ids)
 
 
 def check(session: Session, search_index: SearchIndex) -> Drift:
