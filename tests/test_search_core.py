@@ -376,3 +376,28 @@ def test_an_organisation_change_reaches_all_its_services(indexed_app, session_fo
     with indexed_app.app_context():
         search.refresh_organisation(session, search.index(), org.id)
         assert set(search.index().ids()) == {str(LINE)}
+
+
+@pytest.mark.parametrize(
+    ("typed", "age"),
+    [
+        ("I am 15 and stressed", 15),
+        ("i'm 17", 17),
+        ("im 16 lonely", 16),
+        ("aged 80 widowed", 80),
+        ("15 year old exam stress", 15),
+        ("16yo", 16),
+        ("walks under 5 miles", None),
+        ("I am 5 minutes away", None),
+        ("over 50s club", None),
+    ],
+)
+def test_an_age_in_the_words_is_understood(lexicon, typed, age):
+    assert understand(typed, VOCABULARY, lexicon).age == age
+
+
+def test_an_age_in_the_words_filters_like_the_age_box(indexed_app):
+    said = _run(indexed_app, q="I am 60 and lonely")
+    boxed = _run(indexed_app, q="lonely", age="60")
+    assert _names(said) == _names(boxed) == [TEA]
+    assert said.online.total == boxed.online.total == 0  # the line is for 16-25

@@ -110,6 +110,8 @@ def run(
         key = (index.live_build(), searcher.reader().generation())
         snapshot = _cache_for(index).snapshot(searcher, key)
         understood = understand(request.text, snapshot.vocabulary, lexicon)
+        if request.age is None and understood.age is not None:
+            request = request.with_changes(age=understood.age)
         scored = _matches(searcher, request, understood)
     now = now or london_now()
     local, online = _split(scored, snapshot.docs, request, place, now)
@@ -170,9 +172,7 @@ def _matches(
     """(score, docnum) of every document matching the words and filters."""
     text = _text_query(understood)
     filters = _filters(request)
-    if text is None and request.text:
-        return []  # only stopwords: nothing to look for
-    if text is None:
+    if text is None:  # no words, or only words like "help": browse with the filters
         query = filters or q.Every()
         return [(1.0, docnum) for docnum in query.docs(searcher)]
     results = searcher.search(text, filter=filters, limit=None)

@@ -27,6 +27,11 @@ from seed.catalogue import read_needs
 SYNONYMS_FILE = SEED_FOLDER / "synonyms.csv"
 CRISIS_FILE = SEED_FOLDER / "crisis.yaml"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
+AGE = re.compile(
+    r"\b(?:i am|i'm|im|aged?)\s+(\d{1,2})\b(?!\s*(?:miles?|mins?|minutes?|pounds?))"
+    r"|\b(\d{1,2})\s*(?:yo|y/o|yrs? old|years? old|year olds?)\b"
+)
 # Words too common to carry meaning in a search for help.
 STOPWORDS = frozenset(
     [
@@ -71,6 +76,7 @@ class Understood:
     expansions: list[str]  # extra words from synonyms and slang
     corrected: str | None  # the whole query with typos corrected, when any were
     crisis: bool
+    age: int | None = None  # an age said in the words ("I am 15")
 
 
 @dataclass(frozen=True)
@@ -141,14 +147,28 @@ def understand(text: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> Un
         if f" {phrase} " in padded:
             expansions += words
             needs += phrase_needs
-    words = [t for t in corrected_tokens if t not in STOPWORDS]
+    age_said = age_in(text)
+    words = [t for t in corrected_tokens if t not in STOPWORDS and not _is_age_word(t, age_said)]
     return Understood(
         words=list(dict.fromkeys(words)),
         needs=list(dict.fromkeys(needs)),
         expansions=[w for w in dict.fromkeys(expansions) if w not in words],
         corrected=corrected if corrected_tokens != tokens else None,
         crisis=crisis,
+        age=age_said,
     )
+
+
+def age_in(text: str) -> int | None:
+    """An age someone wrote in their search ("I am 15"), if they did."""
+    found = AGE.search(text.lower().replace("\u2019", "'"))
+    if not found:
+        return None
+    return int(found.group(1) or found.group(2))
+
+
+def _is_age_word(token: str, age: int | None) -> bool:
+    return age is not None and token in {str(age), "yo", "old", "year", "years", "aged", "age"}
 
 
 def correct(word: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> str:
