@@ -30,7 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     if test_config is not None:
-        settings: config.Config = config.TestingConfig(app.instance_path)
+        # Paths derived from the instance folder (database, index) follow the test's one.
+        instance = test_config.get("INSTANCE_PATH", app.instance_path)
+        settings: config.Config = config.TestingConfig(instance)
     else:
         settings = config.from_environment(app.instance_path)
     app.config.from_mapping(settings.as_dict())
@@ -67,9 +69,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from directory.api import blueprint as api
     from directory.public import blueprint as public
 
     app.register_blueprint(public)
+    app.register_blueprint(api)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -75,6 +76,14 @@ def _full_service_options() -> list[object]:
         selectinload(Service.languages),  # type: ignore[arg-type]
         selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]
         selectinload(Service.need_links).selectinload(ServiceTaxonomyTerm.term),  # type: ignore[arg-type]
+    ]
+
+
+def _card_options() -> list[object]:
+    """Load what a service card shows: its organisation and its costs."""
+    return [
+        selectinload(Service.organisation),  # type: ignore[arg-type]
+        selectinload(Service.cost_options),  # type: ignore[arg-type]
     ]
 
 
@@ -156,3 +165,17 @@ def services_of(session: Session, org: Organisation) -> list[Service]:
         .order_by(Service.name, Service.id)  # type: ignore[arg-type]
     )
     return list(session.exec(statement).all())
+
+
+def services_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Service]:
+    """Published services among ids, loaded for their cards in one go; the caller keeps the
+    order (search returns ranked ids, and ids it holds that are no longer public are left out)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    statement = (
+        select(Service)
+        .where(Service.id.in_(wanted), _published())  # type: ignore[attr-defined]
+        .options(*_card_options())
+    )
+    return {service.id: service for service in session.exec(statement).all()}

@@ -24,7 +24,7 @@ class Config:
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         env = os.environ.get
-        instance = Path(env("SIGNPOST_INSTANCE_PATH", str(instance_path))).resolve()
+        instance = self.instance_folder(instance_path)
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
         self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{instance / 'signpost.db'}")
@@ -35,6 +35,9 @@ class Config:
         self.PLACE_NAME = env("SIGNPOST_PLACE_NAME", "Leeds")
         # Listings not confirmed for this long are shown as "last checked N months ago".
         self.STALE_AFTER_DAYS = int(env("SIGNPOST_STALE_AFTER_DAYS", "183"))
+
+    def instance_folder(self, default: str | Path) -> Path:
+        return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()
 
     def as_dict(self) -> dict[str, object]:
         """Every upper-case setting, for app.config."""
@@ -49,6 +52,10 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
+
+    def instance_folder(self, default: str | Path) -> Path:
+        # A test's own folder, whatever the environment says: tests never share data.
+        return Path(default).resolve()
 
 
 class ProductionConfig(Config):

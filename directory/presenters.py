@@ -9,6 +9,11 @@ from flask import Flask, current_app
 from directory import vocabulary
 from directory.clock import today as clock_today
 from directory.models import Capacity, Schedule, Service
+from directory.search.results import CrisisContact, CrisisPanel
+from directory.search.understanding import load_lexicon
+
+# Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
+CONTACT_SCHEMES = ("tel:", "sms:", "https:")
 
 
 def age_range(service: Service) -> str:
@@ -103,6 +108,32 @@ def languages(service: Service) -> str:
     return ", ".join(language.name for language in service.languages)
 
 
+def distance_away(miles: float | None) -> str:
+    """'1.2 miles away', '1 mile away', 'Less than 0.1 miles away'; '' when unknown."""
+    if miles is None:
+        return ""
+    if miles < 0.1:
+        return "Less than 0.1 miles away"
+    if miles == 1:
+        return "1 mile away"
+    return f"{miles:.1f} miles away"
+
+
+def crisis_panel() -> CrisisPanel:
+    """The urgent help panel, from seed/crisis.yaml."""
+    return load_lexicon().panel
+
+
+def crisis_contacts(panel: CrisisPanel, age: int | None = None) -> list[CrisisContact]:
+    """The panel's contacts for someone of this age (all of them when the age is not known)."""
+    return [c for c in panel.contacts if age is None or c.max_age is None or age <= c.max_age]
+
+
+def contact_link(link: str) -> str:
+    """The link of a crisis contact, or '' for anything but a phone number, text or web page."""
+    return link if link.startswith(CONTACT_SCHEMES) else ""
+
+
 def register(app: Flask) -> None:
     """Make the phrases available in every template."""
     app.jinja_env.globals.update(
@@ -115,4 +146,8 @@ def register(app: Flask) -> None:
         referral_routes=referral_routes,
         restrictions=restrictions,
         languages=languages,
+        distance_away=distance_away,
+        crisis_panel=crisis_panel,
+        crisis_contacts=crisis_contacts,
+        contact_link=contact_link,
     )

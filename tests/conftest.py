@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session
 
-from directory import create_app, db, migrate, seeding
+from directory import create_app, db, migrate, search, seeding
 
 HERE = Path(__file__).parent
 SMALL_CATALOGUE = HERE / "catalogue"
@@ -142,3 +142,25 @@ def session_for():
     yield open_session
     for session in opened:
         session.close()
+
+
+def build_index(app: Flask) -> None:
+    """Build the app's search index (in its own instance folder) from its database."""
+    with app.app_context(), Session(db.engine()) as session:
+        search.rebuild(session, search.index())
+
+
+@pytest.fixture(scope="session")
+def demo_search(demo_app: Flask) -> Iterator[Flask]:
+    """The demo catalogue with its search index: read it, don't write (search logs aside)."""
+    build_index(demo_app)
+    yield demo_app
+    demo_app.extensions[search.EXTENSION].close()
+
+
+@pytest.fixture
+def small_search(small_app: Flask) -> Iterator[Flask]:
+    """The small catalogue of tests/catalogue with its search index."""
+    build_index(small_app)
+    yield small_app
+    small_app.extensions[search.EXTENSION].close()

@@ -139,3 +139,82 @@ def test_quick_exit_leaves_at_once_and_out_of_the_back_button(live_url, browser,
     # the page they left was replaced, so Back leads to the page before it
     assert not page.url.endswith("/needs/domestic_abuse")
     page.close()
+
+
+# --- search -------------------------------------------------------------------
+
+SEARCH_PAGES = {
+    "results": "/search?q=lonely&postcode=LS6+1BD",
+    "no results": "/search?q=boxing&postcode=LS6+1BD&distance=1",
+    "crisis": "/search?q=kill+myself&age=15",
+    "online band": "/search?q=lonely&band=online",
+    "bad input": "/search?q=lonely&age=500&postcode=LS6+!!",
+    "empty": "/search",
+}
+
+
+def _axe_violations(page) -> list[str]:
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v => `${v.id}: ${v.nodes[0].html.slice(0, 120)}`);
+        }""",
+        WCAG_22_AA,
+    )
+
+
+def test_a_young_person_searches_from_the_home_page_on_a_phone(live_url, browser, demo_search):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(live_url + "/")
+    page.fill("#q", "feel lonley")
+    page.fill("#postcode", "LS6 1BD")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url("**/search?**")
+    assert page.locator("h1").inner_text() == "Search results for “feel lonley”"
+    assert page.get_by_role("heading", name="Near LS6 1BD").is_visible()
+    distances = page.locator(".signpost-distance").all_inner_texts()
+    assert len(distances) == 10
+    assert all(d.endswith("miles away") or d == "1 mile away" for d in distances)
+    assert page.get_by_role("heading", name="Online and by phone").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_search_pages_pass_axe_wcag_22_aa_and_fit_the_screen(live_url, browser, demo_search, width):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.add_init_script(path=str(AXE))
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    failures = {}
+    for name, path in SEARCH_PAGES.items():
+        page.goto(live_url + path)
+        page.wait_for_selector("header[data-nhsuk-header-init]", state="attached", timeout=5000)
+        violations = _axe_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        if violations or overflow > 0:
+            failures[name] = {"violations": violations, "overflow_px": overflow}
+    page.close()
+    assert failures == {}
+    # the only console error allowed is the bad-input page's own status
+    assert [e for e in console_errors if "400" not in e] == []
+
+
+def test_the_filters_work_without_javascript(live_url, browser, demo_search):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(live_url + "/search?q=lonely&postcode=LS6+1BD")
+    page.click("summary:has-text('Filter results')")
+    page.check("#free")
+    page.check("input[name=distance][value='3']")
+    page.select_option("#need", "loneliness")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**free=1**")
+    assert "distance=3" in page.url and "need=loneliness" in page.url and "q=lonely" in page.url
+    assert "Filter results (3 chosen)" in page.locator("summary").inner_text()
+    cards = page.locator(".signpost-service-card").all_inner_texts()
+    assert cards and all("Cost: Free" in card for card in cards)
+    for text in page.locator(".signpost-distance").all_inner_texts():
+        miles = 0.0 if text.startswith("Less than") else float(text.split()[0])
+        assert miles <= 3
+    context.close()

@@ -74,7 +74,7 @@ def test_home_page_links_to_every_need_and_shows_urgent_help(small_app):
     body = response.get_data(as_text=True)
     for need in read_needs():
         assert f'href="/needs/{need.id}"' in body, need.id
-    assert "call 999" in text(response)
+    assert "Call 999" in text(response)
     assert "116 123" in text(response)
     assert parse(response).h1 == ["Find support and activities near you in Leeds"]
 

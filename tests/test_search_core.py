@@ -209,14 +209,6 @@ def test_two_processes_writing_at_once_lose_nothing_and_corrupt_nothing(tmp_path
 # --- the engine over the small catalogue ------------------------------------
 
 
-@pytest.fixture
-def indexed_app(small_app):
-    with small_app.app_context(), Session(db.engine()) as session:
-        search.rebuild(session, search.index())
-    yield small_app
-    small_app.extensions[search.EXTENSION].close()
-
-
 def _run(app, now=None, **params):
     with app.app_context(), Session(db.engine()) as session:
         return search.search(session, search.index(), search.parse_request(params), now=now)
@@ -225,19 +217,19 @@ def _run(app, now=None, **params):
 HYDE_PARK = ResolvedPlace("LS6 1BD", 53.81297, -1.56540, "postcode")
 
 
-def test_local_and_phone_services_come_in_separate_bands(indexed_app):
-    results = _run(indexed_app, q="lonely")
+def test_local_and_phone_services_come_in_separate_bands(small_search):
+    results = _run(small_search, q="lonely")
     assert _names(results) == [TEA]
     assert _names(results, "online") == [LINE]
 
 
-def test_distance_is_measured_to_the_nearest_site_and_filters(indexed_app):
-    near = _run(indexed_app, q="lonely", postcode="LS6 1BD", distance="1")
+def test_distance_is_measured_to_the_nearest_site_and_filters(small_search):
+    near = _run(small_search, q="lonely", postcode="LS6 1BD", distance="1")
     assert near.local.hits[0].distance_miles == 0.0
-    far = _run(indexed_app, q="lonely", postcode="LS14 6JB", distance="1")
+    far = _run(small_search, q="lonely", postcode="LS14 6JB", distance="1")
     assert far.local.total == 0 and far.online.total == 1
     assert far.alternatives and far.alternatives[0].label == "1 service further away"
-    any_distance = _run(indexed_app, q="lonely", postcode="LS14 6JB")
+    any_distance = _run(small_search, q="lonely", postcode="LS14 6JB")
     assert 3 < any_distance.local.hits[0].distance_miles < 6
 
 
@@ -262,65 +254,65 @@ def test_distance_is_measured_to_the_nearest_site_and_filters(indexed_app):
         ({"age": "20", "free": "1", "evening": "1"}, {LINE}),
     ],
 )
-def test_each_filter_alone_and_combined(indexed_app, params, expected):
-    results = _run(indexed_app, **params)
+def test_each_filter_alone_and_combined(small_search, params, expected):
+    results = _run(small_search, **params)
     found = {h.service_id for h in results.local.hits + results.online.hits}
     assert found == expected
 
 
-def test_open_now_uses_london_time(indexed_app):
+def test_open_now_uses_london_time(small_search):
     tuesday_morning = datetime(2026, 11, 24, 10, 30, tzinfo=LONDON)
-    results = _run(indexed_app, now=tuesday_morning, open_now="1")
+    results = _run(small_search, now=tuesday_morning, open_now="1")
     assert {h.service_id for h in results.local.hits + results.online.hits} == {TEA}
     late = datetime(2026, 11, 24, 22, 0, tzinfo=LONDON)
-    results = _run(indexed_app, now=late, open_now="1")
+    results = _run(small_search, now=late, open_now="1")
     assert {h.service_id for h in results.local.hits + results.online.hits} == {LINE}
 
 
-def test_sort_by_distance_orders_nearest_first_from_a_neighbourhood(indexed_app):
-    results = _run(indexed_app, postcode="Chapeltown", sort="distance")
+def test_sort_by_distance_orders_nearest_first_from_a_neighbourhood(small_search):
+    results = _run(small_search, postcode="Chapeltown", sort="distance")
     miles = [h.distance_miles for h in results.local.hits]
     assert miles == sorted(miles) and results.place.kind == "neighbourhood"
 
 
-def test_an_unknown_place_is_named_with_suggestions_and_the_rest_still_works(indexed_app):
-    results = _run(indexed_app, q="lonely", postcode="Chapletown")
+def test_an_unknown_place_is_named_with_suggestions_and_the_rest_still_works(small_search):
+    results = _run(small_search, q="lonely", postcode="Chapletown")
     assert results.place.label == "Chapeltown"  # near enough to a known name
-    unknown = _run(indexed_app, q="lonely", postcode="Atlantis")
+    unknown = _run(small_search, q="lonely", postcode="Atlantis")
     assert unknown.place is None and "We could not find “Atlantis”" in unknown.place_problem
     assert unknown.online.total == 1
-    bad = _run(indexed_app, q="lonely", postcode="LS99 9ZZ")
+    bad = _run(small_search, q="lonely", postcode="LS99 9ZZ")
     assert "could not find the postcode LS99 9ZZ" in bad.place_problem
 
 
-def test_a_crisis_search_carries_the_panel(indexed_app):
-    assert _run(indexed_app, q="i want to kill myself").crisis is not None
-    assert _run(indexed_app, q="knitting").crisis is None
+def test_a_crisis_search_carries_the_panel(small_search):
+    assert _run(small_search, q="i want to kill myself").crisis is not None
+    assert _run(small_search, q="knitting").crisis is None
 
 
 # --- keeping index and database in step ------------------------------------
 
 
-def test_refresh_adds_changes_and_removes_services(indexed_app, session_for):
-    session = session_for(indexed_app)
+def test_refresh_adds_changes_and_removes_services(small_search, session_for):
+    session = session_for(small_search)
     tea = session.get(Service, TEA)
     tea.name = "Wednesday Brew and Natter"
     session.add(tea)
     session.commit()
-    with indexed_app.app_context():
+    with small_search.app_context():
         search.refresh(session, search.index(), [TEA])
-    assert _names(_run(indexed_app, q="natter")) == [TEA]
+    assert _names(_run(small_search, q="natter")) == [TEA]
     tea.status = ListingStatus.ARCHIVED
     session.add(tea)
     session.commit()
-    with indexed_app.app_context():
+    with small_search.app_context():
         search.refresh(session, search.index(), [TEA])
         assert str(TEA) not in search.index().ids()
 
 
-def test_check_index_reports_and_repairs_drift(indexed_app, session_for):
-    session = session_for(indexed_app)
-    runner = indexed_app.test_cli_runner()
+def test_check_index_reports_and_repairs_drift(small_search, session_for):
+    session = session_for(small_search)
+    runner = small_search.test_cli_runner()
     clean = runner.invoke(args=["check-index"])
     assert clean.exit_code == 0 and "The index matches the database." in clean.output
     org = session.get(Organisation, stable_id("organisation", "chapeltown-helpline"))
@@ -329,7 +321,7 @@ def test_check_index_reports_and_repairs_drift(indexed_app, session_for):
     clinic.summary = "Changed without telling the index"
     session.add_all([org, clinic])
     session.commit()
-    with indexed_app.app_context():
+    with small_search.app_context():
         search.index().update(removed=[str(TEA)])
     drifted = runner.invoke(args=["check-index"])
     assert drifted.exit_code == 1
@@ -367,13 +359,13 @@ def test_opening_sessions_mark_evenings_and_weekends():
     assert doc["weekend"] and doc["evening"] and doc["days"] == "SA,TU"
 
 
-def test_an_organisation_change_reaches_all_its_services(indexed_app, session_for):
-    session = session_for(indexed_app)
+def test_an_organisation_change_reaches_all_its_services(small_search, session_for):
+    session = session_for(small_search)
     org = session.get(Organisation, stable_id("organisation", "hyde-park-friends"))
     org.status = ListingStatus.ARCHIVED
     session.add(org)
     session.commit()
-    with indexed_app.app_context():
+    with small_search.app_context():
         search.refresh_organisation(session, search.index(), org.id)
         assert set(search.index().ids()) == {str(LINE)}
 
@@ -396,8 +388,24 @@ def test_an_age_in_the_words_is_understood(lexicon, typed, age):
     assert understand(typed, VOCABULARY, lexicon).age == age
 
 
-def test_an_age_in_the_words_filters_like_the_age_box(indexed_app):
-    said = _run(indexed_app, q="I am 60 and lonely")
-    boxed = _run(indexed_app, q="lonely", age="60")
+def test_an_age_in_the_words_filters_like_the_age_box(small_search):
+    said = _run(small_search, q="I am 60 and lonely")
+    boxed = _run(small_search, q="lonely", age="60")
     assert _names(said) == _names(boxed) == [TEA]
     assert said.online.total == boxed.online.total == 0  # the line is for 16-25
+
+
+def test_crisis_words_are_never_corrected_into_everyday_words(lexicon):
+    vocabulary = {**VOCABULARY, "overdue": 3}
+    understood = understand("overdose", vocabulary, lexicon)
+    assert understood.corrected is None and understood.crisis
+    assert "urgent_mental_health_crisis" in understood.needs
+
+
+def test_turning_pages_is_not_logged_as_a_new_search(small_search, session_for):
+    from directory.models import SearchLog
+
+    _run(small_search, q="lonely")
+    _run(small_search, q="lonely", page="2")
+    _run(small_search, q="lonely", band="online")
+    assert len(session_for(small_search).exec(select(SearchLog)).all()) == 1

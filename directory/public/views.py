@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from directory import catalogue, db
-from directory.public import blueprint
+from directory import catalogue, db, public_search, search
+from directory.public import blueprint, search_form
+from directory.search import SearchInputError, SearchRequest
 
 
 def page_number() -> int:
@@ -21,6 +24,48 @@ def page_number() -> int:
 @blueprint.get("/")
 def home() -> str:
     return render_template("public/home.html", needs=catalogue.needs(db.session()))
+
+
+@blueprint.get("/search", endpoint="search")
+def search_page() -> tuple[str, int]:
+    """Search by words, place and filters; a bad parameter re-shows the form with the problem."""
+    session = db.session()
+    try:
+        wanted = public_search.read_request(session, request.args)
+    except SearchInputError as error:
+        crisis = public_search.signals_crisis(request.args)
+        return render_search(request.args, problems=error.problems, crisis=crisis), 400
+    found = None
+    if not wanted.is_empty:  # an empty form is not a search: nothing to run or count
+        found = public_search.run(session, search.index(), wanted, channel="web")
+    return render_search(MultiDict(wanted.to_params()), wanted=wanted, found=found), 200
+
+
+def render_search(
+    form: Mapping[str, object],
+    *,
+    problems: Mapping[str, str] | None = None,
+    wanted: SearchRequest | None = None,
+    found: public_search.Found | None = None,
+    crisis: bool = False,
+) -> str:
+    needs = catalogue.needs(db.session())
+    return render_template(
+        "public/search.html",
+        form=form,
+        problems=search_form.in_page_order(problems or {}),
+        wanted=wanted,
+        found=found,
+        crisis=crisis or bool(found and found.results.crisis),
+        needs=needs,
+        choices=search_form.choices(needs),
+    )
+
+
+@blueprint.app_template_global()
+def search_url(wanted: SearchRequest, **changes: object) -> str:
+    """A link to this search with some of it changed: the page, the band, the place."""
+    return url_for("public.search", **wanted.with_changes(**changes).to_params())
 
 
 @blueprint.get("/needs")

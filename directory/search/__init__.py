@@ -110,7 +110,8 @@ def search(
     nothing_near = request.place and results.local.total == 0
     if (results.total == 0 or nothing_near) and not request.is_empty:
         results.alternatives = alternatives(search_index, request, results, lexicon, now)
-    log(session, request, results, channel)
+    if request.page == 1 and request.band == "all":  # turning pages is not a new search
+        log(session, request, results, channel)
     return results
 
 

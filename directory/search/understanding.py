@@ -20,10 +20,11 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+import seed
 from directory.search.results import CrisisContact, CrisisPanel
-from seed.catalogue import HERE as SEED_FOLDER
-from seed.catalogue import read_needs
 
+SEED_FOLDER = Path(seed.__file__).parent
+CRISIS_NEED = "urgent_mental_health_crisis"
 SYNONYMS_FILE = SEED_FOLDER / "synonyms.csv"
 CRISIS_FILE = SEED_FOLDER / "crisis.yaml"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -98,6 +99,8 @@ def normalise(text: str) -> str:
 @functools.cache
 def load_lexicon(synonyms_file: Path = SYNONYMS_FILE, crisis_file: Path = CRISIS_FILE) -> Lexicon:
     """The synonym and crisis data (cached; restart or call cache_clear after editing)."""
+    from seed.catalogue import read_needs  # seed.catalogue imports directory: load it late
+
     phrases: dict[str, tuple[list[str], list[str]]] = {}
     needs = read_needs()
     for need in needs:
@@ -148,6 +151,8 @@ def understand(text: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> Un
             expansions += words
             needs += phrase_needs
     age_said = age_in(text)
+    if crisis:
+        needs.append(CRISIS_NEED)
     words = [t for t in corrected_tokens if t not in STOPWORDS and not _is_age_word(t, age_said)]
     return Understood(
         words=list(dict.fromkeys(words)),
@@ -181,6 +186,9 @@ def correct(word: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> str:
     if len(word) < 4 or word in vocabulary or word in STOPWORDS or word.isdigit():
         return word
     if any(word in phrase.split() for phrase in lexicon.phrases):
+        return word
+    # never turn a word that may signal danger ("overdose") into an everyday one ("overdue")
+    if is_crisis([word], lexicon):
         return word
     allowed = 1 if len(word) < 8 else 2
     candidates = process.extract(

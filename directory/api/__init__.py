@@ -1,0 +1,7 @@
+"""The JSON API: the public search at /api/v1/search, open to any site (no account, GET only)."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from directory.api import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,232 @@
+"""A catalogue of services prepared for matching: indexes built once, used by every match.
+
+Matching one person touches only the services that meet one of their needs, name one of
+its synonyms, or share one of their words, so a match over 100,000 services stays fast.
+Build a Catalogue once (at start-up, or when the listings change) and pass it to `match`.
+It is safe to share between threads: it only ever adds to its small caches (the strengths
+of a need, the services saying a synonym, corrected typos), and two threads filling the
+same entry at once work out the same value.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from rapidfuzz import process, utils
+from rapidfuzz.distance import OSA
+
+from matcher.distance import EARTH_RADIUS_MILES
+from matcher.facts import ServiceFacts
+from matcher.words import content_words, normalise, stem
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The person's telling words as the catalogue knows them."""
+
+    stems: tuple[str, ...]  # stems of the words, typos corrected to catalogue words
+    typed: dict[str, str]  # stem -> the word as the person typed it, for the reasons
+    weights: dict[str, float]  # stem -> how telling it is (inverse document frequency)
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+
+NO_WORDS = Words(stems=(), typed={}, weights={})
+
+
+class Catalogue:
+    """The services, and indexes from need code, label word and text word to services."""
+
+    def __init__(self, services: Iterable[ServiceFacts]) -> None:
+        self.services: tuple[ServiceFacts, ...] = tuple(services)
+        self._by_need: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # Words of each service's name and keywords: where a synonym of a need is looked for.
+        self._labels: list[str] = []
+        self._label_index: dict[str, list[int]] = defaultdict(list)
+        # Stems of the meaningful words of its own text: how the person's words find it.
+        self._text_index: dict[str, list[int]] = defaultdict(list)
+        # Venues in radians with the cosine of their latitude, for exact distances; the map
+        # cells they are in, for quick ones; and how a service reaches people.
+        self._sites: list[tuple[tuple[float, float, float], ...]] = []
+        self.cells: list[tuple[int, ...]] = []  # ids of the map cells of its venues
+        self.cell_centres: list[tuple[float, float]] = []
+        self._cell_ids: dict[tuple[int, int], int] = {}
+        self.reach: list[int] = []  # REMOTE, IN_PERSON or BOTH (see distance_score)
+        self._cache: dict[tuple[object, ...], object] = {}
+        surface: set[str] = set()
+        for i, service in enumerate(self.services):
+            surface |= self._add(i, service)
+        # The words as written, by first letter, for correcting typos ("gardning").
+        self._surface: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(surface):
+            self._surface[word[0]].append(word)
+        self._corrected: dict[str, str | None] = {}
+
+    def _add(self, i: int, service: ServiceFacts) -> set[str]:
+        for rank, code in enumerate(service.needs):
+            self._by_need[code].append((i, rank))
+        label = normalise(" ".join((service.name, *service.keywords)))
+        self._labels.append(f" {label} ")
+        for word in set(label.split()):
+            self._label_index[word].append(i)
+        # The need words are left out: the needs are matched on their own, and counting
+        # them here again would give every service tagged with a need a second helping.
+        text = " ".join((service.name, *service.keywords, service.description))
+        words = set(content_words(text))
+        for word in {stem(w) for w in words}:
+            self._text_index[word].append(i)
+        self._sites.append(
+            tuple(
+                (
+                    math.radians(s.latitude),
+                    math.radians(s.longitude),
+                    math.cos(math.radians(s.latitude)),
+                )
+                for s in service.sites
+            )
+        )
+        self.cells.append(tuple({self._cell_id(s.latitude, s.longitude) for s in service.sites}))
+        in_person = "in_person" in service.modes or not service.modes
+        if not service.sites or not in_person:
+            self.reach.append(REMOTE)
+        else:
+            self.reach.append(BOTH if service.remote else IN_PERSON)
+        return words
+
+    def _cell_id(self, latitude: float, longitude: float) -> int:
+        cell = round(latitude / CELL_DEGREES), round(longitude / CELL_DEGREES)
+        found = self._cell_ids.get(cell)
+        if found is None:
+            found = self._cell_ids[cell] = len(self.cell_centres)
+            self.cell_centres.append((cell[0] * CELL_DEGREES, cell[1] * CELL_DEGREES))
+        return found
+
+    def __len__(self) -> int:
+        return len(self.services)
+
+    def __iter__(self) -> Iterator[ServiceFacts]:
+        return iter(self.services)
+
+    def with_need(self, code: str) -> list[tuple[int, int]]:
+        """(service index, rank of the need in its list) for each service tagged with it."""
+        return self._by_need.get(code, [])
+
+    def need_strengths(self, code: str, by_rank: tuple[float, float, float]) -> dict[int, float]:
+        """Service index -> how well it meets the need, by the need's rank in its list (main,
+        second, later); remembered, as every match for the need asks the same. Read only."""
+        key = ("need", code, by_rank)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = {
+                i: by_rank[min(rank, 2)] for i, rank in self.with_need(code)
+            }
+        return found  # type: ignore[return-value]
+
+    def synonym_hits(self, code: str, phrases: tuple[str, ...]) -> dict[int, str]:
+        """Service index -> the first of the phrases its name or keywords say, for services
+        not tagged with the need; remembered. Read only."""
+        key = ("synonyms", code, phrases)
+        found = self._cache.get(key)
+        if found is None:
+            tagged = {i for i, _ in self.with_need(code)}
+            hits: dict[int, str] = {}
+            for phrase in phrases:
+                for i in self.saying(phrase):
+                    if i not in tagged:
+                        hits.setdefault(i, phrase)
+            found = self._cache[key] = hits
+        return found  # type: ignore[return-value]
+
+    def saying(self, phrase: str) -> list[int]:
+        """Services whose name or keywords contain the phrase, as whole words."""
+        words = normalise(phrase).split()
+        if not words:
+            return []
+        postings = [self._label_index.get(w, []) for w in words]
+        rarest = min(postings, key=len)
+        wanted = f" {' '.join(words)} "
+        return [i for i in rarest if wanted in self._labels[i]]
+
+    def words_of(self, text: str, common_share: float) -> Words:
+        """The person's telling words. A word the catalogue lacks becomes its nearest
+        catalogue word, one edit away (two from eight letters), else it is dropped; a word
+        in more than common_share of the listings is dropped too: it tells them apart too
+        little."""
+        total = len(self.services)
+        common = max(1, int(common_share * total))
+        typed: dict[str, str] = {}
+        weights: dict[str, float] = {}
+        for word in content_words(text):
+            known: str | None = stem(word)
+            if known not in self._text_index:
+                known = self._nearest(word)
+            postings = self._text_index.get(known or "")
+            if known is None or not postings or len(postings) > common or known in typed:
+                continue
+            typed[known] = word
+            weights[known] = math.log(1 + total / len(postings))
+        return Words(stems=tuple(typed), typed=typed, weights=weights)
+
+    def _nearest(self, word: str) -> str | None:
+        """The stem of the catalogue word nearest a misspelt one (typos seldom change the
+        first letter, so only words sharing it are compared); remembered per catalogue."""
+        if len(word) < 4:
+            return None
+        if word not in self._corrected:
+            if len(self._corrected) > 10_000:  # people's typos are many; keep memory bounded
+                self._corrected.clear()
+            best = process.extractOne(
+                word,
+                self._surface.get(word[0], []),
+                scorer=OSA.distance,
+                processor=utils.default_process,
+                score_cutoff=1 if len(word) < 8 else 2,
+            )
+            self._corrected[word] = None if best is None else stem(best[0])
+        return self._corrected[word]
+
+    def nearest_site_miles(self, i: int, latitude: float, longitude: float) -> float | None:
+        """How far the service's nearest venue is from a point (haversine), or None."""
+        sites = self._sites[i]
+        if not sites:
+            return None
+        phi, lam = math.radians(latitude), math.radians(longitude)
+        cos_phi = math.cos(phi)
+        nearest = min(
+            math.sin((s_phi - phi) / 2) ** 2 + cos_phi * s_cos * math.sin((s_lam - lam) / 2) ** 2
+            for s_phi, s_lam, s_cos in sites
+        )
+        return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, nearest)))
+
+    def coverage(self, words: Words) -> dict[int, float]:
+        """For each service sharing any of the words: how much of what the person said its
+        text covers, 0-100, each word counting by how telling it is."""
+        total = words.total
+        found: dict[int, float] = defaultdict(float)
+        for word, weight in words.weights.items():
+            for i in self._text_index[word]:
+                found[i] += weight
+        return {i: 100 * weight / total for i, weight in found.items()}
+
+    def found_in(self, words: Words, i: int) -> list[str]:
+        """Which of the person's words (as they typed them) the service's text contains."""
+        return [words.typed[w] for w in words.stems if _holds(self._text_index[w], i)]
+
+
+# How a service reaches people: only without travel (online, phone, or no venue), only at
+# its venues, or both.
+REMOTE, IN_PERSON, BOTH = 0, 1, 2
+# Map cells of about 0.35 by 0.3 miles (in the UK), for quick, rough distances.
+CELL_DEGREES = 0.005
+
+
+def _holds(postings: list[int], i: int) -> bool:
+    # Postings are in catalogue order, so sorted.
+    at = bisect_left(postings, i)
+    return at < len(postings) and postings[at] == i
