@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, func, select
@@ -53,14 +53,41 @@ class NeedSummary:
     services: int
 
 
+def published_organisation_ids() -> Any:
+    """The ids of organisations the public may see (a subquery)."""
+    return select(Organisation.id).where(Organisation.status == ListingStatus.PUBLISHED)
+
+
 def _published() -> object:
     """A service the public may see: published, by an organisation that is published too."""
-    published_organisations = select(Organisation.id).where(
-        Organisation.status == ListingStatus.PUBLISHED
-    )
     return (Service.status == ListingStatus.PUBLISHED) & Service.organization_id.in_(  # type: ignore[attr-defined]
-        published_organisations
+        published_organisation_ids()
     )
+
+
+def facts_options() -> list[Any]:
+    """Eager loads for turning services into facts (search documents, matcher facts)."""
+    return [
+        selectinload(Service.organisation),  # type: ignore[arg-type]
+        selectinload(Service.need_links).selectinload(ServiceTaxonomyTerm.term),  # type: ignore[arg-type]
+        selectinload(Service.location_links)  # type: ignore[arg-type]
+        .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
+        .selectinload(Location.accessibility),  # type: ignore[arg-type]
+        selectinload(Service.schedules),  # type: ignore[arg-type]
+        selectinload(Service.languages),  # type: ignore[arg-type]
+        selectinload(Service.areas),  # type: ignore[arg-type]
+    ]
+
+
+def in_batches(session: Session, statement: Any, batch: int) -> Iterator[Any]:
+    """Rows of a statement ordered by a unique key, a batch at a time, to bound memory."""
+    offset = 0
+    while True:
+        rows = session.exec(statement.offset(offset).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        offset += batch
 
 
 def _full_service_options() -> list[object]:

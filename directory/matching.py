@@ -17,18 +17,15 @@ from datetime import date
 
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 import matcher
-from directory import clock, geo, vocabulary
+from directory import catalogue, clock, geo, vocabulary
 from directory.models import (
     ListingStatus,
     Location,
-    Organisation,
     Service,
     ServiceAtLocation,
-    ServiceTaxonomyTerm,
 )
 from seed.catalogue import read_needs
 
@@ -154,34 +151,16 @@ def _site(location: Location) -> matcher.Site:
 
 def matchable_services(session: Session, batch: int = 1000) -> Iterator[matcher.ServiceFacts]:
     """Facts of every service of a published organisation, drafts aside, in batches."""
-    published_organisations = select(Organisation.id).where(
-        Organisation.status == ListingStatus.PUBLISHED
-    )
     statement = (
         select(Service)
         .where(
             Service.status.in_(MATCHABLE_STATUSES),  # type: ignore[attr-defined]
-            Service.organization_id.in_(published_organisations),  # type: ignore[attr-defined]
+            Service.organization_id.in_(catalogue.published_organisation_ids()),  # type: ignore[attr-defined]
         )
-        .options(
-            selectinload(Service.organisation),  # type: ignore[arg-type]
-            selectinload(Service.need_links).selectinload(ServiceTaxonomyTerm.term),  # type: ignore[arg-type]
-            selectinload(Service.location_links)  # type: ignore[arg-type]
-            .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
-            .selectinload(Location.accessibility),  # type: ignore[arg-type]
-            selectinload(Service.schedules),  # type: ignore[arg-type]
-            selectinload(Service.languages),  # type: ignore[arg-type]
-            selectinload(Service.areas),  # type: ignore[arg-type]
-        )
+        .options(*catalogue.facts_options())
         .order_by(Service.id)  # type: ignore[arg-type]
     )
-    offset = 0
-    while True:
-        rows = session.exec(statement.offset(offset).limit(batch)).all()
-        if not rows:
-            return
-        yield from (facts_from_service(s) for s in rows)
-        offset += batch
+    yield from (facts_from_service(s) for s in catalogue.in_batches(session, statement, batch))
 
 
 def load_catalogue(session: Session) -> matcher.Catalogue:

@@ -11,16 +11,12 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
+from directory import catalogue
 from directory.models import (
     ListingStatus,
-    Location,
-    Organisation,
     Service,
-    ServiceAtLocation,
-    ServiceTaxonomyTerm,
 )
 
 # A session that ends at or after this time counts as "evening".
@@ -135,24 +131,13 @@ def searchable_services(
     session: Session, ids: Iterable[uuid.UUID] | None = None, batch: int = 500
 ) -> Iterator[ServiceFacts]:
     """Facts of every service the public may find (or of those among ids), in batches."""
-    published_organisations = select(Organisation.id).where(
-        Organisation.status == ListingStatus.PUBLISHED
-    )
     statement = (
         select(Service)
         .where(
             Service.status == ListingStatus.PUBLISHED,
-            Service.organization_id.in_(published_organisations),  # type: ignore[attr-defined]
+            Service.organization_id.in_(catalogue.published_organisation_ids()),  # type: ignore[attr-defined]
         )
-        .options(
-            selectinload(Service.organisation),  # type: ignore[arg-type]
-            selectinload(Service.need_links).selectinload(ServiceTaxonomyTerm.term),  # type: ignore[arg-type]
-            selectinload(Service.location_links)  # type: ignore[arg-type]
-            .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
-            .selectinload(Location.accessibility),  # type: ignore[arg-type]
-            selectinload(Service.schedules),  # type: ignore[arg-type]
-            selectinload(Service.languages),  # type: ignore[arg-type]
-        )
+        .options(*catalogue.facts_options())
         .order_by(Service.id)  # type: ignore[arg-type]
     )
     if ids is not None:
@@ -162,10 +147,4 @@ def searchable_services(
             rows = session.exec(statement.where(Service.id.in_(chunk))).all()  # type: ignore[attr-defined]
             yield from (facts_from_service(s) for s in rows)
         return
-    offset = 0
-    while True:
-        rows = session.exec(statement.offset(offset).limit(batch)).all()
-        if not rows:
-            return
-        yield from (facts_from_service(s) for s in rows)
-        offset += batch
+    yield from (facts_from_service(s) for s in catalogue.in_batches(session, statement, batch))
