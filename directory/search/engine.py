@@ -16,7 +16,7 @@ import math
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from whoosh import query as q
@@ -51,6 +51,9 @@ class _Snapshot:
 
     docs: dict[int, _Doc]
     vocabulary: dict[str, int]
+    sessions_by_id: dict[uuid.UUID, tuple[tuple[tuple[str, ...], str, str], ...]] = field(
+        default_factory=dict
+    )
 
 
 class _Cache:
@@ -85,7 +88,8 @@ def _read_snapshot(searcher: Searcher) -> _Snapshot:
         (term.decode() if isinstance(term, bytes) else term): reader.doc_frequency("spelling", term)
         for term in reader.lexicon("spelling")
     }
-    return _Snapshot(docs, vocabulary)
+    sessions_by_id = {uuid.UUID(d.id): d.sessions for d in docs.values()}
+    return _Snapshot(docs, vocabulary, sessions_by_id)
 
 
 _caches: dict[str, _Cache] = {}
@@ -117,8 +121,10 @@ def run(
     local, online = _split(scored, snapshot.docs, request, place, now)
     results = SearchResults(
         request=request,
-        local=_page(local, request, request.band in ("all", "local")),
-        online=_online_band(online, request),
+        local=_with_open_now(
+            _page(local, request, request.band in ("all", "local")), snapshot, now
+        ),
+        online=_with_open_now(_online_band(online, request), snapshot, now),
         did_you_mean=understood.corrected,
         crisis=lexicon.panel if understood.crisis else None,
         place=place,
@@ -127,12 +133,22 @@ def run(
     return results
 
 
+def _with_open_now(band: Band, snapshot: _Snapshot, now: datetime) -> Band:
+    """The band with "open now" worked out for the hits shown."""
+    by_id = snapshot.sessions_by_id
+    hits = [
+        replace(h, open_now=is_open(by_id[h.service_id], now) if by_id[h.service_id] else None)
+        for h in band.hits
+    ]
+    return replace(band, hits=hits)
+
+
 def _text_query(understood: Understood) -> q.Query | None:
     parts: list[q.Query] = []
     for word in understood.words + understood.expansions:
-        for field in TEXT_FIELDS:
-            for token in SCHEMA[field].process_text(word, mode="query"):
-                parts.append(q.Term(field, token))
+        for name in TEXT_FIELDS:
+            for token in SCHEMA[name].process_text(word, mode="query"):
+                parts.append(q.Term(name, token))
     for code in understood.needs:
         parts.append(q.Term("needs", code, boost=2.0))
     if not parts:
@@ -191,9 +207,13 @@ def _split(
     top = max((s for s, _ in scored), default=1.0) or 1.0
     for score, docnum in scored:
         doc = docs[docnum]
-        open_now = is_open(doc.sessions, now) if doc.sessions else None
-        if request.open_now and not open_now:
-            continue
+        # Whether it is open now matters for every match only when filtering by it;
+        # otherwise it is worked out for the page shown (see _with_open_now).
+        open_now = None
+        if request.open_now:
+            open_now = is_open(doc.sessions, now) if doc.sessions else None
+            if not open_now:
+                continue
         relevance = score / top
         if doc.local:
             miles = nearest_miles(place, doc.sites) if place else None
