@@ -93,16 +93,9 @@ def in_batches(session: Session, statement: Any, batch: int) -> Iterator[Any]:
 def _full_service_options() -> list[object]:
     """Load what a service page shows in a few queries, not one per field."""
     return [
-        selectinload(Service.organisation),  # type: ignore[arg-type]
-        selectinload(Service.location_links)  # type: ignore[arg-type]
-        .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
-        .selectinload(Location.accessibility),  # type: ignore[arg-type]
-        selectinload(Service.schedules),  # type: ignore[arg-type]
+        *facts_options(),
         selectinload(Service.cost_options),  # type: ignore[arg-type]
-        selectinload(Service.areas),  # type: ignore[arg-type]
-        selectinload(Service.languages),  # type: ignore[arg-type]
         selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]
-        selectinload(Service.need_links).selectinload(ServiceTaxonomyTerm.term),  # type: ignore[arg-type]
     ]
 
 
