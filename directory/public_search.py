@@ -7,7 +7,6 @@ ids, the caller loads rows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +20,6 @@ from directory.search.request import MAX_QUERY
 from directory.search.results import Alternative, Band, Hit
 from directory.search.understanding import is_crisis, load_lexicon, normalise
 
-# Letters of any alphabet, digits, spaces and the punctuation of place names
-# ("St Mary's", "Burley-in-Wharfedale", "Leeds, LS6"); anything else is a slip.
-PLACE_TEXT = re.compile(r"(?:[^\W_]|[\s'’.,&()-])+")
-PLACE_MESSAGE = (
-    "Enter a postcode such as LS6 1AA, a postcode area such as LS6, or the name of a "
-    "neighbourhood, using only letters, numbers and spaces."
-)
 NEED_MESSAGE = "Choose a need from the list."
 
 
@@ -49,9 +41,6 @@ def read_request(session: Session, args: Mapping[str, Any]) -> SearchRequest:
         wanted = search.parse_request(args)
     except SearchInputError as error:
         problems.update(error.problems)
-    place = " ".join(str(args.get("postcode") or "").split())
-    if "postcode" not in problems and place and not PLACE_TEXT.fullmatch(place):
-        problems["postcode"] = PLACE_MESSAGE
     need = str(args.get("need") or "").strip().lower()
     if "need" not in problems and need and catalogue.need(session, need) is None:
         problems["need"] = NEED_MESSAGE

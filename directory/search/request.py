@@ -6,6 +6,7 @@ The public page and the JSON API read the same query parameters through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,6 +15,13 @@ from directory import vocabulary
 
 MAX_QUERY = 200
 MAX_PLACE = 60
+# Letters of any alphabet, digits, spaces and the punctuation of place names
+# ("St Mary's", "Burley-in-Wharfedale", "Leeds, LS6"); anything else is a slip.
+PLACE_TEXT = re.compile(r"(?:[^\W_]|[\s'’.,&()-])+")
+PLACE_MESSAGE = (
+    "Enter a postcode such as LS6 1AA, a postcode area such as LS6, or the name of a "
+    "neighbourhood, using only letters, numbers and spaces."
+)
 DISTANCES = (1, 3, 5, 10)
 SORTS = ("best", "relevance", "distance")
 BANDS = ("all", "local", "online")
@@ -118,6 +126,8 @@ def parse_request(args: Mapping[str, Any], *, per_page: int = 10) -> SearchReque
     place = " ".join(_one(args, "postcode").split())
     if len(place) > MAX_PLACE:
         problems["postcode"] = "Enter a postcode, or the name of a town or area."
+    elif place and not PLACE_TEXT.fullmatch(place):
+        problems["postcode"] = PLACE_MESSAGE
     request = SearchRequest(
         text=text,
         place=place,
