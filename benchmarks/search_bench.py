@@ -524,7 +524,7 @@ def run_size(size: int, args: argparse.Namespace, lexicon: Lexicon, folder: Path
     report["fts5_db_mb"] = round((folder / "fts5.sqlite").stat().st_size / 2**20, 1)
     print(f"FTS5 built in {seconds / 1000:.1f} s ({report['fts5_db_mb']} MB)", flush=True)
 
-    # The first search of an index generation reads every stored field into memory.
+    # The first search of a new index reads its stored fields and field lengths into arrays.
     seconds, _ = timed(lambda: whoosh_search(index, lexicon, QUERIES[0]))
     report["whoosh_first_search_ms"] = round(seconds, 1)
     vocabulary = vocabulary_of(index)
@@ -559,7 +559,7 @@ def run_size(size: int, args: argparse.Namespace, lexicon: Lexicon, folder: Path
     report["executions"] = len(every["whoosh"])
     report["targets"] = check_targets(size, report)
 
-    # After an edit the index has a new generation: the next search pays for a new snapshot.
+    # After an edit the index has a new generation: the next search reads the new segment.
     changed = replace(services[len(services) // 2], stamp="2:edited")
     seconds, _ = timed(lambda: index.update([changed]))
     report["whoosh_update_ms"] = round(seconds, 1)
@@ -605,14 +605,14 @@ def run_size(size: int, args: argparse.Namespace, lexicon: Lexicon, folder: Path
         chosen = [q for q in QUERIES if q.label in labels]
         report["profile"] = profile(index, lexicon, chosen, args.repeat)
 
-    # Resident memory while this size is loaded: catalogue, index snapshot and FTS5 database.
+    # Resident memory while this size is loaded: catalogue, index arrays and FTS5 database.
     gc.collect()
     report["rss_mb"] = round(rss_mb(), 1)
     report["peak_rss_mb"] = round(peak_rss_mb(), 1)
     fts.close()
     index.close()
-    # The engine keeps a snapshot per index folder; drop this size's before the next.
-    getattr(engine, "_caches", {}).pop(str(index.folder), None)
+    # The engine keeps the arrays of each index folder; drop this size's before the next.
+    engine._views.pop(str(index.folder), None)
     print_size(report)
     return report
 

@@ -7,22 +7,26 @@ best is relevance. sort=distance orders local services nearest first.
 
 Local services (with a site) and services online or by phone (no site) are kept
 in separate bands, so that neither drowns the other.
+
+Relevance is Whoosh's BM25F over the boosted fields, summed over arrays of the
+index's postings (see arrays.py) rather than a posting at a time; filters are
+Whoosh queries, read once per segment as masks.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from whoosh import query as q
 from whoosh.searching import Searcher
 
 from directory.clock import now as london_now
+from directory.search import arrays
 from directory.search.index import SCHEMA, SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import Band, Hit, ResolvedPlace, SearchResults
@@ -31,74 +35,26 @@ from directory.search.understanding import Lexicon, Understood, understand
 HALF_SCORE_MILES = 1.5
 ONLINE_ON_FIRST_PAGE = 5
 TEXT_FIELDS = ("name", "need_words", "keywords", "organisation", "description")
-MILES_PER_DEGREE_LAT = 69.09
-DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+NEED_TERM_BOOST = 2.0
+MILES_PER_DEGREE_LAT = arrays.MILES_PER_DEGREE_LAT
+DAY_CODES = arrays.DAY_CODES
+
+_views: dict[str, arrays.Views] = {}
+_views_lock = threading.Lock()
+
+
+def _views_for(index: SearchIndex) -> arrays.Views:
+    with _views_lock:
+        return _views.setdefault(str(index.folder), arrays.Views())
 
 
 @dataclass(frozen=True)
-class _Doc:
-    """What ranking needs of a document, kept in memory per index generation."""
+class _Ranked:
+    """One band in order: document numbers, relevance (0-1) and miles (NaN: none)."""
 
-    id: str
-    local: bool
-    sites: tuple[tuple[float, float], ...]
-    sessions: tuple[tuple[tuple[str, ...], str, str], ...]
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """Stored fields by document number, and the vocabulary, of one index generation."""
-
-    docs: dict[int, _Doc]
-    vocabulary: dict[str, int]
-    sessions_by_id: dict[uuid.UUID, tuple[tuple[tuple[str, ...], str, str], ...]] = field(
-        default_factory=dict
-    )
-
-
-class _Cache:
-    """Keeps the snapshot of the newest generation seen; rebuilt when the index changes."""
-
-    def __init__(self) -> None:
-        self._key: object = None
-        self._snapshot = _Snapshot({}, {})
-        self._lock = threading.Lock()
-
-    def snapshot(self, searcher: Searcher, key: object) -> _Snapshot:
-        with self._lock:
-            if key != self._key:
-                self._snapshot, self._key = _read_snapshot(searcher), key
-            return self._snapshot
-
-
-def _read_snapshot(searcher: Searcher) -> _Snapshot:
-    reader = searcher.reader()
-    docs = {}
-    for docnum in reader.all_doc_ids():  # skips deleted documents
-        fields = reader.stored_fields(docnum)
-        docs[docnum] = _Doc(
-            id=fields["id"],
-            local=bool(fields.get("local")),
-            sites=tuple(tuple(s) for s in json.loads(fields.get("sites") or "[]")),
-            sessions=tuple(
-                (tuple(d), o, c) for d, o, c in json.loads(fields.get("sessions") or "[]")
-            ),
-        )
-    vocabulary = {
-        (term.decode() if isinstance(term, bytes) else term): reader.doc_frequency("spelling", term)
-        for term in reader.lexicon("spelling")
-    }
-    sessions_by_id = {uuid.UUID(d.id): d.sessions for d in docs.values()}
-    return _Snapshot(docs, vocabulary, sessions_by_id)
-
-
-_caches: dict[str, _Cache] = {}
-_caches_lock = threading.Lock()
-
-
-def _cache_for(index: SearchIndex) -> _Cache:
-    with _caches_lock:
-        return _caches.setdefault(str(index.folder), _Cache())
+    docs: np.ndarray
+    relevance: np.ndarray
+    miles: np.ndarray
 
 
 def run(
@@ -111,53 +67,48 @@ def run(
 ) -> SearchResults:
     """Search; the caller loads the rows for the returned ids."""
     with index.searcher() as searcher:
-        key = (index.live_build(), searcher.reader().generation())
-        snapshot = _cache_for(index).snapshot(searcher, key)
-        understood = understand(request.text, snapshot.vocabulary, lexicon)
+        generation = (index.live_build(), searcher.reader().generation())
+        view = _views_for(index).view(searcher, generation)
+        understood = understand(request.text, view.vocabulary, lexicon)
         if request.age is None and understood.age is not None:
             request = request.with_changes(age=understood.age)
-        scored = _matches(searcher, request, understood)
+        docs, scores = _matches(view, searcher, request, understood)
     now = now or london_now()
-    local, online = _split(scored, snapshot.docs, request, place, now)
-    results = SearchResults(
+    open_now = view.open_at(now.weekday(), now.hour * 60 + now.minute)
+    local, online = _bands(view, docs, scores, request, place, open_now)
+    return SearchResults(
         request=request,
-        local=_with_open_now(
-            _page(local, request, request.band in ("all", "local")), snapshot, now
-        ),
-        online=_with_open_now(_online_band(online, request), snapshot, now),
+        local=_page(view, local, request, request.band in ("all", "local"), open_now),
+        online=_online_band(view, online, request, open_now),
         did_you_mean=understood.corrected,
         crisis=lexicon.panel if understood.crisis else None,
         place=place,
         needs_understood=understood.needs,
     )
-    return results
 
 
-def _with_open_now(band: Band, snapshot: _Snapshot, now: datetime) -> Band:
-    """The band with "open now" worked out for the hits shown."""
-    by_id = snapshot.sessions_by_id
-    hits = [
-        replace(h, open_now=is_open(by_id[h.service_id], now) if by_id[h.service_id] else None)
-        for h in band.hits
-    ]
-    return replace(band, hits=hits)
-
-
-def _text_query(understood: Understood) -> q.Query | None:
-    parts: list[q.Query] = []
+def text_terms(understood: Understood) -> list[tuple[str, str, float]]:
+    """(field, token, boost) of every word the search looks for: any may match, and
+    listings matching more words, in stronger fields, rank higher."""
+    terms: list[tuple[str, str, float]] = []
     for word in understood.words + understood.expansions:
         for name in TEXT_FIELDS:
             for token in SCHEMA[name].process_text(word, mode="query"):
-                parts.append(q.Term(name, token))
-    for code in understood.needs:
-        parts.append(q.Term("needs", code, boost=2.0))
-    if not parts:
+                terms.append((name, token, 1.0))
+    terms.extend(("needs", code, NEED_TERM_BOOST) for code in understood.needs)
+    return terms
+
+
+def text_query(understood: Understood) -> q.Query | None:
+    """The same words as one Whoosh query (the yardstick the array scores are checked by)."""
+    terms = text_terms(understood)
+    if not terms:
         return None
-    # Any word may match; listings matching more words, in stronger fields, rank higher.
-    return q.Or(parts)
+    return q.Or([q.Term(name, token, boost=boost) for name, token, boost in terms])
 
 
-def _filters(request: SearchRequest) -> q.Query | None:
+def filter_queries(request: SearchRequest) -> list[q.Query]:
+    """Every filter as a Whoosh query; a listing must match them all."""
     terms: list[q.Query] = []
     if request.need:
         terms.append(q.Term("needs", request.need))
@@ -179,61 +130,61 @@ def _filters(request: SearchRequest) -> q.Query | None:
         terms.append(q.Term("evening", True))
     if request.weekend:
         terms.append(q.Term("weekend", True))
-    return q.And(terms) if terms else None
+    return terms
 
 
 def _matches(
-    searcher: Searcher, request: SearchRequest, understood: Understood
-) -> list[tuple[float, int]]:
-    """(score, docnum) of every document matching the words and filters."""
-    text = _text_query(understood)
-    filters = _filters(request)
-    if text is None:  # no words, or only words like "help": browse with the filters
-        query = filters or q.Every()
-        return [(1.0, docnum) for docnum in query.docs(searcher)]
-    results = searcher.search(text, filter=filters, limit=None)
-    return list(results.top_n)
+    view: arrays.View, searcher: Searcher, request: SearchRequest, understood: Understood
+) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers matching the words and filters, and their scores."""
+    allowed = view.alive.copy()
+    for query in filter_queries(request):
+        allowed &= view.mask(searcher, query)
+    terms = text_terms(understood)
+    if not terms:  # no words, or only words like "help": browse with the filters
+        docs = np.flatnonzero(allowed)
+        return docs, np.ones(len(docs))
+    scores = view.scores(searcher, terms)
+    docs = np.flatnonzero(allowed & (scores > 0))
+    return docs, scores[docs]
 
 
-def _split(
-    scored: list[tuple[float, int]],
-    docs: Mapping[int, _Doc],
+def _bands(
+    view: arrays.View,
+    docs: np.ndarray,
+    scores: np.ndarray,
     request: SearchRequest,
     place: ResolvedPlace | None,
-    now: datetime,
-) -> tuple[list[Hit], list[Hit]]:
-    local: list[Hit] = []
-    online: list[Hit] = []
-    top = max((s for s, _ in scored), default=1.0) or 1.0
-    for score, docnum in scored:
-        doc = docs[docnum]
+    open_now: np.ndarray,
+) -> tuple[_Ranked, _Ranked]:
+    top = float(scores.max()) if len(scores) else 1.0
+    relevance = scores / (top or 1.0)
+    if request.open_now:
         # Whether it is open now matters for every match only when filtering by it;
-        # otherwise it is worked out for the page shown (see _with_open_now).
-        open_now = None
-        if request.open_now:
-            open_now = is_open(doc.sessions, now) if doc.sessions else None
-            if not open_now:
-                continue
-        relevance = score / top
-        if doc.local:
-            miles = nearest_miles(place, doc.sites) if place else None
-            if request.miles is not None and (miles is None or miles > request.miles):
-                continue
-            local.append(Hit(uuid.UUID(doc.id), relevance, miles, open_now))
-        else:
-            online.append(Hit(uuid.UUID(doc.id), relevance, None, open_now))
-    _order(local, request, place)
-    online.sort(key=lambda h: (-h.score, str(h.service_id)))
-    return local, online
-
-
-def _order(hits: list[Hit], request: SearchRequest, place: ResolvedPlace | None) -> None:
-    if place is not None and request.sort == "distance":
-        hits.sort(key=lambda h: (h.distance_miles, -h.score, str(h.service_id)))
-    elif place is not None and request.sort == "best":
-        hits.sort(key=lambda h: (-blend(h), str(h.service_id)))
+        # otherwise it is only shown, on the hits of the page.
+        keep = open_now[docs]
+        docs, relevance = docs[keep], relevance[keep]
+    is_local = view.local[docs]
+    near, near_relevance = docs[is_local], relevance[is_local]
+    if place is not None:
+        miles = view.nearest_sites(place.latitude, place.longitude)[near]
     else:
-        hits.sort(key=lambda h: (-h.score, str(h.service_id)))
+        miles = np.full(len(near), np.nan)
+    if request.miles is not None:
+        within = ~np.isnan(miles) & (miles <= request.miles)
+        near, near_relevance, miles = near[within], near_relevance[within], miles[within]
+    ids = view.id_rank[near]
+    if place is not None and request.sort == "distance":
+        order = np.lexsort((ids, -near_relevance, miles))
+    elif place is not None and request.sort == "best":
+        order = np.lexsort((ids, -(near_relevance / (1 + miles / HALF_SCORE_MILES))))
+    else:
+        order = np.lexsort((ids, -near_relevance))
+    local = _Ranked(near[order], near_relevance[order], miles[order])
+    far, far_relevance = docs[~is_local], relevance[~is_local]
+    order = np.lexsort((view.id_rank[far], -far_relevance))
+    online = _Ranked(far[order], far_relevance[order], np.full(len(far), np.nan))
+    return local, online
 
 
 def blend(hit: Hit) -> float:
@@ -243,19 +194,49 @@ def blend(hit: Hit) -> float:
     return hit.score / (1 + hit.distance_miles / HALF_SCORE_MILES)
 
 
-def _page(hits: list[Hit], request: SearchRequest, shown: bool) -> Band:
+def _hits(
+    view: arrays.View, ranked: _Ranked, start: int, stop: int, open_now: np.ndarray
+) -> list[Hit]:
+    """Hits for the places start:stop of a band, with whether each is open now."""
+    hits = []
+    for doc, relevance, miles in zip(
+        ranked.docs[start:stop].tolist(),
+        ranked.relevance[start:stop].tolist(),
+        ranked.miles[start:stop].tolist(),
+        strict=True,
+    ):
+        hits.append(
+            Hit(
+                uuid.UUID(view.ids[doc]),
+                relevance,
+                None if math.isnan(miles) else miles,
+                bool(open_now[doc]) if view.has_hours[doc] else None,
+            )
+        )
+    return hits
+
+
+def _page(
+    view: arrays.View, ranked: _Ranked, request: SearchRequest, shown: bool, open_now: np.ndarray
+) -> Band:
+    total = len(ranked.docs)
     if not shown:
-        return Band([], len(hits), 1, request.per_page)
+        return Band([], total, 1, request.per_page)
     start = (request.page - 1) * request.per_page
-    return Band(hits[start : start + request.per_page], len(hits), request.page, request.per_page)
+    hits = _hits(view, ranked, start, start + request.per_page, open_now)
+    return Band(hits, total, request.page, request.per_page)
 
 
-def _online_band(hits: list[Hit], request: SearchRequest) -> Band:
+def _online_band(
+    view: arrays.View, ranked: _Ranked, request: SearchRequest, open_now: np.ndarray
+) -> Band:
+    total = len(ranked.docs)
     if request.band == "online":
-        return _page(hits, request, True)
+        return _page(view, ranked, request, True, open_now)
     if request.band == "local" or request.page > 1:
-        return Band([], len(hits), 1, ONLINE_ON_FIRST_PAGE)
-    return Band(hits[:ONLINE_ON_FIRST_PAGE], len(hits), 1, ONLINE_ON_FIRST_PAGE)
+        return Band([], total, 1, ONLINE_ON_FIRST_PAGE)
+    first = _hits(view, ranked, 0, ONLINE_ON_FIRST_PAGE, open_now)
+    return Band(first, total, 1, ONLINE_ON_FIRST_PAGE)
 
 
 def nearest_miles(place: ResolvedPlace, sites: tuple[tuple[float, float], ...]) -> float | None:

@@ -1,0 +1,349 @@
+"""The index as arrays: what ranking reads of each Whoosh segment, held while it lives.
+
+Whoosh scores a query one posting at a time in Python; with a quarter of 20,000
+services matching a common word that took most of a second (benchmarks/search_bench.py).
+Here the same BM25F sums run over numpy arrays of each term's postings, read from the
+index once and kept for as long as the segment they came from. An edit adds a small
+segment (and marks deletions in the old ones), so after an edit only the small segment
+is read again: the large one keeps its arrays.
+
+Whoosh stays the index and the judge: postings, field lengths and statistics are its
+own, filters are its queries, and a test checks that the scores equal its searcher's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from whoosh import query as q
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+# Whoosh's BM25F defaults, which the index was tuned with.
+B = 0.75
+K1 = 1.2
+MILES_PER_DEGREE_LAT = 69.09
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+SCORED_FIELDS = ("name", "need_words", "keywords", "organisation", "description", "needs")
+# Document numbers and weights (term frequency times field boost: exact in float32).
+NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+Postings = tuple[np.ndarray, np.ndarray]  # document numbers, weights
+
+
+@dataclass
+class Segment:
+    """One segment's stored facts, field lengths and vocabulary, and the postings and
+    filter masks read so far (more are read as queries ask for them)."""
+
+    key: str
+    size: int
+    ids: list[str]
+    local: np.ndarray
+    site_doc: np.ndarray
+    site_lat: np.ndarray
+    site_lon: np.ndarray
+    # opening sessions, one row each: whose, which days (a bit a day), from and until
+    # (minutes after midnight)
+    hours_doc: np.ndarray
+    hours_days: np.ndarray
+    hours_from: np.ndarray
+    hours_until: np.ndarray
+    lengths: dict[str, np.ndarray]
+    vocabulary: dict[str, int]
+    postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def read_segment(reader: IndexReader, key: str) -> Segment:
+    """Read a segment's stored fields, field lengths and spelling vocabulary."""
+    size = reader.doc_count_all()
+    ids = [""] * size
+    local = np.zeros(size, dtype=bool)
+    hours: list[tuple[int, int, int, int]] = []
+    site_doc: list[int] = []
+    site_lat: list[float] = []
+    site_lon: list[float] = []
+    for docnum in reader.all_doc_ids():
+        stored = reader.stored_fields(docnum)
+        ids[docnum] = stored["id"]
+        local[docnum] = bool(stored.get("local"))
+        for lat, lon in json.loads(stored.get("sites") or "[]"):
+            site_doc.append(docnum)
+            site_lat.append(lat)
+            site_lon.append(lon)
+        for days, opens, closes in json.loads(stored.get("sessions") or "[]"):
+            bits = sum(1 << DAY_CODES.index(d) for d in set(days) if d in DAY_CODES)
+            hours.append((docnum, bits, _minutes(opens), _minutes(closes)))
+    lengths = {name: read_lengths(reader, name) for name in SCORED_FIELDS}
+    vocabulary = {_text(term): info.doc_frequency() for term, info in reader.iter_field("spelling")}
+    return Segment(
+        key=key,
+        size=size,
+        ids=ids,
+        local=local,
+        site_doc=np.array(site_doc, dtype=np.int64),
+        site_lat=np.array(site_lat, dtype=np.float64),
+        site_lon=np.array(site_lon, dtype=np.float64),
+        hours_doc=np.array([h[0] for h in hours], dtype=np.int64),
+        hours_days=np.array([h[1] for h in hours], dtype=np.int64),
+        hours_from=np.array([h[2] for h in hours], dtype=np.int64),
+        hours_until=np.array([h[3] for h in hours], dtype=np.int64),
+        lengths=lengths,
+        vocabulary=vocabulary,
+    )
+
+
+# Whoosh keeps a field's length in a document as one byte, on a log scale.
+LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def read_lengths(reader: IndexReader, name: str) -> np.ndarray:
+    """Each document's length of a field, as Whoosh's BM25F sees it (NaN: empty)."""
+    size = reader.doc_count_all()
+    column = getattr(getattr(reader, "_perdoc", None), "_cached_reader", None)
+    column = column(f"_{name}_len", LENGTHS_COLUMN) if column else None
+    if column is not None and all(
+        hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen")
+    ):  # Whoosh's own column file: one byte a document, read in one go
+        count = min(column._count, size)
+        raw = np.zeros(size, dtype=np.uint8)
+        raw[:count] = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+        lengths = LENGTH_OF_BYTE[raw]
+    else:
+        lengths = np.array(
+            [reader.doc_field_length(d, name, 0) or 0 for d in range(size)], dtype=np.float64
+        )
+    lengths[lengths == 0] = np.nan  # Whoosh has no length for an empty field
+    return lengths
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _text(term: bytes | str) -> str:
+    return term.decode() if isinstance(term, bytes) else term
+
+
+def read_postings(reader: IndexReader, name: str, token: str) -> Postings:
+    """Document numbers and weights of a term in one segment, deleted documents included
+    (the view masks those out, as deletions only ever grow)."""
+    if (name, token) not in reader:
+        return NO_POSTINGS
+    matcher = reader.postings(name, token)
+    while not hasattr(matcher, "_read_ids") and hasattr(matcher, "child"):
+        matcher = matcher.child  # under the filter that hides deleted documents
+    ids: list[Any] = []
+    weights: list[Any] = []
+    if hasattr(matcher, "_read_ids"):  # Whoosh's own block reader: a block at a time
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int32))
+            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        return _joined(ids, np.int32), _joined(weights, np.float32)
+    while matcher.is_active():  # any other matcher: a posting at a time
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+
+
+class View:
+    """The arrays of one index generation: its segments laid end to end, as Whoosh
+    numbers documents across them, with the deleted documents masked out."""
+
+    def __init__(self, segments: Sequence[Segment], alive: np.ndarray) -> None:
+        self.segments = list(segments)
+        self.offsets = np.cumsum([0] + [s.size for s in self.segments])[:-1].tolist()
+        self.size = int(sum(s.size for s in self.segments))
+        self.alive = alive
+        self.ids: list[str] = [i for s in self.segments for i in s.ids]
+        # Ties are broken by service id, as the id string sorts.
+        order = sorted(range(self.size), key=self.ids.__getitem__)
+        self.id_rank = np.empty(self.size, dtype=np.int64)
+        self.id_rank[order] = np.arange(self.size)
+        self.local = _joined([s.local for s in self.segments], bool)
+        self.hours_doc = _joined(
+            [s.hours_doc + offset for s, offset in zip(self.segments, self.offsets, strict=True)],
+            np.int64,
+        )
+        self.hours_days = _joined([s.hours_days for s in self.segments], np.int64)
+        self.hours_from = _joined([s.hours_from for s in self.segments], np.int64)
+        self.hours_until = _joined([s.hours_until for s in self.segments], np.int64)
+        self.has_hours = np.zeros(self.size, dtype=bool)
+        self.has_hours[self.hours_doc] = True
+        self.site_doc = _joined(
+            [s.site_doc + offset for s, offset in zip(self.segments, self.offsets, strict=True)],
+            np.int64,
+        )
+        self.site_lat = _joined([s.site_lat for s in self.segments], np.float64)
+        self.site_lon = _joined([s.site_lon for s in self.segments], np.float64)
+        self._site_owners, self._site_starts = np.unique(self.site_doc, return_index=True)
+        self.lengths = {
+            name: _joined([s.lengths[name] for s in self.segments], np.float64)
+            for name in SCORED_FIELDS
+        }
+        self.vocabulary: dict[str, int] = {}
+        for segment in self.segments:
+            for word, count in segment.vocabulary.items():
+                self.vocabulary[word] = self.vocabulary.get(word, 0) + count
+        self._postings: dict[tuple[str, str], Postings] = {}
+        self._masks: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    # -- reading on demand, through the searcher of this generation ------------------------
+
+    def postings(self, searcher: Searcher, name: str, token: str) -> Postings:
+        """A term's postings across the segments, read once per segment."""
+        key = (name, token)
+        found = self._postings.get(key)
+        if found is None:
+            parts = []
+            for segment, offset, leaf in self._leaves(searcher):
+                if key not in segment.postings:
+                    segment.postings[key] = read_postings(leaf.reader(), name, token)
+                ids, weights = segment.postings[key]
+                parts.append((ids + offset if offset else ids, weights))
+            found = (
+                _joined([p[0] for p in parts], np.int32),
+                _joined([p[1] for p in parts], np.float32),
+            )
+            with self._lock:
+                self._postings[key] = found
+        return found
+
+    def mask(self, searcher: Searcher, query: q.Query) -> np.ndarray:
+        """Which documents a Whoosh query matches (deleted ones included), read once per
+        segment and query."""
+        key = repr(query)
+        found = self._masks.get(key)
+        if found is None:
+            parts = []
+            for segment, _offset, leaf in self._leaves(searcher):
+                if key not in segment.masks:
+                    matched = np.zeros(segment.size, dtype=bool)
+                    docs = list(query.docs(leaf))
+                    matched[np.array(docs, dtype=np.int64)] = True
+                    segment.masks[key] = matched
+                parts.append(segment.masks[key])
+            found = _joined(parts, bool)
+            with self._lock:
+                self._masks[key] = found
+        return found
+
+    def _leaves(self, searcher: Searcher) -> Iterable[tuple[Segment, int, Searcher]]:
+        """Each segment with its offset and its searcher in this generation."""
+        leaves = [searcher] if searcher.is_atomic() else [s for s, _ in searcher.subsearchers]
+        return zip(self.segments, self.offsets, leaves, strict=True)
+
+    # -- what BM25F needs of the whole index -----------------------------------------------
+
+    def scores(self, searcher: Searcher, terms: Iterable[tuple[str, str, float]]) -> np.ndarray:
+        """Whoosh's BM25F score of every document for an Or of boosted terms (0 where
+        none match), with Whoosh's statistics: deleted documents still count in them."""
+        total = np.zeros(self.size, dtype=np.float64)
+        reader = searcher.reader()
+        documents = reader.doc_count_all()
+        for name, token, boost in terms:
+            ids, weights = self.postings(searcher, name, token)
+            if not len(ids):
+                continue
+            idf = math.log(documents / (reader.doc_frequency(name, token) + 1)) + 1
+            average = (reader.field_length(name) / (documents or 1)) or 1
+            weights = weights.astype(np.float64)
+            lengths = self.lengths[name][ids]
+            total[ids] += (
+                boost
+                * idf
+                * (weights * (K1 + 1))
+                / (weights + K1 * ((1 - B) + B * lengths / average))
+            )
+        return total
+
+    def open_at(self, day: int, minute: int) -> np.ndarray:
+        """Which documents have a session open on a day (0 is Monday) at a minute after
+        midnight: opening time included, closing time not."""
+        sessions = (
+            (self.hours_days & (1 << day)).astype(bool)
+            & (self.hours_from <= minute)
+            & (minute < self.hours_until)
+        )
+        found = np.zeros(self.size, dtype=bool)
+        found[self.hours_doc[sessions]] = True
+        return found
+
+    def nearest_sites(self, latitude: float, longitude: float) -> np.ndarray:
+        """Miles from a point to each document's nearest site, to 0.1 (NaN without sites),
+        by the same equirectangular estimate as engine.nearest_miles."""
+        nearest = np.full(self.size, np.inf)
+        if len(self.site_doc):
+            cos_lat = math.cos(math.radians(latitude))
+            squared = (self.site_lat - latitude) ** 2 + ((self.site_lon - longitude) * cos_lat) ** 2
+            # sites lie grouped by document: the nearest of each group
+            nearest[self._site_owners] = np.minimum.reduceat(squared, self._site_starts)
+        miles = np.round(np.sqrt(nearest) * MILES_PER_DEGREE_LAT, 1)
+        miles[np.isinf(nearest)] = np.nan
+        return miles
+
+
+def _joined(parts: Sequence[np.ndarray], dtype: Any) -> np.ndarray:
+    """The parts end to end (the part itself when there is one: no copy)."""
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    if len(parts) == 1:
+        return parts[0].astype(dtype, copy=False)
+    return np.concatenate(parts).astype(dtype, copy=False)
+
+
+def leaf_readers(reader: IndexReader) -> list[tuple[IndexReader, int]]:
+    """The segment readers under a reader, with the document number each starts at."""
+    if reader.is_atomic():
+        return [(reader, 0)]
+    return list(reader.leaf_readers())
+
+
+def segment_key(reader: IndexReader) -> str:
+    """What names a segment for as long as its documents stay as they are."""
+    segment = reader.segment()
+    return f"{segment.segment_id()}"
+
+
+class Views:
+    """The view of the newest generation seen in one index folder, and the segments it is
+    made of; segments no longer in the index are let go."""
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._view: View | None = None
+        self._segments: dict[str, Segment] = {}
+        self._lock = threading.Lock()
+
+    def view(self, searcher: Searcher, generation: object) -> View:
+        with self._lock:
+            if self._view is not None and generation == self._key:
+                return self._view
+            segments, alive = [], []
+            for reader, _offset in leaf_readers(searcher.reader()):
+                key = segment_key(reader)
+                segment = self._segments.get(key) or read_segment(reader, key)
+                segments.append(segment)
+                living = np.ones(segment.size, dtype=bool)
+                if reader.has_deletions():
+                    living[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
+                alive.append(living)
+            self._segments = {s.key: s for s in segments}
+            self._view = View(segments, _joined(alive, bool))
+            self._key = generation
+            return self._view

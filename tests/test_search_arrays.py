@@ -1,0 +1,188 @@
+"""The array ranking is Whoosh's own: same matches, same scores, same filters, also after
+edits leave the index in several segments with deleted documents."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import datetime
+
+import numpy as np
+import pytest
+from whoosh import query as q
+
+from directory.clock import LONDON
+from directory.search import engine
+from directory.search.documents import OpeningSession, ServiceFacts
+from directory.search.index import SearchIndex
+from directory.search.request import SearchRequest
+from directory.search.results import ResolvedPlace
+from directory.search.understanding import load_lexicon, understand
+
+WORDS = [
+    "lonely",
+    "befriending",
+    "counselling",
+    "anxiety",
+    "debt",
+    "advice",
+    "bereavement",
+    "walking",
+    "garden",
+    "carers",
+    "youth",
+    "club",
+    "food",
+    "bank",
+    "housing",
+    "benefits",
+    "english",
+    "classes",
+    "art",
+    "music",
+    "tea",
+]
+NEEDS = ("loneliness", "low_mood", "money_debt", "housing", "carers", "young_people")
+SEARCHES = [
+    "lonely",
+    "councelling",
+    "debt advice",
+    "skint",
+    "feel rubbish",
+    "youth club for carers",
+    "befriending walking garden tea",
+    "i need some help",
+]
+FILTERS = [
+    {},
+    {"age": 15},
+    {"age": 70, "free_only": True},
+    {"modes": ("online", "phone")},
+    {"need": "loneliness", "self_referral": True},
+    {"language": "pl", "access": ("step_free",)},
+    {"day": "SA"},
+    {"evening": True, "weekend": True},
+]
+LEEDS = ResolvedPlace("LS6 3HN", 53.8203, -1.5785, "postcode")
+
+
+def _service(rng: random.Random, number: int) -> ServiceFacts:
+    sites = tuple(
+        (53.78 + rng.random() * 0.08, -1.62 + rng.random() * 0.12)
+        for _ in range(rng.choice((0, 1, 1, 2, 3)))
+    )
+    low = rng.choice((None, 11, 16, 18, 50))
+    return ServiceFacts(
+        id=uuid.UUID(int=rng.getrandbits(128)),
+        name=" ".join(rng.sample(WORDS, 3)).title(),
+        organisation=f"{rng.choice(WORDS).title()} Trust {number % 17}",
+        summary=" ".join(rng.choices(WORDS, k=8)),
+        description=" ".join(rng.choices(WORDS, k=rng.randint(5, 40))),
+        needs=tuple(rng.sample(NEEDS, rng.randint(1, 3))),
+        need_words=" ".join(rng.choices(WORDS, k=4)),
+        keywords=tuple(rng.sample(WORDS, 2)),
+        modes=("in_person",) if sites else (rng.choice(("online", "phone")),),
+        free=rng.random() < 0.7,
+        self_referral=rng.random() < 0.6,
+        minimum_age=low,
+        maximum_age=None if low is None or low >= 18 else low + 8,
+        languages=tuple(rng.sample(("en", "pl", "ur", "so"), rng.randint(1, 2))),
+        access=tuple(rng.sample(("step_free", "hearing_loop", "bsl"), rng.randint(0, 2))),
+        sites=sites,
+        sessions=(OpeningSession(tuple(rng.sample(engine.DAY_CODES, 2)), "10:00", "19:00"),),
+        stamp=str(number),
+    )
+
+
+@pytest.fixture(scope="module")
+def edited_index(tmp_path_factory):
+    """An index of 400 services, then three rounds of edits and removals: several
+    segments, deleted documents in each."""
+    rng = random.Random(11)
+    services = [_service(rng, n) for n in range(400)]
+    index = SearchIndex(tmp_path_factory.mktemp("arrays"))
+    index.rebuild(services)
+    for round_ in range(3):
+        changed = [
+            ServiceFacts(**{**vars(s), "name": s.name + " lonely", "stamp": f"r{round_}"})
+            for s in rng.sample(services, 30)
+        ]
+        removed = [str(s.id) for s in rng.sample(services, 10)]
+        index.update(changed, [r for r in removed if r not in {str(c.id) for c in changed}])
+    return index
+
+
+def _whoosh(searcher, text: q.Query | None, filters: list[q.Query]) -> dict[int, float]:
+    """The yardstick: Whoosh's own searcher, a posting at a time."""
+    allow = q.And(filters) if filters else None
+    if text is None:
+        return dict.fromkeys((allow or q.Every()).docs(searcher), 1.0)
+    return {
+        docnum: score for score, docnum in searcher.search(text, filter=allow, limit=None).top_n
+    }
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+@pytest.mark.parametrize("words", SEARCHES)
+def test_matches_and_scores_equal_whoosh_over_several_segments(edited_index, words, filters):
+    lexicon = load_lexicon()
+    with edited_index.searcher() as searcher:
+        assert not searcher.is_atomic(), "the edits should have left several segments"
+        assert searcher.reader().has_deletions()
+        view = engine._views_for(edited_index).view(searcher, object())
+        request = SearchRequest(text=words, **filters)
+        understood = understand(words, view.vocabulary, lexicon)
+        expected = _whoosh(searcher, engine.text_query(understood), engine.filter_queries(request))
+        docs, scores = engine._matches(view, searcher, request, understood)
+    assert sorted(docs.tolist()) == sorted(expected)
+    for doc, score in zip(docs.tolist(), scores.tolist(), strict=True):
+        assert score == pytest.approx(expected[doc], rel=1e-9)
+
+
+def test_nearest_site_distances_equal_the_plain_formula(edited_index):
+    with edited_index.searcher() as searcher:
+        view = engine._views_for(edited_index).view(searcher, object())
+        miles = view.nearest_sites(LEEDS.latitude, LEEDS.longitude)
+        sites: dict[int, list[tuple[float, float]]] = {}
+        for doc, lat, lon in zip(view.site_doc, view.site_lat, view.site_lon, strict=True):
+            sites.setdefault(int(doc), []).append((float(lat), float(lon)))
+    for doc in range(view.size):
+        expected = engine.nearest_miles(LEEDS, tuple(sites.get(doc, ())))
+        if expected is None:
+            assert np.isnan(miles[doc])
+        else:
+            assert miles[doc] == pytest.approx(expected, abs=0.1001)
+
+
+def test_a_search_sees_an_edit_made_after_the_arrays_were_read(tmp_path):
+    lexicon = load_lexicon()
+    rng = random.Random(3)
+    services = [_service(rng, n) for n in range(50)]
+    index = SearchIndex(tmp_path)
+    index.rebuild(services)
+    before = engine.run(index, SearchRequest(text="zebra"), lexicon)
+    assert before.total == 0
+    renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
+    index.update([renamed])
+    after = engine.run(index, SearchRequest(text="zebra"), lexicon)
+    assert [h.service_id for h in after.local.hits + after.online.hits] == [renamed.id]
+    index.update(removed=[str(renamed.id)])
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
+
+
+@pytest.mark.parametrize(
+    ("day", "clock"),
+    [(0, "09:59"), (0, "10:00"), (2, "18:59"), (2, "19:00"), (5, "12:30"), (6, "23:59")],
+)
+def test_open_at_agrees_with_the_opening_sessions(edited_index, day, clock):
+    now = datetime(2026, 3, 9 + day, int(clock[:2]), int(clock[3:]), tzinfo=LONDON)
+    with edited_index.searcher() as searcher:
+        view = engine._views_for(edited_index).view(searcher, object())
+        found = view.open_at(now.weekday(), now.hour * 60 + now.minute)
+        for doc in searcher.reader().all_doc_ids():
+            sessions = tuple(
+                (tuple(d), o, c) for d, o, c in json.loads(searcher.stored_fields(doc)["sessions"])
+            )
+            assert found[doc] == engine.is_open(sessions, now)
+            assert view.has_hours[doc] == bool(sessions)
