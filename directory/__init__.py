@@ -8,10 +8,13 @@ from typing import Any
 
 from flask import Flask, render_template
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from directory import accounts, config, db, privacy, search, security
 from directory.extensions import csrf, login_manager
+from directory.search.index import IndexMissing
+
+SEARCH_UNAVAILABLE = "Search is not available at the moment. Try again later."
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -81,8 +84,13 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code or 500
         return render_template("errors/error.html", error=error, code=code), code
 
-    for code in (400, 404, 405, 500):
+    def search_unavailable(error: IndexMissing) -> tuple[str, int]:
+        app.logger.error("%s", error)
+        return render_error(ServiceUnavailable(SEARCH_UNAVAILABLE))
+
+    for code in (400, 404, 405, 500, 503):
         app.register_error_handler(code, render_error)
+    app.register_error_handler(IndexMissing, search_unavailable)
 
 
 def register_commands(app: Flask) -> None:

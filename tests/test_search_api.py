@@ -437,3 +437,15 @@ def test_api_errors_are_json_and_readable_from_any_site(small_search):
     assert bad.headers["Access-Control-Allow-Origin"] == "*"
     # and the HTML site keeps its own error page
     assert "Page not found" in client.get("/no-such-page").get_data(as_text=True)
+
+
+def test_without_an_index_search_says_it_is_unavailable_not_a_crash(small_app, caplog):
+    """Before the first `flask reindex`: 503 with a message, and the log says what to run."""
+    client = small_app.test_client()
+    answer = client.get("/api/v1/search?q=tea")
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == "service_unavailable"
+    page = client.get("/search?q=tea")
+    assert page.status_code == 503
+    assert "not available at the moment" in page.get_data(as_text=True)
+    assert "reindex" in caplog.text

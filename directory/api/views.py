@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from directory import db, public_search, search
 from directory.api import blueprint
 from directory.models import Service
 from directory.presenters import crisis_contacts, crisis_panel
 from directory.search import SearchInputError, SearchRequest
+from directory.search.index import IndexMissing
 from directory.search.results import CrisisPanel, Hit
 
 PREFIX = "/api/"
@@ -125,6 +126,13 @@ def allow_any_origin(response: Response) -> Response:
     return response
 
 
-for _code in (400, 404, 405, 500):
+@blueprint.errorhandler(IndexMissing)
+def search_unavailable(error: IndexMissing) -> Response:
+    """503 in JSON while the site has no search index (the log says how to build one)."""
+    current_app.logger.error("%s", error)
+    return error_answer(ServiceUnavailable("Search is not available at the moment."))
+
+
+for _code in (400, 404, 405, 500, 503):
     blueprint.register_error_handler(_code, error_answer)
 blueprint.register_error_handler(HTTPException, error_answer)

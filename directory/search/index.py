@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,10 @@ SCHEMA = Schema(
 )
 
 
+class IndexMissing(FileNotFoundError):
+    """No index has been built in this folder yet."""
+
+
 @dataclass(frozen=True)
 class Drift:
     """How the index differs from the database."""
@@ -92,8 +97,11 @@ class SearchIndex:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self._opened: tuple[str, whoosh_index.Index] | None = None
-        self._searcher: tuple[str, Searcher] | None = None
+        # The searcher kept between searches (none or one), with the build it reads. Its
+        # segment files stay open until it is replaced, or the index object goes.
+        self._held: list[tuple[str, Searcher]] = []
         self._lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._held)
 
     # --- reading -------------------------------------------------------------
 
@@ -104,13 +112,13 @@ class SearchIndex:
         """The live index, reopened when a rebuild has swapped in a new one."""
         target = os.readlink(self.folder / CURRENT) if self.exists() else None
         if target is None:
-            raise FileNotFoundError(
+            raise IndexMissing(
                 f"There is no search index at {self.folder}: run `flask --app wsgi reindex`."
             )
         with self._lock:
             if self._opened is None or self._opened[0] != target:
                 self._opened = (target, whoosh_index.open_dir(str(self.folder / target)))
-                self._searcher = None
+                _close_all(self._held)
             return self._opened[1]
 
     @contextlib.contextmanager
@@ -119,7 +127,7 @@ class SearchIndex:
         ix = self.open()
         target = self._opened[0] if self._opened else ""
         with self._lock:
-            cached, self._searcher = self._searcher, None
+            cached = self._held.pop() if self._held else None
         if cached is not None and cached[0] == target and cached[1].up_to_date():
             searcher = cached[1]
         else:
@@ -132,17 +140,15 @@ class SearchIndex:
             yield searcher
         finally:
             with self._lock:
-                if self._searcher is None:
-                    self._searcher = (target, searcher)
-                else:
+                if self._held:
                     searcher.close()
+                else:
+                    self._held.append((target, searcher))
 
     def close(self) -> None:
         """Close the cached searcher (tests, and processes that are shutting down)."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher[1].close()
-            self._searcher = None
+            _close_all(self._held)
             self._opened = None
 
     def live_build(self) -> str:
@@ -173,7 +179,10 @@ class SearchIndex:
             build.mkdir()
             ix = whoosh_index.create_in(str(build), SCHEMA)
             count = 0
-            writer = ix.writer(limitmb=128)
+            # Separate files, not one compound file: Whoosh copies each part of a compound
+            # file into memory when a searcher opens it (0.3 s at 100,000 services, after
+            # every edit); separate files open in a millisecond.
+            writer = ix.writer(limitmb=128, compound=False)
             try:
                 for facts in services:
                     writer.add_document(**document(facts))
@@ -202,7 +211,7 @@ class SearchIndex:
             return
         with self._exclusive():
             ix = self.open()
-            writer = ix.writer(timeout=WRITE_TIMEOUT_S)
+            writer = ix.writer(timeout=WRITE_TIMEOUT_S, compound=False)
             try:
                 for service_id in removed:
                     writer.delete_by_term("id", str(service_id))
@@ -212,6 +221,11 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
+
+
+def _close_all(held: list[tuple[str, Searcher]]) -> None:
+    while held:
+        held.pop()[1].close()
 
 
 def compare(index: SearchIndex, database: dict[str, str]) -> Drift:
