@@ -177,3 +177,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     for command in (init_db, seed_command, reindex, check_index, create_user):
         app.cli.add_command(command)
+    from directory import match_commands
+
+    match_commands.register(app)
