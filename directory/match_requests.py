@@ -19,7 +19,7 @@ from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 import matcher
-from directory import clock, matching
+from directory import clock, match_catalogue, matching
 
 # The fields a request may carry, in the order a form shows them.
 FIELDS = (
@@ -178,7 +178,13 @@ def read_form(form: MultiDict[str, str]) -> MatchRequest:
 
 def run(session: Session, wanted: MatchRequest) -> matcher.MatchResult:
     """Match the request against the directory, as of London's today."""
-    return matching.suggest(session, wanted.profile, today=clock.today(), limit=wanted.limit)
+    return matching.suggest(
+        session,
+        wanted.profile,
+        today=clock.today(),
+        limit=wanted.limit,
+        catalogue=match_catalogue.held(session),
+    )
 
 
 def answer(result: matcher.MatchResult) -> dict[str, list[dict[str, Any]]]:
