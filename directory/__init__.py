@@ -74,6 +74,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public)
     app.register_blueprint(api)
+    from directory import dev_login
+
+    dev_login.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
