@@ -66,33 +66,70 @@ def read_request(data: Mapping[str, Any]) -> MatchRequest:
         if name not in FIELDS
     }
     problems.update(_type_problems(data))
-    if problems:
+    limit = data.get("limit")
+    if "limit" not in problems and limit is not None and not 1 <= limit <= MAX_LIMIT:
+        problems["limit"] = f"The limit should be from 1 to {MAX_LIMIT}."
+    details: dict[str, Any] = {
+        "age": data.get("age"),
+        "postcode": data.get("postcode"),
+        "needs": _listed(data.get("needs")),
+        "what_matters": data.get("text") or "",
+        "free_only": bool(data.get("free_only")),
+        "modes": _listed(data.get("mode")),
+        "days": _listed(data.get("day")),
+        "max_miles": data.get("max_miles"),
+        "language": data.get("language"),
+        "access": _listed(data.get("access")),
+    }
+    for name in problems:
+        details.update(_neutral(name))
+    profile = _profile(details, problems)
+    if problems or profile is None:
         raise MatchInputError(problems)
-    limit = DEFAULT_LIMIT if data.get("limit") is None else data["limit"]
-    if not 1 <= limit <= MAX_LIMIT:
-        raise MatchInputError({"limit": f"The limit should be from 1 to {MAX_LIMIT}."})
-    try:
-        profile = matching.profile_from(
-            age=data.get("age"),
-            postcode=data.get("postcode"),
-            needs=_listed(data.get("needs")),
-            what_matters=data.get("text") or "",
-            free_only=bool(data.get("free_only")),
-            modes=_listed(data.get("mode")),
-            days=_listed(data.get("day")),
-            max_miles=data.get("max_miles"),
-            language=data.get("language"),
-            access=_listed(data.get("access")),
-        )
-    except matching.MatchRequestError as error:
-        raise MatchInputError({PROFILE_FIELDS.get(error.field, error.field): str(error)}) from None
-    return MatchRequest(profile=profile, limit=limit)
+    return MatchRequest(profile=profile, limit=DEFAULT_LIMIT if limit is None else limit)
+
+
+# A stand-in for a field found wrong, so that the other fields are still checked and every
+# problem is reported at once. The stand-ins never reach a match: a problem stops it.
+NEUTRAL: dict[str, Any] = {
+    "age": None,
+    "postcode": None,
+    "needs": ["loneliness"],
+    "what_matters": "",
+    "free_only": False,
+    "modes": [],
+    "days": [],
+    "max_miles": None,
+    "language": None,
+    "access": [],
+}
+REQUEST_TO_PROFILE = {v: k for k, v in PROFILE_FIELDS.items()}
+
+
+def _neutral(request_field: str) -> dict[str, Any]:
+    name = REQUEST_TO_PROFILE.get(request_field, request_field)
+    return {name: NEUTRAL[name]} if name in NEUTRAL else {}
+
+
+def _profile(details: dict[str, Any], problems: dict[str, str]) -> matcher.Profile | None:
+    """The profile, or None with a problem added for each field profile_from refuses."""
+    for _ in range(len(NEUTRAL)):
+        try:
+            return matching.profile_from(**details)
+        except matching.MatchRequestError as error:
+            field = PROFILE_FIELDS.get(error.field, error.field)
+            problems.setdefault(field, str(error))
+            if error.field not in NEUTRAL or details[error.field] == NEUTRAL[error.field]:
+                return None
+            details[error.field] = NEUTRAL[error.field]
+    return None
 
 
 def _listed(value: object) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    # Values of the wrong type are reported by _type_problems and replaced by a stand-in.
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) else []
 
 
 def _type_problems(data: Mapping[str, Any]) -> dict[str, str]:

@@ -283,3 +283,29 @@ def test_create_token_refuses_clearly(small_app, session_for, email, label, says
     result = small_app.test_cli_runner().invoke(args=["create-token", email, "--label", label])
     assert result.exit_code != 0 and says in result.stderr
     assert session_for(small_app).exec(select(ApiToken)).all() == []
+
+
+def test_every_problem_is_reported_at_once(api_app):
+    body = {"age": 150, "postcode": "NOT A CODE", "needs": ["xyzzy"], "mode": "telepathy"}
+    response = post(api_app.test_client(), body, api_app.config["token"])
+    assert response.status_code == 400
+    assert set(response.get_json()["problems"]) == {"age", "postcode", "needs", "mode"}
+
+
+def test_over_https_a_signed_in_post_with_a_same_site_referrer_passes_the_csrf_check(csrf_app):
+    # Flask-WTF checks the Referer over HTTPS; the Referrer-Policy must let our pages send it
+    client = csrf_app.test_client()
+    https = {"base_url": "https://signpost.example"}
+    token = csrf_token_of(client.get("/dev/sign-in", **https).get_data(as_text=True))
+    assert client.get("/", **https).headers["Referrer-Policy"] == "same-origin"
+    signed = client.post(
+        "/dev/sign-in",
+        data={"user": "demo", "csrf_token": token},
+        headers={"Referer": "https://signpost.example/dev/sign-in"},
+        **https,
+    )
+    assert signed.status_code == 302
+    without = post(client, LONELY, headers={"X-CSRFToken": token}, **https)
+    assert without.status_code == 400 and "referrer" in without.get_json()["message"]
+    with_referrer = {"X-CSRFToken": token, "Referer": "https://signpost.example/link-worker/"}
+    assert post(client, LONELY, headers=with_referrer, **https).status_code == 200
