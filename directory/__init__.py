@@ -75,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(api)
     from directory import dev_login
+    from directory.linkworker import blueprint as linkworker
+
+    app.register_blueprint(linkworker)
 
     dev_login.register(app)
 
@@ -84,7 +87,7 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code or 500
         return render_template("errors/error.html", error=error, code=code), code
 
-    for code in (400, 404, 405, 500):
+    for code in (400, 401, 403, 404, 405, 500):
         app.register_error_handler(code, render_error)
 
 

@@ -44,7 +44,7 @@ def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site, never another site."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    return url_for("public.home")
+    return url_for("linkworker.match")
 
 
 @blueprint.get("/sign-in")
