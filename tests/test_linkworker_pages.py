@@ -18,7 +18,6 @@ from directory.models import (
     Role,
     Shortlist,
     ShortlistItem,
-    User,
     stable_id,
     utcnow,
 )
@@ -333,50 +332,65 @@ def test_feedback_for_a_service_not_on_the_shortlist_is_refused(app):
     assert client.post(url, data={"service": str(TEA), "outcome": "used"}).status_code == 404
 
 
-def give(session: Session, user: User, service, outcome, reason="", days_ago=0, n=1):
-    for _ in range(n):
-        session.add(
-            MatchFeedback(
-                service_id=service,
-                user_id=user.id,
-                outcome=outcome,
-                reason=reason,
-                created_at=utcnow() - timedelta(days=days_ago),
-            )
-        )
-    session.commit()
-
-
-U, N, USED = FeedbackOutcome.UNSUITABLE, FeedbackOutcome.NO_REPLY, FeedbackOutcome.USED
+def counts(*given) -> feedback.Counts:
+    """Counts as the database would give them: (outcome, reason, days ago, how many)."""
+    found = feedback.Counts()
+    for outcome, reason, days_ago, n in given:
+        found.total[outcome] += n
+        if days_ago < feedback.REVIEW_WINDOW_DAYS:
+            found.recent[outcome] += n
+            if outcome == "unsuitable":
+                found.reasons[reason] += n
+    return found
 
 
 @pytest.mark.parametrize(
     ("given", "flagged"),
     [
-        ([(U, "full", 0, 3)], True),
-        ([(U, "full", 0, 2)], False),
-        ([(U, "full", 0, 2), (U, "declined", 0, 1)], False),  # the person's choice
-        ([(U, "full", 0, 2), (U, "full", 91, 1)], False),  # outside the window
-        ([(N, "", 0, 2), (USED, "", 0, 2)], True),  # half of four
-        ([(N, "", 0, 2), (USED, "", 0, 1)], False),  # too few to tell
-        ([(N, "", 0, 2), (USED, "", 0, 3)], False),  # under half
+        ([("unsuitable", "full", 0, 3)], True),
+        ([("unsuitable", "full", 0, 2)], False),
+        ([("unsuitable", "full", 0, 2), ("unsuitable", "declined", 0, 1)], False),  # their choice
+        ([("no_reply", "", 0, 2), ("used", "", 0, 2)], True),  # half of four
+        ([("no_reply", "", 0, 2), ("used", "", 0, 1)], False),  # too few to tell
+        ([("no_reply", "", 0, 2), ("used", "", 0, 3)], False),  # under half
+        ([("no_reply", "", 0, 4)], True),
     ],
 )
-def test_listings_are_flagged_by_the_documented_thresholds(small_app, session_for, given, flagged):
-    session = session_for(small_app)
-    user = User(email="lw@example.org", password_hash="x", role=Role.LINK_WORKER)
-    session.add(user)
-    session.commit()
-    for outcome, reason, days_ago, n in given:
-        give(session, user, TEA, outcome, reason, days_ago, n)
-    found = feedback.listings_flagged_for_review(session)
-    assert [f.service.id for f in found] == ([TEA] if flagged else [])
-    if flagged:
-        client = small_app.test_client()
-        client.post("/dev/sign-in", data={"user": str(user.id)})
-        page = text_of(client.get("/link-worker/flags"))
-        assert "Tuesday Tea and Chat" in page and "1 listing flagged" in page
-        assert "Flagged for review" in text_of(client.get(f"/services/{TEA}"))
+def test_the_review_thresholds(given, flagged):
+    assert bool(feedback.review_reasons(counts(*given))) is flagged
+
+
+def give(app, service, outcome, reason="", days_ago=0, n=1):
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        for _ in range(n):
+            session.add(
+                MatchFeedback(
+                    service_id=service,
+                    outcome=outcome,
+                    reason=reason,
+                    created_at=utcnow() - timedelta(days=days_ago),
+                )
+            )
+        session.commit()
+
+
+def test_listings_are_flagged_from_recent_feedback_and_shown_to_staff(app):
+    client = signed_in(app)
+    unsuitable = FeedbackOutcome.UNSUITABLE
+    give(app, TEA, unsuitable, "not_as_listed", n=2)
+    give(app, TEA, unsuitable, "not_as_listed", days_ago=91)  # too old to count
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert TEA not in [f.service.id for f in feedback.listings_flagged_for_review(session)]
+    give(app, TEA, unsuitable, "closed")
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        flags = feedback.listings_flagged_for_review(session)
+    assert [f.service.id for f in flags] == [TEA]
+    assert flags[0].why == ["3 link workers found it unsuitable in 90 days"]
+    page = text_of(client.get("/link-worker/flags"))
+    assert "Tuesday Tea and Chat" in page and "1 listing flagged" in page
+    assert "not as the listing describes 2" in page
+    assert "Flagged for review" in text_of(client.get(f"/services/{TEA}"))
+    assert "Flagged for review" not in text_of(app.test_client().get(f"/services/{TEA}"))
 
 
 def test_refusals_are_pages_in_the_site_style(app):
