@@ -90,6 +90,12 @@ def revoke(session: Session, user: User, label: str) -> int:
     return len(tokens)
 
 
+def _require_schema() -> None:
+    from directory.cli import _require_schema as require  # cli imports this module
+
+    require()
+
+
 def _user(session: Session, email: str) -> User:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
@@ -103,6 +109,7 @@ def _user(session: Session, email: str) -> User:
 @with_appcontext
 def create_token_command(email: str, label: str) -> None:
     """Make an API token for EMAIL's account and print it (it is shown only this once)."""
+    _require_schema()
     with Session(db.engine()) as session:
         try:
             token = create_token(session, _user(session, email), label)

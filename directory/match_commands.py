@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 import matcher
 from directory import db, match_requests
+from directory.cli import _require_schema
 
 MODES = ("in_person", "online", "phone")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -60,6 +61,7 @@ def match_command(
         "access": list(access),
         "limit": limit,
     }
+    _require_schema()
     try:
         wanted = match_requests.read_request(data)
     except match_requests.MatchInputError as error:

@@ -317,3 +317,11 @@ def test_over_https_a_signed_in_post_with_a_same_site_referrer_passes_the_csrf_c
     assert without.status_code == 400 and "referrer" in without.get_json()["message"]
     with_referrer = {"X-CSRFToken": token, "Referer": "https://signpost.example/link-worker/"}
     assert post(client, LONELY, headers=with_referrer, **https).status_code == 200
+
+
+def test_the_matcher_is_not_open_to_other_sites_as_the_public_search_is(api_app):
+    matched = post(api_app.test_client(), LONELY, api_app.config["token"])
+    assert "Access-Control-Allow-Origin" not in matched.headers
+    assert "Access-Control-Allow-Origin" not in post(api_app.test_client(), LONELY).headers
+    searched = api_app.test_client().get("/api/v1/search?age=old")  # a 400, no index needed
+    assert searched.headers["Access-Control-Allow-Origin"] == "*"

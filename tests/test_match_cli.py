@@ -157,3 +157,18 @@ def test_the_table_lists_only_what_the_database_can_match(demo_app, session_for)
     result = run(demo_app, "--age", "40", "--postcode", "LS6 1BD", "--need", "loneliness")
     assert result.exit_code == 0
     assert not any(f" {name} (" in result.stdout for name in drafts)
+
+
+def test_an_unmigrated_database_gets_a_clear_message(tmp_path):
+    from tests.conftest import dispose, make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path / "instance")
+    try:
+        result = run(app, "--age", "40", "--postcode", "LS6 1BD", "--need", "loneliness")
+        assert result.exit_code != 0 and "db upgrade" in result.stderr
+        result = app.test_cli_runner().invoke(
+            args=["create-token", "a@example.org", "--label", "x"]
+        )
+        assert result.exit_code != 0 and "db upgrade" in result.stderr
+    finally:
+        dispose(app)

@@ -50,7 +50,7 @@ def need_groups(chosen: list[str] | None = None) -> list[NeedGroup]:
     chosen = chosen or []
     placed: set[str] = set()
     groups = []
-    for group in _read_yaml(NEED_GROUPS):
+    for group in _groups():
         codes = [code for code in group["needs"] if code in needs]
         placed.update(codes)
         groups.append((group["label"], codes))
@@ -84,6 +84,11 @@ def choices() -> dict[str, list[dict[str, str]]]:
         + [{"value": v, "text": t} for v, t in languages],
         "access": [{"value": v, "text": t} for v, t in vocabulary.ACCESSIBILITY.items()],
     }
+
+
+@functools.cache
+def _groups() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_yaml(NEED_GROUPS))
 
 
 @functools.cache
