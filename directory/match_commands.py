@@ -15,6 +15,7 @@ from directory.cli import _require_schema
 
 MODES = ("in_person", "online", "phone")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+GENDERS = ("woman", "man", "non_binary", "other")
 
 
 @click.command("match")
@@ -30,6 +31,14 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @click.option("--day", "days", multiple=True, type=click.Choice(DAYS), help="A day they are free.")
 @click.option("--language", help="A language they would rather use (a code such as pl).")
 @click.option("--access", "access", multiple=True, help="An access need (step_free, ...).")
+@click.option(
+    "--gender",
+    type=click.Choice(GENDERS),
+    help="Only where a service is for one gender (women only, men only).",
+)
+@click.option("--carer/--not-carer", default=None, help="Default: a carer if a need is carers.")
+@click.option("--veteran", is_flag=True, default=None, help="An armed forces veteran.")
+@click.option("--lgbtq/--not-lgbtq", default=None, help="Default: yes if a need is lgbtq.")
 @click.option("--limit", type=int, default=match_requests.DEFAULT_LIMIT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @with_appcontext
@@ -44,6 +53,10 @@ def match_command(
     days: tuple[str, ...],
     language: str | None,
     access: tuple[str, ...],
+    gender: str | None,
+    carer: bool | None,
+    veteran: bool | None,
+    lgbtq: bool | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -59,6 +72,10 @@ def match_command(
         "day": list(days),
         "language": language,
         "access": list(access),
+        "gender": gender,
+        "carer": carer,
+        "veteran": veteran,
+        "lgbtq": lgbtq,
         "limit": limit,
     }
     _require_schema()

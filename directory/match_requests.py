@@ -11,6 +11,7 @@ Bad input raises `MatchInputError` with a sentence for each field that is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +34,28 @@ FIELDS = (
     "day",
     "language",
     "access",
+    "gender",
+    "carer",
+    "veteran",
+    "lgbtq",
     "limit",
 )
+# Who the person is, asked only because some services are only for some people (women only,
+# carers only, ...). Not given: the needs decide for carer and lgbtq (someone asking for help
+# with caring is a carer), and no for the rest, so such services are excluded with a reason.
+WHO_FIELDS = ("carer", "veteran", "lgbtq")
+NEED_SAYS = {"carer": "carers", "lgbtq": "lgbtq"}
 LIST_FIELDS = ("needs", "mode", "day", "access")
 DEFAULT_LIMIT = matcher.DEFAULT_WEIGHTS.limit
 MAX_LIMIT = 20
 # profile_from names some fields as the matcher does; requests name them as people do.
-PROFILE_FIELDS = {"what_matters": "text", "modes": "mode", "days": "day"}
+PROFILE_FIELDS = {
+    "what_matters": "text",
+    "modes": "mode",
+    "days": "day",
+    "is_carer": "carer",
+    "is_veteran": "veteran",
+}
 
 
 class MatchInputError(ValueError):
@@ -80,12 +96,22 @@ def read_request(data: Mapping[str, Any]) -> MatchRequest:
         "max_miles": data.get("max_miles"),
         "language": data.get("language"),
         "access": _listed(data.get("access")),
+        "gender": data.get("gender") or None,
+        "is_carer": bool(data.get("carer")),
+        "is_veteran": bool(data.get("veteran")),
+        "lgbtq": bool(data.get("lgbtq")),
     }
     for name in problems:
         details.update(_neutral(name))
     profile = _profile(details, problems)
     if problems or profile is None:
         raise MatchInputError(problems)
+    said_by_needs = {
+        ("is_carer" if name == "carer" else name): True
+        for name, need in NEED_SAYS.items()
+        if data.get(name) is None and need in profile.needs
+    }
+    profile = dataclasses.replace(profile, **said_by_needs)
     return MatchRequest(profile=profile, limit=DEFAULT_LIMIT if limit is None else limit)
 
 
@@ -102,6 +128,7 @@ NEUTRAL: dict[str, Any] = {
     "max_miles": None,
     "language": None,
     "access": [],
+    "gender": None,
 }
 REQUEST_TO_PROFILE = {v: k for k, v in PROFILE_FIELDS.items()}
 
@@ -156,8 +183,11 @@ def _type_problems(data: Mapping[str, Any]) -> dict[str, str]:
     for name in ("text", "language"):
         if data.get(name) is not None and not isinstance(data[name], str):
             problems[name] = f"{'What matters' if name == 'text' else 'Language'} should be text."
-    if data.get("free_only") is not None and not isinstance(data["free_only"], bool):
-        problems["free_only"] = "free_only should be true or false."
+    for name in ("free_only", *WHO_FIELDS):
+        if data.get(name) is not None and not isinstance(data[name], bool):
+            problems[name] = f"{name} should be true or false."
+    if data.get("gender") is not None and not isinstance(data["gender"], str):
+        problems["gender"] = "Gender should be text: woman, man, non_binary or other."
     miles = data.get("max_miles")
     if miles is not None and (isinstance(miles, bool) or not isinstance(miles, (int, float))):
         problems["max_miles"] = "The travel distance should be a number of miles, such as 3."
@@ -200,8 +230,10 @@ def read_form(form: MultiDict[str, str]) -> MatchRequest:
                 data[name] = float(value)
             except ValueError:
                 problems[name] = "The travel distance should be a number of miles, such as 3."
-        elif name == "free_only":
-            data[name] = value in ("1", "true", "yes", "on")
+        elif name in ("free_only", *WHO_FIELDS):
+            # a ticked box says yes; an unticked one says nothing (the needs may say it)
+            if value in ("1", "true", "yes", "on"):
+                data[name] = True
         else:
             data[name] = form.get(name) if name == "text" else value
     try:

@@ -145,6 +145,10 @@ def test_every_persona_prefills_the_form_with_details_that_match(app):
         for need in persona.details["needs"]:
             assert f'value="{need}" checked' in page
         assert f"Filled in from the persona “{persona.label}”" in page
+        if persona.details.get("carer"):
+            assert 'name="carer" type="checkbox" value="1" checked' in page
+        if persona.details.get("gender"):
+            assert f'value="{persona.details["gender"]}" selected' in page
 
 
 def test_an_unknown_persona_gives_an_empty_form(app):
@@ -396,3 +400,17 @@ def test_listings_are_flagged_from_recent_feedback_and_shown_to_staff(app):
 def test_refusals_are_pages_in_the_site_style(app):
     refused = signed_in(app, Role.EDITOR).get("/link-worker/match")
     assert refused.status_code == 403 and "You cannot see this page" in text_of(refused)
+
+
+def test_the_form_reader_turns_ticks_into_who_they_are():
+    from werkzeug.datastructures import MultiDict
+
+    ticked = MultiDict(
+        [("age", "40"), ("postcode", "LS6 1BD"), ("needs", "loneliness"), ("veteran", "1")]
+    )
+    ticked.add("gender", "man")
+    profile = match_requests.read_form(ticked).profile
+    assert profile.is_veteran and profile.gender == "man"
+    assert not profile.is_carer and not profile.lgbtq and not profile.preferences.free_only
+    caring = MultiDict([("age", "40"), ("postcode", "LS6 1BD"), ("needs", "carers")])
+    assert match_requests.read_form(caring).profile.is_carer

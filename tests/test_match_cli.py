@@ -172,3 +172,30 @@ def test_an_unmigrated_database_gets_a_clear_message(tmp_path):
         assert result.exit_code != 0 and "db upgrade" in result.stderr
     finally:
         dispose(app)
+
+
+def carers_services(app, *args) -> tuple[set[str], set[str]]:
+    """Names of the carers-only services suggested and excluded for a carer's needs."""
+    result = run(app, "--age", "52", "--postcode", "LS9 7TF", "--need", "carers", *args, "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    suggested = {s["name"] for s in answer["suggestions"] if "for carers" in s["reasons"]}
+    excluded = {e["name"] for e in answer["excluded"] if "for carers only" in e["reasons"]}
+    return suggested, excluded
+
+
+def test_someone_matched_for_help_with_caring_counts_as_a_carer_unless_told_not(demo_app):
+    suggested, excluded = carers_services(demo_app)
+    assert suggested and not excluded
+    suggested, excluded = carers_services(demo_app, "--not-carer")
+    assert excluded and not suggested
+
+
+def test_women_only_services_need_the_gender_given(demo_app):
+    def women_only(*args):
+        result = run(demo_app, "--age", "40", "--postcode", "LS8 2PB", "--need", "loneliness",
+                     "--need", "english_language", *args, "--json")  # fmt: skip
+        answer = json.loads(result.stdout)
+        return {e["name"] for e in answer["excluded"] if "for women only" in e["reasons"]}
+
+    assert women_only() and not women_only("--gender", "woman")
