@@ -414,3 +414,19 @@ def test_the_form_reader_turns_ticks_into_who_they_are():
     assert not profile.is_carer and not profile.lgbtq and not profile.preferences.free_only
     caring = MultiDict([("age", "40"), ("postcode", "LS6 1BD"), ("needs", "carers")])
     assert match_requests.read_form(caring).profile.is_carer
+
+
+def test_a_service_withdrawn_after_shortlisting_is_marked(small_app, session_for):
+    from directory.models import ListingStatus, Service
+
+    client = signed_in(small_app)
+    add(client, LINE)
+    session = session_for(small_app)
+    line = session.get(Service, LINE)
+    line.status = ListingStatus.ARCHIVED
+    session.add(line)
+    session.commit()
+    mine = shortlist_of(small_app, client.user)
+    page = text_of(client.get(f"/link-worker/shortlists/{mine.id}"))
+    assert "Evening Listening Line" in page and "No longer listed" in page
+    assert f'href="/services/{LINE}"' not in page
