@@ -48,7 +48,7 @@ def axe_violations(page) -> list[str]:
     return page.evaluate(AXE_RUN, WCAG_22_AA)
 
 
-def test_the_matching_form_and_results_pass_axe_and_the_filter_works(live_copy, browser):  # noqa: F811
+def test_the_link_worker_pages_pass_axe_and_the_filter_works(live_copy, browser):  # noqa: F811
     page = browser.new_page(viewport={"width": 360, "height": 800})
     page.add_init_script(path=str(AXE))
     errors: list[str] = []
@@ -75,5 +75,20 @@ def test_the_matching_form_and_results_pass_axe_and_the_filter_works(live_copy, 
     assert axe_violations(page) == []
     overflow = page.evaluate("document.documentElement.scrollWidth") - 360
     assert overflow <= 0
+
+    # keep one on a shortlist: the list passes too, and prints as a plain plan
+    page.locator("input[name=service]").first.check()
+    page.get_by_label("Label for a new shortlist").fill("Case 42")
+    page.get_by_role("button", name="Add to shortlist").click()
+    page.wait_for_url("**/link-worker/shortlists/*")
+    assert axe_violations(page) == []
+    assert page.get_by_role("button", name="Print this list").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("header.nhsuk-header").is_visible()
+    assert not page.get_by_role("button", name="Delete this shortlist").is_visible()
+    assert page.locator(".signpost-shortlist-service").first.is_visible()
+    page.emulate_media(media="screen")
+    page.goto(live_copy + "/link-worker/flags")
+    assert axe_violations(page) == []
     page.close()
     assert errors == []
