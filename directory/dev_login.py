@@ -24,7 +24,10 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 @blueprint.before_request
 def only_from_this_machine() -> None:
-    if request.remote_addr not in LOOPBACK:
+    # A reverse proxy on the same host makes every request look local: it says so in its
+    # forwarding headers, and then the answer is no too.
+    proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    if request.remote_addr not in LOOPBACK or proxied:
         abort(404)
 
 

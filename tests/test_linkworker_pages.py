@@ -103,6 +103,10 @@ def test_the_development_sign_in_answers_only_this_machine(app):
     far = {"REMOTE_ADDR": "203.0.113.9"}
     assert client.get("/dev/sign-in", environ_base=far).status_code == 404
     assert client.post("/dev/sign-in", data={"user": "demo"}, environ_base=far).status_code == 404
+    proxied = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get("/dev/sign-in", headers=proxied).status_code == 404
+    assert client.get("/dev/sign-in", headers={"Forwarded": "for=203.0.113.9"}).status_code == 404
+    assert client.get("/dev/sign-in").status_code == 200
 
 
 def test_production_settings_switch_the_development_sign_in_off(monkeypatch):
