@@ -399,6 +399,8 @@ def test_listings_are_flagged_from_recent_feedback_and_shown_to_staff(app):
     assert "not as the listing describes 2" in page
     assert "Flagged for review" in text_of(client.get(f"/services/{TEA}"))
     assert "Flagged for review" not in text_of(app.test_client().get(f"/services/{TEA}"))
+    results = text_of(client.post("/link-worker/match", data=OLDER))
+    assert "Flagged for review" in results and "found it unsuitable" in results
 
 
 def test_refusals_are_pages_in_the_site_style(app):

@@ -46,8 +46,15 @@ def match_results() -> Rendered:
         wanted = match_requests.read_form(request.form)
     except match_requests.MatchInputError as error:
         return render_match(request.form, problems=error.problems), 400
-    result = match_requests.run(db.session(), wanted)
-    return render_match(request.form, result=result), 200
+    session = db.session()
+    result = match_requests.run(session, wanted)
+    shown = [uuid.UUID(s.service_id) for s in result.suggestions]
+    flagged = {
+        str(key): found.flagged
+        for key, found in feedback.counts_by_service(session, shown).items()
+        if found.flagged
+    }
+    return render_match(request.form, result=result, flagged=flagged), 200
 
 
 def render_match(
@@ -56,12 +63,14 @@ def render_match(
     problems: Mapping[str, str] | None = None,
     result: Any = None,
     persona: matching_form.Persona | None = None,
+    flagged: Mapping[str, list[str]] | None = None,
 ) -> str:
     return render_template(
         "linkworker/match.html",
         form=form,
         problems=in_form_order(problems or {}),
         result=result,
+        flagged=flagged or {},
         persona=persona,
         personas=matching_form.personas(),
         need_groups=matching_form.need_groups(form.getlist("needs")),
