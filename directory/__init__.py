@@ -77,6 +77,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public)
     app.register_blueprint(api)
+    from directory import dev_login
+    from directory.linkworker import blueprint as linkworker
+
+    app.register_blueprint(linkworker)
+
+    dev_login.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -88,7 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.error("%s", error)
         return render_error(ServiceUnavailable(SEARCH_UNAVAILABLE))
 
-    for code in (400, 404, 405, 500, 503):
+    for code in (400, 401, 403, 404, 405, 500, 503):
         app.register_error_handler(code, render_error)
     app.register_error_handler(IndexMissing, search_unavailable)
 

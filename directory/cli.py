@@ -177,3 +177,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     for command in (init_db, seed_command, reindex, check_index, create_user):
         app.cli.add_command(command)
+    from directory import api_tokens, match_commands
+
+    match_commands.register(app)
+    api_tokens.register(app)

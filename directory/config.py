@@ -21,6 +21,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # The development sign-in (directory/dev_login.py): never in production.
+    DEV_LOGIN = False
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         env = os.environ.get
@@ -46,12 +48,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    DEV_LOGIN = True
 
 
 class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
+    DEV_LOGIN = True
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.

@@ -191,11 +191,13 @@ def suggest(
     today: date | None = None,
     weights: matcher.Weights = matcher.DEFAULT_WEIGHTS,
     limit: int | None = None,
+    catalogue: matcher.Catalogue | None = None,
 ) -> matcher.MatchResult:
-    """Match a person against the whole directory (London's today unless told otherwise)."""
+    """Match a person against the whole directory (London's today unless told otherwise);
+    pass a catalogue already built (directory.match_catalogue holds one) to skip building it."""
     return matcher.match(
         profile,
-        load_catalogue(session),
+        catalogue if catalogue is not None else load_catalogue(session),
         weights,
         today=today or clock.today(),
         vocabulary=match_vocabulary(),

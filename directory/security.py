@@ -34,7 +34,9 @@ def add_headers(response: Response) -> Response:
     ]
     response.headers.setdefault("Content-Security-Policy", "; ".join(policy))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: no referrer leaves the site, and our own forms keep
+    # theirs, which Flask-WTF's CSRF check requires over HTTPS (WTF_CSRF_SSL_STRICT).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault(
         "Permissions-Policy", "geolocation=(), camera=(), microphone=(), interest-cohort=()"

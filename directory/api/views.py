@@ -20,6 +20,7 @@ from directory.search.index import IndexMissing
 from directory.search.results import CrisisPanel, Hit
 
 PREFIX = "/api/"
+PRIVATE_ENDPOINTS = frozenset({"api.match"})
 
 
 @blueprint.get("/search")
@@ -122,7 +123,9 @@ def json_routing_errors() -> Response | None:
 
 @blueprint.after_request
 def allow_any_origin(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    # The public search may be read by any site; the link workers' matcher may not.
+    if request.endpoint not in PRIVATE_ENDPOINTS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
