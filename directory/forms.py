@@ -8,7 +8,7 @@ from typing import Any
 import phonenumbers
 from flask import Flask
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, FormField, SelectMultipleField, widgets
+from wtforms import Field, FieldList, FormField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 from directory import accounts
@@ -19,11 +19,21 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def choices(items: Any) -> list[SelectChoice]:
+    """Choices for a radio or checkbox field from (value, label) pairs or a dict."""
+    pairs = items.items() if isinstance(items, dict) else items
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes; only the offered choices are accepted."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("invalid_choice_message", "Choose only from the options shown.")
+        super().__init__(*args, **kwargs)
 
 
 def email_address(_form: Any, field: Field) -> None:
@@ -43,9 +53,18 @@ def uk_phone(_form: Any, field: Field) -> None:
         number = phonenumbers.parse(field.data, "GB")
     except phonenumbers.NumberParseException:
         raise ValidationError(message) from None
-    if not phonenumbers.is_possible_number(number) or number.country_code != 44:
+    if number.country_code != 44:
         raise ValidationError(message)
-    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    full_length = len(phonenumbers.national_significant_number(number)) >= 10
+    short = phonenumbers.is_valid_short_number(number)  # 116 123, 111
+    # Ofcom's drama ranges (07700 900xxx) are possible but not "valid": accept full-length
+    # possible numbers, which is what a typo check needs.
+    if not (phonenumbers.is_valid_number(number) or short) and not (
+        full_length and phonenumbers.is_possible_number(number)
+    ):
+        raise ValidationError(message)
+    if not short:
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def no_control_characters(_form: Any, field: Field) -> None:

@@ -12,6 +12,7 @@ from email.message import Message
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
 from werkzeug.security import generate_password_hash
 
 from directory import db
@@ -103,9 +104,7 @@ def mail_settings(box: Mailbox) -> dict[str, object]:
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": box.port, "MAIL_USE_TLS": False}
 
 
-def form_for(
-    values: dict[str, object], version: int, sessions_rows: int = 5
-) -> list[tuple[str, str]]:
+def form_for(values: dict[str, object], version: int, sessions_rows: int = 5) -> MultiDict:
     """POST data for a listing form holding these snapshot values (as the page would send)."""
     data: list[tuple[str, str]] = [("version", str(version))]
     for name, value in values.items():
@@ -126,4 +125,4 @@ def form_for(
             data.append((name, ""))
         else:
             data.append((name, str(value)))
-    return data
+    return MultiDict(data)

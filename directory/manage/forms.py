@@ -37,6 +37,7 @@ from wtforms.validators import (
 from directory import geo, vocabulary
 from directory.forms import (
     MultiCheckboxField,
+    choices,
     email_address,
     no_control_characters,
     strip,
@@ -128,7 +129,7 @@ class OrganisationForm(VersionedForm):
 class SessionForm(Form):
     """One weekly session: some days, from a time to a time."""
 
-    days = MultiCheckboxField("Days", choices=list(vocabulary.DAYS.items()))
+    days = MultiCheckboxField("Days", choices=choices(vocabulary.DAYS))
     opens = StringField("Opens", filters=[strip], validators=[Optional(), Length(max=5), _time])
     closes = StringField("Closes", filters=[strip], validators=[Optional(), Length(max=5), _time])
 
@@ -161,7 +162,7 @@ class ServiceForm(VersionedForm):
     summary = _text("Summary", 300, "Say in one line what the service is.")
     description = _long_text("Description", 5000)
     needs = MultiCheckboxField("Needs it helps with", choices=[])
-    delivery = MultiCheckboxField("How it is offered", choices=list(vocabulary.DELIVERY.items()))
+    delivery = MultiCheckboxField("How it is offered", choices=choices(vocabulary.DELIVERY))
     minimum_age = IntegerField(
         "Youngest age",
         validators=[Optional(), NumberRange(0, 120, "Enter an age from 0 to 120.")],
@@ -170,13 +171,13 @@ class ServiceForm(VersionedForm):
         "Oldest age",
         validators=[Optional(), NumberRange(0, 120, "Enter an age from 0 to 120.")],
     )
-    restrictions = MultiCheckboxField("Only for", choices=list(vocabulary.RESTRICTIONS.items()))
+    restrictions = MultiCheckboxField("Only for", choices=choices(vocabulary.RESTRICTIONS))
     eligibility_description = _long_text("Who can go, in words", 2000)
     sessions = FieldList(FormField(SessionForm), min_entries=SESSION_ROWS, max_entries=SESSION_ROWS)
     opening_exceptions = _text("Exceptions to the opening times", 300)
     is_free = RadioField(
         "Is it free?",
-        choices=[("yes", "Yes, it is free"), ("no", "No, there is a cost")],
+        choices=choices([("yes", "Yes, it is free"), ("no", "No, there is a cost")]),
         default="yes",
     )
     cost_amount = DecimalField(
@@ -193,16 +194,18 @@ class ServiceForm(VersionedForm):
     city = _text("Town or city", 100)
     postcode = StringField("Postcode", filters=[strip], validators=[Optional(), Length(max=10)])
     accessibility = MultiCheckboxField(
-        "Accessibility of the place", choices=list(vocabulary.ACCESSIBILITY.items())
+        "Accessibility of the place", choices=choices(vocabulary.ACCESSIBILITY)
     )
     area_type = RadioField(
         "Area served",
-        choices=[
-            (AreaType.LOCAL_AUTHORITY.value, "The whole local authority area"),
-            (AreaType.DISTRICTS.value, "Some postcode districts"),
-            (AreaType.RADIUS.value, "A distance around its places"),
-            (AreaType.NATIONAL.value, "Anywhere in the UK"),
-        ],
+        choices=choices(
+            [
+                (AreaType.LOCAL_AUTHORITY.value, "The whole local authority area"),
+                (AreaType.DISTRICTS.value, "Some postcode districts"),
+                (AreaType.RADIUS.value, "A distance around its places"),
+                (AreaType.NATIONAL.value, "Anywhere in the UK"),
+            ]
+        ),
         validators=[Optional()],
     )
     area_districts = _text("Postcode districts served", 200)
@@ -215,12 +218,12 @@ class ServiceForm(VersionedForm):
         ],
     )
     referral_routes = MultiCheckboxField(
-        "Who can refer", choices=list(vocabulary.REFERRAL_ROUTES.items())
+        "Who can refer", choices=choices(vocabulary.REFERRAL_ROUTES)
     )
     application_process = _long_text("How to refer", 2000)
     capacity = RadioField(
         "Taking new people?",
-        choices=list(vocabulary.CAPACITY.items()),
+        choices=choices(vocabulary.CAPACITY),
         default=Capacity.OPEN.value,
         validators=[InputRequired("Say whether the service is taking new people.")],
     )
@@ -228,7 +231,7 @@ class ServiceForm(VersionedForm):
         "Waiting list, in weeks",
         validators=[Optional(), NumberRange(1, 104, "Enter 1 to 104 weeks.")],
     )
-    languages = MultiCheckboxField("Languages", choices=list(vocabulary.LANGUAGES.items()))
+    languages = MultiCheckboxField("Languages", choices=choices(vocabulary.LANGUAGES))
     contact_name = _text("Contact name", 200)
     contact_phone = StringField(
         "Contact phone", filters=[strip], validators=[Optional(), Length(max=30), uk_phone]
@@ -256,20 +259,36 @@ class ServiceForm(VersionedForm):
         if self.area_type.data != AreaType.DISTRICTS.value:
             return
         words = (field.data or "").replace(",", " ").split()
-        if not words:
-            raise ValidationError("Enter the postcode districts served, such as LS6 LS7.")
         try:
             field.data = " ".join(dict.fromkeys(geo.normalise_district(w) for w in words))
         except geo.PostcodeError as error:
             raise ValidationError(str(error)) from None
 
-    def validate_area_miles(self, field: Any) -> None:
-        if self.area_type.data == AreaType.RADIUS.value and field.data is None:
-            raise ValidationError("Enter how many miles around its places the service covers.")
-
-    def validate_waiting_weeks(self, field: Any) -> None:
-        if self.capacity.data == Capacity.WAITING_LIST.value and field.data is None:
-            raise ValidationError("Enter roughly how many weeks people wait.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The field checks, then answers that another answer makes necessary."""
+        good = super().validate(extra_validators)
+        needed = [
+            (
+                self.capacity.data == Capacity.WAITING_LIST.value,
+                self.waiting_weeks,
+                "Enter roughly how many weeks people wait.",
+            ),
+            (
+                self.area_type.data == AreaType.RADIUS.value,
+                self.area_miles,
+                "Enter how many miles around its places the service covers.",
+            ),
+            (
+                self.area_type.data == AreaType.DISTRICTS.value,
+                self.area_districts,
+                "Enter the postcode districts served, such as LS6 LS7.",
+            ),
+        ]
+        for applies, field, message in needed:
+            if applies and field.data in (None, "") and not field.errors:
+                field.errors = [message]
+                good = False
+        return good
 
     def validate_needs(self, field: Any) -> None:
         if not field.data:
@@ -349,12 +368,14 @@ class ServiceForm(VersionedForm):
 class ReportForm(FlaskForm):
     kind = RadioField(
         "What is wrong?",
-        choices=[
-            (ReportKind.CLOSED.value, "The service has closed"),
-            (ReportKind.WRONG_DETAILS.value, "Some details are wrong (times, contact, cost)"),
-            (ReportKind.WRONG_AREA.value, "The area or place is wrong"),
-            (ReportKind.OTHER.value, "Something else"),
-        ],
+        choices=choices(
+            [
+                (ReportKind.CLOSED.value, "The service has closed"),
+                (ReportKind.WRONG_DETAILS.value, "Some details are wrong (times, contact, cost)"),
+                (ReportKind.WRONG_AREA.value, "The area or place is wrong"),
+                (ReportKind.OTHER.value, "Something else"),
+            ]
+        ),
         validators=[InputRequired("Choose what is wrong.")],
     )
     details = _long_text("Tell us more (optional)", 1000)
@@ -405,10 +426,12 @@ class ReturnForm(FlaskForm):
 class CheckForm(FlaskForm):
     answer = RadioField(
         "Is this listing still right?",
-        choices=[
-            ("still_right", "Yes, it is still right"),
-            ("needs_changes", "No, it needs changes"),
-            ("closed", "The service has closed"),
-        ],
+        choices=choices(
+            [
+                ("still_right", "Yes, it is still right"),
+                ("needs_changes", "No, it needs changes"),
+                ("closed", "The service has closed"),
+            ]
+        ),
         validators=[InputRequired("Choose an answer.")],
     )

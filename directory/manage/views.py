@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from directory import accounts, catalogue, db, freshness, listings, mail
 from directory.auth.forms import EmptyForm
+from directory.forms import choices
 from directory.manage import blueprint, tasks
 from directory.manage.forms import InviteForm, OrganisationForm, ReturnForm, ServiceForm
 from directory.models import (
@@ -40,8 +42,6 @@ def dashboard() -> str:
 @blueprint.get("/manage/organisations")
 @require_permission(Action.MODERATE)
 def organisations() -> str:
-    from sqlmodel import select
-
     found = db.session().exec(select(Organisation).order_by(Organisation.name)).all()
     return render_template("manage/organisations.html", organisations=found)
 
@@ -51,8 +51,6 @@ def organisations() -> str:
 def organisation(organisation_id: uuid.UUID) -> str:
     session = db.session()
     found = authorise(Action.EDIT_LISTING, session.get(Organisation, organisation_id))
-    from sqlmodel import select
-
     services = session.exec(
         select(Service).where(Service.organization_id == found.id).order_by(Service.name)
     ).all()
@@ -119,7 +117,7 @@ def edit_service(service_id: uuid.UUID) -> Response | tuple[str, int]:
     form = ServiceForm(
         data={**ServiceForm.data_from(listings.snapshot(found)), "version": found.version}
     )
-    form.needs.choices = [(n.term.code, n.term.name) for n in catalogue.needs(session)]
+    form.needs.choices = choices((n.term.code, n.term.name) for n in catalogue.needs(session))
     back = url_for("manage.organisation", organisation_id=found.organization_id)
     return _edit(found, form, "manage/edit_service.html", back)
 
@@ -162,8 +160,6 @@ def invite(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
 
 
 def _service_name() -> str:
-    from flask import current_app
-
     return str(current_app.config["SERVICE_NAME"])
 
 
@@ -204,20 +200,20 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
     status = 200
     moderator = can(current_user, Action.MODERATE)
     if moderator and found.status == RevisionStatus.PENDING:
-        if approve_form.validate_on_submit():
+        if "approve-submit" in request.form and approve_form.validate_on_submit():
             outcome = listings.approve(session, _me(), found)
             if outcome.status != "conflict":
                 flash(f"Approved: the changes to “{listing.name}” are live.")
                 return redirect(url_for("manage.dashboard"))
             conflicts, status = outcome.conflicts, 409
-        elif return_form.validate_on_submit():
+        elif "approve-submit" not in request.form and return_form.validate_on_submit():
             listings.return_revision(session, _me(), found, return_form.comment.data)
             _tell_author(session, found, listing)
             flash(f"Returned to the editor of “{listing.name}” with your comment.")
             return redirect(url_for("manage.dashboard"))
         elif return_form.errors:
             status = 400
-    elif _posted():
+    elif request.method == "POST":
         abort(403)
     labels = listings.labels_for(found.entity_type)
     return render_template(
@@ -232,12 +228,6 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
         moderator=moderator,
         stale=listing.version != found.base_version,
     ), status
-
-
-def _posted() -> bool:
-    from flask import request
-
-    return request.method == "POST"
 
 
 def _tell_author(session: Any, revision: ListingRevision, listing: Any) -> None:
@@ -260,10 +250,11 @@ def organisation_request(request_id: uuid.UUID) -> Response | tuple[str, int]:
     if found is None:
         abort(404)
     form = EmptyForm()
-    if found.status == RequestStatus.PENDING and form.validate_on_submit():
-        from flask import request
-
-        approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if found.status == RequestStatus.PENDING and decision in ("approve", "refuse"):
+        if not form.validate_on_submit():
+            abort(400, description="The form was open too long: go back and try again.")
+        approve = decision == "approve"
         tasks.decide_request(
             session,
             found,
