@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, select
 
@@ -162,7 +162,9 @@ def create_user(email: str, role: str, org_id: str | None, password: str) -> Non
 def send_reminders() -> None:
     """Email the reminders due today to confirm listings are still right (run daily from cron)."""
     _require_schema()
-    with Session(db.engine()) as session:
+    # Links in the emails need the site's address, which a command has no request to give.
+    base_url = current_app.config["PUBLIC_URL"]
+    with current_app.test_request_context(base_url=base_url), Session(db.engine()) as session:
         run = freshness.send_reminders(session, mail.send)
     click.echo(
         f"Sent {run.sent} reminder(s) in {run.emails} email(s); "

@@ -55,6 +55,8 @@ class Config:
         self.RESET_LINK_HOURS = int(env("SIGNPOST_RESET_LINK_HOURS", "2"))
         self.INVITE_LINK_DAYS = int(env("SIGNPOST_INVITE_LINK_DAYS", "7"))
         self.CHECK_LINK_DAYS = int(env("SIGNPOST_CHECK_LINK_DAYS", "30"))
+        # The site's address, for links in emails sent by commands (reminders).
+        self.PUBLIC_URL = env("SIGNPOST_PUBLIC_URL", "http://127.0.0.1:5000")
         # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.
         self.MAIL_SERVER = env("MAIL_SERVER", "")
         self.MAIL_PORT = int(env("MAIL_PORT", "587"))

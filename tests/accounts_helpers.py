@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 
 from flask import Flask
@@ -73,9 +74,7 @@ class Mailbox:
 
     def links(self) -> list[str]:
         return [
-            link
-            for m in self.messages
-            for link in re.findall(r"https?://\S+", m.get_payload(decode=True).decode())
+            link for m in self.messages for link in re.findall(r"https?://\S+", m.get_content())
         ]
 
 
@@ -88,12 +87,17 @@ def smtp_server() -> Iterator[Mailbox]:
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            box.messages.append(message_from_bytes(envelope.original_content))
+            box.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    # aiosmtpd checks its server by connecting to the port it was given, so give it a free one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        box.port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
     controller.start()
-    box.port = controller.server.sockets[0].getsockname()[1]
     try:
         yield box
     finally:
