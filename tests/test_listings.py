@@ -358,3 +358,35 @@ def test_good_input_is_normalised_and_the_postcode_is_placed(app):
         assert place.latitude and place.local_authority_code == "E08000035"
     page = app.test_client().get(f"/services/{TEA}").text
     assert "Monday and Wednesday, 9:30am to 11am" in page
+
+
+BAD_ORGANISATION_INPUT = [
+    ("name", "", "Enter the name of the organisation."),
+    ("name", LONG, "Field cannot be longer than 200 characters."),
+    ("description", LONG, "Field cannot be longer than 2000 characters."),
+    ("email", "hello@", "is not an email address"),
+    ("email", LONG, "Field cannot be longer than 254 characters."),
+    ("phone", "call us", "is not a UK phone number"),
+    ("phone", LONG, "Field cannot be longer than 30 characters."),
+    ("website", "www.example.org", "Enter a web address starting https://"),
+    ("charity_number", "CHARITY", "Enter a charity number of 6 to 8 digits"),
+    ("charity_number", LONG, "Field cannot be longer than 20 characters."),
+]
+
+
+def test_every_organisation_field_refuses_bad_input_and_changes_nothing(app):
+    manager = client_for(app, "manager")
+    with app.app_context(), Session(db.engine()) as session:
+        start = listings.snapshot(listings.load_organisation(session, ORG_A))
+    for name, value, message in BAD_ORGANISATION_INPUT:
+        data = form_for(dict(start, **{name: value}), 1)
+        response = manager.post(f"/manage/organisations/{ORG_A}/edit", data=data)
+        assert response.status_code == 400, name
+        assert message in response.text, (name, message)
+    response = manager.post(
+        f"/manage/organisations/{ORG_A}/edit", data=form_for(dict(start, description=SCRIPT), 1)
+    )
+    assert response.status_code == 302
+    page = app.test_client().get(f"/organisations/{ORG_A}").text
+    assert SCRIPT not in page and "&lt;script&gt;" in page
+    assert [c.action for c in history(app, ORG_A)] == ["edited"]

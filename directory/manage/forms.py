@@ -380,9 +380,13 @@ class ReportForm(FlaskForm):
     )
     details = _long_text("Tell us more (optional)", 1000)
 
-    def validate_details(self, field: Any) -> None:
-        if self.kind.data == ReportKind.OTHER.value and not field.data:
-            raise ValidationError("Tell us what is wrong.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        good = super().validate(extra_validators)
+        # "Something else" means nothing without words (an optional field skips its checks).
+        if self.kind.data == ReportKind.OTHER.value and not self.details.data:
+            self.details.errors = ["Tell us what is wrong."]
+            return False
+        return good
 
 
 class InviteForm(FlaskForm):
