@@ -93,7 +93,7 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code or 500
         return render_template("errors/error.html", error=error, code=code), code
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 409, 429, 500):
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_error)
 

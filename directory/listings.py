@@ -700,3 +700,42 @@ def set_status(
     )
     session.commit()
     refresh_search(session, listing)
+
+
+def create_service(
+    session: Session, user: User, organisation: Organisation, name: str, summary: str
+) -> Service:
+    """A new draft service of an organisation, with a history entry; nobody sees it yet."""
+    service = Service(
+        organization_id=organisation.id, name=name, summary=summary, status=ListingStatus.DRAFT
+    )
+    session.add(service)
+    session.flush()
+    record(
+        session,
+        user=user,
+        actor=user.email,
+        listing=service,
+        action="created",
+        before={},
+        after={"name": name, "summary": summary},
+        version=service.version,
+    )
+    session.commit()
+    return service
+
+
+def submit_for_review(session: Session, user: User, service: Service) -> None:
+    """An editor says a draft is ready: it waits for a manager to publish it."""
+    if service.status == ListingStatus.DRAFT:
+        set_status(session, service, ListingStatus.PENDING_REVIEW, user=user, actor=user.email)
+
+
+def waiting_for_approval(session: Session) -> list[Service]:
+    """New services that editors have sent for review, oldest first."""
+    statement = (
+        select(Service)
+        .where(Service.status == ListingStatus.PENDING_REVIEW)
+        .order_by(Service.updated_at)  # type: ignore[arg-type]
+    )
+    return list(session.exec(statement).all())

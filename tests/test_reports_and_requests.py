@@ -182,3 +182,31 @@ def test_a_listing_with_no_editor_can_be_claimed_and_a_manager_confirms(app):
     assert "already has editors" in taken.text
     public.post(f"/organisations/{ORG_A}/claim", data=claim)
     assert len(rows(app, OrganisationRequest)) == 1
+
+
+def test_an_editor_adds_a_service_which_a_manager_publishes(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    bad = editor.post(f"/manage/organisations/{ORG_A}/services/new", data={"name": ""})
+    assert bad.status_code == 400 and "Enter the name of the service." in bad.text
+    assert (
+        client_for(app, "other_editor")
+        .post(f"/manage/organisations/{ORG_A}/services/new", data={"name": "X", "summary": "Y"})
+        .status_code
+        == 404
+    )
+    response = editor.post(
+        f"/manage/organisations/{ORG_A}/services/new",
+        data={"name": "Knit and Natter", "summary": "Bring wool."},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
+    from directory.models import Service
+
+    new = next(s for s in rows(app, Service) if s.name == "Knit and Natter")
+    assert new.status == ListingStatus.DRAFT
+    assert app.test_client().get(f"/services/{new.id}").status_code == 404
+    editor.post(f"/manage/services/{new.id}/submit")
+    assert "Knit and Natter" in manager.get("/manage/").text
+    # An editor cannot publish; a manager can.
+    assert editor.post(f"/manage/services/{new.id}/publish").status_code == 403
+    assert manager.post(f"/manage/services/{new.id}/publish").status_code == 302
+    assert app.test_client().get(f"/services/{new.id}").status_code == 200

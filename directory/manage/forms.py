@@ -362,6 +362,11 @@ class ServiceForm(VersionedForm):
         return data
 
 
+class NewServiceForm(FlaskForm):
+    name = _text("Name of the service", 200, "Enter the name of the service.")
+    summary = _text("Summary", 300, "Say in one line what the service is.")
+
+
 # --- forms anyone can send -------------------------------------------------------------
 
 

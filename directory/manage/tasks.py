@@ -36,6 +36,7 @@ class Tasks:
     returned: list[ListingRevision] = field(default_factory=list)
     requests: list[OrganisationRequest] = field(default_factory=list)
     stale: list[Service] = field(default_factory=list)
+    new_services: list[Service] = field(default_factory=list)
 
 
 def for_user(session: Session, user: User) -> Tasks:
@@ -74,6 +75,7 @@ def for_user(session: Session, user: User) -> Tasks:
             ).all()
         ),
         stale=freshness.stale_services(session)[:50],
+        new_services=listings.waiting_for_approval(session),
     )
 
 

@@ -14,11 +14,18 @@ from directory import accounts, catalogue, db, freshness, listings, mail
 from directory.auth.forms import EmptyForm
 from directory.forms import choices
 from directory.manage import blueprint, tasks
-from directory.manage.forms import InviteForm, OrganisationForm, ReturnForm, ServiceForm
+from directory.manage.forms import (
+    InviteForm,
+    NewServiceForm,
+    OrganisationForm,
+    ReturnForm,
+    ServiceForm,
+)
 from directory.models import (
     EntityType,
     ListingReport,
     ListingRevision,
+    ListingStatus,
     Organisation,
     OrganisationRequest,
     RequestStatus,
@@ -120,6 +127,56 @@ def edit_service(service_id: uuid.UUID) -> Response | tuple[str, int]:
     form.needs.choices = choices((n.term.code, n.term.name) for n in catalogue.needs(session))
     back = url_for("manage.organisation", organisation_id=found.organization_id)
     return _edit(found, form, "manage/edit_service.html", back)
+
+
+@blueprint.route(
+    "/manage/organisations/<uuid:organisation_id>/services/new", methods=["GET", "POST"]
+)
+@require_permission(Action.EDIT_LISTING)
+def new_service(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Start a service as a draft; the full form follows."""
+    session = db.session()
+    found = authorise(Action.EDIT_LISTING, session.get(Organisation, organisation_id))
+    form = NewServiceForm()
+    if form.validate_on_submit():
+        service = listings.create_service(session, _me(), found, form.name.data, form.summary.data)
+        flash("Draft saved. Fill in the rest, then send it for review.")
+        return redirect(url_for("manage.edit_service", service_id=service.id))
+    return render_template("manage/new_service.html", form=form, organisation=found), (
+        400 if form.errors else 200
+    )
+
+
+@blueprint.post("/manage/services/<uuid:service_id>/submit")
+@require_permission(Action.EDIT_LISTING)
+def submit_service(service_id: uuid.UUID) -> Response:
+    """An editor sends a draft for a manager to publish."""
+    session = db.session()
+    found = authorise(Action.EDIT_LISTING, session.get(Service, service_id))
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was open too long: go back and try again.")
+    listings.submit_for_review(session, _me(), found)
+    flash(f"“{found.name}” was sent for review.")
+    return redirect(url_for("manage.organisation", organisation_id=found.organization_id))
+
+
+@blueprint.post("/manage/services/<uuid:service_id>/publish")
+@require_permission(Action.MODERATE)
+def publish_service(service_id: uuid.UUID) -> Response:
+    """A manager publishes a new service (or archives one, with archive=1)."""
+    session = db.session()
+    found = session.get(Service, service_id)
+    if found is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was open too long: go back and try again.")
+    status = ListingStatus.ARCHIVED if request.form.get("archive") else ListingStatus.PUBLISHED
+    try:
+        listings.set_status(session, found, status, user=_me(), actor=_me().email)
+    except listings.VersionConflict:
+        abort(409, description="The listing changed meanwhile: look again.")
+    flash(f"“{found.name}” is now {status.value}.")
+    return redirect(url_for("manage.organisation", organisation_id=found.organization_id))
 
 
 @blueprint.post("/manage/services/<uuid:service_id>/confirm")
