@@ -27,6 +27,9 @@ from directory.models import User
 
 NEW_PASSWORD = "a brand new passphrase for tests"
 
+# Accounts work the same on every database; PostgreSQL runs the listing tests.
+SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def app(small_app: Flask) -> Flask:
@@ -39,6 +42,7 @@ def user(app: Flask, who: str) -> User:
         return session.exec(select(User).where(User.email == email_of(who))).one()
 
 
+@SQLITE_ONLY
 def test_sign_in_and_out(app):
     client = app.test_client()
     response = sign_in(client, "editor")
@@ -50,6 +54,7 @@ def test_sign_in_and_out(app):
     assert "/sign-in?next=" in client.get("/manage/").headers["Location"]
 
 
+@SQLITE_ONLY
 def test_wrong_password_and_unknown_address_get_the_same_answer(app):
     client = app.test_client()
     wrong = sign_in(client, "editor", password="not the password at all")
@@ -60,6 +65,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app):
     assert "/sign-in?next=" in client.get("/manage/").headers["Location"]
 
 
+@SQLITE_ONLY
 def test_a_deactivated_account_cannot_sign_in(app):
     with Session(app.extensions[db.ENGINE_KEY]) as session:
         found = session.exec(select(User).where(User.email == email_of("editor"))).one()
@@ -69,6 +75,7 @@ def test_a_deactivated_account_cannot_sign_in(app):
     assert sign_in(app.test_client(), "editor").status_code == 400
 
 
+@SQLITE_ONLY
 def test_sign_in_goes_back_only_to_pages_of_this_site(app):
     client = app.test_client()
     for target, expected in [
@@ -86,6 +93,7 @@ def test_sign_in_goes_back_only_to_pages_of_this_site(app):
         client.post("/sign-out")
 
 
+@SQLITE_ONLY
 def test_cookies_are_http_only_same_site_and_remember_me_is_off_by_default(app):
     client = app.test_client()
     response = sign_in(client, "editor")
@@ -109,6 +117,7 @@ def test_production_cookies_are_secure(monkeypatch):
     assert settings.LOG_MAIL is False
 
 
+@SQLITE_ONLY
 def test_sign_out_everywhere_ends_every_session_and_remember_cookie(app):
     laptop, phone = client_for(app, "editor"), app.test_client()
     sign_in(phone, "editor", remember="y")
@@ -125,6 +134,7 @@ def _reset_link(box) -> str:
     return "/" + links[0].split("/", 3)[3]
 
 
+@SQLITE_ONLY
 def test_password_reset_by_email_works_once(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -149,6 +159,7 @@ def test_password_reset_by_email_works_once(app):
     assert "/sign-in?next=" in phone.get("/manage/").headers["Location"]
 
 
+@SQLITE_ONLY
 def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -157,6 +168,7 @@ def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app):
         assert box.messages == []
 
 
+@SQLITE_ONLY
 def test_a_reset_link_expires(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -170,6 +182,7 @@ def test_a_reset_link_expires(app):
     assert app.test_client().get(link[:-3] + "abc").status_code == 404
 
 
+@SQLITE_ONLY
 def test_an_invitation_makes_an_editor_of_the_organisation(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -211,6 +224,7 @@ def _limited_app(databases, tmp_path, **settings) -> Flask:
     return app
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backend):
     settings = {}
@@ -243,6 +257,7 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         dispose(app)
 
 
+@SQLITE_ONLY
 def test_reports_from_the_public_are_rate_limited(databases, tmp_path):
     from accounts_helpers import TEA
 
@@ -258,6 +273,7 @@ def test_reports_from_the_public_are_rate_limited(databases, tmp_path):
         dispose(app)
 
 
+@SQLITE_ONLY
 def test_forms_refuse_a_post_without_a_csrf_token(databases, tmp_path):
     from accounts_helpers import TEA
 

@@ -35,6 +35,9 @@ from directory.models import (
 LAST_FRESH = "2027-03-16 12:00 +0000"
 FIRST_STALE = "2027-03-17 12:00 +0000"
 
+# Links and addresses do not depend on the database; dates and reminders run on both.
+SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def app(small_app: Flask) -> Flask:
@@ -152,6 +155,7 @@ def test_up_to_three_escalating_reminders_at_the_configured_intervals(app):
     assert sorted(r.number for r in sent if r.service_id == MONEY) == [1, 2, 3]
 
 
+@SQLITE_ONLY
 def test_reminders_go_to_the_organisation_address_when_it_has_no_editor(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -205,6 +209,7 @@ def test_the_emailed_link_needs_no_sign_in(app, answer):
         assert app.test_client().get(f"/services/{TEA}").status_code == 404
 
 
+@SQLITE_ONLY
 def test_an_expired_or_forged_check_link_does_nothing(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))

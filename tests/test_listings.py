@@ -27,6 +27,9 @@ from directory.models import (
     User,
 )
 
+# Form checks do not depend on the database; saving, conflicts and history run on both.
+SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def app(small_app: Flask) -> Flask:
@@ -124,6 +127,7 @@ def test_capacity_goes_live_at_once_and_the_rest_waits(app):
     assert "Waiting list of about 6 weeks" in app.test_client().get(f"/services/{TEA}").text
 
 
+@SQLITE_ONLY
 def test_an_editor_changes_a_draft_directly(app):
     editor = client_for(app, "editor")
     values = dict(current(app, DRAFT), summary="Now with biscuits.")
@@ -281,6 +285,7 @@ BAD_SERVICE_INPUT = [
 ]
 
 
+@SQLITE_ONLY
 def test_every_service_field_refuses_bad_input_and_changes_nothing(app):
     manager = client_for(app, "manager")
     start = current(app)
@@ -306,6 +311,7 @@ def test_every_service_field_refuses_bad_input_and_changes_nothing(app):
     assert history(app) == []
 
 
+@SQLITE_ONLY
 def test_waiting_list_needs_weeks_and_radius_needs_miles(app):
     manager = client_for(app, "manager")
     start = current(app)
@@ -315,6 +321,7 @@ def test_waiting_list_needs_weeks_and_radius_needs_miles(app):
     assert response.status_code == 400 and "Enter how many miles" in response.text
 
 
+@SQLITE_ONLY
 def test_script_tags_are_shown_escaped_never_run(app):
     manager = client_for(app, "manager")
     values = dict(current(app), name=SCRIPT, description=SCRIPT, opening_exceptions=SCRIPT)
@@ -374,6 +381,7 @@ BAD_ORGANISATION_INPUT = [
 ]
 
 
+@SQLITE_ONLY
 def test_every_organisation_field_refuses_bad_input_and_changes_nothing(app):
     manager = client_for(app, "manager")
     with app.app_context(), Session(db.engine()) as session:
