@@ -351,9 +351,19 @@ def test_good_input_is_normalised_and_the_postcode_is_placed(app):
         opening_exceptions="Closed on bank holidays",
         is_free=False,
         cost_amount="2.5",
+        needs=["older_people", "loneliness"],
+        accessibility=["lift", "step_free"],
+        delivery=["in_person", "online"],
+        referral_routes=["gp"],
+        restrictions=["carers_only"],
+        minimum_age=None,
+        maximum_age=99,
     )
     assert edit(manager, values, 1).status_code == 302
     now = current(app)
+    for name in ("needs", "accessibility", "delivery", "referral_routes", "restrictions"):
+        assert now[name] == values[name], name
+    assert (now["minimum_age"], now["maximum_age"]) == (None, 99)
     assert now["postcode"] == "LS6 1AN"
     assert now["contact_phone"] == "0113 496 0777"
     assert now["contact_email"] == "sam@example.org"
