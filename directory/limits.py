@@ -6,13 +6,16 @@ the counters live in memory by default and in Redis where RATELIMIT_STORAGE_URI 
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 EXTENSION = "signpost.limiter"
 
 # endpoint -> the setting that holds its limit; only POSTs (attempts) count.
+# Sign-in counts only failed attempts, so that colleagues behind one office address
+# do not lock each other out by signing in.
+FAILURES_ONLY = frozenset({"auth.sign_in"})
 LIMITS: dict[str, str] = {
     "auth.sign_in": "SIGN_IN_LIMIT",
     "auth.reset_request": "RESET_LIMIT",
@@ -29,8 +32,13 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = limiter
     for endpoint, setting in LIMITS.items():
         view = app.view_functions[endpoint]
-        limit = limiter.limit(_setting(setting), methods=["POST"])
+        deduct = _failed if endpoint in FAILURES_ONLY else None
+        limit = limiter.limit(_setting(setting), methods=["POST"], deduct_when=deduct)
         app.view_functions[endpoint] = limit(view)
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code >= 400
 
 
 def _setting(name: str):  # type: ignore[no-untyped-def]
