@@ -298,3 +298,17 @@ def test_forms_refuse_a_post_without_a_csrf_token(databases, tmp_path):
         assert client.get("/manage/").status_code == 200
     finally:
         dispose(app)
+
+
+@pytest.mark.parametrize("log_mail", [True, False], ids=["development", "production"])
+def test_without_a_mail_server_mail_goes_to_the_log_only_in_development(tmp_path, caplog, log_mail):
+    from directory import mail
+
+    app = make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path / "instance", LOG_MAIL=log_mail)
+    try:
+        with app.app_context(), caplog.at_level("WARNING", logger="signpost.mail"):
+            mail.send("a@example.org", "Reset your password", "https://example.org/secret-link")
+        assert ("secret-link" in caplog.text) is log_mail
+        assert "not sent" in caplog.text
+    finally:
+        dispose(app)
