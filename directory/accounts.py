@@ -176,3 +176,17 @@ def managers(session: Session) -> list[User]:
         User.active == True,  # noqa: E712
     )
     return list(session.exec(statement).all())
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Let an account sign in, or stop it (which also ends its sessions)."""
+    user.active = active
+    if not active:
+        user.session_version += 1
+    session.add(user)
+    session.commit()
+
+
+def everyone(session: Session) -> list[User]:
+    """Every account, by role then email."""
+    return list(session.exec(select(User).order_by(User.role, User.email)).all())

@@ -312,3 +312,16 @@ def test_without_a_mail_server_mail_goes_to_the_log_only_in_development(tmp_path
         assert "not sent" in caplog.text
     finally:
         dispose(app)
+
+
+@SQLITE_ONLY
+def test_an_admin_stops_an_account_which_is_signed_out_at_once(app):
+    admin, worker = client_for(app, "admin"), client_for(app, "linkworker")
+    target = user(app, "linkworker")
+    assert "linkworker@example.org" in admin.get("/manage/users").text
+    assert admin.post(f"/manage/users/{target.id}/active").status_code == 302
+    assert "/sign-in?next=" in worker.get("/sign-out").headers["Location"]
+    assert sign_in(app.test_client(), "linkworker").status_code == 400
+    assert admin.post(f"/manage/users/{user(app, 'admin').id}/active").status_code == 400
+    admin.post(f"/manage/users/{target.id}/active")
+    assert sign_in(app.test_client(), "linkworker").status_code == 302

@@ -53,6 +53,8 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.check_done": PUBLIC,
     "manage.dashboard": (Action.SEE_TASKS, False),
     "manage.organisations": (Action.MODERATE, False),
+    "manage.users": (Action.MANAGE_USERS, False),
+    "manage.set_user_active": (Action.MANAGE_USERS, False),
     "manage.organisation_request": (Action.MODERATE, False),
     "manage.organisation": (Action.EDIT_LISTING, True),
     "manage.edit_organisation": (Action.EDIT_LISTING, True),
@@ -85,7 +87,8 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
         request = OrganisationRequest(
             kind=RequestKind.CLAIM, organization_id=ORG_A, name="Sam", email="sam@example.org"
         )
-        session.add_all([report, request])
+        spare = User(email="spare@example.org", password_hash="x", role=Role.LINK_WORKER)
+        session.add_all([report, request, spare])
         session.commit()
         ids = {
             "service_id": str(TEA),
@@ -96,6 +99,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "token": "not-a-real-token",
             "code": "loneliness",
             "filename": "signpost.js",
+            "user_id": str(spare.id),
         }
     return small_app, ids
 

@@ -337,3 +337,33 @@ def resolve_report(report_id: uuid.UUID) -> Response:
     tasks.resolve_report(session, found, _me())
     flash("Marked as done.")
     return redirect(url_for("manage.dashboard"))
+
+
+# --- accounts (admins) -------------------------------------------------------------------
+
+
+@blueprint.get("/manage/users")
+@require_permission(Action.MANAGE_USERS)
+def users() -> str:
+    session = db.session()
+    names = {o.id: o.name for o in session.exec(select(Organisation)).all()}
+    return render_template(
+        "manage/users.html", users=accounts.everyone(session), organisations=names
+    )
+
+
+@blueprint.post("/manage/users/<uuid:user_id>/active")
+@require_permission(Action.MANAGE_USERS)
+def set_user_active(user_id: uuid.UUID) -> Response:
+    """Stop an account signing in (ending its sessions), or let it again."""
+    session = db.session()
+    found = session.get(User, user_id)
+    if found is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was open too long: go back and try again.")
+    if found.id == _me().id:
+        abort(400, description="You cannot stop your own account.")
+    accounts.set_active(session, found, not found.active)
+    flash(f"{found.email} can {'now' if found.active else 'no longer'} sign in.")
+    return redirect(url_for("manage.users"))
