@@ -408,3 +408,14 @@ def test_every_organisation_field_refuses_bad_input_and_changes_nothing(app):
     page = app.test_client().get(f"/organisations/{ORG_A}").text
     assert SCRIPT not in page and "&lt;script&gt;" in page
     assert [c.action for c in history(app, ORG_A)] == ["edited"]
+
+
+def test_the_database_refuses_to_delete_history(app):
+    import sqlalchemy as sa
+
+    manager = client_for(app, "manager")
+    edit(manager, dict(current(app), summary="Kept."), 1)
+    engine = app.extensions[db.ENGINE_KEY]
+    with pytest.raises(sa.exc.DatabaseError, match="never deleted"), engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM listing_change"))
+    assert len(history(app)) == 1

@@ -109,6 +109,22 @@ def upgrade() -> None:
     with op.batch_alter_table('verification_reminder', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_verification_reminder_service_id'), ['service_id'], unique=False)
 
+    # The history of listings is kept for good: the database refuses to delete from it.
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(
+            "CREATE FUNCTION listing_change_is_kept() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'The history of listings is never deleted'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER listing_change_kept BEFORE DELETE ON listing_change "
+            "FOR EACH ROW EXECUTE FUNCTION listing_change_is_kept()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER listing_change_kept BEFORE DELETE ON listing_change "
+            "BEGIN SELECT RAISE(ABORT, 'The history of listings is never deleted'); END"
+        )
+
     with op.batch_alter_table('service', schema=None) as batch_op:
         batch_op.add_column(sa.Column('opening_exceptions', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False, server_default=''))
 
@@ -150,5 +166,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_listing_change_entity_id'))
         batch_op.drop_index(batch_op.f('ix_listing_change_changed_at'))
 
+    op.execute("DROP TRIGGER IF EXISTS listing_change_kept" + (
+        " ON listing_change" if op.get_bind().dialect.name == 'postgresql' else ""
+    ))
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION IF EXISTS listing_change_is_kept()")
     op.drop_table('listing_change')
     # ### end Alembic commands ###
