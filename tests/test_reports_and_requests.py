@@ -55,10 +55,15 @@ def test_every_public_service_page_offers_report_a_problem(app):
 
 def test_a_report_reaches_the_editors_and_managers_as_a_task(app):
     client = app.test_client()  # no account
-    response = client.post(
-        f"/services/{TEA}/report", data={"kind": "wrong_details", "details": SCRIPT}
-    )
-    assert response.status_code == 200 and "Thank you" in response.text
+    with smtp_server() as box:
+        app.config.update(mail_settings(box))
+        response = client.post(
+            f"/services/{TEA}/report", data={"kind": "wrong_details", "details": SCRIPT}
+        )
+        assert response.status_code == 200 and "Thank you" in response.text
+        # Its editors hear at once; the other organisation's editor does not.
+        assert [m["To"] for m in box.messages] == ["editor@example.org"]
+        assert "some details are wrong" in box.messages[0].get_content()
     for who in ("editor", "manager"):
         page = client_for(app, who).get("/manage/").text
         assert "Tuesday Tea and Chat" in page.split("Problems reported")[1]

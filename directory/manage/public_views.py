@@ -4,11 +4,12 @@ organisation, and answer an emailed "is this listing still right?"."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from directory import accounts, catalogue, db, freshness
+from directory import accounts, catalogue, db, freshness, mail
 from directory.manage import blueprint
 from directory.manage.forms import CheckForm, ClaimForm, RegisterForm, ReportForm
 from directory.models import (
@@ -29,18 +30,36 @@ def report_problem(service_id: uuid.UUID) -> Response | tuple[str, int]:
         abort(404)
     form = ReportForm()
     if form.validate_on_submit():
-        session.add(
-            ListingReport(
-                service_id=service.id,
-                kind=ReportKind(form.kind.data),
-                details=form.details.data or "",
-            )
+        report = ListingReport(
+            service_id=service.id, kind=ReportKind(form.kind.data), details=form.details.data or ""
         )
+        session.add(report)
         session.commit()
+        _tell_editors(session, service, report)
         return render_template("manage/report_sent.html", service=service), 200
     return render_template("manage/report.html", form=form, service=service), (
         400 if form.errors else 200
     )
+
+
+def _tell_editors(session: Any, service: Any, report: ListingReport) -> None:
+    """Let the listing's editors know at once; managers see every report on their page."""
+    to = [editor.email for editor in accounts.editors_of(session, service.organization_id)]
+    mail.send(
+        to,
+        f"A problem was reported with {service.name}",
+        f"Hello,\n\nSomeone reported a problem with the listing for {service.name}: "
+        f"{REPORT_WORDS[report.kind]}.\n\n{report.details}\n\n"
+        f"Sign in to check the listing: {url_for('manage.dashboard', _external=True)}\n",
+    )
+
+
+REPORT_WORDS = {
+    ReportKind.CLOSED: "the service has closed",
+    ReportKind.WRONG_DETAILS: "some details are wrong",
+    ReportKind.WRONG_AREA: "the area or place is wrong",
+    ReportKind.OTHER: "something else",
+}
 
 
 @blueprint.route("/organisations/register", methods=["GET", "POST"])
