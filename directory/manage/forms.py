@@ -1,7 +1,8 @@
 """Forms for keeping listings true, and for the public's reports, registrations and claims.
 
 Each listing form turns itself into a listing snapshot (`values()`) and back
-(`data_from`), so that directory.listings can diff, review and record it.
+(`data_from`, see directory.snapshots), so that directory.listings can diff, review and
+record it.
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ class ServiceForm(VersionedForm):
             raise ValidationError("Choose at least one need the service helps with.")
 
     def values(self) -> dict[str, Any]:
-        """The form as a service snapshot (see directory.listings.service_snapshot)."""
+        """The form as a service snapshot (see directory.snapshots.service_snapshot)."""
         sessions = [
             {
                 "days": [d for d in vocabulary.DAYS if d in entry.days.data],
