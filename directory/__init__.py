@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from directory import accounts, config, db, privacy, search, security
+from directory import accounts, config, db, forms, limits, privacy, search, security
 from directory.extensions import csrf, login_manager
 from directory.search.index import IndexMissing
 
@@ -56,8 +57,11 @@ def configure_templates(app: Flask) -> None:
         ),
     }
     from directory import presenters
+    from directory.manage import words
 
     presenters.register(app)
+    forms.register(app)
+    words.register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -67,22 +71,29 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.user_loader(accounts.load_user)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page."
     security.register(app)
     privacy.register()
 
 
 def register_blueprints(app: Flask) -> None:
     from directory.api import blueprint as api
+    from directory.auth import blueprint as auth
+    from directory.manage import blueprint as manage
     from directory.public import blueprint as public
 
     app.register_blueprint(public)
     app.register_blueprint(api)
+    app.register_blueprint(auth)
+    app.register_blueprint(manage)
     from directory import dev_login
     from directory.linkworker import blueprint as linkworker
 
     app.register_blueprint(linkworker)
-
     dev_login.register(app)
+    # Rate limits wrap views by endpoint, so they come once the blueprints are in.
+    limits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -94,8 +105,9 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.error("%s", error)
         return render_error(ServiceUnavailable(SEARCH_UNAVAILABLE))
 
-    for code in (400, 401, 403, 404, 405, 500, 503):
+    for code in (400, 401, 403, 404, 405, 409, 429, 500, 503):
         app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_error)
     app.register_error_handler(IndexMissing, search_unavailable)
 
 

@@ -1,15 +1,28 @@
-"""Rules for accounts that every way of making one (command, form, import) shares."""
+"""Rules for accounts that every way of making or using one (command, form, link) shares."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import uuid
 
-from directory import db
-from directory.models import User
+from flask import current_app
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from directory import db, tokens
+from directory.models import Organisation, Role, User
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MIN_PASSWORD = 12
+
+
+# Checked when nobody has the email given, so that a wrong address takes as long as a
+# wrong password and the timing tells nobody which addresses have accounts.
+@functools.cache
+def _nobody_hash() -> str:
+    return generate_password_hash("no account has this password", method="scrypt")
 
 
 def validate_email(email: str) -> list[str]:
@@ -29,10 +42,151 @@ def validate_password(password: str) -> list[str]:
     return []
 
 
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of a password."""
+    return generate_password_hash(password, method="scrypt")
+
+
 def load_user(user_id: str) -> User | None:
-    """The signed-in user for Flask-Login, or None for an unknown or malformed id."""
+    """The signed-in user for Flask-Login, or None for an unknown, malformed or retired id.
+
+    The id is "<uuid>.<session version>": raising the version retires every session.
+    """
+    key, _, version = user_id.partition(".")
     try:
-        key = uuid.UUID(user_id)
+        found = db.session().get(User, uuid.UUID(key))
     except ValueError:
         return None
-    return db.session().get(User, key)
+    if found is None or str(found.session_version) != version:
+        return None
+    return found
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    """The account with this email (case does not matter), if any."""
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active account these credentials open, or None (without saying which part was wrong)."""
+    user = find_by_email(session, email) if len(email) <= 254 else None
+    if user is None:
+        check_password_hash(_nobody_hash(), password[:1000])
+        return None
+    if not check_password_hash(user.password_hash, password[:1000]) or not user.active:
+        return None
+    return user
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """Retire every session and remember-me cookie of this account."""
+    user.session_version += 1
+    session.add(user)
+    session.commit()
+
+
+# --- password reset -----------------------------------------------------------------
+
+
+def _fingerprint(user: User) -> str:
+    # Binding the token to the current hash makes it single-use: a new password kills it.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def reset_token(user: User) -> str:
+    """A signed link token that lets this user set a new password, once, for a short time."""
+    return tokens.make("reset", {"u": str(user.id), "f": _fingerprint(user)})
+
+
+def user_for_reset(session: Session, token: str) -> User | None:
+    """The user a reset token is for, or None if it is bad, expired or already used."""
+    hours = current_app.config["RESET_LINK_HOURS"]
+    data = tokens.read("reset", token, hours * 3600)
+    if data is None:
+        return None
+    try:
+        user = session.get(User, uuid.UUID(str(data.get("u"))))
+    except ValueError:
+        return None
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password and sign the account out everywhere else."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.add(user)
+    session.commit()
+
+
+# --- invitations ----------------------------------------------------------------------
+
+
+def invite_token(email: str, organisation: Organisation) -> str:
+    """A signed link token inviting email to edit the listings of an organisation."""
+    return tokens.make("invite", {"e": email.strip().lower(), "o": str(organisation.id)})
+
+
+def read_invite(session: Session, token: str) -> tuple[str, Organisation] | None:
+    """The email and organisation of a good, unused invitation, or None."""
+    days = current_app.config["INVITE_LINK_DAYS"]
+    data = tokens.read("invite", token, days * 86400)
+    if data is None:
+        return None
+    email = str(data.get("e", ""))
+    try:
+        organisation = session.get(Organisation, uuid.UUID(str(data.get("o"))))
+    except ValueError:
+        return None
+    # Single use: once the account exists, the link has done its job.
+    if organisation is None or validate_email(email) or find_by_email(session, email):
+        return None
+    return email, organisation
+
+
+def create_editor(session: Session, email: str, organisation: Organisation, password: str) -> User:
+    """Make an editor account for an organisation from an accepted invitation."""
+    user = User(
+        email=email.strip().lower(),
+        password_hash=hash_password(password),
+        role=Role.EDITOR,
+        organization_id=organisation.id,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def editors_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
+    """The active editor accounts of an organisation."""
+    statement = select(User).where(
+        User.organization_id == organisation_id,
+        User.role == Role.EDITOR,
+        User.active == True,  # noqa: E712
+    )
+    return list(session.exec(statement).all())
+
+
+def managers(session: Session) -> list[User]:
+    """The active managers and admins, who moderate and receive escalations."""
+    statement = select(User).where(
+        User.role.in_([Role.MANAGER, Role.ADMIN]),  # type: ignore[attr-defined]
+        User.active == True,  # noqa: E712
+    )
+    return list(session.exec(statement).all())
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Let an account sign in, or stop it (which also ends its sessions)."""
+    user.active = active
+    if not active:
+        user.session_version += 1
+    session.add(user)
+    session.commit()
+
+
+def everyone(session: Session) -> list[User]:
+    """Every account, by role then email."""
+    return list(session.exec(select(User).order_by(User.role, User.email)).all())

@@ -44,7 +44,7 @@ def create_token(session: Session, user: User, label: str) -> str:
     if len(label) > MAX_LABEL:
         raise TokenError(f"Keep the label under {MAX_LABEL} characters.")
     if not may_match(user):
-        raise TokenError(f"{user.email} is not a link worker, manager or admin.")
+        raise TokenError(f"{user.email} is not a link worker or admin.")
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, label=label, token_hash=token_hash(token)))
     session.commit()

@@ -1,4 +1,4 @@
-"""Flask commands: `flask --app wsgi db upgrade`, `init-db`, `seed`, `create-user`."""
+"""Flask commands: `db upgrade`, `init-db`, `seed`, `create-user`, `send-reminders` and more."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import uuid
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
-from directory import db, migrate, search, seeding
-from directory.accounts import validate_email, validate_password
+from directory import db, freshness, mail, migrate, search, seeding
+from directory.accounts import hash_password, validate_email, validate_password
 from directory.models import Organisation, Role, User
 from seed.catalogue import DEMO_PLACE, CatalogueError
 
@@ -149,13 +148,28 @@ def create_user(email: str, role: str, org_id: str | None, password: str) -> Non
             raise click.ClickException("\n".join(problems))
         user = User(
             email=email,
-            password_hash=generate_password_hash(password, method="scrypt"),
+            password_hash=hash_password(password),
             role=Role(role),
             organization_id=organisation.id if organisation else None,
         )
         session.add(user)
         session.commit()
         click.echo(f"Created {role} {email}.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders() -> None:
+    """Email the reminders due today to confirm listings are still right (run daily from cron)."""
+    _require_schema()
+    # Links in the emails need the site's address, which a command has no request to give.
+    base_url = current_app.config["PUBLIC_URL"]
+    with current_app.test_request_context(base_url=base_url), Session(db.engine()) as session:
+        run = freshness.send_reminders(session, mail.send)
+    click.echo(
+        f"Sent {run.sent} reminder(s) in {run.emails} email(s); "
+        f"{run.skipped_no_address} listing(s) have nobody to remind."
+    )
 
 
 def _find_organisation(session: Session, org_id: str) -> Organisation | None:
@@ -175,7 +189,7 @@ def _require_schema() -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for command in (init_db, seed_command, reindex, check_index, create_user):
+    for command in (init_db, seed_command, reindex, check_index, create_user, send_reminders):
         app.cli.add_command(command)
     from directory import api_tokens, match_commands
 

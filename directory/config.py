@@ -23,6 +23,15 @@ class Config:
     SESSION_COOKIE_SECURE = False
     # The development sign-in (directory/dev_login.py): never in production.
     DEV_LOGIN = False
+    # Remember-me is off unless the person ticks the box; its cookie is as guarded as the session.
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    # Without a mail server, write mail to the log (development); production never does,
+    # because the links in it sign people in.
+    LOG_MAIL = True
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         env = os.environ.get
@@ -37,6 +46,32 @@ class Config:
         self.PLACE_NAME = env("SIGNPOST_PLACE_NAME", "Leeds")
         # Listings not confirmed for this long are shown as "last checked N months ago".
         self.STALE_AFTER_DAYS = int(env("SIGNPOST_STALE_AFTER_DAYS", "183"))
+        # ... and this many days after that they drop out of matching (not out of search).
+        self.MATCHING_GRACE_DAYS = int(env("SIGNPOST_MATCHING_GRACE_DAYS", "60"))
+        # Reminders to confirm a listing: the first this many days after it was last checked,
+        # then one every REMINDER_INTERVAL_DAYS, at most REMINDER_LIMIT of them.
+        self.REMINDER_AFTER_DAYS = int(env("SIGNPOST_REMINDER_AFTER_DAYS", "169"))
+        self.REMINDER_INTERVAL_DAYS = int(env("SIGNPOST_REMINDER_INTERVAL_DAYS", "14"))
+        self.REMINDER_LIMIT = 3
+        # How long emailed links work: password reset, invitation, "is it still right?".
+        self.RESET_LINK_HOURS = int(env("SIGNPOST_RESET_LINK_HOURS", "2"))
+        self.INVITE_LINK_DAYS = int(env("SIGNPOST_INVITE_LINK_DAYS", "7"))
+        self.CHECK_LINK_DAYS = int(env("SIGNPOST_CHECK_LINK_DAYS", "30"))
+        # The site's address, for links in emails sent by commands (reminders).
+        self.PUBLIC_URL = env("SIGNPOST_PUBLIC_URL", "http://127.0.0.1:5000")
+        # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.
+        self.MAIL_SERVER = env("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = env("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = env("MAIL_USE_TLS", "1") == "1"
+        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "signpost@localhost")
+        # Rate-limit counters: in memory for one process; Redis (redis://host:6379) in production.
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "signpost")
+        self.SIGN_IN_LIMIT = env("SIGNPOST_SIGN_IN_LIMIT", "5 per minute; 30 per hour")
+        self.RESET_LIMIT = env("SIGNPOST_RESET_LIMIT", "3 per 15 minutes; 10 per day")
+        self.PUBLIC_FORM_LIMIT = env("SIGNPOST_PUBLIC_FORM_LIMIT", "5 per 10 minutes; 20 per day")
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()
@@ -55,6 +90,14 @@ class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     DEV_LOGIN = True
+    # Tests that check rate limits turn them on; the rest sign in as often as they like.
+    RATELIMIT_ENABLED = False
+
+    def __init__(self, instance_path: str | Path = "instance") -> None:
+        super().__init__(instance_path)
+        # A test never sends real mail unless it starts its own SMTP server.
+        self.MAIL_SERVER = ""
+        self.RATELIMIT_STORAGE_URI = "memory://"
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.
@@ -63,6 +106,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    LOG_MAIL = False
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         super().__init__(instance_path)

@@ -55,7 +55,8 @@ def test_the_link_worker_pages_pass_axe_and_the_filter_works(live_copy, browser)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     page.goto(live_copy + "/link-worker/match")
-    assert "/dev/sign-in" in page.url
+    assert "/sign-in" in page.url  # the anonymous are sent to sign in
+    page.goto(live_copy + "/dev/sign-in?next=/link-worker/match")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/link-worker/match")
     assert axe_violations(page) == []

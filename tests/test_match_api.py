@@ -261,7 +261,7 @@ def test_over_real_http(api_app):
 
 
 def test_create_token_prints_it_once_and_keeps_only_its_hash(api_app):
-    add_user(api_app, "maker@example.org", Role.MANAGER)
+    add_user(api_app, "maker@example.org", Role.LINK_WORKER)
     result = api_app.test_cli_runner().invoke(
         args=["create-token", "Maker@example.org", "--label", "Practice system"]
     )

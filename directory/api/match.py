@@ -48,7 +48,7 @@ def match() -> tuple[Response, int]:
             401, "unauthorized", "Sign in as a link worker, or send an API token (Bearer)."
         )
     if not may_match(user):
-        return refuse(403, "forbidden", "Only link workers, managers and admins may match.")
+        return refuse(403, "forbidden", "Only link workers and admins may match.")
     g.api_user = user
     data, problem = _json_body()
     if problem:

@@ -1,8 +1,6 @@
-"""Who may use the link workers' pages and the match API: decided here and nowhere else.
-
-Until the accounts issue lands its access policy, the rule is the role: link workers,
-managers and admins may match people to services; editors and the public may not.
-"""
+"""Who may use the link workers' pages and the match API, in the words of the one policy
+(directory/permissions.py): matching is the `match` action, and the feedback that flags
+listings for review is seen by those who match and those who moderate."""
 
 from __future__ import annotations
 
@@ -10,44 +8,39 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort
 from flask_login import current_user
 
-from directory.models import Role
+from directory.extensions import login_manager
+from directory.permissions import Action, can, require_permission
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-MATCHING_ROLES = frozenset({Role.LINK_WORKER, Role.MANAGER, Role.ADMIN})
 
 
 def may_match(user: Any) -> bool:
     """Whether this user (signed in, or the owner of an API token) may match people."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "role", None) in MATCHING_ROLES
-    )
+    return bool(user is not None and getattr(user, "is_active", False) and can(user, Action.MATCH))
 
 
-def sign_in_first() -> Any:
-    """Send the anonymous to sign in and back: to the accounts' sign-in page where the
-    login manager names one, else the development sign-in where it exists, else a 401."""
-    manager = current_app.login_manager  # type: ignore[attr-defined]
-    if not manager.login_view and "dev_login" in current_app.blueprints:
-        return redirect(url_for("dev_login.sign_in", next=request.full_path.rstrip("?")))
-    return manager.unauthorized()
+def may_see_feedback(user: Any) -> bool:
+    """Link workers' feedback on services: for those who match and those who moderate."""
+    return may_match(user) or can(user, Action.MODERATE)
 
 
-def link_worker_required(view: F) -> F:
-    """Pages for link workers: the anonymous go to sign in, other roles get a 403."""
+# Pages for link workers: the anonymous go to sign in, other roles get a 403.
+link_worker_required: Callable[[F], F] = require_permission(Action.MATCH)
+
+
+def feedback_required(view: F) -> F:
+    """Pages of feedback on services: the anonymous sign in; those who neither match nor
+    moderate get a 403."""
 
     @functools.wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return sign_in_first()
-        if not may_match(current_user):
+            return login_manager.unauthorized()
+        if not may_see_feedback(current_user):
             abort(403)
         return view(*args, **kwargs)
 
-    return checked  # type: ignore[return-value]
+    return guarded  # type: ignore[return-value]

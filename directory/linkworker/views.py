@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -18,7 +18,11 @@ from werkzeug.wrappers import Response
 import matcher
 from directory import db, match_requests, matching
 from directory.linkworker import blueprint, feedback, matching_form, shortlists
-from directory.linkworker.access import link_worker_required, may_match
+from directory.linkworker.access import (
+    feedback_required,
+    link_worker_required,
+    may_see_feedback,
+)
 
 Rendered = tuple[str, int]
 
@@ -211,7 +215,7 @@ def give_feedback(shortlist_id: uuid.UUID) -> Response:
 
 
 @blueprint.get("/flags")
-@link_worker_required
+@feedback_required
 def flags() -> Rendered:
     """Listings whose feedback suggests they need checking."""
     found = feedback.listings_flagged_for_review(db.session())
@@ -229,17 +233,9 @@ def flags() -> Rendered:
 @blueprint.app_template_global()
 def staff_feedback(service_id: uuid.UUID) -> feedback.Counts | None:
     """Feedback counts for a service page, for link workers and managers only."""
-    if not may_match(current_user):
+    if not may_see_feedback(current_user):
         return None
     return feedback.counts(db.session(), service_id)
-
-
-@blueprint.app_template_global()
-def sign_out_url() -> str | None:
-    """Where to sign out: the development sign-in's, until the accounts issue brings its own."""
-    if "dev_login" in current_app.blueprints:
-        return url_for("dev_login.sign_out")
-    return None
 
 
 @blueprint.app_template_global()

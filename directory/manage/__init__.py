@@ -1,0 +1,7 @@
+"""Keeping listings true: editors' and managers' pages, and the public's reports and claims."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("manage", __name__)
+
+from directory.manage import public_views, views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,421 @@
+"""Editing listings: moderation end to end, version conflicts, the history, and bad input."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from accounts_helpers import (
+    DRAFT,
+    ORG_A,
+    TEA,
+    add_people,
+    client_for,
+    form_for,
+)
+from flask import Flask
+from sqlmodel import Session, select
+
+from directory import db, listings
+from directory.models import (
+    ListingChange,
+    ListingRevision,
+    Organisation,
+    RevisionStatus,
+    Service,
+    User,
+)
+
+# Form checks do not depend on the database; saving, conflicts and history run on both.
+SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def app(small_app: Flask) -> Flask:
+    add_people(small_app)
+    return small_app
+
+
+def current(app: Flask, service_id=TEA) -> dict:
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        return listings.snapshot(listings.load_service(session, service_id))
+
+
+def version_of(app: Flask, service_id=TEA) -> int:
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        return session.get(Service, service_id).version
+
+
+def history(app: Flask, entity_id=TEA) -> list[ListingChange]:
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        return list(
+            session.exec(
+                select(ListingChange)
+                .where(ListingChange.entity_id == entity_id)
+                .order_by(ListingChange.changed_at)
+            ).all()
+        )
+
+
+def edit(client, values: dict, version: int, service_id=TEA):
+    return client.post(f"/manage/services/{service_id}/edit", data=form_for(values, version))
+
+
+def search_text(app: Flask, words: str) -> str:
+    """What the public JSON search answers (the index, not the database)."""
+    return app.test_client().get("/api/v1/search", query_string={"q": words}).text
+
+
+def test_moderation_end_to_end(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    before = current(app)
+    proposed = dict(before, name="Tuesday Tea, Cake and Chat", summary="Tea and a natter.")
+    response = edit(editor, proposed, 1)
+    assert response.status_code == 302
+    # The live listing stays as it was until a manager approves.
+    assert current(app)["name"] == "Tuesday Tea and Chat"
+    assert "Tuesday Tea and Chat" in app.test_client().get(f"/services/{TEA}").text
+    dashboard = manager.get("/manage/").text
+    revision_url = re.search(r"/manage/revisions/[0-9a-f-]+", dashboard).group(0)
+    page = manager.get(revision_url).text
+    # Field by field: what is live, and what is proposed; unchanged fields are not listed.
+    assert "Tuesday Tea, Cake and Chat" in page and "Tea and a natter." in page
+    assert "Description" not in page.split("<tbody>")[1].split("</tbody>")[0]
+    assert manager.post(revision_url, data={"approve-submit": "1"}).status_code == 302
+    assert current(app)["name"] == "Tuesday Tea, Cake and Chat"
+    assert version_of(app) == 2
+    assert "Tuesday Tea, Cake and Chat" in search_text(app, "tuesday tea")
+    change = history(app)[-1]
+    assert change.action == "approved" and change.actor == "manager@example.org"
+    assert change.before == {"name": "Tuesday Tea and Chat", "summary": before["summary"]}
+    assert change.note == "Proposed by editor@example.org"
+
+
+def test_a_returned_revision_changes_nothing_and_reaches_its_author(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    edit(editor, dict(current(app), name="Tea"), 1)
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.exec(select(ListingRevision)).one()
+    url = f"/manage/revisions/{revision.id}"
+    empty = manager.post(url, data={"return-comment": ""})
+    assert empty.status_code == 400 and "Say what needs to change." in empty.text
+    assert manager.post(url, data={"return-comment": "Keep the full name."}).status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.get(ListingRevision, revision.id)
+        assert revision.status == RevisionStatus.RETURNED
+    assert current(app)["name"] == "Tuesday Tea and Chat"
+    assert "Keep the full name." in editor.get("/manage/").text
+    # An editor cannot approve (even their own).
+    assert editor.post(url, data={"approve-submit": "1"}).status_code == 403
+
+
+def test_capacity_goes_live_at_once_and_the_rest_waits(app):
+    editor = client_for(app, "editor")
+    values = dict(current(app), capacity="waiting_list", waiting_weeks=6, name="Renamed")
+    response = edit(editor, values, 1)
+    assert response.status_code == 302
+    now = current(app)
+    assert (now["capacity"], now["waiting_weeks"], now["name"]) == (
+        "waiting_list",
+        6,
+        "Tuesday Tea and Chat",
+    )
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.exec(select(ListingRevision)).one()
+    assert revision.proposed == {"name": "Renamed"} and revision.base_version == 2
+    assert "Waiting list of about 6 weeks" in app.test_client().get(f"/services/{TEA}").text
+
+
+@SQLITE_ONLY
+def test_an_editor_changes_a_draft_directly(app):
+    editor = client_for(app, "editor")
+    values = dict(current(app, DRAFT), summary="Now with biscuits.")
+    assert edit(editor, values, 1, DRAFT).status_code == 302
+    assert current(app, DRAFT)["summary"] == "Now with biscuits."
+
+
+def test_a_save_based_on_an_old_version_is_refused_with_the_other_changes(app):
+    first, second = client_for(app, "manager"), client_for(app, "admin")
+    start = current(app)
+    # Both open the form at version 1.
+    assert (
+        'name="version" type="hidden" value="1"' in first.get(f"/manage/services/{TEA}/edit").text
+    )
+    assert (
+        edit(first, dict(start, summary="Changed by the first.", city="Leeds 6"), 1).status_code
+        == 302
+    )
+    response = edit(second, dict(start, summary="Changed by the second."), 1)
+    assert response.status_code == 409
+    assert "Someone else changed this listing" in response.text
+    table = response.text.split("Their changes")[1]
+    assert "Changed by the first." in table and "Changed by the second." in table
+    assert "manager@example.org" in table and "Leeds 6" in table
+    assert current(app)["summary"] == "Changed by the first."
+    # The form now carries the new version: saving again is a knowing choice.
+    assert 'value="2"' in response.text
+    assert edit(second, dict(start, summary="Changed by the second."), 2).status_code == 302
+    assert current(app)["summary"] == "Changed by the second."
+
+
+def test_the_version_check_holds_when_two_saves_race(app):
+    """Both sessions read version 1 first; the UPDATE ... WHERE version lets only one win."""
+    engine = app.extensions[db.ENGINE_KEY]
+    outcomes: list[str] = []
+    ready = threading.Barrier(2)
+
+    def save(who: str, summary: str) -> None:
+        with app.app_context(), Session(engine) as session:
+            user = session.exec(select(User).where(User.email == f"{who}@example.org")).one()
+            service = listings.load_service(session, TEA)
+            values = dict(listings.snapshot(service), summary=summary)
+            ready.wait()
+            outcomes.append(listings.save(session, user, service, 1, values).status)
+
+    threads = [
+        threading.Thread(target=save, args=("manager", "One")),
+        threading.Thread(target=save, args=("admin", "Two")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert version_of(app) == 2
+    assert len([c for c in history(app) if c.action == "edited"]) == 1
+
+
+def test_a_stale_revision_cannot_be_approved_over_newer_changes(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    start = current(app)
+    edit(editor, dict(start, summary="Editor's summary."), 1)
+    edit(manager, dict(start, summary="Manager's summary."), 1)
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.exec(select(ListingRevision)).one()
+    response = manager.post(f"/manage/revisions/{revision.id}", data={"approve-submit": "1"})
+    assert response.status_code == 409
+    assert current(app)["summary"] == "Manager's summary."
+
+
+def test_every_change_is_in_the_history_which_managers_can_read(app):
+    manager = client_for(app, "manager")
+    start = current(app)
+    edit(manager, dict(start, summary="One."), 1)
+    edit(manager, dict(start, summary="Two.", languages=["en"]), 2)
+    manager.post(f"/manage/services/{TEA}/confirm")
+    changes = history(app)
+    assert [c.action for c in changes] == ["edited", "edited", "confirmed"]
+    assert changes[1].before == {"summary": "One.", "languages": ["en", "ur"]}
+    assert changes[1].after == {"summary": "Two.", "languages": ["en"]}
+    assert changes[1].version == 3
+    page = manager.get(f"/manage/services/{TEA}/history").text
+    assert "Two." in page and "English, Urdu" in page and "Confirmed" in page
+    # Nothing in the app deletes history.
+    assert not [r for r in app.url_map.iter_rules() if "DELETE" in r.methods]
+
+
+def test_the_organisation_form_goes_through_review_too(app):
+    editor = client_for(app, "editor")
+    with app.app_context(), Session(db.engine()) as session:
+        values = listings.snapshot(listings.load_organisation(session, ORG_A))
+    response = editor.post(
+        f"/manage/organisations/{ORG_A}/edit",
+        data=form_for(dict(values, phone="0113 496 0555", name="HPFN"), 1),
+    )
+    assert response.status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.get(Organisation, ORG_A).name == "Hyde Park Friends Network"
+        revision = session.exec(select(ListingRevision)).one()
+    assert revision.proposed == {"name": "HPFN", "phone": "0113 496 0555"}
+
+
+# --- bad input: every field, each way it can be wrong ------------------------------------
+
+LONG = "x" * 6000
+SCRIPT = "<script>alert(1)</script>"
+CHOOSE = "Choose only from the options shown."
+BAD_SERVICE_INPUT = [
+    ("name", "", "Enter the name of the service."),
+    ("name", LONG, "Field cannot be longer than 200 characters."),
+    ("summary", "", "Say in one line what the service is."),
+    ("summary", LONG, "Field cannot be longer than 300 characters."),
+    ("description", LONG, "Field cannot be longer than 5000 characters."),
+    ("description", "bell\x07", "Remove the unusual characters"),
+    ("needs", [], "Choose at least one need"),
+    ("needs", ["not_a_need"], CHOOSE),
+    ("delivery", ["teleport"], CHOOSE),
+    ("minimum_age", "ten", "Not a valid integer value."),
+    ("minimum_age", "-1", "Enter an age from 0 to 120."),
+    ("maximum_age", "20", "The oldest age must be the same as the youngest age or more."),
+    ("restrictions", ["nobody"], CHOOSE),
+    ("eligibility_description", LONG, "Field cannot be longer than 2000 characters."),
+    ("sessions", [{"days": ["MO"], "opens": "25:00", "closes": "26:00"}], "is not a time"),
+    ("sessions", [{"days": ["MO"], "opens": "12:00", "closes": "10:00"}], "must be after"),
+    ("sessions", [{"days": [], "opens": "10:00", "closes": "12:00"}], "Choose the days"),
+    ("sessions", [{"days": ["XX"], "opens": "10:00", "closes": "12:00"}], CHOOSE),
+    ("opening_exceptions", LONG, "Field cannot be longer than 300 characters."),
+    ("cost_amount", "lots", "Not a valid decimal value."),
+    ("cost_amount", "-3", "Enter an amount from 0 to 10000."),
+    ("fees_description", LONG, "Field cannot be longer than 1000 characters."),
+    ("location_name", LONG, "Field cannot be longer than 200 characters."),
+    ("address", LONG, "Field cannot be longer than 200 characters."),
+    ("city", LONG, "Field cannot be longer than 100 characters."),
+    ("postcode", "NOT A CODE", "is not a UK postcode"),
+    ("postcode", "LS99 9ZZ", "could not find the postcode"),
+    ("postcode", LONG, "Field cannot be longer than 10 characters."),
+    ("accessibility", ["jetpack"], CHOOSE),
+    ("area_type", "moon", "Not a valid choice"),
+    ("area_districts", "LS6 !!", "is not a UK postcode district"),
+    ("area_miles", "far", "Not a valid decimal value."),
+    ("area_miles", "900", "Enter 0.1 to 200 miles."),
+    ("referral_routes", ["pigeon"], CHOOSE),
+    ("application_process", LONG, "Field cannot be longer than 2000 characters."),
+    ("capacity", "maybe", "Not a valid choice"),
+    ("waiting_weeks", "soon", "Not a valid integer value."),
+    ("waiting_weeks", "500", "Enter 1 to 104 weeks."),
+    ("languages", ["klingon"], CHOOSE),
+    ("contact_name", LONG, "Field cannot be longer than 200 characters."),
+    ("contact_phone", "12345", "is not a UK phone number"),
+    ("contact_phone", "+1 212 555 0100", "is not a UK phone number"),
+    ("contact_email", "not-an-email", "is not an email address"),
+    ("url", "javascript:alert(1)", "Enter a web address starting https://"),
+    ("url", LONG, "Field cannot be longer than 500 characters."),
+    ("version", "abc", "The form was damaged"),
+]
+
+
+@SQLITE_ONLY
+def test_every_service_field_refuses_bad_input_and_changes_nothing(app):
+    manager = client_for(app, "manager")
+    start = current(app)
+    for name, value, message in BAD_SERVICE_INPUT:
+        values = dict(start, **{name: value})
+        extra = {}
+        if name == "area_districts":
+            values["area_type"] = "districts"
+        if name == "area_miles":
+            values["area_type"] = "radius"
+        if name == "cost_amount":
+            values["is_free"] = False
+        data = form_for(values, 1)
+        if name == "version":
+            data.setlist("version", [value])
+        data.update(extra)
+        response = manager.post(f"/manage/services/{TEA}/edit", data=data)
+        assert response.status_code == 400, (name, value[:20] if isinstance(value, str) else value)
+        assert message in response.text.replace("&#34;", '"'), (name, message)
+        assert "There is a problem" in response.text
+    assert current(app) == start
+    assert version_of(app) == 1
+    assert history(app) == []
+
+
+@SQLITE_ONLY
+def test_waiting_list_needs_weeks_and_radius_needs_miles(app):
+    manager = client_for(app, "manager")
+    start = current(app)
+    response = edit(manager, dict(start, capacity="waiting_list", waiting_weeks=None), 1)
+    assert response.status_code == 400 and "Enter roughly how many weeks" in response.text
+    response = edit(manager, dict(start, area_type="radius", area_miles=None), 1)
+    assert response.status_code == 400 and "Enter how many miles" in response.text
+
+
+@SQLITE_ONLY
+def test_script_tags_are_shown_escaped_never_run(app):
+    manager = client_for(app, "manager")
+    values = dict(current(app), name=SCRIPT, description=SCRIPT, opening_exceptions=SCRIPT)
+    assert edit(manager, values, 1).status_code == 302
+    for url in (
+        f"/services/{TEA}",
+        f"/manage/services/{TEA}/edit",
+        f"/manage/services/{TEA}/history",
+    ):
+        page = manager.get(url).text
+        assert SCRIPT not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+    bad = edit(manager, dict(current(app), contact_email=SCRIPT), 2)
+    assert bad.status_code == 400 and SCRIPT not in bad.text
+
+
+def test_good_input_is_normalised_and_the_postcode_is_placed(app):
+    manager = client_for(app, "manager")
+    values = dict(
+        current(app),
+        postcode="ls6 1an",
+        contact_phone="01134960777",
+        contact_email="Sam@Example.ORG",
+        area_type="districts",
+        area_districts="ls6, ls7 LS6",
+        sessions=[{"days": ["WE", "MO"], "opens": "9:30", "closes": "11:00"}],
+        opening_exceptions="Closed on bank holidays",
+        is_free=False,
+        cost_amount="2.5",
+        needs=["older_people", "loneliness"],
+        accessibility=["lift", "step_free"],
+        delivery=["in_person", "online"],
+        referral_routes=["gp"],
+        restrictions=["carers_only"],
+        minimum_age=None,
+        maximum_age=99,
+    )
+    assert edit(manager, values, 1).status_code == 302
+    now = current(app)
+    for name in ("needs", "accessibility", "delivery", "referral_routes", "restrictions"):
+        assert now[name] == values[name], name
+    assert (now["minimum_age"], now["maximum_age"]) == (None, 99)
+    assert now["postcode"] == "LS6 1AN"
+    assert now["contact_phone"] == "0113 496 0777"
+    assert now["contact_email"] == "sam@example.org"
+    assert now["area_districts"] == "LS6 LS7"
+    assert now["sessions"] == [{"days": ["MO", "WE"], "opens": "09:30", "closes": "11:00"}]
+    assert now["cost_amount"] == "2.50" and now["is_free"] is False
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        place = session.get(Service, TEA).location_links[0].location
+        assert place.latitude and place.local_authority_code == "E08000035"
+    page = app.test_client().get(f"/services/{TEA}").text
+    assert "Monday and Wednesday, 9:30am to 11am" in page
+
+
+BAD_ORGANISATION_INPUT = [
+    ("name", "", "Enter the name of the organisation."),
+    ("name", LONG, "Field cannot be longer than 200 characters."),
+    ("description", LONG, "Field cannot be longer than 2000 characters."),
+    ("email", "hello@", "is not an email address"),
+    ("email", LONG, "Field cannot be longer than 254 characters."),
+    ("phone", "call us", "is not a UK phone number"),
+    ("phone", LONG, "Field cannot be longer than 30 characters."),
+    ("website", "www.example.org", "Enter a web address starting https://"),
+    ("charity_number", "CHARITY", "Enter a charity number of 6 to 8 digits"),
+    ("charity_number", LONG, "Field cannot be longer than 20 characters."),
+]
+
+
+@SQLITE_ONLY
+def test_every_organisation_field_refuses_bad_input_and_changes_nothing(app):
+    manager = client_for(app, "manager")
+    with app.app_context(), Session(db.engine()) as session:
+        start = listings.snapshot(listings.load_organisation(session, ORG_A))
+    for name, value, message in BAD_ORGANISATION_INPUT:
+        data = form_for(dict(start, **{name: value}), 1)
+        response = manager.post(f"/manage/organisations/{ORG_A}/edit", data=data)
+        assert response.status_code == 400, name
+        assert message in response.text, (name, message)
+    response = manager.post(
+        f"/manage/organisations/{ORG_A}/edit", data=form_for(dict(start, description=SCRIPT), 1)
+    )
+    assert response.status_code == 302
+    page = app.test_client().get(f"/organisations/{ORG_A}").text
+    assert SCRIPT not in page and "&lt;script&gt;" in page
+    assert [c.action for c in history(app, ORG_A)] == ["edited"]
+
+
+def test_the_database_refuses_to_delete_history(app):
+    import sqlalchemy as sa
+
+    manager = client_for(app, "manager")
+    edit(manager, dict(current(app), summary="Kept."), 1)
+    engine = app.extensions[db.ENGINE_KEY]
+    with pytest.raises(sa.exc.DatabaseError, match="never deleted"), engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM listing_change"))
+    assert len(history(app)) == 1

@@ -1,0 +1,252 @@
+"""Every route, for every role and for nobody signed in: who gets in, who is sent to sign in,
+who is refused, and who cannot even see that another organisation's listing exists.
+
+ROUTES must name every endpoint of the app: a new route fails this test until it says
+who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from accounts_helpers import LINE, ORG_A, PEOPLE, TEA, add_people, client_for, form_for
+from flask import Flask
+from sqlmodel import Session
+
+from directory import db, listings
+from directory.models import (
+    ListingReport,
+    OrganisationRequest,
+    ReportKind,
+    RequestKind,
+    Role,
+    Service,
+    Shortlist,
+    ShortlistItem,
+    User,
+)
+from directory.permissions import POLICY, Action, can
+
+PUBLIC = "public"
+SIGNED_IN = "signed in"
+# A link worker's shortlist, asked for by anyone else: "not found" even to those who match.
+SOMEONE_ELSES = "someone else's shortlist"
+# endpoint -> who may use it: PUBLIC, SIGNED_IN, or (action, about one organisation's listing)
+ROUTES: dict[str, str | tuple[Action, bool]] = {
+    "static": PUBLIC,
+    "public.home": PUBLIC,
+    "public.search": PUBLIC,
+    "public.needs": PUBLIC,
+    "public.need": PUBLIC,
+    "public.service": PUBLIC,
+    "public.organisation": PUBLIC,
+    "public.accessibility": PUBLIC,
+    "public.privacy": PUBLIC,
+    "api.search_services": PUBLIC,
+    "auth.sign_in": PUBLIC,
+    "auth.reset_request": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.join": PUBLIC,
+    "auth.sign_out": SIGNED_IN,
+    "auth.sign_out_everywhere": SIGNED_IN,
+    "manage.report_problem": PUBLIC,
+    "manage.register_organisation": PUBLIC,
+    "manage.claim_organisation": PUBLIC,
+    "manage.check_listing": PUBLIC,
+    "manage.check_done": PUBLIC,
+    "manage.dashboard": (Action.SEE_TASKS, False),
+    "manage.organisations": (Action.MODERATE, False),
+    "manage.users": (Action.MANAGE_USERS, False),
+    "manage.set_user_active": (Action.MANAGE_USERS, False),
+    "manage.organisation_request": (Action.MODERATE, False),
+    "manage.organisation": (Action.EDIT_LISTING, True),
+    "manage.edit_organisation": (Action.EDIT_LISTING, True),
+    "manage.edit_service": (Action.EDIT_LISTING, True),
+    "manage.confirm_service": (Action.CONFIRM_LISTING, True),
+    "manage.new_service": (Action.EDIT_LISTING, True),
+    "manage.submit_service": (Action.EDIT_LISTING, True),
+    "manage.publish_service": (Action.MODERATE, False),
+    "manage.invite": (Action.INVITE_EDITOR, True),
+    "manage.service_history": (Action.SEE_HISTORY, True),
+    "manage.organisation_history": (Action.SEE_HISTORY, True),
+    "manage.revision": (Action.SEE_TASKS, True),
+    "manage.resolve_report": (Action.SEE_TASKS, True),
+    # the development sign-in: only in development and tests, only from this machine
+    "dev_login.sign_in": PUBLIC,
+    "dev_login.sign_in_as": PUBLIC,
+    "dev_login.sign_out": PUBLIC,
+    "linkworker.home": (Action.MATCH, False),
+    "linkworker.match": (Action.MATCH, False),
+    "linkworker.match_results": (Action.MATCH, False),
+    "linkworker.shortlists_page": (Action.MATCH, False),
+    "linkworker.new_shortlist": (Action.MATCH, False),
+    "linkworker.add_to_shortlist": (Action.MATCH, False),
+    "linkworker.shortlist": SOMEONE_ELSES,
+    "linkworker.remove_from_shortlist": SOMEONE_ELSES,
+    "linkworker.delete_shortlist": SOMEONE_ELSES,
+    "linkworker.give_feedback": SOMEONE_ELSES,
+    "linkworker.flags": "feedback",
+    "api.match": (Action.MATCH, False),
+}
+WHO = [None, *PEOPLE]
+
+# The route table runs on both databases; this one on SQLite is enough.
+SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
+    """The small catalogue with one account per role, and an example of every kind of id."""
+    users = add_people(small_app)
+    with small_app.app_context(), Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        service = listings.load_service(session, TEA)
+        values = dict(listings.snapshot(service), summary="A changed summary.")
+        outcome = listings.save(session, session.get(User, users["editor"].id), service, 1, values)
+        report = ListingReport(service_id=TEA, kind=ReportKind.OTHER, details="Moved.")
+        request = OrganisationRequest(
+            kind=RequestKind.CLAIM, organization_id=ORG_A, name="Sam", email="sam@example.org"
+        )
+        spare = User(email="spare@example.org", password_hash="x", role=Role.LINK_WORKER)
+        session.add_all([report, request, spare])
+        session.flush()
+        theirs = Shortlist(owner_id=spare.id, label="ref 12")
+        session.add(theirs)
+        session.flush()
+        session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
+        session.commit()
+        ids = {
+            "service_id": str(TEA),
+            "organisation_id": str(ORG_A),
+            "revision_id": str(outcome.revision.id),
+            "report_id": str(report.id),
+            "request_id": str(request.id),
+            "token": "not-a-real-token",
+            "code": "loneliness",
+            "filename": "signpost.js",
+            "user_id": str(spare.id),
+            "shortlist_id": str(theirs.id),
+        }
+    return small_app, ids
+
+
+def test_every_route_says_who_may_use_it(world):
+    app, _ = world
+    missing = sorted(set(app.view_functions) - set(ROUTES))
+    assert not missing, f"Add these endpoints to ROUTES with who may use them: {missing}"
+    gone = sorted(set(ROUTES) - set(app.view_functions))
+    assert not gone, f"ROUTES names endpoints that no longer exist: {gone}"
+
+
+def expected(rule: str | tuple[Action, bool], who: str | None) -> str:
+    if rule == PUBLIC:
+        return "in"
+    if who is None:
+        return "sign in"
+    if rule == SIGNED_IN:
+        return "in"
+    role, org = PEOPLE[who]
+    if rule == SOMEONE_ELSES:
+        return "not found" if Action.MATCH in POLICY[role] else "refused"
+    if rule == "feedback":  # link workers' feedback: for those who match or moderate
+        return "in" if {Action.MATCH, Action.MODERATE} & POLICY[role] else "refused"
+    action, owned = rule
+    if action not in POLICY[role]:
+        return "refused"
+    if owned and role == Role.EDITOR and org != ORG_A:
+        return "not found"
+    return "in"
+
+
+def outcome(response) -> str:
+    # Flask-Login sends people to sign in with the page they wanted as ?next=.
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and "/sign-in?next=" in location:
+        return "sign in"
+    if response.status_code == 401:  # the API asks for credentials instead
+        return "sign in"
+    if response.status_code == 403:
+        return "refused"
+    if response.status_code == 404:
+        return "not found"
+    return "in"
+
+
+def _url(app: Flask, rule, ids: dict[str, str]) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
+
+
+def test_each_role_reaches_exactly_what_the_table_allows(world):
+    app, ids = world
+    problems = []
+    for rule in app.url_map.iter_rules():
+        url = _url(app, rule, ids)
+        method = "GET" if "GET" in rule.methods else "POST"
+        for who in WHO:
+            client = client_for(app, who)
+            response = client.open(url, method=method)
+            response.close()  # static files are streamed from an open file
+            want = expected(ROUTES[rule.endpoint], who)
+            got = outcome(response)
+            # A link made for nobody (a made-up token) is "not found" for everyone alike.
+            if rule.endpoint in ("auth.reset_password", "auth.join", "manage.check_listing"):
+                want = "not found"
+            if got != want:
+                problems.append(
+                    f"{method} {url} as {who}: {got} ({response.status_code}), want {want}"
+                )
+            if got == "not found":
+                assert "Tuesday Tea" not in response.text, f"{url} shows data to {who}"
+            assert response.status_code < 500, f"{url} as {who}: {response.status_code}"
+    assert not problems, "\n".join(problems)
+
+
+@SQLITE_ONLY
+def test_an_editor_who_changes_the_id_in_a_form_changes_nothing(world, session_for):
+    app, _ = world
+    client = client_for(app, "other_editor")
+    session = session_for(app)
+    with app.app_context():
+        values = dict(listings.snapshot(listings.load_service(session, TEA)), name="Hijacked")
+    response = client.post(f"/manage/services/{TEA}/edit", data=form_for(values, 1))
+    assert response.status_code == 404
+    assert "Tuesday Tea" not in response.text
+    session.expire_all()
+    assert session.get(Service, TEA).name == "Tuesday Tea and Chat"
+    # Their own service is theirs to edit.
+    assert client.get(f"/manage/services/{LINE}/edit").status_code == 200
+
+
+def test_the_policy_table_reads_as_the_issue_says():
+    """admin everything; manager moderates; link worker matches; editor only their own."""
+    admin, manager, worker, editor = (
+        POLICY[Role.ADMIN],
+        POLICY[Role.MANAGER],
+        POLICY[Role.LINK_WORKER],
+        POLICY[Role.EDITOR],
+    )
+    assert admin == frozenset(Action)
+    assert Action.MODERATE in manager and Action.MANAGE_USERS not in manager
+    assert worker == {Action.MATCH}
+    assert Action.MODERATE not in editor and Action.PUBLISH_DIRECTLY not in editor
+    assert not can(None, Action.SEE_TASKS)
+
+
+def test_the_table_of_roles_in_the_readme_matches_the_policy():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `(\w+)` \|(.*)\|$", readme, re.MULTILINE)
+        if m.group(1) in {a.value for a in Action}
+    }
+    assert set(rows) == {a.value for a in Action}, "README lists every action"
+    for action, cells in rows.items():
+        marks = [c.strip() for c in cells.split("|")][-4:]
+        roles = (Role.ADMIN, Role.MANAGER, Role.LINK_WORKER, Role.EDITOR)
+        for role, mark in zip(roles, marks, strict=True):
+            assert (mark != "") == (Action(action) in POLICY[role]), (action, role, mark)
