@@ -11,7 +11,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from werkzeug.exceptions import HTTPException
 
 from directory import accounts, config, db, privacy, search, security
-from directory.extensions import csrf, login_manager
+from directory.extensions import csrf, limiter, login_manager
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     search.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.user_loader(accounts.load_user)
@@ -70,10 +71,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from directory.api import blueprint as api
+    from directory.oruk import blueprint as oruk
     from directory.public import blueprint as public
 
     app.register_blueprint(public)
     app.register_blueprint(api)
+    app.register_blueprint(oruk)
 
 
 def register_errorhandlers(app: Flask) -> None:

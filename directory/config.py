@@ -35,6 +35,12 @@ class Config:
         self.PLACE_NAME = env("SIGNPOST_PLACE_NAME", "Leeds")
         # Listings not confirmed for this long are shown as "last checked N months ago".
         self.STALE_AFTER_DAYS = int(env("SIGNPOST_STALE_AFTER_DAYS", "183"))
+        # Rate-limit counters: memory:// in one process; redis://host:6379 across workers.
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+        # The open Open Referral UK API: requests per client address.
+        self.ORUK_RATE_LIMIT = env("SIGNPOST_ORUK_RATE_LIMIT", "300 per minute")
+        # Files bigger than this are refused by import-oruk before they are read.
+        self.IMPORT_MAX_BYTES = int(env("SIGNPOST_IMPORT_MAX_MB", "20")) * 1024 * 1024
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()
