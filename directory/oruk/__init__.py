@@ -8,4 +8,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("oruk", __name__, url_prefix="/api/v1", cli_group=None)
 
-from directory.oruk import api  # noqa: E402,F401  (registers the routes)
+from directory.oruk import api, commands  # noqa: E402,F401  (routes and commands)

@@ -103,8 +103,8 @@ def organisation_brief(org: Organisation) -> Json:
     )
 
 
-def organisation_full(org: Organisation, services: list[Service]) -> Json:
-    """An organisation with its identifiers, phones and full (published) services."""
+def organisation_detail(org: Organisation) -> Json:
+    """An organisation with its identifiers and phones (inside a full service)."""
     found = organisation_brief(org)
     if org.charity_number:
         found["organization_identifiers"] = [
@@ -117,6 +117,12 @@ def organisation_full(org: Organisation, services: list[Service]) -> Json:
             }
         ]
     found["phones"] = [phone(p) for p in org.phones]
+    return found
+
+
+def organisation_full(org: Organisation, services: list[Service]) -> Json:
+    """An organisation with its identifiers, phones and full (published) services."""
+    found = organisation_detail(org)
     found["services"] = [service_full(s, with_organisation=False) for s in services]
     return found
 
@@ -152,7 +158,9 @@ def service_brief(service: Service) -> Json:
 def service_full(service: Service, *, with_organisation: bool = True) -> Json:
     """A service with everything HSDS nests in it (/services/{id}, exports)."""
     found = service_brief(service)
-    if not with_organisation:
+    if with_organisation:
+        found["organization"] = organisation_detail(service.organisation)
+    else:
         found.pop("organization")
     phones = [phone(p, service.id) for c in service.contacts for p in c.phones]
     found.update(
