@@ -58,6 +58,10 @@ def _compact(values: Json, keep: tuple[str, ...] = ()) -> Json:
     return {k: v for k, v in values.items() if k in keep or (v is not None and v != "")}
 
 
+def _by_id(items: list[Any]) -> list[Any]:
+    return sorted(items, key=lambda item: str(item.id))
+
+
 def _id(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
@@ -116,7 +120,7 @@ def organisation_detail(org: Organisation) -> Json:
                 "identifier": org.charity_number,
             }
         ]
-    found["phones"] = [phone(p) for p in org.phones]
+    found["phones"] = [phone(p) for p in _by_id(org.phones)]
     return found
 
 
@@ -162,19 +166,21 @@ def service_full(service: Service, *, with_organisation: bool = True) -> Json:
         found["organization"] = organisation_detail(service.organisation)
     else:
         found.pop("organization")
-    phones = [phone(p, service.id) for c in service.contacts for p in c.phones]
+    # Children in a fixed order (by id), so that exports compare; needs keep their rank.
+    contacts = _by_id(service.contacts)
+    phones = [phone(p, service.id) for c in contacts for p in _by_id(c.phones)]
     found.update(
         {
             "phones": phones,
-            "schedules": [schedule(s) for s in service.schedules],
-            "service_areas": [service_area(a) for a in service.areas],
+            "schedules": [schedule(s) for s in _by_id(service.schedules)],
+            "service_areas": [service_area(a) for a in _by_id(service.areas)],
             "service_at_locations": [
                 service_at_location_brief(link, with_service=False)
-                for link in service.location_links
+                for link in _by_id(service.location_links)
             ],
-            "languages": [language(lang) for lang in service.languages],
-            "cost_options": [cost_option(c) for c in service.cost_options],
-            "contacts": [contact(c) for c in service.contacts],
+            "languages": [language(lang) for lang in _by_id(service.languages)],
+            "cost_options": [cost_option(c) for c in _by_id(service.cost_options)],
+            "contacts": [contact(c) for c in contacts],
             "capacities": [capacity(service)],
             "attributes": [need_attribute(service, link.term) for link in service.need_links],
         }
@@ -276,7 +282,7 @@ def contact(item: Contact) -> Json:
             "name": item.name,
             "title": item.title,
             "email": item.email,
-            "phones": [phone(p) for p in item.phones],
+            "phones": [phone(p) for p in _by_id(item.phones)],
         }
     )
 
@@ -310,7 +316,7 @@ def location(place: Location) -> Json:
             "latitude": place.latitude,
             "longitude": place.longitude,
             "addresses": [address(place)],
-            "accessibility": [accessibility(a) for a in place.accessibility],
+            "accessibility": [accessibility(a) for a in _by_id(place.accessibility)],
         }
     )
 
@@ -364,7 +370,7 @@ def service_at_location_full(link: ServiceAtLocation) -> Json:
     service.pop("service_at_locations")
     found["service"] = service
     found["schedules"] = [
-        schedule(s) for s in link.service.schedules if s.service_at_location_id == link.id
+        schedule(s) for s in _by_id(link.service.schedules) if s.service_at_location_id == link.id
     ]
     return found
 

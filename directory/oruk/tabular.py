@@ -293,7 +293,8 @@ class _Tables:
 
 
 def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
-    """Full service objects as rows of the HSDS tables, each table sorted by id."""
+    """Full service objects as rows of the HSDS tables, in the order first met (so that
+    each service's children, such as its needs by rank, keep their order)."""
     tables = _Tables()
     for service in services:
         sid = service["id"]
@@ -342,7 +343,7 @@ def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
             tables.add("service_capacity", item, service_id=sid, unit_id=unit.get("id"))
             if unit:
                 tables.add("unit", unit)
-    return {t: [rows[k] for k in sorted(rows)] for t, rows in tables.rows.items()}
+    return {t: list(rows.values()) for t, rows in tables.rows.items()}
 
 
 def _cell(value: Any) -> str:
