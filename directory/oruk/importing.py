@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from directory.models import (
     Accessibility,
@@ -41,7 +41,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from directory.oruk import serialise
+from directory.oruk import queries, serialise
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NeedsMap
 from directory.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
@@ -114,16 +114,19 @@ def import_services(
     result = ImportResult()
     needs = NeedsMap(session)
     writer = _Writer(session, report, publish)
+    writer.preload(services)
     try:
-        for index in progress(range(len(services))):
-            if report.has_errors(index):
-                result.skipped.append(report.labels[index])
-                continue
-            created = writer.service(services[index], needs, result)
-            if created:
-                result.created += 1
-            else:
-                result.updated += 1
+        # Rows are written together at the end (batched), not before every read.
+        with session.no_autoflush:
+            for index in progress(range(len(services))):
+                if report.has_errors(index):
+                    result.skipped.append(report.labels[index])
+                    continue
+                created = writer.service(services[index], needs, result)
+                if created:
+                    result.created += 1
+                else:
+                    result.updated += 1
         session.flush()
         result.duplicates = likely_duplicates(session, result.changed_ids)
         session.commit()
@@ -141,21 +144,62 @@ class _Writer:
         self.organisations: dict[uuid.UUID, Organisation] = {}
         self.locations: dict[uuid.UUID, Location] = {}
         self.claimed: dict[tuple[str, uuid.UUID], str] = {}
+        self.stored: dict[str, dict[uuid.UUID, str]] = {}
+        self.ids: dict[str, set[uuid.UUID]] = {}
+        self.preloaded: list[Service] = []
 
     def own_id(self, model: type, raw: Any, owner: str) -> uuid.UUID:
         """The file's id for a child record, unless another owner already has it (HSDS
         examples reuse one phone id for every phone): then an id derived from both."""
+        table = model.__tablename__  # type: ignore[attr-defined]
         wanted = _uuid(raw)
-        key = (model.__tablename__, wanted)  # type: ignore[attr-defined]
-        holder = self.claimed.get(key)
-        if holder is None:
-            existing = self.session.get(model, wanted)
-            holder = _owner(existing) if existing is not None else owner
+        holder = self.claimed.get((table, wanted)) or self._stored(model).get(wanted, owner)
         if holder != owner:
-            wanted = stable_id(model.__tablename__, f"{owner}/{raw}")  # type: ignore[attr-defined]
-            key = (key[0], wanted)
-        self.claimed[key] = owner
+            wanted = stable_id(table, f"{owner}/{raw}")
+        self.claimed[(table, wanted)] = owner
         return wanted
+
+    def _stored(self, model: Any) -> dict[uuid.UUID, str]:
+        """Who holds each stored id of a child table (read once per import)."""
+        table = model.__tablename__
+        if table not in self.stored:
+            links = [c for c in OWNER_COLUMNS if hasattr(model, c)]
+            rows = self.session.exec(select(model.id, *(getattr(model, c) for c in links))).all()
+            self.stored[table] = {
+                row[0]: _owner(dict(zip(links, row[1:], strict=True))) for row in rows
+            }
+        return self.stored[table]
+
+    def preload(self, services: list[Json]) -> None:
+        """Load the stored services the file updates, with their children, in a few queries
+        (a re-import would otherwise read each child collection one by one)."""
+        wanted = []
+        for service in services:
+            try:
+                wanted.append(_uuid(service.get("id")))
+            except ValueError:
+                continue
+        stored = [i for i in wanted if i in self._ids(Service)]
+        for start in range(0, len(stored), 500):
+            chunk = stored[start : start + 500]
+            # kept referenced: the session's identity map holds rows only weakly
+            self.preloaded += self.session.exec(
+                select(Service)
+                .where(col(Service.id).in_(chunk))
+                .options(*queries.service_options())
+            ).all()
+
+    def get(self, model: Any, record_id: uuid.UUID) -> Any:
+        """A stored record, without a query when the table does not hold that id."""
+        if record_id not in self._ids(model):
+            return None
+        return self.session.get(model, record_id)
+
+    def _ids(self, model: Any) -> set[uuid.UUID]:
+        table = model.__tablename__
+        if table not in self.ids:
+            self.ids[table] = set(self.session.exec(select(model.id)).all())
+        return self.ids[table]
 
     def _status(self, current: ListingStatus | None) -> ListingStatus:
         if self.publish:
@@ -167,7 +211,7 @@ class _Writer:
     def organisation(self, data: Json | None, org_id: uuid.UUID) -> Organisation:
         if org_id in self.organisations:
             return self.organisations[org_id]
-        org = self.session.get(Organisation, org_id)
+        org = self.get(Organisation, org_id)
         created = org is None
         if org is None:
             org = Organisation(id=org_id, name="")
@@ -199,7 +243,7 @@ class _Writer:
         place_id = _uuid(data["id"])
         if place_id in self.locations:
             return self.locations[place_id]
-        place = self.session.get(Location, place_id)
+        place = self.get(Location, place_id)
         created = place is None
         if place is None:
             place = Location(id=place_id, name="", organisation=org)
@@ -259,7 +303,7 @@ class _Writer:
         org_data = data.get("organization") if isinstance(data.get("organization"), dict) else None
         org_id = _uuid(org_data["id"] if org_data else data["organization_id"])
         org = self.organisation(org_data, org_id)
-        service = self.session.get(Service, service_id)
+        service = self.get(Service, service_id)
         created = service is None
         if service is None:
             service = Service(id=service_id, name="", organization_id=org.id)
@@ -498,24 +542,23 @@ def _phone(p: Json, phone_id: uuid.UUID) -> Phone:
     )
 
 
-def _owner(record: Any) -> str:
+OWNER_COLUMNS = ("service_id", "location_id", "contact_id", "organization_id")
+
+
+def _owner(links: dict[str, Any]) -> str:
     """Which record a stored child belongs to, in own_id's terms."""
-    for name, kind in (
-        ("service_id", "service"),
-        ("location_id", "location"),
-        ("contact_id", "contact"),
-        ("organization_id", "organization"),
-    ):
-        value = getattr(record, name, None)
-        if value is not None:
-            return f"{kind}:{value}"
+    for name in OWNER_COLUMNS:
+        if links.get(name) is not None:
+            return f"{name.removesuffix('_id')}:{links[name]}"
     return "nobody"
 
 
 def _replace(session: Session, current: list, wanted: list) -> None:
     """Swap a child collection for the file's (children carry no history of their own)."""
-    current.clear()
-    session.flush()
+    if current:
+        current.clear()
+        # delete the old rows first: the file's children may reuse their ids
+        session.flush()
     current.extend(wanted)
 
 
