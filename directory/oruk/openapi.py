@@ -97,7 +97,7 @@ PARAMETERS: Json = {
         "A UK postcode or district: with proximity, results within "
         "that distance of it; without, results whose service area covers it. "
         "Nearest first.",
-        {"type": "string", "example": "LS6 1AA"},
+        {"type": "string", "example": "LS6 1AA", "maxLength": 10},
     ),
     "proximity": _query(
         "proximity",
