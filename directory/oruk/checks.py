@@ -256,9 +256,12 @@ def _message(error: ValidationError) -> tuple[str, str]:
     return where, error.message
 
 
-def check_services(session: Session, services: list[Json]) -> Report:
-    """Every problem of every record; nothing is written."""
-    report = Report(labels=[label(i, s) for i, s in enumerate(services)])
+def check_services(
+    session: Session, services: list[Json], labels: list[str] | None = None
+) -> Report:
+    """Every problem of every record (named by labels, or by number, id and name);
+    nothing is written."""
+    report = Report(labels=labels or [label(i, s) for i, s in enumerate(services)])
     known_terms = {str(i) for i in session.exec(select(TaxonomyTerm.id)).all()}
     org_ids = {str(s["organization_id"]) for s in services if s.get("organization_id")}
     known_orgs = _existing_organisations(session, org_ids)

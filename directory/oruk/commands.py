@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from directory import db, migrate, search
-from directory.oruk import blueprint, checks, export, importing, reading
+from directory.models import NEEDS_TAXONOMY_ID, TaxonomyTerm
+from directory.oruk import blueprint, checks, export, importing, reading, spreadsheet
 
 PROGRESS_FROM = 100  # records: smaller files import before a bar would be seen
 SHOWN_PROBLEMS = 200
@@ -136,3 +137,55 @@ def _show_result(result: importing.ImportResult, publish: bool) -> None:
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:
             click.echo(f"  {line}")
+
+
+@blueprint.cli.command("spreadsheet-template")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+def spreadsheet_template(destination: Path) -> None:
+    """Write the spreadsheet template (DESTINATION ending .xlsx or .csv)."""
+    if destination.suffix.lower() not in (".xlsx", ".csv"):
+        raise click.ClickException("Name the template .xlsx or .csv.")
+    spreadsheet.write_template(destination)
+    click.echo(
+        f"Template written to {destination}: one row per service, "
+        f"{len(spreadsheet.COLUMNS)} columns."
+    )
+
+
+@blueprint.cli.command("import-spreadsheet")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Publish what is imported at once (otherwise it waits for review).",
+)
+def import_spreadsheet(source: Path, publish: bool) -> None:
+    """Import services from a spreadsheet (.csv or .xlsx) in the template's columns.
+    Every row is checked first; a sheet with any error changes nothing."""
+    _require_schema()
+    with Session(db.engine()) as session:
+        terms = session.exec(
+            select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
+        ).all()
+        needs = {t.code.lower(): t for t in terms} | {t.name.lower(): t for t in terms}
+        try:
+            sheet = spreadsheet.read_sheet(source, current_app.config["IMPORT_MAX_BYTES"], needs)
+        except spreadsheet.SpreadsheetError as error:
+            raise click.ClickException(
+                "Nothing was imported:\n" + "\n".join(f"  - {p}" for p in error.problems)
+            ) from None
+        labels = [f"row {n}" for n in sheet.rows]
+        report = checks.check_services(session, sheet.services, labels)
+        problems = sheet.problems + [str(p) for p in report.problems]
+        for line in problems[:SHOWN_PROBLEMS]:
+            click.echo(f"  - {line}")
+        if sheet.problems or report.errors:
+            raise click.ClickException(
+                f"{len(sheet.problems) + len(report.errors)} problem(s) in the sheet: nothing "
+                "was imported."
+            )
+        if not sheet.services:
+            raise click.ClickException("The sheet has no rows to import.")
+        result = importing.import_services(session, sheet.services, report, publish=publish)
+        search.refresh(session, search.index(), result.changed_ids)
+    _show_result(result, publish)
