@@ -370,3 +370,26 @@ def test_a_datapackage_folder_copy_with_a_broken_table_is_reported(small_app, tm
     result = run(small_app, "import-oruk", str(folder))
     assert result.exit_code == 1
     assert "email: 'nobody' is not a valid email" in result.output
+
+
+def test_a_page_of_one_to_one_fields_updates_without_losing_the_rest(small_app, tmp_path) -> None:
+    page = small_app.test_client().get("/api/v1/services?per_page=200").get_json()
+    for service in page["contents"]:
+        service["description"] = "Changed by the other directory."
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        before = {
+            s.id: (len(s.schedules), len(s.location_links), [t.code for t in s.needs])
+            for s in session.exec(select(Service)).all()
+        }
+    result = run(small_app, "import-oruk", write(tmp_path, page, "page.json"))
+    assert result.exit_code == 0, result.output
+    assert f"({'page'})" in result.output
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        for service in session.exec(select(Service)).all():
+            assert (
+                len(service.schedules),
+                len(service.location_links),
+                [t.code for t in service.needs],
+            ) == before[service.id]
+            if service.status == ListingStatus.PUBLISHED:
+                assert service.description == "Changed by the other directory."

@@ -309,12 +309,12 @@ class _Writer:
             service = Service(id=service_id, name="", organization_id=org.id)
             self.session.add(service)
         service.organisation = org
-        self._fields(service, data)
+        self._fields(service, data, created)
         if data.get("status", "active") != "active":
             service.status = ListingStatus.ARCHIVED
         else:
             service.status = self._status(None if created else service.status)
-        self._children(service, data, org, needs, result)
+        self._children(service, data, org, needs, result, created)
         modified = created or self.session.is_modified(service, include_collections=False)
         if modified and not created:
             service.version = (service.version or 0) + 1
@@ -358,7 +358,7 @@ class _Writer:
             )
         return contacts
 
-    def _fields(self, service: Service, data: Json) -> None:
+    def _fields(self, service: Service, data: Json, created: bool) -> None:
         service.name = _text(data, "name", 200)
         service.alternate_name = _optional(data, "alternate_name")
         service.description = _text(data, "description")
@@ -372,26 +372,64 @@ class _Writer:
             value = data.get(name)
             setattr(service, name, int(value) if isinstance(value, int | float) else None)
         service.last_verified = _date(data.get("assured_date"))
-        weeks = WEEKS.search(_text(data, "wait_time"))
-        service.waiting_weeks = int(weeks.group(1)) if weeks else None
-        service.capacity = _capacity(data, service.waiting_weeks)
-        costs = [c for c in data.get("cost_options") or [] if isinstance(c, dict)]
-        service.is_free = not any((c.get("amount") or 0) > 0 for c in costs)
-        links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
-        kinds = {(x.get("location") or {}).get("location_type") for x in links}
-        service.in_person = "physical" in kinds
-        service.online = "virtual" in kinds or (not links and bool(service.url))
-        service.by_phone = bool(data.get("phones")) or any(
-            c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
-        )
+        # A record without a list (a /services page holds one-to-one fields only) leaves
+        # what it does not mention as it was; a present list, even empty, replaces it.
+        given = _given(data, created)
+        if given("wait_time", "capacities"):
+            weeks = WEEKS.search(_text(data, "wait_time"))
+            service.waiting_weeks = int(weeks.group(1)) if weeks else None
+            service.capacity = _capacity(data, service.waiting_weeks)
+        if given("cost_options"):
+            costs = [c for c in data.get("cost_options") or [] if isinstance(c, dict)]
+            service.is_free = not any((c.get("amount") or 0) > 0 for c in costs)
+        if given("service_at_locations"):
+            links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
+            kinds = {(x.get("location") or {}).get("location_type") for x in links}
+            service.in_person = "physical" in kinds
+            service.online = "virtual" in kinds or (not links and bool(service.url))
+        if given("phones", "contacts"):
+            service.by_phone = bool(data.get("phones")) or any(
+                c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
+            )
 
     def _children(
-        self, service: Service, data: Json, org: Organisation, needs: NeedsMap, result: ImportResult
+        self,
+        service: Service,
+        data: Json,
+        org: Organisation,
+        needs: NeedsMap,
+        result: ImportResult,
+        created: bool,
     ) -> None:
         session = self.session
         owner = f"service:{service.id}"
+        given = _given(data, created)
+        if given("schedules"):
+            self._schedules(service, data, owner)
+        if given("service_at_locations"):
+            links, seen = [], set()
+            for link in data.get("service_at_locations") or []:
+                place = self.location(link["location"], org)
+                if place.id not in seen:
+                    seen.add(place.id)
+                    link_id = self.own_id(ServiceAtLocation, link["id"], owner)
+                    links.append(ServiceAtLocation(id=link_id, location_id=place.id))
+            _replace(session, service.location_links, links)
+        if given("cost_options"):
+            self._costs(service, data, owner)
+        if given("service_areas"):
+            areas = _areas(data, service, service.location_links, self.locations, self)
+            _replace(session, service.areas, areas)
+        if given("languages"):
+            self._languages(service, data, owner)
+        if given("contacts", "phones"):
+            _replace(session, service.contacts, self.contacts(data, owner))
+        if given("attributes"):
+            self._needs(service, data, needs, result)
+
+    def _schedules(self, service: Service, data: Json, owner: str) -> None:
         _replace(
-            session,
+            self.session,
             service.schedules,
             [
                 Schedule(
@@ -411,16 +449,10 @@ class _Writer:
                 and s.get("closes_at")
             ],
         )
-        links, seen = [], set()
-        for link in data.get("service_at_locations") or []:
-            place = self.location(link["location"], org)
-            if place.id not in seen:
-                seen.add(place.id)
-                link_id = self.own_id(ServiceAtLocation, link["id"], owner)
-                links.append(ServiceAtLocation(id=link_id, location_id=place.id))
-        _replace(session, service.location_links, links)
+
+    def _costs(self, service: Service, data: Json, owner: str) -> None:
         _replace(
-            session,
+            self.session,
             service.cost_options,
             [
                 CostOption(
@@ -433,9 +465,10 @@ class _Writer:
                 for c in data.get("cost_options") or []
             ],
         )
-        _replace(session, service.areas, _areas(data, service, links, self.locations, self))
+
+    def _languages(self, service: Service, data: Json, owner: str) -> None:
         _replace(
-            session,
+            self.session,
             service.languages,
             [
                 Language(
@@ -448,7 +481,8 @@ class _Writer:
                 if x.get("code") or x.get("name")
             ],
         )
-        _replace(session, service.contacts, self.contacts(data, owner))
+
+    def _needs(self, service: Service, data: Json, needs: NeedsMap, result: ImportResult) -> None:
         wanted, ranked = [], set()
         for item in data.get("attributes") or []:
             term = item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
@@ -467,7 +501,12 @@ class _Writer:
                         taxonomy_term_id=found.need.id, term=found.need, rank=len(wanted)
                     )
                 )
-        _replace(session, service.need_links, wanted)
+        _replace(self.session, service.need_links, wanted)
+
+
+def _given(data: Json, created: bool) -> Callable[..., bool]:
+    """Whether the record speaks about any of these lists (a new record always does)."""
+    return lambda *keys: created or any(key in data for key in keys)
 
 
 def _capacity(data: Json, weeks: int | None) -> Capacity:
