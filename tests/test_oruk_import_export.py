@@ -314,10 +314,17 @@ def _bad_files(tmp_path: Path) -> list[tuple[str, str]]:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # 50 MB of nothing: refused before it is read
+    nan = tmp_path / "nan.json"
+    nan.write_text('[{"id": "x", "name": "x", "status": "active", "minimum_age": NaN}]')
+    huge_cell = tmp_path / "huge"
+    huge_cell.mkdir()
+    (huge_cell / "services.csv").write_text("id,name\n1," + "x" * 200_000 + "\n")
     not_json = tmp_path / "notes.json"
     not_json.write_text("name,postcode\nWalk,LS6 1AA\n")
     return [
         (str(not_json), "is not JSON"),
+        (str(nan), "NaN is not a number JSON allows"),
+        (str(huge_cell), "cannot be read"),
         (write(tmp_path, {"services": []}, "shape.json"), "not in a shape Signpost imports"),
         (write(tmp_path, [1, 2], "numbers.json"), "are not objects"),
         (str(big), "50.0 MB, more than the"),

@@ -7,6 +7,7 @@ every way a file can be unreadable becomes a sentence in SourceError.
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from dataclasses import dataclass
@@ -57,20 +58,26 @@ def read_source(path: Path, max_bytes: int) -> Source:
     _check_size(path.name, path.stat().st_size, max_bytes)
     if zipfile.is_zipfile(path):
         return _read_zip(path, max_bytes)
-    return _read_json(path)
+    return _read_json(path, max_bytes)
 
 
-def _read_json(path: Path) -> Source:
+def _not_a_number(word: str) -> float:
+    raise ValueError(f"{word} is not a number JSON allows")
+
+
+def _read_json(path: Path, max_bytes: int) -> Source:
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = json.loads(path.read_bytes().decode("utf-8-sig"), parse_constant=_not_a_number)
     except UnicodeDecodeError:
         raise SourceError([f"{path.name} is not JSON: it is not UTF-8 text."]) from None
     except json.JSONDecodeError as error:
         raise SourceError(
             [f"{path.name} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}."]
         ) from None
+    except (ValueError, RecursionError) as error:
+        raise SourceError([f"{path.name} is not JSON Signpost can read: {error}."]) from None
     if isinstance(data, dict) and isinstance(data.get("resources"), list):
-        return _read_folder(path.parent, None)
+        return _read_folder(path.parent, max_bytes)
     if isinstance(data, list):
         services, kind = data, "json"
     elif isinstance(data, dict) and isinstance(data.get("contents"), list):
@@ -92,20 +99,26 @@ def _read_json(path: Path) -> Source:
     return Source(services, kind)
 
 
-def _read_folder(folder: Path, max_bytes: int | None) -> Source:
+def _read_folder(folder: Path, max_bytes: int) -> Source:
     if not (folder / PACKAGE).exists() and not (folder / SERVICES_CSV).exists():
         raise SourceError(
             [f"{folder} holds neither {PACKAGE} nor {SERVICES_CSV}: it is not a datapackage."]
         )
-    if max_bytes is not None:
-        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
-        _check_size(folder.name, size, max_bytes)
+    size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    _check_size(folder.name, size, max_bytes)
 
     def read(name: str) -> str | None:
         file = folder / PurePosixPath(name).name
         return _text(file.name, file.read_bytes()) if file.is_file() else None
 
-    return Source(tabular.nest(read, _package(read)), "datapackage")
+    return _nest(read)
+
+
+def _nest(read: Any) -> Source:
+    try:
+        return Source(tabular.nest(read, _package(read)), "datapackage")
+    except csv.Error as error:
+        raise SourceError([f"A CSV file of the datapackage cannot be read: {error}."]) from None
 
 
 def _read_zip(path: Path, max_bytes: int) -> Source:
@@ -124,7 +137,7 @@ def _read_zip(path: Path, max_bytes: int) -> Source:
             member = members.get(PurePosixPath(name).name)
             return _text(member.filename, archive.read(member)) if member else None
 
-        return Source(tabular.nest(read, _package(read)), "datapackage")
+        return _nest(read)
 
 
 def _text(name: str, data: bytes) -> str:

@@ -164,7 +164,10 @@ def read_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, str]]]:
             raise SpreadsheetError(
                 [f"{path.name} is not UTF-8 text: save it as 'CSV UTF-8'."]
             ) from None
-        table = list(csv.reader(io.StringIO(text)))
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as error:
+            raise SpreadsheetError([f"{path.name} is not a readable CSV file: {error}."]) from None
     else:
         raise SpreadsheetError([f"{path.name}: use a .csv or .xlsx file."])
     if not table:
