@@ -358,16 +358,17 @@ def services(session: Session, filters: Filters) -> Page:
         .order_by(col(Service.name), col(Service.id))
     )
     ids = list(session.exec(statement).all())
-    return Page(
-        load_services(session, _slice(ids, filters)), len(ids), filters.page, filters.per_page
-    )
+    found = load_services(session, _slice(ids, filters), full=False)
+    return Page(found, len(ids), filters.page, filters.per_page)
 
 
-def load_services(session: Session, ids: list[uuid.UUID]) -> list[Service]:
-    """Services by id, in that order, with every child batch-loaded."""
+def load_services(session: Session, ids: list[uuid.UUID], full: bool = True) -> list[Service]:
+    """Services by id, in that order, with every child batch-loaded (or, for list items,
+    with their organisation only)."""
     if not ids:
         return []
-    statement = select(Service).where(col(Service.id).in_(ids)).options(*service_options())
+    options = service_options() if full else [selectinload(Service.organisation)]  # type: ignore[arg-type]
+    statement = select(Service).where(col(Service.id).in_(ids)).options(*options)
     found = {s.id: s for s in session.exec(statement).all()}
     return [found[i] for i in ids if i in found]
 
@@ -452,20 +453,24 @@ def _near(session: Session, rows: list[Any], place: Place, proximity_m: float | 
     return sorted(kept, key=metres)
 
 
-def link_options() -> list[Any]:
+def link_options(full: bool = True) -> list[Any]:
+    """Batch loads for services at locations: the full service, or (for lists) the service
+    with its organisation only."""
+    service = selectinload(ServiceAtLocation.service)  # type: ignore[arg-type]
     return [
         selectinload(ServiceAtLocation.location).selectinload(Location.accessibility),  # type: ignore[arg-type]
-        selectinload(ServiceAtLocation.service).options(  # type: ignore[arg-type]
-            *service_options()
-        ),
+        service.options(*service_options()) if full else service.selectinload(Service.organisation),  # type: ignore[arg-type]
     ]
 
 
 def load_links(session: Session, ids: list[uuid.UUID]) -> list[ServiceAtLocation]:
+    """Services at locations by id, in that order, loaded for list items."""
     if not ids:
         return []
     statement = (
-        select(ServiceAtLocation).where(col(ServiceAtLocation.id).in_(ids)).options(*link_options())
+        select(ServiceAtLocation)
+        .where(col(ServiceAtLocation.id).in_(ids))
+        .options(*link_options(full=False))
     )
     found = {link.id: link for link in session.exec(statement).all()}
     return [found[i] for i in ids if i in found]
