@@ -325,6 +325,9 @@ BAD_REQUESTS = [
     ("taxonomy_terms", {"top_only": "perhaps"}, 400, "top_only"),
     ("taxonomy_terms", {"parent_id": "nope"}, 400, "parent_id"),
     ("organizations", {"per_page": 0}, 400, "per_page"),
+    ("services", {"format": "xml"}, 400, "format"),
+    ("services", {"full": "maybe"}, 400, "full"),
+    ("services", {"minimal": "2"}, 400, "minimal"),
 ]
 
 
@@ -411,3 +414,38 @@ def test_the_schemas_really_check_formats_and_required_fields() -> None:
     listed = json.loads((FIXTURES / "V3.0-UK-Fail" / "service_list.json").read_text())
     found = conformance_problems("services", listed["contents"][1])
     assert any("'name' is a required property" in p for p in found), found
+
+
+def test_hsds_list_options_full_minimal_and_ndjson(demo_api) -> None:
+    need_standards()
+    _app, base = demo_api
+    page = get(f"{base}/services", per_page=5)
+    full = get(f"{base}/services", per_page=5, full="true")
+    minimal = get(f"{base}/services", per_page=5, minimal="true")
+    assert [s["id"] for s in full["contents"]] == [s["id"] for s in page["contents"]]
+    assert all(conformance_problems("service", s) == [] for s in full["contents"])
+    assert all(set(s) == {"id", "last_modified"} for s in minimal["contents"])
+    response = requests.get(f"{base}/services", params={"format": "ndjson"}, timeout=30)
+    assert response.headers["Content-Type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert len(lines) == page["total_items"]
+    assert all(conformance_problems("services", s) == [] for s in lines)
+    near = requests.get(
+        f"{base}/service_at_locations",
+        params={"format": "ndjson", "full": "true", "postcode": "LS6 1AA", "proximity": 1500},
+        timeout=30,
+    ).text.splitlines()
+    assert near and all(
+        conformance_problems("service_at_location", json.loads(line)) == [] for line in near
+    )
+
+
+def test_organisation_services_in_brief_and_taxonomy_search(demo_api) -> None:
+    _app, base = demo_api
+    org = get(f"{base}/organizations", per_page=1)["contents"][0]
+    brief = get(f"{base}/organizations/{org['id']}", full_service="false")
+    assert brief["services"] and all("schedules" not in s for s in brief["services"])
+    assert all("schedules" in s for s in get(f"{base}/organizations/{org['id']}")["services"])
+    found = get(f"{base}/taxonomy_terms", search="money")["contents"]
+    assert [t["code"] for t in found] == ["money_debt"]
+    assert get(f"{base}/taxonomies", search="nothing like this")["empty"]

@@ -7,11 +7,13 @@ address is throttled (ORUK_RATE_LIMIT).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, request, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
 from directory import db
@@ -35,8 +37,9 @@ SERVICE_FILTERS = (
     "day",
     "modified_after",
 )
-LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity")
-TERM_FILTERS = ("taxonomy_id", "top_only", "parent_id")
+LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity", "full", "format")
+TERM_FILTERS = ("search", "taxonomy_id", "top_only", "parent_id")
+NDJSON_BATCH = 200
 
 
 def _filters(allowed: tuple[str, ...]) -> Filters:
@@ -85,10 +88,36 @@ def openapi_document() -> Response:
     return jsonify(openapi.document(url_for("oruk.about", _external=True).rstrip("/")))
 
 
+def _minimal(service: Any) -> dict[str, Any]:
+    return {"id": str(service.id), "last_modified": serialise.timestamp(service.updated_at)}
+
+
+def _ndjson(ids: list[uuid.UUID], load: Callable[..., list[Any]], shape: Callable) -> Response:
+    """Every result, one JSON object a line, without pages (HSDS format=ndjson)."""
+
+    def lines() -> Iterator[str]:
+        session = db.session()
+        for start in range(0, len(ids), NDJSON_BATCH):
+            for item in load(session, ids[start : start + NDJSON_BATCH]):
+                yield json.dumps(shape(item), ensure_ascii=False) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson")
+
+
 @blueprint.get("/services")
 def list_services() -> Response:
-    filters = _filters(SERVICE_FILTERS)
-    return _page(queries.services(db.session(), filters), serialise.service_brief)
+    filters = _filters((*SERVICE_FILTERS, "full", "minimal", "format"))
+    shape = (
+        _minimal
+        if filters.minimal
+        else serialise.service_full
+        if filters.full
+        else serialise.service_brief
+    )
+    if filters.format == "ndjson":
+        ids = queries.service_ids(db.session(), filters)
+        return _ndjson(ids, partial(queries.load_services, full=filters.full), shape)
+    return _page(queries.services(db.session(), filters), shape)
 
 
 @blueprint.get("/services/<service_id>")
@@ -100,8 +129,13 @@ def get_service(service_id: str) -> Response:
 @blueprint.get("/service_at_locations")
 def list_services_at_locations() -> Response:
     filters = _filters(LOCATION_FILTERS)
-    page = queries.services_at_locations(db.session(), filters)
-    return _page(page, serialise.service_at_location_brief)
+    shape = (
+        serialise.service_at_location_full if filters.full else serialise.service_at_location_brief
+    )
+    if filters.format == "ndjson":
+        ids = queries.link_ids(db.session(), filters)
+        return _ndjson(ids, partial(queries.load_links, full=filters.full), shape)
+    return _page(queries.services_at_locations(db.session(), filters), shape)
 
 
 @blueprint.get("/service_at_locations/<link_id>")
@@ -119,14 +153,15 @@ def list_organisations() -> Response:
 
 @blueprint.get("/organizations/<org_id>")
 def get_organisation(org_id: str) -> Response:
+    filters = _filters(("full_service",))
     found = queries.organisation(db.session(), _id(org_id, "organization"))
     org, services = _found(found, "organization", org_id)
-    return jsonify(serialise.organisation_full(org, services))
+    return jsonify(serialise.organisation_full(org, services, full=filters.full_service))
 
 
 @blueprint.get("/taxonomies")
 def list_taxonomies() -> Response:
-    filters = _filters(())
+    filters = _filters(("search",))
     return _page(queries.taxonomies(db.session(), filters), serialise.taxonomy)
 
 

@@ -105,6 +105,20 @@ PARAMETERS: Json = {
         {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_PROXIMITY_M},
     ),
     "top_only": _query("top_only", "Only terms without a parent.", {"type": "boolean"}),
+    "full": _query(
+        "full", "Items in full (as their {id} endpoint gives them).", {"type": "boolean"}
+    ),
+    "minimal": _query("minimal", "Items as just id and last_modified.", {"type": "boolean"}),
+    "format": _query(
+        "format",
+        "json (pages) or ndjson (every result, one a line, no pages).",
+        {"type": "string", "enum": ["json", "ndjson"]},
+    ),
+    "full_service": _query(
+        "full_service",
+        "The organisation's services in full (default) or as their one-to-one fields.",
+        {"type": "boolean"},
+    ),
     "parent_id": _query("parent_id", "Only the children of this term.", UUID),
 }
 
@@ -177,6 +191,21 @@ SCHEMAS: Json = {
             "website": {"type": "string", "format": "uri"},
         },
     ),
+    "ServiceListItem": {
+        "description": "A service's one-to-one fields; with full=true the full service; "
+        "with minimal=true only its id and last_modified.",
+        "anyOf": [
+            {"$ref": "#/components/schemas/ServiceBrief"},
+            {
+                "type": "object",
+                "required": ["id", "last_modified"],
+                "properties": {
+                    "id": UUID,
+                    "last_modified": {"type": "string", "format": "date-time"},
+                },
+            },
+        ],
+    },
     "ServiceBrief": {
         "description": f"An HSDS 3.0 service's one-to-one fields ({UK_SCHEMAS}service_list.json)",
         **_object(
@@ -460,18 +489,23 @@ NOT_FOUND: Json = {"404": _json("No published record has this id.", _ref("Error"
 
 
 def _list(summary: str, item: str, parameters: list[str]) -> Json:
+    ok = _json(f"A page of {item} objects.", _page_of(item))
+    if "format" in parameters:
+        ok["content"]["application/x-ndjson"] = {
+            "schema": {"type": "string", "description": f"One {item} object (JSON) a line."}
+        }
     return {
         "get": {
             "summary": summary,
             "tags": ["Open Referral UK"],
             "operationId": f"list_{item}",
             "parameters": [_param(p) for p in parameters],
-            "responses": {"200": _json(f"A page of {item} objects.", _page_of(item)), **ERRORS},
+            "responses": {"200": ok, **ERRORS},
         }
     }
 
 
-def _single(summary: str, schema: str, what: str) -> Json:
+def _single(summary: str, schema: str, what: str, parameters: tuple[str, ...] = ()) -> Json:
     return {
         "get": {
             "summary": summary,
@@ -484,7 +518,8 @@ def _single(summary: str, schema: str, what: str) -> Json:
                     "required": True,
                     "description": f"The {what}'s id.",
                     "schema": UUID,
-                }
+                },
+                *(_param(p) for p in parameters),
             ],
             "responses": {"200": _json(f"The {what}.", _ref(schema)), **ERRORS, **NOT_FOUND},
         }
@@ -582,12 +617,16 @@ def document(server: str) -> Json:
                     },
                 }
             },
-            "/services": _list("Published services.", "ServiceBrief", SERVICE_FILTERS),
+            "/services": _list(
+                "Published services.",
+                "ServiceListItem",
+                [*SERVICE_FILTERS, "full", "minimal", "format"],
+            ),
             "/services/{id}": _single("A published service in full.", "Service", "service"),
             "/service_at_locations": _list(
                 "Published services at their locations.",
                 "ServiceAtLocationBrief",
-                [*SERVICE_FILTERS, "postcode", "proximity"],
+                [*SERVICE_FILTERS, "postcode", "proximity", "full", "format"],
             ),
             "/service_at_locations/{id}": _single(
                 "A service at a location, with the service in full.",
@@ -598,14 +637,17 @@ def document(server: str) -> Json:
                 "Published organisations.", "Organization", ["search", "page", "per_page"]
             ),
             "/organizations/{id}": _single(
-                "An organisation with its published services.", "OrganizationFull", "organisation"
+                "An organisation with its published services.",
+                "OrganizationFull",
+                "organisation",
+                ("full_service",),
             ),
-            "/taxonomies": _list("Taxonomies.", "Taxonomy", ["page", "per_page"]),
+            "/taxonomies": _list("Taxonomies.", "Taxonomy", ["search", "page", "per_page"]),
             "/taxonomies/{id}": _single("A taxonomy.", "Taxonomy", "taxonomy"),
             "/taxonomy_terms": _list(
                 "Taxonomy terms (needs).",
                 "TaxonomyTerm",
-                ["page", "per_page", "taxonomy_id", "top_only", "parent_id"],
+                ["search", "page", "per_page", "taxonomy_id", "top_only", "parent_id"],
             ),
             "/taxonomy_terms/{id}": _single("A taxonomy term.", "TaxonomyTerm", "taxonomy term"),
             "/search": _search(),

@@ -82,6 +82,10 @@ class Filters:
     modified_after: datetime | None = None
     postcode: Place | None = None
     proximity_m: float | None = None
+    full: bool = False
+    minimal: bool = False
+    full_service: bool = True
+    format: str = "json"
     problems: dict[str, str] = field(default_factory=dict)
 
 
@@ -178,6 +182,15 @@ def _boolean(text: str) -> bool:
     raise ValueError("must be true or false")
 
 
+FORMATS = ("json", "ndjson")
+
+
+def _format(text: str) -> str:
+    if text.lower() not in FORMATS:
+        raise ValueError("must be json or ndjson")
+    return text.lower()
+
+
 def _place(text: str) -> Place:
     try:
         found = geo.lookup_place(text)
@@ -209,6 +222,10 @@ READERS = {
     "day": _day,
     "modified_after": _datetime,
     "top_only": _boolean,
+    "full": _boolean,
+    "minimal": _boolean,
+    "full_service": _boolean,
+    "format": _format,
     "postcode": _place,
     "proximity": _proximity,
 }
@@ -350,15 +367,20 @@ def _slice(ids: list[Any], filters: Filters) -> list[Any]:
     return ids[start : start + filters.per_page]
 
 
-def services(session: Session, filters: Filters) -> Page:
-    """A page of published services matching the filters, by name."""
+def service_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
+    """The ids of every published service matching the filters, by name."""
     statement = (
         select(Service.id)
         .where(*_service_conditions(filters))
         .order_by(col(Service.name), col(Service.id))
     )
-    ids = list(session.exec(statement).all())
-    found = load_services(session, _slice(ids, filters), full=False)
+    return list(session.exec(statement).all())
+
+
+def services(session: Session, filters: Filters) -> Page:
+    """A page of published services matching the filters, by name."""
+    ids = service_ids(session, filters)
+    found = load_services(session, _slice(ids, filters), full=filters.full)
     return Page(found, len(ids), filters.page, filters.per_page)
 
 
@@ -399,8 +421,9 @@ def _covers(place: Place, area: ServiceArea, sites: list[tuple[float, float]]) -
     )
 
 
-def services_at_locations(session: Session, filters: Filters) -> Page:
-    """A page of published services at their locations; nearest first with a postcode."""
+def link_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
+    """The ids of every published service at a location matching the filters: by service
+    and place name, or nearest first with a postcode."""
     statement = (
         select(
             ServiceAtLocation.id,
@@ -417,9 +440,14 @@ def services_at_locations(session: Session, filters: Filters) -> Page:
     place = filters.postcode
     if place is not None:
         rows = _near(session, rows, place, filters.proximity_m)
-    ids = [row[0] for row in rows]
-    page_ids = _slice(ids, filters)
-    return Page(load_links(session, page_ids), len(ids), filters.page, filters.per_page)
+    return [row[0] for row in rows]
+
+
+def services_at_locations(session: Session, filters: Filters) -> Page:
+    """A page of published services at their locations."""
+    ids = link_ids(session, filters)
+    found = load_links(session, _slice(ids, filters), full=filters.full)
+    return Page(found, len(ids), filters.page, filters.per_page)
 
 
 def _near(session: Session, rows: list[Any], place: Place, proximity_m: float | None) -> list[Any]:
@@ -463,14 +491,16 @@ def link_options(full: bool = True) -> list[Any]:
     ]
 
 
-def load_links(session: Session, ids: list[uuid.UUID]) -> list[ServiceAtLocation]:
-    """Services at locations by id, in that order, loaded for list items."""
+def load_links(
+    session: Session, ids: list[uuid.UUID], full: bool = False
+) -> list[ServiceAtLocation]:
+    """Services at locations by id, in that order, loaded for list items (or in full)."""
     if not ids:
         return []
     statement = (
         select(ServiceAtLocation)
         .where(col(ServiceAtLocation.id).in_(ids))
-        .options(*link_options(full=False))
+        .options(*link_options(full=full))
     )
     found = {link.id: link for link in session.exec(statement).all()}
     return [found[i] for i in ids if i in found]
@@ -529,8 +559,16 @@ def organisation(session: Session, org_id: uuid.UUID) -> tuple[Organisation, lis
     return org, load_services(session, list(ids))
 
 
+def _named(statement: Any, model: Any, filters: Filters) -> Any:
+    """Only rows whose name holds every word searched for."""
+    for word in filters.search.split():
+        statement = statement.where(func.lower(model.name).like(_like(word), escape="\\"))
+    return statement
+
+
 def taxonomies(session: Session, filters: Filters) -> Page:
-    return _paged(session, select(Taxonomy).order_by(col(Taxonomy.name), col(Taxonomy.id)), filters)
+    statement = _named(select(Taxonomy), Taxonomy, filters)
+    return _paged(session, statement.order_by(col(Taxonomy.name), col(Taxonomy.id)), filters)
 
 
 def taxonomy(session: Session, taxonomy_id: uuid.UUID) -> Taxonomy | None:
@@ -540,6 +578,7 @@ def taxonomy(session: Session, taxonomy_id: uuid.UUID) -> Taxonomy | None:
 def taxonomy_terms(session: Session, filters: Filters) -> Page:
     """Terms, by taxonomy and position; only top-level ones, or children of one, if asked."""
     statement = select(TaxonomyTerm).options(selectinload(TaxonomyTerm.taxonomy))  # type: ignore[arg-type]
+    statement = _named(statement, TaxonomyTerm, filters)
     if filters.taxonomy_id:
         statement = statement.where(TaxonomyTerm.taxonomy_id == filters.taxonomy_id)
     if filters.top_only:

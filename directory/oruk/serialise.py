@@ -124,10 +124,16 @@ def organisation_detail(org: Organisation) -> Json:
     return found
 
 
-def organisation_full(org: Organisation, services: list[Service]) -> Json:
-    """An organisation with its identifiers, phones and full (published) services."""
+def organisation_full(org: Organisation, services: list[Service], full: bool = True) -> Json:
+    """An organisation with its identifiers, phones and (published) services, in full or
+    as their one-to-one fields."""
     found = organisation_detail(org)
-    found["services"] = [service_full(s, with_organisation=False) for s in services]
+    if full:
+        found["services"] = [service_full(s, with_organisation=False) for s in services]
+    else:
+        found["services"] = [service_brief(s) for s in services]
+        for service in found["services"]:
+            service.pop("organization")
     return found
 
 
