@@ -33,7 +33,9 @@ def test_every_api_route_is_documented(small_app: Flask) -> None:
             path = re.sub(r"<(?:\w+:)?(\w+)>", "{id}", rule.rule.removeprefix("/api/v1"))
             routes.add(path or "/")
     documented = set(openapi.document("http://x/api/v1")["paths"])
-    assert routes - NOT_DOCUMENTED == documented - ELSEWHERE
+    assert routes - NOT_DOCUMENTED <= documented
+    # documented but not served: only what another branch builds (until it is merged)
+    assert documented - routes <= ELSEWHERE
 
 
 def test_a_broken_document_would_be_caught() -> None:
