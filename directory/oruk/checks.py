@@ -184,6 +184,20 @@ SERVICE_SCHEMA = _object(
     },
 )
 VALIDATOR = Draft202012Validator(SERVICE_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+# HSDS fields a record may carry that Signpost has no place for: reported, not kept.
+NOT_KEPT = (
+    "program",
+    "funding",
+    "required_documents",
+    "accreditations",
+    "licenses",
+    "alert",
+    "interpretation_services",
+    "assurer_email",
+    "additional_urls",
+    "metadata",
+)
+AREA_KINDS = {"local_authority", "districts", "radius", "national"}
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
@@ -314,6 +328,21 @@ def _check_service(
             add("assured_date", f"{service['assured_date']!r} is not a date (YYYY-MM-DD)")
     for i, item in enumerate(_list(service, "schedules")):
         _check_schedule(f"schedules[{i}]", item, add)
+    for name in NOT_KEPT:
+        if service.get(name) not in (None, "", [], {}):
+            add(name, "Signpost has no place for this: not kept", error=False)
+    for i, area in enumerate(_list(service, "service_areas")):
+        words = str(area.get("extent") or "").split() if isinstance(area, dict) else []
+        if isinstance(area, dict) and not (
+            area.get("extent_type") == "text" and words and words[0] in AREA_KINDS
+        ):
+            add(
+                f"service_areas[{i}]",
+                "not an area Signpost can read (kind and codes, such as "
+                "'local_authority E08000035'): the local authorities of its places are used, "
+                "or anywhere if it has none",
+                error=False,
+            )
     for i, link in enumerate(_list(service, "service_at_locations")):
         place = link.get("location") if isinstance(link, dict) else None
         if isinstance(place, dict):
