@@ -137,6 +137,7 @@ def test_export_then_import_into_an_empty_database_then_export_is_the_same(
         result = run(app, "import-oruk", str(tmp_path / "first" / source), "--publish")
         assert result.exit_code == 0, result.output
         assert "Importing" in result.output  # the progress bar of a large file
+        assert "Checked: no problems." in result.output  # not even a warning
         again = tmp_path / f"again-{source}"
         assert run(app, "export-oruk", str(again)).exit_code == 0
         first = json.loads((tmp_path / "first" / "services.json").read_text())
