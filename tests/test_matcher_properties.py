@@ -167,8 +167,10 @@ def oracle(person: matcher.Profile, service: matcher.ServiceFacts) -> tuple[set[
     if service.capacity == "not_taking_referrals":
         broken.add("capacity")
     if service.min_age is not None or service.max_age is not None:
-        too_young = service.min_age is not None and (person.age or -1) < service.min_age
-        too_old = service.max_age is not None and (person.age or 999) > service.max_age
+        # age 0 is an age (a baby), not a missing one
+        age = person.age
+        too_young = age is not None and service.min_age is not None and age < service.min_age
+        too_old = age is not None and service.max_age is not None and age > service.max_age
         if person.age is None or too_young or too_old:
             broken.add("age")
     qualifies = {
