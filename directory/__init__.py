@@ -81,12 +81,14 @@ def register_blueprints(app: Flask) -> None:
     from directory.api import blueprint as api
     from directory.auth import blueprint as auth
     from directory.manage import blueprint as manage
+    from directory.oruk import blueprint as oruk
     from directory.public import blueprint as public
 
     app.register_blueprint(public)
     app.register_blueprint(api)
     app.register_blueprint(auth)
     app.register_blueprint(manage)
+    app.register_blueprint(oruk)
     from directory import dev_login
     from directory.linkworker import blueprint as linkworker
 

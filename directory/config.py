@@ -72,6 +72,10 @@ class Config:
         self.SIGN_IN_LIMIT = env("SIGNPOST_SIGN_IN_LIMIT", "5 per minute; 30 per hour")
         self.RESET_LIMIT = env("SIGNPOST_RESET_LIMIT", "3 per 15 minutes; 10 per day")
         self.PUBLIC_FORM_LIMIT = env("SIGNPOST_PUBLIC_FORM_LIMIT", "5 per 10 minutes; 20 per day")
+        # The open Open Referral UK API: requests per client address.
+        self.ORUK_RATE_LIMIT = env("SIGNPOST_ORUK_RATE_LIMIT", "300 per minute")
+        # Files bigger than this are refused by import-oruk before they are read.
+        self.IMPORT_MAX_BYTES = int(env("SIGNPOST_IMPORT_MAX_MB", "20")) * 1024 * 1024
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()

@@ -5,3 +5,4 @@ from flask_wtf.csrf import CSRFProtect
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Rate limits: each app gets its own limiter, in directory/limits.py.

@@ -1,4 +1,5 @@
-"""Rate limits on the forms people could abuse: sign-in, password reset, public reports.
+"""Rate limits on the forms people could abuse (sign-in, password reset, public reports)
+and on the open Open Referral UK API.
 
 Each app gets its own Limiter, so that apps (and tests) never share counters by accident;
 the counters live in memory by default and in Redis where RATELIMIT_STORAGE_URI says so.
@@ -25,6 +26,9 @@ LIMITS: dict[str, str] = {
     "manage.claim_organisation": "PUBLIC_FORM_LIMIT",
 }
 
+# blueprint -> the setting that holds the limit on each of its requests
+BLUEPRINT_LIMITS: dict[str, str] = {"oruk": "ORUK_RATE_LIMIT"}
+
 
 def init_app(app: Flask) -> None:
     """Give the app its limiter (call after the blueprints are registered)."""
@@ -35,6 +39,8 @@ def init_app(app: Flask) -> None:
         deduct = _failed if endpoint in FAILURES_ONLY else None
         limit = limiter.limit(_setting(setting), methods=["POST"], deduct_when=deduct)
         app.view_functions[endpoint] = limit(view)
+    for name, setting in BLUEPRINT_LIMITS.items():
+        limiter.limit(_setting(setting))(app.blueprints[name])
 
 
 def _failed(response: Response) -> bool:

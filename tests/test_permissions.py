@@ -12,18 +12,21 @@ import re
 import pytest
 from accounts_helpers import LINE, ORG_A, PEOPLE, TEA, add_people, client_for, form_for
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from directory import db, listings
 from directory.models import (
+    NEEDS_TAXONOMY_ID,
     ListingReport,
     OrganisationRequest,
     ReportKind,
     RequestKind,
     Role,
     Service,
+    ServiceAtLocation,
     Shortlist,
     ShortlistItem,
+    TaxonomyTerm,
     User,
 )
 from directory.permissions import POLICY, Action, can
@@ -88,6 +91,24 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "linkworker.give_feedback": SOMEONE_ELSES,
     "linkworker.flags": "feedback",
     "api.match": (Action.MATCH, False),
+    # Open Referral UK: open to anyone, published listings only
+    **{
+        f"oruk.{name}": PUBLIC
+        for name in (
+            "about",
+            "openapi_document",
+            "list_services",
+            "get_service",
+            "list_services_at_locations",
+            "get_service_at_location",
+            "list_organisations",
+            "get_organisation",
+            "list_taxonomies",
+            "get_taxonomy",
+            "list_taxonomy_terms",
+            "get_taxonomy_term",
+        )
+    },
 }
 WHO = [None, *PEOPLE]
 
@@ -126,6 +147,10 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "filename": "signpost.js",
             "user_id": str(spare.id),
             "shortlist_id": str(theirs.id),
+            "org_id": str(ORG_A),
+            "link_id": str(session.exec(select(ServiceAtLocation.id)).first()),
+            "taxonomy_id": str(NEEDS_TAXONOMY_ID),
+            "term_id": str(session.exec(select(TaxonomyTerm.id)).first()),
         }
     return small_app, ids
 

@@ -1,0 +1,109 @@
+"""Open Referral UK: time and SQL statements per API request, and export and import times,
+over the demo catalogue in a fresh SQLite database in a temporary folder.
+
+    python benchmarks/oruk_bench.py [--runs 20] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from directory import create_app, db, migrate, seeding  # noqa: E402
+from directory.oruk import checks, export, importing, reading  # noqa: E402
+from seed.catalogue import NEEDS_FILE, read_needs  # noqa: E402
+
+PATHS = [
+    "/api/v1/services?per_page=50",
+    "/api/v1/services?per_page=50&search=walk&day=TU",
+    "/api/v1/service_at_locations?per_page=50",
+    "/api/v1/service_at_locations?postcode=LS6%201AA&proximity=2000",
+    "/api/v1/organizations?per_page=50",
+    "/api/v1/taxonomy_terms",
+]
+
+
+def app_on(folder: Path, name: str):
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / name}.db",
+            "INSTANCE_PATH": str(folder / name),
+            "ORUK_RATE_LIMIT": "1000000 per minute",
+        }
+    )
+    migrate.upgrade(app.extensions[db.ENGINE_KEY])
+    return app
+
+
+def measure(app, path: str, runs: int) -> dict[str, object]:
+    engine = app.extensions[db.ENGINE_KEY]
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    client = app.test_client()
+    times = []
+    for _ in range(runs):
+        statements[0] = 0
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    sa.event.remove(engine, "before_cursor_execute", count)
+    return {
+        "path": path,
+        "median_ms": round(statistics.median(times), 1),
+        "statements": statements[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp())
+    demo = app_on(folder, "demo")
+    with Session(demo.extensions[db.ENGINE_KEY]) as session:
+        seeding.seed(session)
+    report: dict[str, object] = {"api": []}
+    with Session(demo.extensions[db.ENGINE_KEY]) as session:
+        first = demo.test_client().get("/api/v1/services?per_page=1").get_json()
+        one = first["contents"][0]["id"]
+    for path in [*PATHS, f"/api/v1/services/{one}"]:
+        report["api"].append(measure(demo, path, args.runs))  # type: ignore[union-attr]
+    with Session(demo.extensions[db.ENGINE_KEY]) as session:
+        start = time.perf_counter()
+        done = export.export_catalogue(session, folder / "export")
+        report["export_s"] = round(time.perf_counter() - start, 2)
+        report["services"] = done.services
+    target = app_on(folder, "target")
+    with Session(target.extensions[db.ENGINE_KEY]) as session, target.app_context():
+        seeding.load_needs(session, read_needs(NEEDS_FILE))
+        session.commit()
+        services = reading.read_source(done.json_file, 10**9).services
+        for label in ("import_new_s", "import_again_s"):
+            start = time.perf_counter()
+            found = checks.check_services(session, services)
+            importing.import_services(session, services, found, publish=True)
+            report[label] = round(time.perf_counter() - start, 2)
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,668 @@
+"""Write checked HSDS service objects into the catalogue, idempotently on their ids.
+
+Re-importing a file updates the records it holds (never duplicates them); each
+service's children (openings, languages, costs, contacts, places, needs) are
+replaced by the file's. New listings wait for review unless `publish`. What HSDS
+cannot say (delivery modes, referral routes, restrictions) is inferred where it
+can be (in person when there is a physical place, by phone when there are phones)
+and otherwise left for a manager to set.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import Session, col, select
+
+from directory.models import (
+    Accessibility,
+    AreaType,
+    Capacity,
+    Contact,
+    CostOption,
+    Language,
+    ListingStatus,
+    Location,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTaxonomyTerm,
+    stable_id,
+    utcnow,
+)
+from directory.oruk import queries, serialise
+from directory.oruk.checks import UK_COUNTRIES, Report
+from directory.oruk.needs_map import NeedsMap
+from directory.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
+
+Json = dict[str, Any]
+DUPLICATE_CUTOFF = 88
+WEEKS = re.compile(r"(\d+)\s*week", re.I)
+ACCESS_BY_LABEL = {label.lower(): code for code, label in ACCESSIBILITY.items()}
+CAPACITY_BY_TEXT = {text.lower(): code for code, text in CAPACITY.items()}
+LANGUAGE_BY_NAME = {name.lower(): code for code, name in LANGUAGES.items()}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    skipped: list[str] = field(default_factory=list)
+    unmapped: dict[str, list[str]] = field(default_factory=dict)
+    mapped: dict[str, str] = field(default_factory=dict)
+    duplicates: list[str] = field(default_factory=list)
+    changed_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return uuid.UUID(str(value))
+
+
+def _text(record: Json, name: str, limit: int | None = None) -> str:
+    value = record.get(name)
+    text = "" if value is None else str(value).strip()
+    return text[:limit] if limit else text
+
+
+def _optional(record: Json, name: str) -> str | None:
+    return _text(record, name) or None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        found = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def _summary(description: str) -> str:
+    """A first sentence for cards, as HSDS has no summary."""
+    first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0]
+    return first if len(first) <= 300 else first[:299].rstrip() + "…"
+
+
+def import_services(
+    session: Session,
+    services: list[Json],
+    report: Report,
+    *,
+    publish: bool,
+    progress: Callable[[Iterable[int]], Iterable[int]] = lambda items: items,
+) -> ImportResult:
+    """Import every record without errors in one transaction; returns what happened."""
+    result = ImportResult()
+    needs = NeedsMap(session)
+    writer = _Writer(session, report, publish)
+    writer.preload(services)
+    try:
+        # Rows are written together at the end (batched), not before every read.
+        with session.no_autoflush:
+            for index in progress(range(len(services))):
+                if report.has_errors(index):
+                    result.skipped.append(report.labels[index])
+                    continue
+                created = writer.service(services[index], needs, result)
+                if created:
+                    result.created += 1
+                else:
+                    result.updated += 1
+        session.flush()
+        result.duplicates = likely_duplicates(session, result.changed_ids)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+class _Writer:
+    def __init__(self, session: Session, report: Report, publish: bool) -> None:
+        self.session = session
+        self.places = report.places
+        self.publish = publish
+        self.organisations: dict[uuid.UUID, Organisation] = {}
+        self.locations: dict[uuid.UUID, Location] = {}
+        self.claimed: dict[tuple[str, uuid.UUID], str] = {}
+        self.stored: dict[str, dict[uuid.UUID, str]] = {}
+        self.ids: dict[str, set[uuid.UUID]] = {}
+        self.preloaded: list[Service] = []
+
+    def own_id(self, model: type, raw: Any, owner: str) -> uuid.UUID:
+        """The file's id for a child record, unless another owner already has it (HSDS
+        examples reuse one phone id for every phone): then an id derived from both."""
+        table = model.__tablename__  # type: ignore[attr-defined]
+        wanted = _uuid(raw)
+        holder = self.claimed.get((table, wanted)) or self._stored(model).get(wanted, owner)
+        if holder != owner:
+            wanted = stable_id(table, f"{owner}/{raw}")
+        self.claimed[(table, wanted)] = owner
+        return wanted
+
+    def _stored(self, model: Any) -> dict[uuid.UUID, str]:
+        """Who holds each stored id of a child table (read once per import)."""
+        table = model.__tablename__
+        if table not in self.stored:
+            links = [c for c in OWNER_COLUMNS if hasattr(model, c)]
+            rows = self.session.exec(select(model.id, *(getattr(model, c) for c in links))).all()
+            self.stored[table] = {
+                row[0]: _owner(dict(zip(links, row[1:], strict=True))) for row in rows
+            }
+        return self.stored[table]
+
+    def preload(self, services: list[Json]) -> None:
+        """Load the stored services the file updates, with their children, in a few queries
+        (a re-import would otherwise read each child collection one by one)."""
+        wanted = []
+        for service in services:
+            try:
+                wanted.append(_uuid(service.get("id")))
+            except ValueError:
+                continue
+        stored = [i for i in wanted if i in self._ids(Service)]
+        for start in range(0, len(stored), 500):
+            chunk = stored[start : start + 500]
+            # kept referenced: the session's identity map holds rows only weakly
+            self.preloaded += self.session.exec(
+                select(Service)
+                .where(col(Service.id).in_(chunk))
+                .options(*queries.service_options())
+            ).all()
+
+    def get(self, model: Any, record_id: uuid.UUID) -> Any:
+        """A stored record, without a query when the table does not hold that id."""
+        if record_id not in self._ids(model):
+            return None
+        return self.session.get(model, record_id)
+
+    def _ids(self, model: Any) -> set[uuid.UUID]:
+        table = model.__tablename__
+        if table not in self.ids:
+            self.ids[table] = set(self.session.exec(select(model.id)).all())
+        return self.ids[table]
+
+    def _status(self, current: ListingStatus | None) -> ListingStatus:
+        if self.publish:
+            return ListingStatus.PUBLISHED
+        return current or ListingStatus.PENDING_REVIEW
+
+    # --- organisations and places ---------------------------------------------
+
+    def organisation(self, data: Json | None, org_id: uuid.UUID) -> Organisation:
+        if org_id in self.organisations:
+            return self.organisations[org_id]
+        org = self.get(Organisation, org_id)
+        created = org is None
+        if org is None:
+            org = Organisation(id=org_id, name="")
+            self.session.add(org)
+        org.status = self._status(None if created else org.status)
+        if data is not None:
+            org.name = _text(data, "name", 200)
+            org.description = _text(data, "description")
+            org.email = _optional(data, "email")
+            org.website = _optional(data, "website")
+            org.charity_number = None
+            for item in data.get("organization_identifiers") or []:
+                kind = f"{item.get('identifier_scheme', '')} {item.get('identifier_type', '')}"
+                if "CHC" in kind.upper() or "CHARITY" in kind.upper():
+                    org.charity_number = _text(item, "identifier", 20) or None
+            _replace(
+                self.session,
+                org.phones,
+                [
+                    _phone(p, self.own_id(Phone, p["id"], f"organization:{org.id}"))
+                    for p in data.get("phones") or []
+                ],
+            )
+        _touch(self.session, org, created)
+        self.organisations[org_id] = org
+        return org
+
+    def location(self, data: Json, org: Organisation) -> Location:
+        place_id = _uuid(data["id"])
+        if place_id in self.locations:
+            return self.locations[place_id]
+        place = self.get(Location, place_id)
+        created = place is None
+        if place is None:
+            place = Location(id=place_id, name="", organisation=org)
+            self.session.add(place)
+        addresses = [a for a in data.get("addresses") or [] if isinstance(a, dict)]
+        address = next(
+            (a for a in addresses if a.get("address_type") == "physical"),
+            addresses[0] if addresses else {},
+        )
+        place.location_type = _text(data, "location_type") or "physical"
+        place.name = _text(data, "name", 200) or _text(address, "address_1", 200) or "Unnamed place"
+        place.description = _text(data, "description")
+        place.transport = _text(data, "transportation")
+        place.address_1 = _text(address, "address_1", 200)
+        place.address_2 = _text(address, "address_2", 200)
+        place.city = _text(address, "city", 100)
+        country = _text(address, "country").upper()
+        located = self.places.get(_text(address, "postal_code"))
+        place.country = "GB" if country in UK_COUNTRIES else country[:2]
+        place.postal_code = located.postcode if located else _text(address, "postal_code", 10)
+        place.local_authority_code = located.local_authority_code if located else None
+        latitude, longitude = data.get("latitude"), data.get("longitude")
+        if (
+            isinstance(latitude, int | float)
+            and isinstance(longitude, int | float)
+            and -90 <= latitude <= 90
+            and -180 <= longitude <= 180
+        ):
+            place.latitude, place.longitude = float(latitude), float(longitude)
+        elif located:
+            place.latitude = round(located.latitude, 6)
+            place.longitude = round(located.longitude, 6)
+        else:
+            place.latitude = place.longitude = None
+        _replace(
+            self.session,
+            place.accessibility,
+            [
+                Accessibility(
+                    id=self.own_id(Accessibility, a["id"], f"location:{place_id}"),
+                    feature=ACCESS_BY_LABEL.get(_text(a, "description").lower(), "other"),
+                    description=_text(a, "description", 300),
+                    details=_text(a, "details"),
+                )
+                for a in data.get("accessibility") or []
+            ],
+        )
+        _touch(self.session, place, created)
+        self.locations[place_id] = place
+        return place
+
+    # --- services -------------------------------------------------------------
+
+    def service(self, data: Json, needs: NeedsMap, result: ImportResult) -> bool:
+        """Create or update one service; True when it is new."""
+        service_id = _uuid(data["id"])
+        org_data = data.get("organization") if isinstance(data.get("organization"), dict) else None
+        org_id = _uuid(org_data["id"] if org_data else data["organization_id"])
+        org = self.organisation(org_data, org_id)
+        service = self.get(Service, service_id)
+        created = service is None
+        if service is None:
+            service = Service(id=service_id, name="", organization_id=org.id)
+            self.session.add(service)
+        service.organisation = org
+        self._fields(service, data, created)
+        if data.get("status", "active") != "active":
+            service.status = ListingStatus.ARCHIVED
+        else:
+            service.status = self._status(None if created else service.status)
+        self._children(service, data, org, needs, result, created)
+        modified = created or self.session.is_modified(service, include_collections=False)
+        if modified and not created:
+            service.version = (service.version or 0) + 1
+        # Keep the source's modification time, so an export of an import says the same.
+        service.updated_at = _datetime(data.get("last_modified")) or utcnow()
+        flag_modified(service, "updated_at")
+        result.changed_ids.append(service.id)
+        return created
+
+    def contacts(self, data: Json, owner: str) -> list[Contact]:
+        contacts, seen = [], set()
+        for c in data.get("contacts") or []:
+            contact_id = self.own_id(Contact, c["id"], owner)
+            phones = [
+                _phone(p, self.own_id(Phone, p["id"], f"contact:{contact_id}"))
+                for p in c.get("phones") or []
+                if str(p["id"]) not in seen
+            ]
+            seen |= {str(p["id"]) for p in c.get("phones") or []}
+            contacts.append(
+                Contact(
+                    id=contact_id,
+                    name=_text(c, "name", 200),
+                    title=_text(c, "title", 200),
+                    email=_optional(c, "email"),
+                    phones=phones,
+                )
+            )
+        # Phones on the service itself, not any contact's: kept on a contact without a name.
+        loose = [p for p in data.get("phones") or [] if str(p["id"]) not in seen]
+        if loose:
+            contact_id = stable_id("contact", f"{data['id']}/phones")
+            contacts.append(
+                Contact(
+                    id=contact_id,
+                    phones=[
+                        _phone(p, self.own_id(Phone, p["id"], f"contact:{contact_id}"))
+                        for p in loose
+                    ],
+                )
+            )
+        return contacts
+
+    def _fields(self, service: Service, data: Json, created: bool) -> None:
+        service.name = _text(data, "name", 200)
+        service.alternate_name = _optional(data, "alternate_name")
+        service.description = _text(data, "description")
+        service.summary = _summary(service.description)
+        service.url = _optional(data, "url")
+        service.email = _optional(data, "email")
+        service.application_process = _text(data, "application_process")
+        service.fees_description = _text(data, "fees_description") or _text(data, "fees")
+        service.eligibility_description = _text(data, "eligibility_description")
+        for name in ("minimum_age", "maximum_age"):
+            value = data.get(name)
+            setattr(service, name, int(value) if isinstance(value, int | float) else None)
+        service.last_verified = _date(data.get("assured_date"))
+        # A record without a list (a /services page holds one-to-one fields only) leaves
+        # what it does not mention as it was; a present list, even empty, replaces it.
+        given = _given(data, created)
+        if given("wait_time", "capacities"):
+            weeks = WEEKS.search(_text(data, "wait_time"))
+            service.waiting_weeks = int(weeks.group(1)) if weeks else None
+            service.capacity = _capacity(data, service.waiting_weeks)
+        if given("cost_options"):
+            costs = [c for c in data.get("cost_options") or [] if isinstance(c, dict)]
+            service.is_free = not any((c.get("amount") or 0) > 0 for c in costs)
+        if given("service_at_locations"):
+            links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
+            kinds = {(x.get("location") or {}).get("location_type") for x in links}
+            service.in_person = "physical" in kinds
+            service.online = "virtual" in kinds or (not links and bool(service.url))
+        if given("phones", "contacts"):
+            service.by_phone = bool(data.get("phones")) or any(
+                c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
+            )
+
+    def _children(
+        self,
+        service: Service,
+        data: Json,
+        org: Organisation,
+        needs: NeedsMap,
+        result: ImportResult,
+        created: bool,
+    ) -> None:
+        session = self.session
+        owner = f"service:{service.id}"
+        given = _given(data, created)
+        if given("schedules"):
+            self._schedules(service, data, owner)
+        if given("service_at_locations"):
+            links, seen = [], set()
+            for link in data.get("service_at_locations") or []:
+                place = self.location(link["location"], org)
+                if place.id not in seen:
+                    seen.add(place.id)
+                    link_id = self.own_id(ServiceAtLocation, link["id"], owner)
+                    links.append(ServiceAtLocation(id=link_id, location_id=place.id))
+            _replace(session, service.location_links, links)
+        if given("cost_options"):
+            self._costs(service, data, owner)
+        if given("service_areas"):
+            areas = _areas(data, service, service.location_links, self.locations, self)
+            _replace(session, service.areas, areas)
+        if given("languages"):
+            self._languages(service, data, owner)
+        if given("contacts", "phones"):
+            _replace(session, service.contacts, self.contacts(data, owner))
+        if given("attributes"):
+            self._needs(service, data, needs, result)
+
+    def _schedules(self, service: Service, data: Json, owner: str) -> None:
+        _replace(
+            self.session,
+            service.schedules,
+            [
+                Schedule(
+                    id=self.own_id(Schedule, s["id"], owner),
+                    byday=",".join(d.strip().upper() for d in str(s["byday"]).split(",")),
+                    opens_at=str(s["opens_at"])[:5],
+                    closes_at=str(s["closes_at"])[:5],
+                    valid_from=_date(s.get("valid_from")),
+                    valid_to=_date(s.get("valid_to")),
+                    description=_text(s, "description", 300),
+                    notes=_text(s, "notes", 300),
+                )
+                for s in data.get("schedules") or []
+                if s.get("freq", "WEEKLY") == "WEEKLY"
+                and s.get("byday")
+                and s.get("opens_at")
+                and s.get("closes_at")
+            ],
+        )
+
+    def _costs(self, service: Service, data: Json, owner: str) -> None:
+        _replace(
+            self.session,
+            service.cost_options,
+            [
+                CostOption(
+                    id=self.own_id(CostOption, c["id"], owner),
+                    option=_text(c, "option", 200),
+                    amount=float(c["amount"]) if isinstance(c.get("amount"), int | float) else None,
+                    currency=_text(c, "currency", 3) or "GBP",
+                    amount_description=_text(c, "amount_description", 500),
+                )
+                for c in data.get("cost_options") or []
+            ],
+        )
+
+    def _languages(self, service: Service, data: Json, owner: str) -> None:
+        _replace(
+            self.session,
+            service.languages,
+            [
+                Language(
+                    id=self.own_id(Language, x["id"], owner),
+                    code=_text(x, "code", 3) or LANGUAGE_BY_NAME.get(_text(x, "name").lower(), ""),
+                    name=_text(x, "name", 100) or LANGUAGES.get(_text(x, "code"), _text(x, "code")),
+                    note=_text(x, "note", 300),
+                )
+                for x in data.get("languages") or []
+                if x.get("code") or x.get("name")
+            ],
+        )
+
+    def _needs(self, service: Service, data: Json, needs: NeedsMap, result: ImportResult) -> None:
+        wanted, ranked = [], set()
+        for item in data.get("attributes") or []:
+            term = item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
+            found = needs.find(term)
+            shown = f"{term.get('name') or term.get('code') or term.get('id')}"
+            if term.get("taxonomy"):
+                shown += f" ({term['taxonomy']})"
+            if found.need is None:
+                result.unmapped.setdefault(shown, []).append(service.name)
+                continue
+            result.mapped[shown] = f"{found.need.code} (by {found.how})"
+            if found.need.id not in ranked:
+                ranked.add(found.need.id)
+                wanted.append(
+                    ServiceTaxonomyTerm(
+                        taxonomy_term_id=found.need.id, term=found.need, rank=len(wanted)
+                    )
+                )
+        _replace(self.session, service.need_links, wanted)
+
+
+def _given(data: Json, created: bool) -> Callable[..., bool]:
+    """Whether the record speaks about any of these lists (a new record always does)."""
+    return lambda *keys: created or any(key in data for key in keys)
+
+
+def _capacity(data: Json, weeks: int | None) -> Capacity:
+    for item in data.get("capacities") or []:
+        if not isinstance(item, dict):
+            continue
+        code = CAPACITY_BY_TEXT.get(_text(item, "description").lower())
+        if code:
+            return Capacity(code)
+        if item.get("available") == 0:
+            return Capacity.NOT_TAKING_REFERRALS
+    return Capacity.WAITING_LIST if weeks else Capacity.OPEN
+
+
+def _areas(
+    data: Json,
+    service: Service,
+    links: list[ServiceAtLocation],
+    places: dict[uuid.UUID, Location],
+    writer: _Writer,
+) -> list[ServiceArea]:
+    areas = []
+    for item in data.get("service_areas") or []:
+        words = _text(item, "extent").split()
+        kind = words[0] if words and words[0] in {a.value for a in AreaType} else None
+        if item.get("extent_type") != serialise.AREA_EXTENT_TYPE or kind is None:
+            continue
+        miles = None
+        codes = words[1:]
+        if kind == AreaType.RADIUS.value and codes:
+            try:
+                miles = float(codes.pop())
+            except ValueError:
+                continue
+        areas.append(
+            ServiceArea(
+                id=writer.own_id(ServiceArea, item["id"], f"service:{service.id}"),
+                extent_type=AreaType(kind),
+                extent=" ".join(codes)[:500],
+                radius_miles=miles,
+                name=_text(item, "name", 200),
+            )
+        )
+    if areas:
+        return areas
+    # An area we cannot read: the local authorities of its places, or anywhere.
+    authorities = sorted(
+        {places[x.location_id].local_authority_code or "" for x in links if x.location_id in places}
+        - {""}
+    )
+    if authorities:
+        return [
+            ServiceArea(
+                id=stable_id("service_area", str(service.id)),
+                extent_type=AreaType.LOCAL_AUTHORITY,
+                extent=" ".join(authorities),
+                name="Local authorities " + ", ".join(authorities),
+            )
+        ]
+    return [
+        ServiceArea(
+            id=stable_id("service_area", str(service.id)),
+            extent_type=AreaType.NATIONAL,
+            name="Anywhere in the UK",
+        )
+    ]
+
+
+def _phone(p: Json, phone_id: uuid.UUID) -> Phone:
+    return Phone(
+        id=phone_id, number=_text(p, "number", 30), description=_text(p, "description", 300)
+    )
+
+
+OWNER_COLUMNS = ("service_id", "location_id", "contact_id", "organization_id")
+
+
+def _owner(links: dict[str, Any]) -> str:
+    """Which record a stored child belongs to, in own_id's terms."""
+    for name in OWNER_COLUMNS:
+        if links.get(name) is not None:
+            return f"{name.removesuffix('_id')}:{links[name]}"
+    return "nobody"
+
+
+def _replace(session: Session, current: list, wanted: list) -> None:
+    """Swap a child collection for the file's (children carry no history of their own)."""
+    if current:
+        current.clear()
+        # delete the old rows first: the file's children may reuse their ids
+        session.flush()
+    current.extend(wanted)
+
+
+def _touch(session: Session, record: Organisation | Location, created: bool) -> None:
+    if not created and session.is_modified(record, include_collections=False):
+        record.updated_at = utcnow()
+        record.version = (record.version or 0) + 1
+
+
+# --- likely duplicates ------------------------------------------------------------
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)[-10:]
+
+
+def likely_duplicates(session: Session, ids: list[uuid.UUID]) -> list[str]:
+    """Imported services that look like another listing: a close name, and the same
+    organisation (by name), postcode or phone."""
+    if not ids:
+        return []
+    statement = select(Service).options(
+        selectinload(Service.organisation),  # type: ignore[arg-type]
+        selectinload(Service.location_links).selectinload(ServiceAtLocation.location),  # type: ignore[arg-type]
+        selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]
+    )
+    everything = list(session.exec(statement).all())
+    facts = {
+        s.id: (
+            s.organisation.name,
+            {x.location.postal_code for x in s.location_links if x.location.postal_code},
+            {_digits(p.number) for c in s.contacts for p in c.phones if _digits(p.number)},
+        )
+        for s in everything
+    }
+    names = {s.id: s.name for s in everything}
+    found, seen = [], set()
+    for service_id in ids:
+        name = names[service_id]
+        others = {k: v for k, v in names.items() if k != service_id}
+        matches = process.extract(
+            name,
+            others,
+            scorer=fuzz.token_sort_ratio,
+            processor=utils.default_process,
+            score_cutoff=DUPLICATE_CUTOFF,
+            limit=5,
+        )
+        org, postcodes, phones = facts[service_id]
+        for other_name, score, other_id in matches:
+            pair = tuple(sorted((str(service_id), str(other_id))))
+            if pair in seen:
+                continue
+            other_org, other_postcodes, other_phones = facts[other_id]
+            why = []
+            if fuzz.token_sort_ratio(org, other_org, processor=utils.default_process) >= 90:
+                why.append("same organisation")
+            if postcodes & other_postcodes:
+                why.append("same postcode " + ", ".join(sorted(postcodes & other_postcodes)))
+            if phones & other_phones:
+                why.append("same phone")
+            if why:
+                seen.add(pair)
+                found.append(
+                    f"{name!r} ({service_id}) and {other_name!r} ({other_id}): "
+                    f"names {score:.0f}% alike, {', '.join(why)}"
+                )
+    return found

@@ -1,0 +1,395 @@
+"""Spreadsheet import for organisations that keep their directory in Excel: one row per
+service (at one place), in the columns of COLUMNS, as CSV or .xlsx.
+
+Each row becomes an HSDS service object and goes through the same checks and import as
+an Open Referral file, so a spreadsheet and a feed land the same way. Every problem is
+reported by row and column before anything is saved. A row without a service_id gets a
+stable id from its organisation and service names, so importing the sheet again updates
+the same listings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from directory.models import stable_id
+from directory.vocabulary import DAYS, LANGUAGES
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: str
+    example: str
+    required: bool = False
+
+
+COLUMNS = [
+    Column("organisation_name", "The organisation that runs the service", "Armley Walkers", True),
+    Column("organisation_description", "What the organisation does", "Volunteers who walk."),
+    Column("organisation_email", "The organisation's email", "hello@armleywalkers.example.org"),
+    Column(
+        "organisation_website", "The organisation's website", "https://armleywalkers.example.org"
+    ),
+    Column("charity_number", "Registered charity number, if any", "1234567"),
+    Column("service_id", "Leave empty for a new listing; the id to update one", ""),
+    Column("service_name", "The service's name", "Armley Walking Group", True),
+    Column(
+        "description",
+        "What happens, who it is for, what to expect",
+        "A gentle walk around Armley Park.",
+        True,
+    ),
+    Column(
+        "service_url", "A web page about the service", "https://armleywalkers.example.org/walks"
+    ),
+    Column("service_email", "An email for the service", "walks@armleywalkers.example.org"),
+    Column("phone", "A phone number for the service", "0113 496 0000"),
+    Column("contact_name", "Who answers, if it helps to know", "Pat"),
+    Column("minimum_age", "Youngest age, in years", "18"),
+    Column("maximum_age", "Oldest age, in years", ""),
+    Column("eligibility", "Who can come, in words", "Adults who can walk for an hour."),
+    Column("how_to_access", "How to join or be referred", "Just turn up at the gates."),
+    Column("cost", "'free', or the price in pounds", "free"),
+    Column("cost_description", "What the price covers", ""),
+    Column(
+        "needs",
+        "Needs it meets, separated by ';' (codes or names from /taxonomy_terms)",
+        "loneliness; getting_active",
+    ),
+    Column("languages", "Languages spoken, separated by ';' (codes or names)", "en; pl"),
+    Column("venue_name", "Where it happens", "Armley Park gates"),
+    Column("address", "Street address", "Stanningley Road"),
+    Column("city", "Town or city", "Leeds"),
+    Column("postcode", "UK postcode of the venue", "LS12 3LN"),
+    Column("days", "Days it runs, separated by ';' (Monday or MO)", "Tuesday; Thursday"),
+    Column("opens", "Start time, HH:MM", "10:00"),
+    Column("closes", "End time, HH:MM", "11:30"),
+    Column("last_checked", "When the details were last checked, YYYY-MM-DD", "2026-11-01"),
+]
+NAMES = [c.name for c in COLUMNS]
+DAY_NAMES = {name.lower(): code for code, name in DAYS.items()}
+LANGUAGE_NAMES = {name.lower(): code for code, name in LANGUAGES.items()}
+HELP_SHEET = "How to fill this in"
+
+
+class SpreadsheetError(Exception):
+    """The sheet cannot be read at all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Sheet:
+    services: list[Json]
+    rows: list[int]  # the sheet row each service came from
+    problems: list[str]
+
+
+# --- the template -----------------------------------------------------------------
+
+
+def write_template(path: Path) -> None:
+    """A template with the columns and one example row (.xlsx with a help sheet, or .csv)."""
+    if path.suffix.lower() == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(NAMES)
+            writer.writerow([c.example for c in COLUMNS])
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Services"
+    sheet.append(NAMES)
+    sheet.append([c.example for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    notes = book.create_sheet(HELP_SHEET)
+    notes.append(["column", "required", "what to write", "example"])
+    for column in COLUMNS:
+        notes.append(
+            [column.name, "yes" if column.required else "", column.meaning, column.example]
+        )
+    book.save(path)
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, str]]]:
+    """(sheet row number, {column: text}) for each filled row; SpreadsheetError if unreadable."""
+    if not path.is_file():
+        raise SpreadsheetError([f"{path} does not exist."])
+    if path.stat().st_size > max_bytes:
+        raise SpreadsheetError(
+            [
+                f"{path.name} is larger than the {max_bytes // 1024 // 1024} MB "
+                "an import may be: nothing was read."
+            ]
+        )
+    if path.suffix.lower() == ".xlsx":
+        table = _xlsx(path)
+    elif path.suffix.lower() == ".csv":
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SpreadsheetError(
+                [f"{path.name} is not UTF-8 text: save it as 'CSV UTF-8'."]
+            ) from None
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as error:
+            raise SpreadsheetError([f"{path.name} is not a readable CSV file: {error}."]) from None
+    else:
+        raise SpreadsheetError([f"{path.name}: use a .csv or .xlsx file."])
+    if not table:
+        raise SpreadsheetError([f"{path.name} is empty."])
+    header = [h.strip().lower() for h in table[0]]
+    unknown = [h for h in header if h and h not in NAMES]
+    missing = [c.name for c in COLUMNS if c.required and c.name not in header]
+    problems = []
+    if unknown:
+        problems.append(
+            f"Unknown column(s): {', '.join(unknown)}. The template's columns "
+            f"are: {', '.join(NAMES)}."
+        )
+    if missing:
+        problems.append(f"Missing column(s): {', '.join(missing)}.")
+    if problems:
+        raise SpreadsheetError(problems)
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        row = {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header) if h}
+        if any(row.values()):
+            rows.append((number, row))
+    return rows
+
+
+def _xlsx(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise SpreadsheetError([f"{path.name} is not an Excel (.xlsx) workbook: {error}"]) from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+# --- rows to HSDS services ------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
+
+
+def _number(text: str, column: str, problems: list[str], where: str) -> int | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,3}", text):
+        problems.append(f"{where}, column '{column}': {text!r} is not an age in whole years")
+        return None
+    return int(text)
+
+
+def read_sheet(path: Path, max_bytes: int, needs: dict[str, Any]) -> Sheet:
+    """HSDS service objects from the sheet, with the problems of each row and column.
+
+    needs maps need codes and names (lower case) to taxonomy terms (id, code, name)."""
+    sheet = Sheet([], [], [])
+    for number, row in read_rows(path, max_bytes):
+        where = f"row {number}"
+        before = len(sheet.problems)
+        service = _service(row, where, sheet.problems, needs)
+        for column in COLUMNS:
+            if column.required and not row.get(column.name):
+                sheet.problems.append(f"{where}, column '{column.name}': is required but empty")
+        if len(sheet.problems) == before:
+            sheet.services.append(service)
+            sheet.rows.append(number)
+    return sheet
+
+
+def _service(row: dict[str, str], where: str, problems: list[str], needs: dict[str, Any]) -> Json:
+    get = row.get
+    org_name = get("organisation_name", "")
+    org_key = org_name.lower()
+    service_key = f"{org_key}/{get('service_name', '').lower()}"
+    service_id = get("service_id") or str(stable_id("sheet-service", service_key))
+    org: Json = {
+        "id": str(stable_id("sheet-organisation", org_key)),
+        "name": org_name,
+        "description": get("organisation_description", ""),
+    }
+    for column, name in (("organisation_email", "email"), ("organisation_website", "website")):
+        if get(column):
+            org[name] = get(column)
+    if get("charity_number"):
+        org["organization_identifiers"] = [
+            {
+                "id": str(stable_id("sheet-identifier", org_key)),
+                "identifier_scheme": "GB-CHC",
+                "identifier_type": "Charity number",
+                "identifier": get("charity_number"),
+            }
+        ]
+    service: Json = {
+        "id": service_id,
+        "name": get("service_name", ""),
+        "status": "active",
+        "description": get("description", ""),
+        "organization": org,
+        "eligibility_description": get("eligibility", ""),
+        "application_process": get("how_to_access", ""),
+    }
+    for column, name in (
+        ("service_url", "url"),
+        ("service_email", "email"),
+        ("last_checked", "assured_date"),
+    ):
+        if get(column):
+            service[name] = get(column)
+    for column in ("minimum_age", "maximum_age"):
+        value = _number(get(column, ""), column, problems, where)
+        if value is not None:
+            service[column] = value
+    contact_id = str(stable_id("sheet-contact", service_id))
+    if get("phone") or get("contact_name"):
+        phones = [{"id": str(stable_id("sheet-phone", service_id)), "number": get("phone")}]
+        service["contacts"] = [
+            {
+                "id": contact_id,
+                "name": get("contact_name", ""),
+                "phones": phones if get("phone") else [],
+            }
+        ]
+    cost = get("cost", "").lower().lstrip("£")
+    if cost and cost != "free":
+        try:
+            amount = float(cost)
+        except ValueError:
+            problems.append(f"{where}, column 'cost': {get('cost')!r} is not 'free' or a price")
+        else:
+            service["cost_options"] = [
+                {
+                    "id": str(stable_id("sheet-cost", service_id)),
+                    "amount": amount,
+                    "currency": "GBP",
+                    "amount_description": get("cost_description", ""),
+                }
+            ]
+    elif get("cost_description"):
+        service["fees_description"] = get("cost_description")
+    service["attributes"] = []
+    for word in _split(get("needs", "")):
+        term = needs.get(word.lower())
+        if term is None:
+            problems.append(f"{where}, column 'needs': {word!r} is not a need Signpost knows")
+            continue
+        service["attributes"].append(
+            {
+                "id": str(stable_id("attribute", f"{service_id}/{term.id}")),
+                "taxonomy_term_id": str(term.id),
+                "taxonomy_term": {
+                    "id": str(term.id),
+                    "code": term.code,
+                    "name": term.name,
+                    "description": term.description,
+                },
+            }
+        )
+    service["languages"] = []
+    for word in _split(get("languages", "")):
+        code = word.lower() if word.lower() in LANGUAGES else LANGUAGE_NAMES.get(word.lower())
+        if code is None:
+            problems.append(f"{where}, column 'languages': {word!r} is not a language we list")
+            continue
+        service["languages"].append(
+            {
+                "id": str(stable_id("language", f"{service_id}/{code}")),
+                "code": code,
+                "name": LANGUAGES[code],
+            }
+        )
+    if get("postcode") or get("venue_name") or get("address"):
+        location_id = str(
+            stable_id(
+                "sheet-location",
+                f"{org_key}/{get('postcode', '').lower()}/{get('venue_name', '').lower()}",
+            )
+        )
+        service["service_at_locations"] = [
+            {
+                "id": str(stable_id("service_at_location", f"{service_id}/{location_id}")),
+                "location": {
+                    "id": location_id,
+                    "location_type": "physical",
+                    "name": get("venue_name") or get("address", ""),
+                    "addresses": [
+                        {
+                            "id": str(stable_id("address", location_id)),
+                            "address_1": get("address", ""),
+                            "city": get("city", ""),
+                            "state_province": "",
+                            "postal_code": get("postcode", ""),
+                            "country": "GB",
+                            "address_type": "physical",
+                        }
+                    ],
+                },
+            }
+        ]
+    days = []
+    for word in _split(get("days", "")):
+        code = word.upper() if word.upper() in DAYS else DAY_NAMES.get(word.lower())
+        if code is None:
+            problems.append(f"{where}, column 'days': {word!r} is not a day")
+        else:
+            days.append(code)
+    if days or get("opens") or get("closes"):
+        if not (days and get("opens") and get("closes")):
+            problems.append(
+                f"{where}, columns 'days', 'opens', 'closes': give all three for an opening time"
+            )
+        else:
+            service["schedules"] = [
+                {
+                    "id": str(stable_id("schedule", f"{service_id}/sheet")),
+                    "freq": "WEEKLY",
+                    "byday": ",".join(days),
+                    "opens_at": get("opens"),
+                    "closes_at": get("closes"),
+                }
+            ]
+    return service

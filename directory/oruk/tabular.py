@@ -1,0 +1,517 @@
+"""The HSDS tabular form: full service objects to CSV tables and back.
+
+One CSV file per HSDS table, with the file names and columns of the HSDS 3.0
+examples (plus HSDS 3.1's service_capacity and units for capacity), and a
+datapackage.json that describes them. Reading accepts the UK profile's file
+names too (address.csv, schedule.csv, attribute.csv, taxonomy.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+Json = dict[str, Any]
+
+# table -> (file name, columns), in the order HSDS lists them
+TABLES: dict[str, tuple[str, list[str]]] = {
+    "organization": (
+        "organizations.csv",
+        [
+            "id",
+            "name",
+            "alternate_name",
+            "description",
+            "email",
+            "website",
+            "tax_status",
+            "tax_id",
+            "year_incorporated",
+            "legal_status",
+            "logo",
+            "uri",
+            "parent_organization_id",
+        ],
+    ),
+    "organization_identifier": (
+        "organization_identifiers.csv",
+        [
+            "id",
+            "organization_id",
+            "identifier_scheme",
+            "identifier_type",
+            "identifier",
+        ],
+    ),
+    "service": (
+        "services.csv",
+        [
+            "id",
+            "organization_id",
+            "program_id",
+            "name",
+            "alternate_name",
+            "description",
+            "url",
+            "email",
+            "status",
+            "interpretation_services",
+            "application_process",
+            "fees_description",
+            "wait_time",
+            "fees",
+            "accreditations",
+            "eligibility_description",
+            "minimum_age",
+            "maximum_age",
+            "assured_date",
+            "assurer_email",
+            "licenses",
+            "alert",
+            "last_modified",
+        ],
+    ),
+    "service_at_location": (
+        "service_at_location.csv",
+        [
+            "id",
+            "service_id",
+            "location_id",
+            "description",
+        ],
+    ),
+    "location": (
+        "locations.csv",
+        [
+            "id",
+            "location_type",
+            "url",
+            "organization_id",
+            "name",
+            "alternate_name",
+            "description",
+            "transportation",
+            "latitude",
+            "longitude",
+            "external_identifier",
+            "external_identifier_type",
+        ],
+    ),
+    "address": (
+        "addresses.csv",
+        [
+            "id",
+            "location_id",
+            "attention",
+            "address_1",
+            "address_2",
+            "city",
+            "region",
+            "state_province",
+            "postal_code",
+            "country",
+            "address_type",
+        ],
+    ),
+    "accessibility": ("accessibility.csv", ["id", "location_id", "description", "details", "url"]),
+    "phone": (
+        "phones.csv",
+        [
+            "id",
+            "location_id",
+            "service_id",
+            "organization_id",
+            "contact_id",
+            "service_at_location_id",
+            "number",
+            "extension",
+            "type",
+            "description",
+        ],
+    ),
+    "contact": (
+        "contacts.csv",
+        [
+            "id",
+            "organization_id",
+            "service_id",
+            "service_at_location_id",
+            "location_id",
+            "name",
+            "title",
+            "department",
+            "email",
+        ],
+    ),
+    "schedule": (
+        "schedules.csv",
+        [
+            "id",
+            "service_id",
+            "location_id",
+            "service_at_location_id",
+            "valid_from",
+            "valid_to",
+            "dtstart",
+            "timezone",
+            "until",
+            "count",
+            "wkst",
+            "freq",
+            "interval",
+            "byday",
+            "byweekno",
+            "bymonthday",
+            "byyearday",
+            "description",
+            "opens_at",
+            "closes_at",
+            "schedule_link",
+            "attending_type",
+            "notes",
+        ],
+    ),
+    "service_area": (
+        "service_areas.csv",
+        [
+            "id",
+            "service_id",
+            "name",
+            "description",
+            "extent",
+            "extent_type",
+            "uri",
+        ],
+    ),
+    "language": (
+        "languages.csv",
+        [
+            "id",
+            "service_id",
+            "location_id",
+            "phone_id",
+            "name",
+            "code",
+            "note",
+        ],
+    ),
+    "cost_option": (
+        "cost_options.csv",
+        [
+            "id",
+            "service_id",
+            "valid_from",
+            "valid_to",
+            "option",
+            "currency",
+            "amount",
+            "amount_description",
+        ],
+    ),
+    "attribute": (
+        "attributes.csv",
+        [
+            "id",
+            "link_id",
+            "taxonomy_term_id",
+            "link_type",
+            "link_entity",
+            "value",
+        ],
+    ),
+    "taxonomy_term": (
+        "taxonomy_terms.csv",
+        [
+            "id",
+            "code",
+            "name",
+            "description",
+            "parent_id",
+            "taxonomy",
+            "language",
+            "taxonomy_id",
+            "term_uri",
+        ],
+    ),
+    "taxonomy": ("taxonomies.csv", ["id", "name", "description", "uri", "version"]),
+    "service_capacity": (
+        "service_capacity.csv",
+        [
+            "id",
+            "service_id",
+            "unit_id",
+            "available",
+            "maximum",
+            "description",
+            "updated",
+        ],
+    ),
+    "unit": ("units.csv", ["id", "name", "scheme", "identifier", "uri"]),
+}
+# Other names the same tables go by (the UK profile's examples).
+OTHER_FILE_NAMES = {
+    "address": ["address.csv"],
+    "schedule": ["schedule.csv"],
+    "attribute": ["attribute.csv"],
+    "taxonomy": ["taxonomy.csv"],
+}
+NUMBERS = {
+    "minimum_age",
+    "maximum_age",
+    "latitude",
+    "longitude",
+    "amount",
+    "interval",
+    "available",
+    "maximum",
+    "year_incorporated",
+    "extension",
+    "timezone",
+    "count",
+}
+
+
+# --- writing --------------------------------------------------------------------
+
+
+class _Tables:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Json]] = defaultdict(dict)
+
+    def add(self, table: str, values: Json, **links: Any) -> None:
+        """Add a row, merging with a row of the same id (a phone seen twice)."""
+        columns = TABLES[table][1]
+        row = {c: values.get(c) for c in columns if not isinstance(values.get(c), list | dict)}
+        row.update({k: v for k, v in links.items() if v is not None})
+        current = self.rows[table].setdefault(str(values["id"]), {})
+        current.update({k: v for k, v in row.items() if v is not None})
+
+
+def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
+    """Full service objects as rows of the HSDS tables, in the order first met (so that
+    each service's children, such as its needs by rank, keep their order)."""
+    tables = _Tables()
+    for service in services:
+        sid = service["id"]
+        org = service.get("organization")
+        if org:
+            tables.add("organization", org)
+            for item in org.get("organization_identifiers", []):
+                tables.add("organization_identifier", item, organization_id=org["id"])
+            for item in org.get("phones", []):
+                tables.add("phone", item, organization_id=org["id"])
+        tables.add("service", service)
+        for item in service.get("phones", []):
+            tables.add("phone", item, service_id=sid)
+        for contact in service.get("contacts", []):
+            tables.add("contact", contact, service_id=sid)
+            for item in contact.get("phones", []):
+                tables.add("phone", item, contact_id=contact["id"])
+        for name, table in (
+            ("schedules", "schedule"),
+            ("service_areas", "service_area"),
+            ("languages", "language"),
+            ("cost_options", "cost_option"),
+        ):
+            for item in service.get(name, []):
+                tables.add(table, item, service_id=sid)
+        for link in service.get("service_at_locations", []):
+            tables.add("service_at_location", link, service_id=sid)
+            place = link.get("location")
+            if place:
+                tables.add("location", place)
+                for item in place.get("addresses", []):
+                    tables.add("address", item, location_id=place["id"])
+                for item in place.get("accessibility", []):
+                    tables.add("accessibility", item, location_id=place["id"])
+        for item in service.get("attributes", []):
+            tables.add("attribute", item, link_id=sid)
+            term = item.get("taxonomy_term")
+            if term:
+                tables.add("taxonomy_term", term)
+                if term.get("taxonomy_id"):
+                    tables.add(
+                        "taxonomy", {"id": term["taxonomy_id"], "name": term.get("taxonomy")}
+                    )
+        for item in service.get("capacities", []):
+            unit = item.get("unit") or {}
+            tables.add("service_capacity", item, service_id=sid, unit_id=unit.get("id"))
+            if unit:
+                tables.add("unit", unit)
+    return {t: list(rows.values()) for t, rows in tables.rows.items()}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_package(services: Iterable[Json], folder: Path, name: str) -> dict[str, int]:
+    """Write the CSV files and datapackage.json into folder; returns rows per file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = flatten(services)
+    written: dict[str, int] = {}
+    resources = []
+    for table, (file_name, columns) in TABLES.items():
+        rows = tables.get(table, [])
+        with (folder / file_name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows([[_cell(row.get(c)) for c in columns] for row in rows])
+        written[file_name] = len(rows)
+        resources.append(
+            {
+                "name": table,
+                "path": file_name,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "primaryKey": "id",
+                    "fields": [
+                        {"name": c, "type": "number" if c in NUMBERS else "string"} for c in columns
+                    ],
+                },
+            }
+        )
+    package = {
+        "name": name,
+        "title": "Signpost catalogue in the Open Referral UK (HSDS 3.0) tabular form",
+        "profile": "tabular-data-package",
+        "version": "3.0",
+        "resources": resources,
+    }
+    (folder / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n")
+    return written
+
+
+# --- reading --------------------------------------------------------------------
+
+
+def _value(column: str, text: str) -> Any:
+    if column in NUMBERS:
+        try:
+            number = float(text)
+        except ValueError:
+            return text  # left as text, so validation names the field
+        return int(number) if number.is_integer() and column != "amount" else number
+    return text
+
+
+def parse_table(text: str) -> list[Json]:
+    """Rows of a CSV file, empty cells left out, numbers read as numbers."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    return [
+        {k.strip(): _value(k.strip(), v) for k, v in row.items() if k and v not in (None, "")}
+        for row in reader
+    ]
+
+
+def file_names(package: Json | None) -> dict[str, list[str]]:
+    """Where each table may be: datapackage.json's paths first, then the usual names."""
+    names = {t: [f, *OTHER_FILE_NAMES.get(t, [])] for t, (f, _c) in TABLES.items()}
+    for resource in (package or {}).get("resources", []):
+        if isinstance(resource, dict) and resource.get("name") in names and resource.get("path"):
+            names[resource["name"]].insert(0, str(resource["path"]))
+    return names
+
+
+def nest(read: Callable[[str], str | None], package: Json | None) -> list[Json]:
+    """Full service objects from the tables; read(file name) gives a file's text or None."""
+    tables: dict[str, list[Json]] = {}
+    for table, candidates in file_names(package).items():
+        for name in candidates:
+            text = read(name)
+            if text is not None:
+                tables[table] = parse_table(text)
+                break
+        else:
+            tables[table] = []
+    return _assemble(tables)
+
+
+def _by(rows: list[Json], key: str) -> dict[str, list[Json]]:
+    grouped: dict[str, list[Json]] = defaultdict(list)
+    for row in rows:
+        if row.get(key):
+            grouped[str(row[key])].append(row)
+    return grouped
+
+
+def _assemble(tables: dict[str, list[Json]]) -> list[Json]:
+    organisations = {str(r.get("id")): dict(r) for r in tables["organization"]}
+    for org_id, items in _by(tables["organization_identifier"], "organization_id").items():
+        if org_id in organisations:
+            organisations[org_id]["organization_identifiers"] = items
+    phones = tables["phone"]
+    for org_id, items in _by(
+        [p for p in phones if not p.get("service_id") and not p.get("contact_id")],
+        "organization_id",
+    ).items():
+        if org_id in organisations:
+            organisations[org_id]["phones"] = items
+    taxonomies = {str(r.get("id")): r for r in tables["taxonomy"]}
+    terms = {}
+    for row in tables["taxonomy_term"]:
+        term = dict(row)
+        if "taxonomy" not in term and str(term.get("taxonomy_id")) in taxonomies:
+            term["taxonomy"] = taxonomies[str(term["taxonomy_id"])].get("name")
+        terms[str(term.get("id"))] = term
+    locations = {}
+    addresses = _by(tables["address"], "location_id")
+    access = _by(tables["accessibility"], "location_id")
+    for row in tables["location"]:
+        place = dict(row)
+        place["addresses"] = addresses.get(str(place.get("id")), [])
+        place["accessibility"] = access.get(str(place.get("id")), [])
+        locations[str(place.get("id"))] = place
+    contact_phones = _by(phones, "contact_id")
+    units = {str(r.get("id")): r for r in tables["unit"]}
+    children = {
+        name: _by(tables[table], "service_id")
+        for name, table in (
+            ("schedules", "schedule"),
+            ("service_areas", "service_area"),
+            ("languages", "language"),
+            ("cost_options", "cost_option"),
+            ("contacts", "contact"),
+            ("phones", "phone"),
+            ("service_at_locations", "service_at_location"),
+            ("capacities", "service_capacity"),
+        )
+    }
+    attributes = _by(tables["attribute"], "link_id")
+    services = []
+    for row in tables["service"]:
+        service = dict(row)
+        sid = str(service.get("id"))
+        org = organisations.get(str(service.get("organization_id")))
+        if org:
+            service["organization"] = org
+        for name, grouped in children.items():
+            service[name] = [dict(item) for item in grouped.get(sid, [])]
+        for contact in service["contacts"]:
+            contact["phones"] = contact_phones.get(str(contact.get("id")), [])
+        for link in service["service_at_locations"]:
+            if str(link.get("location_id")) in locations:
+                link["location"] = locations[str(link["location_id"])]
+        for item in service["capacities"]:
+            if str(item.get("unit_id")) in units:
+                item["unit"] = units[str(item["unit_id"])]
+        service["attributes"] = []
+        for attribute in attributes.get(sid, []):
+            item = dict(attribute)
+            if str(item.get("taxonomy_term_id")) in terms:
+                item["taxonomy_term"] = terms[str(item["taxonomy_term_id"])]
+            service["attributes"].append(item)
+        services.append(service)
+    return services
