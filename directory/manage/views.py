@@ -273,11 +273,13 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
     elif request.method == "POST":
         abort(403)
     labels = listings.labels_for(found.entity_type)
+    current = listings.snapshot(listing)
     return render_template(
         "manage/revision.html",
         revision=found,
         listing=listing,
-        current=listings.snapshot(listing),
+        current=current,
+        proposed=listings.upgrade(current, found.proposed),
         labels=labels,
         approve_form=approve_form,
         return_form=return_form,
