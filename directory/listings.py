@@ -308,6 +308,32 @@ def return_revision(
     _decide(session, revision, manager, RevisionStatus.RETURNED, comment)
 
 
+def withdraw(session: Session, author: User, revision: ListingRevision) -> bool:
+    """The author takes back a change still waiting for review; the history says so."""
+    if revision.status != RevisionStatus.PENDING or revision.author_id != author.id:
+        return False
+    listing = load(session, revision.entity_type, revision.entity_id)
+    if listing is None:
+        return False
+    revision.status = RevisionStatus.WITHDRAWN
+    revision.decided_by = author.id
+    revision.decided_at = utcnow()
+    session.add(revision)
+    record(
+        session,
+        user=author,
+        actor=author.email,
+        listing=listing,
+        action="withdrawn",
+        before=revision.before,
+        after=revision.proposed,
+        version=None,
+        note="Withdrawn by its author before review: none of it went live.",
+    )
+    session.commit()
+    return True
+
+
 def _decide(
     session: Session, revision: ListingRevision, manager: User, status: RevisionStatus, comment: str
 ) -> None:

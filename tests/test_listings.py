@@ -430,3 +430,34 @@ def test_the_database_refuses_to_delete_history(app):
     with pytest.raises(sa.exc.DatabaseError, match="never deleted"), engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM listing_change"))
     assert len(history(app)) == 1
+
+
+def test_an_editor_can_withdraw_a_change_still_waiting_for_review(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    before = current(app)
+    assert edit(editor, dict(before, name="Tea Time"), 1).status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision_id = session.exec(select(ListingRevision.id)).one()
+    url = f"/manage/revisions/{revision_id}"
+    assert "Withdraw these changes" in editor.get(url).text
+    assert "Withdraw these changes" not in manager.get(url).text
+    # Only its author may withdraw it: a manager is refused, and it still waits.
+    assert manager.post(f"{url}/withdraw").status_code == 403
+    assert url in manager.get("/manage/").text
+    assert editor.post(f"{url}/withdraw").status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.get(ListingRevision, revision_id).status == RevisionStatus.WITHDRAWN
+    assert url not in manager.get("/manage/").text  # no longer waiting for anyone
+    assert manager.post(url, data={"approve-submit": "1"}).status_code == 403
+    assert current(app) == before and version_of(app) == 1
+    # Withdrawing again changes nothing; the history holds one entry saying what was withdrawn.
+    again = editor.post(f"{url}/withdraw", follow_redirects=True)
+    assert "already decided" in again.text
+    (change,) = history(app)
+    assert (change.action, change.actor, change.version) == (
+        "withdrawn",
+        "editor@example.org",
+        None,
+    )
+    assert change.after == {"name": "Tea Time"} and change.before == {"name": before["name"]}
+    assert "Withdrawn by editor@example.org" in manager.get(f"/manage/services/{TEA}/history").text
