@@ -173,9 +173,9 @@ def _go_live(
     return changed
 
 
-def refresh_search(session: Session, listing: Listing, touches_others: bool = False) -> None:
+def refresh_search(session: Session, listing: Listing) -> None:
     """Bring the public search up to date with a changed listing."""
-    if isinstance(listing, Organisation) or touches_others:
+    if isinstance(listing, Organisation):
         org_id = listing.id if isinstance(listing, Organisation) else listing.organization_id
         search.refresh_organisation(session, search.index(), org_id)
     else:
