@@ -10,6 +10,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import accounts, config, db, forms, limits, privacy, search, security
 from directory.extensions import csrf, login_manager
@@ -24,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages, commands."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, test_config)
+    trust_proxies(app)
     configure_templates(app)
     register_extensions(app)
     register_blueprints(app)
@@ -44,6 +46,13 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     app.instance_path = app.config["INSTANCE_PATH"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXIES reverse proxies, take the client's address and scheme from them."""
+    count = int(app.config.get("PROXIES") or 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def configure_templates(app: Flask) -> None:

@@ -72,6 +72,10 @@ class Config:
         self.SIGN_IN_LIMIT = env("SIGNPOST_SIGN_IN_LIMIT", "5 per minute; 30 per hour")
         self.RESET_LIMIT = env("SIGNPOST_RESET_LIMIT", "3 per 15 minutes; 10 per day")
         self.PUBLIC_FORM_LIMIT = env("SIGNPOST_PUBLIC_FORM_LIMIT", "5 per 10 minutes; 20 per day")
+        # How many reverse proxies in front of the site set X-Forwarded-For/-Proto: with 1,
+        # the client address (which rate limits count by) is the one the proxy saw. 0 (the
+        # default) ignores those headers, which anyone could send when there is no proxy.
+        self.PROXIES = _count("SIGNPOST_PROXIES", env("SIGNPOST_PROXIES", "0"))
         # The open Open Referral UK API: requests per client address.
         self.ORUK_RATE_LIMIT = env("SIGNPOST_ORUK_RATE_LIMIT", "300 per minute")
         # Files bigger than this are refused by import-oruk before they are read.
@@ -118,6 +122,13 @@ class ProductionConfig(Config):
         # Refuse to start with a key anyone can read in the source.
         if self.SECRET_KEY == DEFAULT_SECRET:
             raise RuntimeError("Set SECRET_KEY before running Signpost in production.")
+
+
+def _count(name: str, text: str) -> int:
+    """A small whole number from a setting, or a clear refusal to start."""
+    if not text.strip().isdigit() or int(text) > 10:
+        raise RuntimeError(f"{name}={text!r} is not a number of proxies from 0 to 10.")
+    return int(text)
 
 
 MODES: dict[str, type[Config]] = {

@@ -33,7 +33,7 @@ from directory.models import (
 )
 from directory.permissions import Action, can
 from directory.snapshots import (  # noqa: F401  (load and snapshot: views and tests use them)
-    LOCATION_FIELDS,
+    LEGACY_SERVICE_LABELS,
     ORGANISATION_FIELDS,
     SERVICE_FIELDS,
     Listing,
@@ -44,6 +44,7 @@ from directory.snapshots import (  # noqa: F401  (load and snapshot: views and t
     load_organisation,
     load_service,
     snapshot,
+    upgrade,
 )
 
 # Urgent and low risk: an editor's capacity change goes live at once, without review.
@@ -83,6 +84,12 @@ def entity_type_of(listing: Listing) -> EntityType:
 def labels_for(entity_type: EntityType) -> dict[str, str]:
     """The field names and labels of a kind of listing, in form order."""
     return ORGANISATION_FIELDS if entity_type == EntityType.ORGANISATION else SERVICE_FIELDS
+
+
+def history_label(entity_type: EntityType, name: str) -> str:
+    """A field's label in the history, including fields that old entries still carry."""
+    labels = labels_for(entity_type)
+    return labels.get(name) or LEGACY_SERVICE_LABELS.get(name, name)
 
 
 # --- going live, with the version check and the history --------------------------------
@@ -161,13 +168,14 @@ def _go_live(
         note=note,
     )
     session.commit()
-    refresh_search(session, listing, touches_others=bool(LOCATION_FIELDS & set(changed)))
+    # Only this listing changed: a shared place that was edited became this service's own.
+    refresh_search(session, listing)
     return changed
 
 
-def refresh_search(session: Session, listing: Listing, touches_others: bool = False) -> None:
+def refresh_search(session: Session, listing: Listing) -> None:
     """Bring the public search up to date with a changed listing."""
-    if isinstance(listing, Organisation) or touches_others:
+    if isinstance(listing, Organisation):
         org_id = listing.id if isinstance(listing, Organisation) else listing.organization_id
         search.refresh_organisation(session, search.index(), org_id)
     else:
@@ -272,13 +280,14 @@ def approve(session: Session, manager: User, revision: ListingRevision) -> Outco
             "conflict",
             conflicts=conflicts_since(session, listing, revision.base_version, revision.proposed),
         )
+    proposed = upgrade(snapshot(listing), revision.proposed)
     revision_id = revision.id
     try:
         changed = _go_live(
             session,
             listing,
             revision.base_version,
-            revision.proposed,
+            proposed,
             user=manager,
             action="approved",
             note=note,
@@ -297,6 +306,32 @@ def return_revision(
 ) -> None:
     """Send a revision back to its author with the manager's comment; nothing goes live."""
     _decide(session, revision, manager, RevisionStatus.RETURNED, comment)
+
+
+def withdraw(session: Session, author: User, revision: ListingRevision) -> bool:
+    """The author takes back a change still waiting for review; the history says so."""
+    if revision.status != RevisionStatus.PENDING or revision.author_id != author.id:
+        return False
+    listing = load(session, revision.entity_type, revision.entity_id)
+    if listing is None:
+        return False
+    revision.status = RevisionStatus.WITHDRAWN
+    revision.decided_by = author.id
+    revision.decided_at = utcnow()
+    session.add(revision)
+    record(
+        session,
+        user=author,
+        actor=author.email,
+        listing=listing,
+        action="withdrawn",
+        before=revision.before,
+        after=revision.proposed,
+        version=None,
+        note="Withdrawn by its author before review: none of it went live.",
+    )
+    session.commit()
+    return True
 
 
 def _decide(

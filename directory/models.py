@@ -559,6 +559,7 @@ class RevisionStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
 
 
 class ReportKind(enum.StrEnum):

@@ -63,14 +63,8 @@ SERVICE_FIELDS: dict[str, str] = {
     "is_free": "Free",
     "cost_amount": "Cost in pounds",
     "fees_description": "About the cost",
-    "location_name": "Name of the place",
-    "address": "Address",
-    "city": "Town or city",
-    "postcode": "Postcode",
-    "accessibility": "Accessibility",
-    "area_type": "Area served",
-    "area_districts": "Postcode districts served",
-    "area_miles": "Miles around its places",
+    "places": "Places",
+    "areas": "Areas served",
     "referral_routes": "Who can refer",
     "application_process": "How to refer",
     "capacity": "Taking new people",
@@ -82,8 +76,30 @@ SERVICE_FIELDS: dict[str, str] = {
     "url": "Website",
 }
 
-LOCATION_FIELDS = frozenset({"location_name", "address", "city", "postcode", "accessibility"})
-AREA_FIELDS = frozenset({"area_type", "area_districts", "area_miles"})
+# Before a service could have several places and areas, its first of each was held flat in
+# these fields; old history entries and revisions still carry them.
+LEGACY_PLACE_FIELDS: dict[str, str] = {
+    "location_name": "name",
+    "address": "address",
+    "city": "city",
+    "postcode": "postcode",
+    "accessibility": "accessibility",
+}
+LEGACY_AREA_FIELDS: dict[str, str] = {
+    "area_type": "type",
+    "area_districts": "districts",
+    "area_miles": "miles",
+}
+LEGACY_SERVICE_LABELS: dict[str, str] = {
+    "location_name": "Name of the place",
+    "address": "Address",
+    "city": "Town or city",
+    "postcode": "Postcode",
+    "accessibility": "Accessibility",
+    "area_type": "Area served",
+    "area_districts": "Postcode districts served",
+    "area_miles": "Miles around its places",
+}
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -140,9 +156,32 @@ def organisation_snapshot(organisation: Organisation) -> Snapshot:
     }
 
 
+def place_snapshot(location: Location) -> dict[str, Any]:
+    """One of a service's places as plain values; the id says which location row it is."""
+    return {
+        "id": str(location.id),
+        "name": location.name,
+        "address": location.address_1,
+        "city": location.city,
+        "postcode": location.postal_code,
+        "accessibility": sorted(a.feature for a in location.accessibility),
+    }
+
+
+def area_snapshot(area: ServiceArea) -> dict[str, Any]:
+    """One of a service's areas as plain values."""
+    return {
+        "type": area.extent_type.value,
+        "districts": area.extent if area.extent_type == AreaType.DISTRICTS else "",
+        "miles": area.radius_miles if area.radius_miles is not None else None,
+    }
+
+
+def _place_order(location: Location) -> tuple[str, str, str]:
+    return (location.name.casefold(), location.postal_code, str(location.id))
+
+
 def service_snapshot(service: Service) -> Snapshot:
-    location = service.locations[0] if service.location_links else None
-    area = service.areas[0] if service.areas else None
     contact = service.contacts[0] if service.contacts else None
     return {
         "name": service.name,
@@ -162,14 +201,11 @@ def service_snapshot(service: Service) -> Snapshot:
         "is_free": service.is_free,
         "cost_amount": _cost_amount(service),
         "fees_description": service.fees_description,
-        "location_name": location.name if location else "",
-        "address": location.address_1 if location else "",
-        "city": location.city if location else "",
-        "postcode": location.postal_code if location else "",
-        "accessibility": sorted(a.feature for a in location.accessibility) if location else [],
-        "area_type": area.extent_type.value if area else "",
-        "area_districts": area.extent if area and area.extent_type == AreaType.DISTRICTS else "",
-        "area_miles": area.radius_miles if area and area.radius_miles is not None else None,
+        "places": [place_snapshot(loc) for loc in sorted(service.locations, key=_place_order)],
+        "areas": sorted(
+            (area_snapshot(area) for area in service.areas),
+            key=lambda a: (a["type"], a["districts"], a["miles"] or 0),
+        ),
         "referral_routes": service.referral_routes,
         "application_process": service.application_process,
         "capacity": service.capacity.value,
@@ -278,10 +314,10 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
             Language(code=code, name=vocabulary.LANGUAGES.get(code, code))
             for code in values["languages"]
         ]
-    if LOCATION_FIELDS & values.keys():
-        _apply_location(session, service, values)
-    if AREA_FIELDS & values.keys():
-        _apply_area(session, service, values)
+    if "places" in values:
+        _apply_places(session, service, values["places"])
+    if "areas" in values:
+        _apply_areas(session, service, values["areas"])
     if {"contact_name", "contact_phone", "contact_email"} & values.keys():
         _apply_contact(session, service, values)
 
@@ -313,65 +349,140 @@ def _apply_needs(session: Session, service: Service, codes: list[str]) -> None:
     ]
 
 
-def _apply_location(session: Session, service: Service, values: Mapping[str, Any]) -> None:
-    current = service_snapshot(service)
-    wanted = {name: values.get(name, current[name]) for name in LOCATION_FIELDS}
-    location = service.locations[0] if service.location_links else None
-    if not wanted["postcode"] and not wanted["location_name"] and not wanted["address"]:
-        _replace(session, service.location_links)
-        service.location_links = []
-        return
-    if location is None:
-        location = Location(organization_id=service.organization_id, name="")
-        service.location_links = [ServiceAtLocation(location=location)]
-    location.name = wanted["location_name"] or wanted["address"] or wanted["postcode"]
-    location.address_1 = wanted["address"]
-    location.city = wanted["city"]
-    location.postal_code = wanted["postcode"]
+def _apply_places(session: Session, service: Service, places: list[Mapping[str, Any]]) -> None:
+    """Make the service's places these, never changing a place another service also uses.
+
+    A place is matched to the service's own links by its id (an id the service does not
+    hold makes a new place). An edited place that other services share becomes a new
+    location for this service alone; the others keep the old one.
+    """
+    links = {str(link.location_id): link for link in service.location_links}
+    kept: list[ServiceAtLocation] = []
+    for place in places:
+        link = links.pop(str(place.get("id") or ""), None)
+        if link is None:
+            location = Location(organization_id=service.organization_id, name="")
+            link = ServiceAtLocation(location=location)
+        elif _same_place(place_snapshot(link.location), place):
+            kept.append(link)
+            continue
+        elif _shared(session, link.location, service):
+            location = Location(organization_id=link.location.organization_id, name="")
+            link.location = location
+        else:
+            location = link.location
+        _fill_place(session, location, place)
+        kept.append(link)
+    for link in links.values():
+        _unlink(session, link)
+    service.location_links = kept
+
+
+def _same_place(held: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    return all(held[name] == wanted.get(name, held[name]) for name in held if name != "id")
+
+
+def _shared(session: Session, location: Location, service: Service) -> bool:
+    """Whether another service is also held at this location."""
+    other = session.exec(
+        select(ServiceAtLocation.id).where(
+            ServiceAtLocation.location_id == location.id,
+            ServiceAtLocation.service_id != service.id,
+        )
+    ).first()
+    return other is not None
+
+
+def _unlink(session: Session, link: ServiceAtLocation) -> None:
+    """Take a place off a service; the location stays for any other service held there."""
+    for schedule in session.exec(
+        select(Schedule).where(Schedule.service_at_location_id == link.id)
+    ).all():
+        schedule.service_at_location_id = None
+        session.add(schedule)
+    session.delete(link)
+
+
+def _fill_place(session: Session, location: Location, place: Mapping[str, Any]) -> None:
+    location.name = place["name"] or place["address"] or place["postcode"]
+    location.address_1 = place["address"]
+    location.city = place["city"]
+    location.postal_code = place["postcode"]
     location.latitude = location.longitude = location.local_authority_code = None
-    if wanted["postcode"]:
+    if place["postcode"]:
         try:
-            place = geo.lookup_postcode(wanted["postcode"])
+            found = geo.lookup_postcode(place["postcode"])
         except geo.PostcodeError:
-            place = None  # the form checked it; a postcode since retired stays unplaced
-        if place is not None:
-            location.latitude, location.longitude = place.latitude, place.longitude
-            location.local_authority_code = place.local_authority_code
+            found = None  # the form checked it; a postcode since retired stays unplaced
+        if found is not None:
+            location.latitude, location.longitude = found.latitude, found.longitude
+            location.local_authority_code = found.local_authority_code
     _replace(session, location.accessibility)
     location.accessibility = [
         Accessibility(feature=f, description=vocabulary.ACCESSIBILITY.get(f, f))
-        for f in wanted["accessibility"]
+        for f in place["accessibility"]
     ]
 
 
-def _apply_area(session: Session, service: Service, values: Mapping[str, Any]) -> None:
-    current = service_snapshot(service)
-    kind = values.get("area_type", current["area_type"])
-    districts = values.get("area_districts", current["area_districts"])
-    miles = values.get("area_miles", current["area_miles"])
-    old = service.areas[0] if service.areas else None
-    _replace(session, service.areas)
-    if not kind:
-        service.areas = []
-        return
-    area = ServiceArea(extent_type=AreaType(kind))
-    place = current_app.config["PLACE_NAME"]
-    if area.extent_type == AreaType.LOCAL_AUTHORITY:
-        keep = old is not None and old.extent_type == AreaType.LOCAL_AUTHORITY
+def _apply_areas(session: Session, service: Service, areas: list[Mapping[str, Any]]) -> None:
+    """Make the service's areas these (a local authority area keeps the one it had)."""
+    old_authority = next(
+        (a for a in service.areas if a.extent_type == AreaType.LOCAL_AUTHORITY), None
+    )
+    authority = (old_authority.extent, old_authority.name) if old_authority else None
+    if authority is None:
         located = next((loc for loc in service.locations if loc.local_authority_code), None)
-        area.extent = (
-            old.extent if keep and old else (located.local_authority_code if located else "")
-        )
-        area.name = old.name if keep and old else place
+        code = located.local_authority_code if located else ""
+        authority = (code or "", current_app.config["PLACE_NAME"])
+    _replace(session, service.areas)
+    service.areas = [_area(wanted, authority) for wanted in areas if wanted.get("type")]
+
+
+def _area(wanted: Mapping[str, Any], authority: tuple[str, str]) -> ServiceArea:
+    area = ServiceArea(extent_type=AreaType(wanted["type"]))
+    miles = wanted.get("miles")
+    if area.extent_type == AreaType.LOCAL_AUTHORITY:
+        area.extent, area.name = authority
     elif area.extent_type == AreaType.DISTRICTS:
-        area.extent = districts
-        area.name = ", ".join(districts.split())
+        area.extent = wanted.get("districts") or ""
+        area.name = ", ".join(area.extent.split())
     elif area.extent_type == AreaType.RADIUS:
         area.radius_miles = miles
         area.name = f"Within {miles:g} miles" if miles is not None else "Near its places"
     else:
         area.name = "Anywhere in the UK"
-    service.areas = [area]
+    return area
+
+
+def upgrade(current: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values in today's shape: old flat place and area fields become a first place or area."""
+    upgraded = {
+        n: v for n, v in values.items() if n not in LEGACY_PLACE_FIELDS | LEGACY_AREA_FIELDS
+    }
+    flat_place = {LEGACY_PLACE_FIELDS[n]: v for n, v in values.items() if n in LEGACY_PLACE_FIELDS}
+    if flat_place and "places" not in values:
+        places = [dict(p) for p in current.get("places", [])]
+        first = (
+            places[0]
+            if places
+            else {
+                "id": "",
+                "name": "",
+                "address": "",
+                "city": "",
+                "postcode": "",
+                "accessibility": [],
+            }
+        )
+        first.update(flat_place)
+        upgraded["places"] = [first, *places[1:]]
+    flat_area = {LEGACY_AREA_FIELDS[n]: v for n, v in values.items() if n in LEGACY_AREA_FIELDS}
+    if flat_area and "areas" not in values:
+        areas = [dict(a) for a in current.get("areas", [])]
+        first = areas[0] if areas else {"type": "", "districts": "", "miles": None}
+        first.update(flat_area)
+        upgraded["areas"] = [a for a in [first, *areas[1:]] if a.get("type")]
+    return upgraded
 
 
 def _apply_contact(session: Session, service: Service, values: Mapping[str, Any]) -> None:

@@ -121,6 +121,14 @@ def form_for(values: dict[str, object], version: int, sessions_rows: int = 5) ->
                     (f"sessions-{i}-opens", row["opens"] if row else ""),
                     (f"sessions-{i}-closes", row["closes"] if row else ""),
                 ]
+        elif name in ("places", "areas"):
+            # Each row as the page sends it, then the blank row the page offers for adding one.
+            for i, row in enumerate([*value, {}]):  # type: ignore[misc]
+                for key, item in row.items():
+                    if isinstance(item, list):
+                        data += [(f"{name}-{i}-{key}", str(v)) for v in item]
+                    elif item is not None:
+                        data.append((f"{name}-{i}-{key}", str(item)))
         elif name == "is_free":
             data.append((name, "yes" if value else "no"))
         elif isinstance(value, list):

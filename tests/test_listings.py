@@ -62,6 +62,11 @@ def edit(client, values: dict, version: int, service_id=TEA):
     return client.post(f"/manage/services/{service_id}/edit", data=form_for(values, version))
 
 
+def first_place(values: dict, **changes) -> list[dict]:
+    """The places of a snapshot with the first one changed."""
+    return [{**values["places"][0], **changes}, *values["places"][1:]]
+
+
 def search_text(app: Flask, words: str) -> str:
     """What the public JSON search answers (the index, not the database)."""
     return app.test_client().get("/api/v1/search", query_string={"q": words}).text
@@ -143,7 +148,11 @@ def test_a_save_based_on_an_old_version_is_refused_with_the_other_changes(app):
         'name="version" type="hidden" value="1"' in first.get(f"/manage/services/{TEA}/edit").text
     )
     assert (
-        edit(first, dict(start, summary="Changed by the first.", city="Leeds 6"), 1).status_code
+        edit(
+            first,
+            dict(start, summary="Changed by the first.", places=first_place(start, city="Leeds 6")),
+            1,
+        ).status_code
         == 302
     )
     response = edit(second, dict(start, summary="Changed by the second."), 1)
@@ -258,17 +267,17 @@ BAD_SERVICE_INPUT = [
     ("cost_amount", "lots", "Not a valid decimal value."),
     ("cost_amount", "-3", "Enter an amount from 0 to 10000."),
     ("fees_description", LONG, "Field cannot be longer than 1000 characters."),
-    ("location_name", LONG, "Field cannot be longer than 200 characters."),
-    ("address", LONG, "Field cannot be longer than 200 characters."),
-    ("city", LONG, "Field cannot be longer than 100 characters."),
-    ("postcode", "NOT A CODE", "is not a UK postcode"),
-    ("postcode", "LS99 9ZZ", "could not find the postcode"),
-    ("postcode", LONG, "Field cannot be longer than 10 characters."),
-    ("accessibility", ["jetpack"], CHOOSE),
-    ("area_type", "moon", "Not a valid choice"),
-    ("area_districts", "LS6 !!", "is not a UK postcode district"),
-    ("area_miles", "far", "Not a valid decimal value."),
-    ("area_miles", "900", "Enter 0.1 to 200 miles."),
+    ("places.name", LONG, "Field cannot be longer than 200 characters."),
+    ("places.address", LONG, "Field cannot be longer than 200 characters."),
+    ("places.city", LONG, "Field cannot be longer than 100 characters."),
+    ("places.postcode", "NOT A CODE", "is not a UK postcode"),
+    ("places.postcode", "LS99 9ZZ", "could not find the postcode"),
+    ("places.postcode", LONG, "Field cannot be longer than 10 characters."),
+    ("places.accessibility", ["jetpack"], CHOOSE),
+    ("areas.type", "moon", "Not a valid choice"),
+    ("areas.districts", "LS6 !!", "is not a UK postcode district"),
+    ("areas.miles", "far", "Not a valid decimal value."),
+    ("areas.miles", "900", "Enter 0.1 to 200 miles."),
     ("referral_routes", ["pigeon"], CHOOSE),
     ("application_process", LONG, "Field cannot be longer than 2000 characters."),
     ("capacity", "maybe", "Not a valid choice"),
@@ -290,12 +299,15 @@ def test_every_service_field_refuses_bad_input_and_changes_nothing(app):
     manager = client_for(app, "manager")
     start = current(app)
     for name, value, message in BAD_SERVICE_INPUT:
-        values = dict(start, **{name: value})
         extra = {}
-        if name == "area_districts":
-            values["area_type"] = "districts"
-        if name == "area_miles":
-            values["area_type"] = "radius"
+        if "." in name:
+            group, key = name.split(".")
+            row = dict(start[group][0]) if start[group] else {}
+            if key in ("districts", "miles"):
+                row["type"] = "districts" if key == "districts" else "radius"
+            values = dict(start, **{group: [{**row, key: value}, *start[group][1:]]})
+        else:
+            values = dict(start, **{name: value})
         if name == "cost_amount":
             values["is_free"] = False
         data = form_for(values, 1)
@@ -317,7 +329,7 @@ def test_waiting_list_needs_weeks_and_radius_needs_miles(app):
     start = current(app)
     response = edit(manager, dict(start, capacity="waiting_list", waiting_weeks=None), 1)
     assert response.status_code == 400 and "Enter roughly how many weeks" in response.text
-    response = edit(manager, dict(start, area_type="radius", area_miles=None), 1)
+    response = edit(manager, dict(start, areas=[{"type": "radius", "miles": None}]), 1)
     assert response.status_code == 400 and "Enter how many miles" in response.text
 
 
@@ -342,17 +354,15 @@ def test_good_input_is_normalised_and_the_postcode_is_placed(app):
     manager = client_for(app, "manager")
     values = dict(
         current(app),
-        postcode="ls6 1an",
+        places=first_place(current(app), postcode="ls6 1an", accessibility=["lift", "step_free"]),
         contact_phone="01134960777",
         contact_email="Sam@Example.ORG",
-        area_type="districts",
-        area_districts="ls6, ls7 LS6",
+        areas=[{"type": "districts", "districts": "ls6, ls7 LS6"}],
         sessions=[{"days": ["WE", "MO"], "opens": "9:30", "closes": "11:00"}],
         opening_exceptions="Closed on bank holidays",
         is_free=False,
         cost_amount="2.5",
         needs=["older_people", "loneliness"],
-        accessibility=["lift", "step_free"],
         delivery=["in_person", "online"],
         referral_routes=["gp"],
         restrictions=["carers_only"],
@@ -361,13 +371,14 @@ def test_good_input_is_normalised_and_the_postcode_is_placed(app):
     )
     assert edit(manager, values, 1).status_code == 302
     now = current(app)
-    for name in ("needs", "accessibility", "delivery", "referral_routes", "restrictions"):
+    assert now["places"][0]["accessibility"] == ["lift", "step_free"]
+    for name in ("needs", "delivery", "referral_routes", "restrictions"):
         assert now[name] == values[name], name
     assert (now["minimum_age"], now["maximum_age"]) == (None, 99)
-    assert now["postcode"] == "LS6 1AN"
+    assert now["places"][0]["postcode"] == "LS6 1AN"
     assert now["contact_phone"] == "0113 496 0777"
     assert now["contact_email"] == "sam@example.org"
-    assert now["area_districts"] == "LS6 LS7"
+    assert now["areas"] == [{"type": "districts", "districts": "LS6 LS7", "miles": None}]
     assert now["sessions"] == [{"days": ["MO", "WE"], "opens": "09:30", "closes": "11:00"}]
     assert now["cost_amount"] == "2.50" and now["is_free"] is False
     with Session(app.extensions[db.ENGINE_KEY]) as session:
@@ -419,3 +430,34 @@ def test_the_database_refuses_to_delete_history(app):
     with pytest.raises(sa.exc.DatabaseError, match="never deleted"), engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM listing_change"))
     assert len(history(app)) == 1
+
+
+def test_an_editor_can_withdraw_a_change_still_waiting_for_review(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    before = current(app)
+    assert edit(editor, dict(before, name="Tea Time"), 1).status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision_id = session.exec(select(ListingRevision.id)).one()
+    url = f"/manage/revisions/{revision_id}"
+    assert "Withdraw these changes" in editor.get(url).text
+    assert "Withdraw these changes" not in manager.get(url).text
+    # Only its author may withdraw it: a manager is refused, and it still waits.
+    assert manager.post(f"{url}/withdraw").status_code == 403
+    assert url in manager.get("/manage/").text
+    assert editor.post(f"{url}/withdraw").status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.get(ListingRevision, revision_id).status == RevisionStatus.WITHDRAWN
+    assert url not in manager.get("/manage/").text  # no longer waiting for anyone
+    assert manager.post(url, data={"approve-submit": "1"}).status_code == 403
+    assert current(app) == before and version_of(app) == 1
+    # Withdrawing again changes nothing; the history holds one entry saying what was withdrawn.
+    again = editor.post(f"{url}/withdraw", follow_redirects=True)
+    assert "already decided" in again.text
+    (change,) = history(app)
+    assert (change.action, change.actor, change.version) == (
+        "withdrawn",
+        "editor@example.org",
+        None,
+    )
+    assert change.after == {"name": "Tea Time"} and change.before == {"name": before["name"]}
+    assert "Withdrawn by editor@example.org" in manager.get(f"/manage/services/{TEA}/history").text

@@ -74,6 +74,8 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.service_history": (Action.SEE_HISTORY, True),
     "manage.organisation_history": (Action.SEE_HISTORY, True),
     "manage.revision": (Action.SEE_TASKS, True),
+    # only the editor who sent a change may withdraw it (the world's revision is "editor"'s)
+    "manage.withdraw_revision": "author",
     "manage.resolve_report": (Action.SEE_TASKS, True),
     # the development sign-in: only in development and tests, only from this machine
     "dev_login.sign_in": PUBLIC,
@@ -175,6 +177,12 @@ def expected(rule: str | tuple[Action, bool], who: str | None) -> str:
         return "not found" if Action.MATCH in POLICY[role] else "refused"
     if rule == "feedback":  # link workers' feedback: for those who match or moderate
         return "in" if {Action.MATCH, Action.MODERATE} & POLICY[role] else "refused"
+    if rule == "author":
+        if Action.SEE_TASKS not in POLICY[role]:
+            return "refused"
+        if role == Role.EDITOR and org != ORG_A:
+            return "not found"
+        return "in" if who == "editor" else "refused"
     action, owned = rule
     if action not in POLICY[role]:
         return "refused"

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DecimalField,
     EmailField,
     FieldList,
@@ -158,6 +159,110 @@ def _hhmm(text: str) -> str:
     return f"{int(hours):02d}:{minutes}"
 
 
+class PlaceForm(Form):
+    """One place the service is held; left blank (or marked to remove) it is not kept."""
+
+    id = HiddenField(filters=[strip], validators=[Optional(), Length(max=36)])
+    name = _text("Name of the place", 200)
+    address = _text("Street address", 200)
+    city = _text("Town or city", 100)
+    postcode = StringField("Postcode", filters=[strip], validators=[Optional(), Length(max=10)])
+    accessibility = MultiCheckboxField(
+        "Accessibility of the place", choices=choices(vocabulary.ACCESSIBILITY)
+    )
+    remove = BooleanField("Remove this place")
+
+    def validate_postcode(self, field: Any) -> None:
+        if not field.data:
+            return
+        try:
+            place = geo.lookup_postcode(field.data)
+        except geo.PostcodeError as error:
+            raise ValidationError(str(error)) from None
+        field.data = place.postcode
+
+    def kept(self) -> bool:
+        """Whether this row holds a place to keep (not blank, not marked to remove)."""
+        filled = self.name.data or self.address.data or self.postcode.data
+        return bool(filled) and not self.remove.data
+
+    def value(self) -> dict[str, Any]:
+        return {
+            "id": self.id.data or "",
+            "name": self.name.data or "",
+            "address": self.address.data or "",
+            "city": self.city.data or "",
+            "postcode": self.postcode.data or "",
+            "accessibility": sorted(self.accessibility.data or []),
+        }
+
+
+class AreaForm(Form):
+    """One area the service covers; no choice (or marked to remove) and it is not kept."""
+
+    type = RadioField(
+        "Area served",
+        choices=choices(
+            [
+                (AreaType.LOCAL_AUTHORITY.value, "The whole local authority area"),
+                (AreaType.DISTRICTS.value, "Some postcode districts"),
+                (AreaType.RADIUS.value, "A distance around its places"),
+                (AreaType.NATIONAL.value, "Anywhere in the UK"),
+            ]
+        ),
+        validators=[Optional()],
+    )
+    districts = _text("Postcode districts served", 200)
+    miles = DecimalField(
+        "Miles around its places",
+        places=1,
+        validators=[
+            Optional(),
+            NumberRange(Decimal("0.1"), Decimal(200), "Enter 0.1 to 200 miles."),
+        ],
+    )
+    remove = BooleanField("Remove this area")
+
+    def validate_districts(self, field: Any) -> None:
+        if self.type.data != AreaType.DISTRICTS.value:
+            return
+        words = (field.data or "").replace(",", " ").split()
+        try:
+            field.data = " ".join(dict.fromkeys(geo.normalise_district(w) for w in words))
+        except geo.PostcodeError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        good = super().validate(extra_validators)
+        if self.remove.data:
+            return good
+        needed = [
+            (AreaType.RADIUS.value, self.miles, "Enter how many miles around its places."),
+            (AreaType.DISTRICTS.value, self.districts, "Enter the postcode districts served."),
+        ]
+        for kind, field, message in needed:
+            if self.type.data == kind and field.data in (None, "") and not field.errors:
+                field.errors = [message]
+                good = False
+        return good
+
+    def kept(self) -> bool:
+        return bool(self.type.data) and not self.remove.data
+
+    def value(self) -> dict[str, Any]:
+        kind = self.type.data
+        return {
+            "type": kind,
+            "districts": self.districts.data if kind == AreaType.DISTRICTS.value else "",
+            "miles": float(self.miles.data)
+            if kind == AreaType.RADIUS.value and self.miles.data is not None
+            else None,
+        }
+
+
+MAX_PLACES = 20
+
+
 class ServiceForm(VersionedForm):
     name = _text("Name of the service", 200, "Enter the name of the service.")
     summary = _text("Summary", 300, "Say in one line what the service is.")
@@ -190,34 +295,8 @@ class ServiceForm(VersionedForm):
         ],
     )
     fees_description = _long_text("About the cost", 1000)
-    location_name = _text("Name of the place", 200)
-    address = _text("Street address", 200)
-    city = _text("Town or city", 100)
-    postcode = StringField("Postcode", filters=[strip], validators=[Optional(), Length(max=10)])
-    accessibility = MultiCheckboxField(
-        "Accessibility of the place", choices=choices(vocabulary.ACCESSIBILITY)
-    )
-    area_type = RadioField(
-        "Area served",
-        choices=choices(
-            [
-                (AreaType.LOCAL_AUTHORITY.value, "The whole local authority area"),
-                (AreaType.DISTRICTS.value, "Some postcode districts"),
-                (AreaType.RADIUS.value, "A distance around its places"),
-                (AreaType.NATIONAL.value, "Anywhere in the UK"),
-            ]
-        ),
-        validators=[Optional()],
-    )
-    area_districts = _text("Postcode districts served", 200)
-    area_miles = DecimalField(
-        "Miles around its places",
-        places=1,
-        validators=[
-            Optional(),
-            NumberRange(Decimal("0.1"), Decimal(200), "Enter 0.1 to 200 miles."),
-        ],
-    )
+    places = FieldList(FormField(PlaceForm), min_entries=1, max_entries=MAX_PLACES)
+    areas = FieldList(FormField(AreaForm), min_entries=1, max_entries=MAX_PLACES)
     referral_routes = MultiCheckboxField(
         "Who can refer", choices=choices(vocabulary.REFERRAL_ROUTES)
     )
@@ -247,24 +326,6 @@ class ServiceForm(VersionedForm):
         if field.data is not None and low is not None and field.data < low:
             raise ValidationError("The oldest age must be the same as the youngest age or more.")
 
-    def validate_postcode(self, field: Any) -> None:
-        if not field.data:
-            return
-        try:
-            place = geo.lookup_postcode(field.data)
-        except geo.PostcodeError as error:
-            raise ValidationError(str(error)) from None
-        field.data = place.postcode
-
-    def validate_area_districts(self, field: Any) -> None:
-        if self.area_type.data != AreaType.DISTRICTS.value:
-            return
-        words = (field.data or "").replace(",", " ").split()
-        try:
-            field.data = " ".join(dict.fromkeys(geo.normalise_district(w) for w in words))
-        except geo.PostcodeError as error:
-            raise ValidationError(str(error)) from None
-
     def validate(self, extra_validators: Any = None) -> bool:
         """The field checks, then answers that another answer makes necessary."""
         good = super().validate(extra_validators)
@@ -273,16 +334,6 @@ class ServiceForm(VersionedForm):
                 self.capacity.data == Capacity.WAITING_LIST.value,
                 self.waiting_weeks,
                 "Enter roughly how many weeks people wait.",
-            ),
-            (
-                self.area_type.data == AreaType.RADIUS.value,
-                self.area_miles,
-                "Enter how many miles around its places the service covers.",
-            ),
-            (
-                self.area_type.data == AreaType.DISTRICTS.value,
-                self.area_districts,
-                "Enter the postcode districts served, such as LS6 LS7.",
             ),
         ]
         for applies, field, message in needed:
@@ -307,7 +358,6 @@ class ServiceForm(VersionedForm):
             if entry.days.data and entry.opens.data and entry.closes.data
         ]
         capacity = self.capacity.data
-        area = self.area_type.data or ""
         cost = self.cost_amount.data if self.is_free.data == "no" else None
         return {
             "name": self.name.data,
@@ -324,16 +374,8 @@ class ServiceForm(VersionedForm):
             "is_free": self.is_free.data != "no",
             "cost_amount": f"{cost:.2f}" if cost is not None else "",
             "fees_description": self.fees_description.data or "",
-            "location_name": self.location_name.data or "",
-            "address": self.address.data or "",
-            "city": self.city.data or "",
-            "postcode": self.postcode.data or "",
-            "accessibility": sorted(self.accessibility.data or []),
-            "area_type": area,
-            "area_districts": self.area_districts.data if area == AreaType.DISTRICTS.value else "",
-            "area_miles": float(self.area_miles.data)
-            if area == AreaType.RADIUS.value and self.area_miles.data is not None
-            else None,
+            "places": [row.form.value() for row in self.places if row.form.kept()],
+            "areas": [row.form.value() for row in self.areas if row.form.kept()],
             "referral_routes": [
                 r for r in vocabulary.REFERRAL_ROUTES if r in (self.referral_routes.data or [])
             ],
@@ -358,8 +400,15 @@ class ServiceForm(VersionedForm):
         data["sessions"] = rows
         data["is_free"] = "yes" if snapshot["is_free"] else "no"
         data["cost_amount"] = Decimal(snapshot["cost_amount"]) if snapshot["cost_amount"] else None
-        miles = snapshot["area_miles"]
-        data["area_miles"] = Decimal(str(miles)) if miles is not None else None
+        # Each place and area as it is, and a blank row to add one more.
+        data["places"] = [*snapshot["places"], {}][:MAX_PLACES]
+        data["areas"] = [
+            *(
+                dict(a, miles=Decimal(str(a["miles"])) if a["miles"] is not None else None)
+                for a in snapshot["areas"]
+            ),
+            {},
+        ][:MAX_PLACES]
         return data
 
 

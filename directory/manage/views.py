@@ -273,18 +273,38 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
     elif request.method == "POST":
         abort(403)
     labels = listings.labels_for(found.entity_type)
+    current = listings.snapshot(listing)
     return render_template(
         "manage/revision.html",
         revision=found,
         listing=listing,
-        current=listings.snapshot(listing),
+        current=current,
+        proposed=listings.upgrade(current, found.proposed),
         labels=labels,
         approve_form=approve_form,
         return_form=return_form,
         conflicts=conflicts,
         moderator=moderator,
+        mine=found.author_id == _me().id,
         stale=listing.version != found.base_version,
     ), status
+
+
+@blueprint.post("/manage/revisions/<uuid:revision_id>/withdraw")
+@require_permission(Action.SEE_TASKS)
+def withdraw_revision(revision_id: uuid.UUID) -> Response:
+    """The editor who sent a change takes it back while it still waits for review."""
+    session = db.session()
+    found = authorise(Action.SEE_TASKS, session.get(ListingRevision, revision_id))
+    if found.author_id != _me().id:
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if listings.withdraw(session, _me(), found):
+        flash("Withdrawn: the change will not be reviewed, and nothing of it went live.")
+    else:
+        flash("That change was already decided, so it could not be withdrawn.")
+    return redirect(url_for("manage.dashboard"))
 
 
 def _tell_author(session: Any, revision: ListingRevision, listing: Any) -> None:

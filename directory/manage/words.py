@@ -64,13 +64,33 @@ def field_label(kind: str, name: str) -> str:
         return "Last checked"
     if name == "status":
         return "Status"
-    return listings.labels_for(EntityType(kind)).get(name, name)
+    return listings.history_label(EntityType(kind), name)
+
+
+def place_words(place: dict[str, Any]) -> str:
+    """A place from a listing snapshot: 'Hall, 1 Road, Leeds, LS6 1AN (step-free access)'."""
+    parts = [place.get(n) for n in ("name", "address", "city", "postcode")]
+    words = ", ".join(dict.fromkeys(p for p in parts if p))
+    access = [choice_words("accessibility", a) for a in place.get("accessibility", [])]
+    return f"{words} ({', '.join(access)})" if access else words
+
+
+def area_words(area: dict[str, Any]) -> str:
+    """An area from a listing snapshot: 'Some postcode districts: LS6 LS7'."""
+    kind = choice_words("area_type", area.get("type", ""))
+    if area.get("districts"):
+        return f"{kind}: {area['districts']}"
+    if area.get("miles") is not None:
+        return f"{kind}: {area['miles']:g} miles"
+    return kind
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         choice_words=choice_words,
         session_words=session_words,
+        place_words=place_words,
+        area_words=area_words,
         when=when,
         field_label=field_label,
         status_words=lambda s: STATUS.get(s, str(s)),
