@@ -303,9 +303,7 @@ def _token(page: str) -> str:
 @pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 def test_each_step_needs_the_csrf_token(small_app, tmp_path):
     add_people(small_app)
-    app = make_app(
-        small_app.config["DATABASE_URL"], tmp_path / "csrf", WTF_CSRF_ENABLED=True
-    )
+    app = make_app(small_app.config["DATABASE_URL"], tmp_path / "csrf", WTF_CSRF_ENABLED=True)
     client = app.test_client()
     signed = client.post(
         "/sign-in",

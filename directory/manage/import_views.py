@@ -49,9 +49,7 @@ def _forget() -> None:
 
 
 def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
-    return render_template(
-        "manage/imports.html", form=form, columns=spreadsheet.COLUMNS
-    ), status
+    return render_template("manage/imports.html", form=form, columns=spreadsheet.COLUMNS), status
 
 
 @blueprint.route("/manage/imports", methods=["GET", "POST"])
