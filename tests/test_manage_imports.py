@@ -8,6 +8,7 @@ import io
 import json
 import re
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from directory.models import ListingStatus, Organisation, Service
 from directory.oruk import uploads
 from directory.oruk.spreadsheet import NAMES
 from tests.conftest import make_app
+from tests.oruk_helpers import HSDS, need_standards
 from tests.test_oruk_import_export import a_service
 
 TEMPLATE_ROW = "Armley Walking Group"
@@ -123,11 +125,33 @@ def test_a_spreadsheet_is_checked_with_nothing_saved_then_imported_for_review(ma
     assert counts(managed) == (before[0] + 1, before[1] + 1)
     assert service_named(managed, TEMPLATE_ROW).status == ListingStatus.PENDING_REVIEW
     assert waiting_files(managed) == [], "the file is removed after the import"
-    # The same sheet again updates the listing it made.
-    again = upload(client, f"our services.{kind}", sheet)
+    # The same sheet again updates the listing it made; the check alone changes nothing.
+    stored = service_named(managed, TEMPLATE_ROW)
+    again = upload(client, f"our services.{kind}", sheet, publish=True)
     assert "It will add 0 new listings and update 1" in again.text
+    unchanged = service_named(managed, TEMPLATE_ROW)
+    assert (unchanged.version, unchanged.updated_at) == (stored.version, stored.updated_at)
     assert "0 new, 1 updated" in confirm(client, again.text).text
     assert counts(managed) == (before[0] + 1, before[1] + 1)
+    # Publishing at once publishes what the file updates, too (as import-spreadsheet --publish).
+    assert service_named(managed, TEMPLATE_ROW).status == ListingStatus.PUBLISHED
+
+
+def test_the_example_datapackage_imports_from_a_zip(managed, tmp_path):
+    need_standards()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in (HSDS / "examples" / "csv").glob("*.csv"):
+            zipped.write(file, f"hsds/{file.name}")
+        zipped.write(HSDS / "datapackage.json", "hsds/datapackage.json")
+    client = client_for(managed, "manager")
+    before = counts(managed)
+    report = upload(client, "hsds.zip", archive.getvalue())
+    assert report.status_code == 200, report.text
+    assert "an Open Referral tabular datapackage holding 1 service" in report.text
+    assert counts(managed) == before
+    assert "1 new, 0 updated" in confirm(client, report.text).text
+    assert counts(managed)[0] == before[0] + 1
 
 
 def test_json_is_reported_with_warnings_unmapped_needs_and_duplicates_then_published(
