@@ -310,6 +310,15 @@ def test_the_upload_is_bound_to_the_session_that_made_it(managed):
     assert confirm(manager, report.text).status_code == 302 and counts(managed) == before
 
 
+@pytest.mark.parametrize(
+    ("token", "name"),
+    [("a" * 32, "../../signpost.db"), ("a" * 32, "feed.py"), ("../" + "a" * 29, "feed.json")],
+)
+def test_a_kept_upload_is_only_ever_a_file_this_module_named(tmp_path, token, name):
+    with pytest.raises(uploads.UploadError):
+        uploads.Upload(token, name).path(tmp_path)
+
+
 def test_old_uploads_nobody_confirmed_are_removed(tmp_path):
     kept = tmp_path / uploads.FOLDER / ("a" * 32)
     kept.mkdir(parents=True)

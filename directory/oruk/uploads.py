@@ -53,6 +53,9 @@ class Upload:
     name: str
 
     def path(self, instance: Path) -> Path:
+        """Where the file is kept; UploadError for a token or name this module did not make."""
+        if secure_filename(self.name) != self.name or Path(self.name).suffix.lower() not in KINDS:
+            raise UploadError("That upload is not known here.")
         return _folder(instance, self.token) / self.name
 
 
