@@ -116,7 +116,7 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.error("%s", error)
         return render_error(ServiceUnavailable(SEARCH_UNAVAILABLE))
 
-    for code in (400, 401, 403, 404, 405, 409, 429, 500, 503):
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500, 503):
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_error)
     app.register_error_handler(IndexMissing, search_unavailable)

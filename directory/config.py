@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-only-not-secret"
+FORM_ALLOWANCE = 1024 * 1024  # bytes a request may hold besides an uploaded file
 
 
 class Config:
@@ -80,6 +81,9 @@ class Config:
         self.ORUK_RATE_LIMIT = env("SIGNPOST_ORUK_RATE_LIMIT", "300 per minute")
         # Files bigger than this are refused by import-oruk before they are read.
         self.IMPORT_MAX_BYTES = int(env("SIGNPOST_IMPORT_MAX_MB", "20")) * 1024 * 1024
+        # No request may be bigger than an import file and its form: a larger one gets a 413
+        # page before it is read.
+        self.MAX_CONTENT_LENGTH = self.IMPORT_MAX_BYTES + FORM_ALLOWANCE
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()

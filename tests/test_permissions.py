@@ -77,6 +77,10 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     # only the editor who sent a change may withdraw it (the world's revision is "editor"'s)
     "manage.withdraw_revision": "author",
     "manage.resolve_report": (Action.SEE_TASKS, True),
+    "manage.imports": (Action.MANAGE_CATALOGUE, False),
+    "manage.confirm_import": (Action.MANAGE_CATALOGUE, False),
+    "manage.cancel_import": (Action.MANAGE_CATALOGUE, False),
+    "manage.import_template": (Action.MANAGE_CATALOGUE, False),
     # the development sign-in: only in development and tests, only from this machine
     "dev_login.sign_in": PUBLIC,
     "dev_login.sign_in_as": PUBLIC,
@@ -147,6 +151,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "token": "not-a-real-token",
             "code": "loneliness",
             "filename": "signpost.js",
+            "kind": "xlsx",
             "user_id": str(spare.id),
             "shortlist_id": str(theirs.id),
             "org_id": str(ORG_A),

@@ -11,7 +11,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -46,6 +48,7 @@ from directory.forms import (
     uk_phone,
 )
 from directory.models import AreaType, Capacity, ReportKind
+from directory.oruk import uploads
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 SESSION_ROWS = 5
@@ -494,3 +497,41 @@ class CheckForm(FlaskForm):
         ),
         validators=[InputRequired("Choose an answer.")],
     )
+
+
+def _not_too_large(_form: Any, field: Any) -> None:
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    stream = getattr(field.data, "stream", None)
+    if stream is None:
+        return
+    size = stream.seek(0, 2)
+    stream.seek(0)
+    if size > limit:
+        raise ValidationError(
+            f"The file is {size / 1048576:.1f} MB: an import may be at most "
+            f"{limit / 1048576:.1f} MB. Nothing was saved."
+        )
+
+
+class ImportForm(FlaskForm):
+    """Step 1 of an import: the file, and whether to publish what it holds at once."""
+
+    file = FileField(
+        "Upload a file",
+        validators=[
+            FileRequired("Choose the file to check."),
+            FileAllowed(
+                [k.lstrip(".") for k in uploads.KINDS],
+                "The file must be Open Referral JSON (.json), a datapackage (.zip), "
+                "or a spreadsheet (.csv or .xlsx).",
+            ),
+            _not_too_large,
+        ],
+    )
+    publish = BooleanField("Publish the listings at once, without review")
+
+
+class ConfirmImportForm(FlaskForm):
+    """Step 2: import the checked file (named by the upload it was shown for)."""
+
+    upload = HiddenField(validators=[DataRequired("Upload the file again.")])

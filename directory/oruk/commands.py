@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from directory import db, migrate, search
-from directory.models import NEEDS_TAXONOMY_ID, TaxonomyTerm
 from directory.oruk import blueprint, checks, export, importing, reading, spreadsheet
 
 PROGRESS_FROM = 100  # records: smaller files import before a bar would be seen
@@ -164,10 +163,7 @@ def import_spreadsheet(source: Path, publish: bool) -> None:
     Every row is checked first; a sheet with any error changes nothing."""
     _require_schema()
     with Session(db.engine()) as session:
-        terms = session.exec(
-            select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
-        ).all()
-        needs = {t.code.lower(): t for t in terms} | {t.name.lower(): t for t in terms}
+        needs = spreadsheet.needs_by_word(session)
         try:
             sheet = spreadsheet.read_sheet(source, current_app.config["IMPORT_MAX_BYTES"], needs)
         except spreadsheet.SpreadsheetError as error:

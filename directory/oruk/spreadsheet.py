@@ -19,7 +19,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from directory.models import stable_id
+from sqlmodel import Session, select
+
+from directory.models import NEEDS_TAXONOMY_ID, TaxonomyTerm, stable_id
 from directory.vocabulary import DAYS, LANGUAGES
 
 Json = dict[str, Any]
@@ -221,6 +223,14 @@ def _number(text: str, column: str, problems: list[str], where: str) -> int | No
         problems.append(f"{where}, column '{column}': {text!r} is not an age in whole years")
         return None
     return int(text)
+
+
+def needs_by_word(session: Session) -> dict[str, TaxonomyTerm]:
+    """Our needs by code and by name (lower case), as a sheet may name them."""
+    terms = session.exec(
+        select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
+    ).all()
+    return {t.code.lower(): t for t in terms} | {t.name.lower(): t for t in terms}
 
 
 def read_sheet(path: Path, max_bytes: int, needs: dict[str, Any]) -> Sheet:
