@@ -4,4 +4,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("manage", __name__)
 
-from directory.manage import public_views, views  # noqa: E402,F401  (registers the routes)
+from directory.manage import merge_views, public_views, views  # noqa: E402,F401  (the routes)
