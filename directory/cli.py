@@ -191,7 +191,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     for command in (init_db, seed_command, reindex, check_index, create_user, send_reminders):
         app.cli.add_command(command)
-    from directory import api_tokens, match_commands
+    from directory import api_tokens, match_commands, merge_commands
 
     match_commands.register(app)
     api_tokens.register(app)
+    merge_commands.register(app)

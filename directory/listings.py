@@ -357,7 +357,13 @@ def history(session: Session, entity_type: EntityType, entity_id: uuid.UUID) -> 
 
 
 def set_status(
-    session: Session, listing: Listing, status: ListingStatus, *, user: User | None, actor: str
+    session: Session,
+    listing: Listing,
+    status: ListingStatus,
+    *,
+    user: User | None,
+    actor: str,
+    note: str = "",
 ) -> None:
     """Publish, hold or archive a listing, under the version check, with a history entry."""
     before = listing.status
@@ -375,6 +381,7 @@ def set_status(
         before={"status": before.value},
         after={"status": status.value},
         version=version,
+        note=note,
     )
     session.commit()
     refresh_search(session, listing)

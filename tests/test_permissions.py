@@ -70,6 +70,8 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.new_service": (Action.EDIT_LISTING, True),
     "manage.submit_service": (Action.EDIT_LISTING, True),
     "manage.publish_service": (Action.MODERATE, False),
+    "manage.duplicates": (Action.MODERATE, False),
+    "manage.merge_services": (Action.MODERATE, False),
     "manage.invite": (Action.INVITE_EDITOR, True),
     "manage.service_history": (Action.SEE_HISTORY, True),
     "manage.organisation_history": (Action.SEE_HISTORY, True),
@@ -158,6 +160,8 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "link_id": str(session.exec(select(ServiceAtLocation.id)).first()),
             "taxonomy_id": str(NEEDS_TAXONOMY_ID),
             "term_id": str(session.exec(select(TaxonomyTerm.id)).first()),
+            "keep_id": str(TEA),
+            "duplicate_id": str(LINE),
         }
     return small_app, ids
 

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 blueprint = Blueprint("manage", __name__)
 
-from directory.manage import import_views, public_views, views  # noqa: E402,F401  (routes)
+from directory.manage import (  # noqa: E402,F401  (the routes)
+    import_views,
+    merge_views,
+    public_views,
+    views,
+)

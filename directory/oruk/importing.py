@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from directory import duplicates
 from directory.models import (
     Accessibility,
     AreaType,
@@ -47,7 +46,6 @@ from directory.oruk.needs_map import NeedsMap
 from directory.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
 
 Json = dict[str, Any]
-DUPLICATE_CUTOFF = 88
 WEEKS = re.compile(r"(\d+)\s*week", re.I)
 ACCESS_BY_LABEL = {label.lower(): code for code, label in ACCESSIBILITY.items()}
 CAPACITY_BY_TEXT = {text.lower(): code for code, text in CAPACITY.items()}
@@ -610,59 +608,8 @@ def _touch(session: Session, record: Organisation | Location, created: bool) -> 
 # --- likely duplicates ------------------------------------------------------------
 
 
-def _digits(number: str) -> str:
-    return re.sub(r"\D", "", number)[-10:]
-
-
 def likely_duplicates(session: Session, ids: list[uuid.UUID]) -> list[str]:
-    """Imported services that look like another listing: a close name, and the same
-    organisation (by name), postcode or phone."""
+    """Imported services that look like another listing, in words (directory.duplicates)."""
     if not ids:
         return []
-    statement = select(Service).options(
-        selectinload(Service.organisation),  # type: ignore[arg-type]
-        selectinload(Service.location_links).selectinload(ServiceAtLocation.location),  # type: ignore[arg-type]
-        selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]
-    )
-    everything = list(session.exec(statement).all())
-    facts = {
-        s.id: (
-            s.organisation.name,
-            {x.location.postal_code for x in s.location_links if x.location.postal_code},
-            {_digits(p.number) for c in s.contacts for p in c.phones if _digits(p.number)},
-        )
-        for s in everything
-    }
-    names = {s.id: s.name for s in everything}
-    found, seen = [], set()
-    for service_id in ids:
-        name = names[service_id]
-        others = {k: v for k, v in names.items() if k != service_id}
-        matches = process.extract(
-            name,
-            others,
-            scorer=fuzz.token_sort_ratio,
-            processor=utils.default_process,
-            score_cutoff=DUPLICATE_CUTOFF,
-            limit=5,
-        )
-        org, postcodes, phones = facts[service_id]
-        for other_name, score, other_id in matches:
-            pair = tuple(sorted((str(service_id), str(other_id))))
-            if pair in seen:
-                continue
-            other_org, other_postcodes, other_phones = facts[other_id]
-            why = []
-            if fuzz.token_sort_ratio(org, other_org, processor=utils.default_process) >= 90:
-                why.append("same organisation")
-            if postcodes & other_postcodes:
-                why.append("same postcode " + ", ".join(sorted(postcodes & other_postcodes)))
-            if phones & other_phones:
-                why.append("same phone")
-            if why:
-                seen.add(pair)
-                found.append(
-                    f"{name!r} ({service_id}) and {other_name!r} ({other_id}): "
-                    f"names {score:.0f}% alike, {', '.join(why)}"
-                )
-    return found
+    return [str(pair) for pair in duplicates.likely_duplicates(session, ids)]

@@ -1,0 +1,371 @@
+"""Merging a duplicate service into the one kept: what moves, what is refused, both histories,
+the managers' pages for it (and nobody else's), and the command."""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+
+import pytest
+from accounts_helpers import DRAFT, LINE, MONEY, ORG_A, TEA, add_people, client_for
+from flask import Flask
+from sqlmodel import Session, col, select
+from test_browser import AXE, CHROMIUM, browser  # noqa: F401
+from test_browser_accounts import _check, _sign_in
+from werkzeug.serving import make_server
+
+from directory import db, duplicates, listings, merging
+from directory.models import (
+    EntityType,
+    FeedbackOutcome,
+    ListingChange,
+    ListingReport,
+    ListingRevision,
+    ListingStatus,
+    MatchFeedback,
+    ReportKind,
+    RevisionStatus,
+    Service,
+    Shortlist,
+    ShortlistItem,
+    User,
+    stable_id,
+)
+
+SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+TWIN = stable_id("service", "hyde-park-tuesday-tea-again")
+
+
+def _session(app: Flask) -> Session:
+    return Session(app.extensions[db.ENGINE_KEY], expire_on_commit=False)
+
+
+@pytest.fixture
+def app(small_search: Flask) -> Flask:
+    """The small catalogue, searchable, with a published twin of Tuesday Tea and things
+    that point at the twin: two shortlists (one holds both), feedback, a report, and an
+    editor's change waiting for review."""
+    people = add_people(small_search)
+    with small_search.app_context(), _session(small_search) as session:
+        twin = Service(
+            id=TWIN,
+            organization_id=ORG_A,
+            name="Tuesday tea and chat",
+            summary="Tea and a chat on Tuesdays.",
+            status=ListingStatus.PUBLISHED,
+        )
+        session.add(twin)
+        session.flush()
+        listings.record(
+            session,
+            user=None,
+            actor="the import",
+            listing=twin,
+            action="imported",
+            before={},
+            after={"name": twin.name},
+            version=1,
+        )
+        owner = people["linkworker"].id
+        only_twin, both = (
+            Shortlist(owner_id=owner, label="ref 1"),
+            Shortlist(owner_id=owner, label="ref 2"),
+        )
+        session.add_all([only_twin, both])
+        session.flush()
+        session.add_all(
+            [
+                ShortlistItem(shortlist_id=only_twin.id, service_id=TWIN),
+                ShortlistItem(shortlist_id=both.id, service_id=TWIN),
+                ShortlistItem(shortlist_id=both.id, service_id=TEA),
+                MatchFeedback(service_id=TWIN, user_id=owner, outcome=FeedbackOutcome.USED),
+                MatchFeedback(service_id=TWIN, user_id=owner, outcome=FeedbackOutcome.NO_REPLY),
+                MatchFeedback(service_id=TEA, user_id=owner, outcome=FeedbackOutcome.USED),
+                ListingReport(service_id=TWIN, kind=ReportKind.OTHER, details="Same as the other."),
+            ]
+        )
+        session.commit()
+        editor = session.get(User, people["editor"].id)
+        twin = listings.load_service(session, TWIN)
+        values = dict(listings.snapshot(twin), summary="Proposed by the editor.")
+        assert listings.save(session, editor, twin, twin.version, values).status == "pending"
+        listings.refresh_search(session, twin)
+    small_search.config["TEST_SHORTLISTS"] = (only_twin.id, both.id)
+    return small_search
+
+
+def _manager(session: Session) -> User:
+    return session.exec(select(User).where(User.email == "manager@example.org")).one()
+
+
+def _history(session: Session, service_id) -> list[ListingChange]:
+    return listings.history(session, EntityType.SERVICE, service_id)
+
+
+def _found_by_search(app: Flask) -> set[str]:
+    body = app.test_client().get("/api/v1/search?q=tuesday+tea").get_json()
+    return {r["service_id"] for r in body["results"]}
+
+
+def test_merging_moves_everything_onto_the_kept_listing_and_keeps_both_histories(app):
+    only_twin, both = app.config["TEST_SHORTLISTS"]
+    assert {str(TEA), str(TWIN)} <= _found_by_search(app)
+    with app.app_context(), _session(app) as session:
+        twin_history = [c.id for c in _history(session, TWIN)]
+        tea_history = [c.id for c in _history(session, TEA)]
+        keep, twin = session.get(Service, TEA), session.get(Service, TWIN)
+        planned = merging.what_moves(session, keep, twin)
+        moves = merging.merge_services(session, _manager(session), keep, twin)
+    assert moves == planned
+    assert moves.as_dict() == {
+        "shortlist_items": 1,
+        "already_on_shortlists": 1,
+        "feedback": 2,
+        "reports": 1,
+        "returned_revisions": 1,
+    }
+    with _session(app) as session:
+        items = session.exec(select(ShortlistItem)).all()
+        assert sorted((i.shortlist_id, i.service_id) for i in items) == sorted(
+            [(only_twin, TEA), (both, TEA)]
+        )
+        feedback = session.exec(select(MatchFeedback.service_id)).all()
+        assert feedback == [TEA, TEA, TEA]
+        report = session.exec(select(ListingReport)).one()
+        assert report.service_id == TEA and report.details == "Same as the other."
+        revision = session.exec(
+            select(ListingRevision).where(ListingRevision.entity_id == TWIN)
+        ).one()
+        assert revision.status == RevisionStatus.RETURNED
+        assert "merged into “Tuesday Tea and Chat”" in revision.comment
+        assert session.get(Service, TWIN).status == ListingStatus.ARCHIVED
+
+        # Nothing was taken from either history; each gained what says where things went.
+        twin_after = _history(session, TWIN)
+        assert [c.id for c in twin_after][-len(twin_history) :] == twin_history
+        new = {c.action: c for c in twin_after[: len(twin_after) - len(twin_history)]}
+        assert set(new) == {"status", "merged into"}
+        assert new["status"].after == {"status": "archived"}
+        assert new["status"].note == "Merged into “Tuesday Tea and Chat”."
+        assert new["merged into"].after["merged_into"] == {
+            "id": str(TEA),
+            "name": "Tuesday Tea and Chat",
+        }
+        tea_after = _history(session, TEA)
+        assert [c.id for c in tea_after][1:] == tea_history
+        merged = tea_after[0]
+        assert merged.action == "merged" and merged.actor == "manager@example.org"
+        assert merged.after["merged_from"] == {"id": str(TWIN), "name": "Tuesday tea and chat"}
+        assert merged.after["moved"]["feedback"] == 2
+        assert str(TWIN) in merged.note and "2 pieces of link-worker feedback" in merged.note
+
+    # Gone from search and from the open data; the kept one is still in both.
+    found = _found_by_search(app)
+    assert str(TEA) in found and str(TWIN) not in found
+    client = app.test_client()
+    assert client.get(f"/api/v1/services/{TWIN}").status_code == 404
+    assert client.get(f"/api/v1/services/{TEA}").status_code == 200
+    listed = client.get("/api/v1/services?per_page=50").get_json()["contents"]
+    assert str(TWIN) not in {s["id"] for s in listed}
+
+    # Both histories are on view to a manager, each linking to the other.
+    manager = client_for(app, "manager")
+    kept_page = manager.get(f"/manage/services/{TEA}/history")
+    assert kept_page.status_code == 200
+    assert f'href="/manage/services/{TWIN}/history"' in kept_page.text
+    assert "Took in “Tuesday tea and chat”" in kept_page.text
+    archived_page = manager.get(f"/manage/services/{TWIN}/history")
+    assert archived_page.status_code == 200
+    assert f'href="/manage/services/{TEA}/history"' in archived_page.text
+    assert "Imported by the import" in archived_page.text
+
+
+def _archive(app: Flask, service_id) -> None:
+    with app.app_context(), _session(app) as session:
+        service = session.get(Service, service_id)
+        listings.set_status(session, service, ListingStatus.ARCHIVED, user=None, actor="test")
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("keep", "duplicate", "before", "message"),
+    [
+        (TEA, TEA, None, "A listing cannot be merged into itself"),
+        (DRAFT, TWIN, DRAFT, "“Draft Club” is archived: merge into a listing that is still in use"),
+        (LINE, TWIN, "merge", "“Tuesday tea and chat” was already merged into “Tuesday Tea"),
+    ],
+    ids=["itself", "archived target", "merged already"],
+)
+def test_refused_merges_say_why_and_change_nothing(app, keep, duplicate, before, message):
+    if before == "merge":
+        with app.app_context(), _session(app) as session:
+            merging.merge_services(
+                session, None, session.get(Service, TEA), session.get(Service, TWIN)
+            )
+    elif before is not None:
+        _archive(app, before)
+    with app.app_context(), _session(app) as session:
+        changes = len(session.exec(select(ListingChange)).all())
+        items = len(session.exec(select(ShortlistItem)).all())
+        with pytest.raises(merging.MergeRefused, match=re.escape(message)):
+            merging.merge_services(
+                session,
+                _manager(session),
+                session.get(Service, keep),
+                session.get(Service, duplicate),
+            )
+    with _session(app) as session:
+        assert len(session.exec(select(ListingChange)).all()) == changes
+        assert len(session.exec(select(ShortlistItem)).all()) == items
+
+
+@SQLITE_ONLY
+def test_only_managers_merge(app):
+    with app.app_context(), _session(app) as session:
+        editor = session.exec(select(User).where(User.email == "editor@example.org")).one()
+        with pytest.raises(merging.MergeRefused, match="Only managers"):
+            merging.merge_services(
+                session, editor, session.get(Service, TEA), session.get(Service, TWIN)
+            )
+    for who, status in [("editor", 403), ("other_editor", 403), ("linkworker", 403)]:
+        client = client_for(app, who)
+        assert client.get("/manage/duplicates").status_code == status
+        assert client.get(f"/manage/services/{TEA}/merge/{TWIN}").status_code == status
+        assert client.post(f"/manage/services/{TEA}/merge/{TWIN}").status_code == status
+    with _session(app) as session:
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+
+
+def test_the_catalogue_s_likely_duplicates_leave_out_archived_listings(app):
+    with app.app_context(), _session(app) as session:
+        pairs = duplicates.likely_duplicates(session)
+        assert [{p.first_id, p.second_id} for p in pairs] == [{TEA, TWIN}]
+        assert "same organisation" in pairs[0].reasons
+        assert "same postcode" not in str(pairs[0])
+        merging.merge_services(session, None, session.get(Service, TEA), session.get(Service, TWIN))
+        assert duplicates.likely_duplicates(session) == []
+
+
+@SQLITE_ONLY
+def test_a_manager_merges_from_the_duplicates_page(app):
+    manager = client_for(app, "manager")
+    listing = manager.get("/manage/duplicates")
+    assert listing.status_code == 200
+    confirm_url = f"/manage/services/{TEA}/merge/{TWIN}"
+    assert f'href="{confirm_url}"' in listing.text
+    assert f'href="/manage/services/{TWIN}/merge/{TEA}"' in listing.text
+    page = manager.get(confirm_url)
+    assert page.status_code == 200
+    assert "Link workers' feedback moved: 2" in page.text
+    assert "Shortlists that already hold “Tuesday Tea and Chat”" in page.text
+    assert (
+        manager.get(f"/manage/services/{TEA}/merge/{stable_id('service', 'x')}").status_code == 404
+    )
+    assert manager.get(f"/manage/services/{TEA}/merge/not-an-id").status_code == 404
+    itself = manager.post(f"/manage/services/{TEA}/merge/{TEA}")
+    assert itself.status_code == 400 and "cannot be merged into itself" in itself.text
+    done = manager.post(confirm_url)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/services/{TEA}/history")
+    assert (
+        "Merged “Tuesday tea and chat” into “Tuesday Tea and Chat”"
+        in manager.get(done.headers["Location"]).text
+    )
+    again = manager.post(confirm_url)
+    assert again.status_code == 400 and "was already merged" in again.text
+
+
+@SQLITE_ONLY
+def test_the_merge_form_needs_its_csrf_token(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    manager = app.test_client()
+    form = manager.get("/sign-in").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    signed_in = manager.post(
+        "/sign-in",
+        data={
+            "email": "manager@example.org",
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
+    )
+    assert signed_in.status_code == 302
+    url = f"/manage/services/{TEA}/merge/{TWIN}"
+    assert manager.post(url).status_code == 400
+    with _session(app) as session:
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', manager.get(url).text)
+    assert manager.post(url, data={"csrf_token": token.group(1)}).status_code == 302
+    with _session(app) as session:
+        assert session.get(Service, TWIN).status == ListingStatus.ARCHIVED
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["not-a-uuid", str(TWIN)], "There is no service with id 'not-a-uuid' (to keep)."),
+        (
+            [str(TEA), str(stable_id("service", "nowhere"))],
+            f"There is no service with id '{stable_id('service', 'nowhere')}' (to merge into it).",
+        ),
+        ([str(TEA), str(TEA)], "A listing cannot be merged into itself"),
+        ([str(MONEY)], "Missing argument 'DUPLICATE_ID'"),
+    ],
+    ids=["malformed", "unknown", "itself", "missing"],
+)
+def test_the_command_refuses_bad_ids_clearly(app, args, message):
+    result = app.test_cli_runner().invoke(args=["merge-listings", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    with _session(app) as session:
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+        assert not session.exec(
+            select(ListingChange).where(col(ListingChange.action).in_(["merged", "merged into"]))
+        ).all()
+
+
+@SQLITE_ONLY
+def test_the_command_merges(app):
+    result = app.test_cli_runner().invoke(args=["merge-listings", f" {TEA} ", str(TWIN)])
+    assert result.exit_code == 0, result.output
+    assert "Merged “Tuesday tea and chat” into “Tuesday Tea and Chat”: moved 1 shortlist item" in (
+        result.output
+    )
+    with _session(app) as session:
+        assert session.get(Service, TWIN).status == ListingStatus.ARCHIVED
+        merged = _history(session, TEA)[0]
+        assert merged.action == "merged" and merged.actor == merging.COMMAND_LINE
+        assert merged.user_id is None
+
+
+# --- in a real browser: the pages pass axe-core (WCAG 2.2 AA) and fit a phone ------------
+
+
+@SQLITE_ONLY
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
+def test_the_merge_pages_pass_axe_and_fit_a_phone(app, browser):  # noqa: F811
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        page = browser.new_page(viewport={"width": 360, "height": 800})
+        page.add_init_script(path=str(AXE))
+        _sign_in(page, base, "manager")
+        confirm = f"/manage/services/{TEA}/merge/{TWIN}"
+        failures = _check(page, base, ["/manage/duplicates", confirm], 360)
+        page.goto(base + confirm)
+        page.get_by_role("button", name="Merge “Tuesday tea and chat”").click()
+        page.wait_for_url(f"**/manage/services/{TEA}/history")
+        paths = [f"/manage/services/{TEA}/history", f"/manage/services/{TWIN}/history"]
+        failures.update(_check(page, base, paths, 360))
+        page.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        gc.collect()
+    assert failures == {}
