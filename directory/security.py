@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, abort, g, request
 
 
 def csp_nonce() -> str:
@@ -44,6 +44,20 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character in a parameter or form field is never meant: refuse it with a 400
+    before it reaches a database (PostgreSQL cannot store it) or a search."""
+    fields = [request.args]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        fields.append(request.form)
+    if any("\x00" in value for found in fields for _, values in found.lists() for value in values):
+        abort(400, description="A value in this request holds a character that is not allowed.")
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_headers)
     app.context_processor(lambda: {"cspNonce": csp_nonce()})
