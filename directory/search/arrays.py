@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,9 @@ class Segment:
     key: str
     size: int
     ids: list[str]
+    # the id as two unsigned halves: ordering by them is ordering by the id string
+    id_high: np.ndarray
+    id_low: np.ndarray
     local: np.ndarray
     site_doc: np.ndarray
     site_lat: np.ndarray
@@ -85,10 +89,13 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
             hours.append((docnum, bits, _minutes(opens), _minutes(closes)))
     lengths = {name: read_lengths(reader, name) for name in SCORED_FIELDS}
     vocabulary = {_text(term): info.doc_frequency() for term, info in reader.iter_field("spelling")}
+    numbers = [uuid.UUID(i).int if i else 0 for i in ids]  # "" where deleted
     return Segment(
         key=key,
         size=size,
         ids=ids,
+        id_high=np.array([n >> 64 for n in numbers], dtype=np.uint64),
+        id_low=np.array([n & (2**64 - 1) for n in numbers], dtype=np.uint64),
         local=local,
         site_doc=np.array(site_doc, dtype=np.int64),
         site_lat=np.array(site_lat, dtype=np.float64),
@@ -170,24 +177,16 @@ class View:
         self.size = int(sum(s.size for s in self.segments))
         self.alive = alive
         self.ids: list[str] = [i for s in self.segments for i in s.ids]
-        # Ties are broken by service id, as the id string sorts.
-        order = sorted(range(self.size), key=self.ids.__getitem__)
-        self.id_rank = np.empty(self.size, dtype=np.int64)
-        self.id_rank[order] = np.arange(self.size)
+        self.id_high = _joined([s.id_high for s in self.segments], np.uint64)
+        self.id_low = _joined([s.id_low for s in self.segments], np.uint64)
         self.local = _joined([s.local for s in self.segments], bool)
-        self.hours_doc = _joined(
-            [s.hours_doc + offset for s, offset in zip(self.segments, self.offsets, strict=True)],
-            np.int64,
-        )
+        self.hours_doc = self._documents("hours_doc")
         self.hours_days = _joined([s.hours_days for s in self.segments], np.int64)
         self.hours_from = _joined([s.hours_from for s in self.segments], np.int64)
         self.hours_until = _joined([s.hours_until for s in self.segments], np.int64)
         self.has_hours = np.zeros(self.size, dtype=bool)
         self.has_hours[self.hours_doc] = True
-        self.site_doc = _joined(
-            [s.site_doc + offset for s, offset in zip(self.segments, self.offsets, strict=True)],
-            np.int64,
-        )
+        self.site_doc = self._documents("site_doc")
         self.site_lat = _joined([s.site_lat for s in self.segments], np.float64)
         self.site_lon = _joined([s.site_lon for s in self.segments], np.float64)
         self._site_owners, self._site_starts = np.unique(self.site_doc, return_index=True)
@@ -195,13 +194,25 @@ class View:
             name: _joined([s.lengths[name] for s in self.segments], np.float64)
             for name in SCORED_FIELDS
         }
-        self.vocabulary: dict[str, int] = {}
-        for segment in self.segments:
+        # the largest segment's words copied whole, the small ones after an edit added
+        by_size = sorted(self.segments, key=lambda s: s.size, reverse=True)
+        self.vocabulary: dict[str, int] = dict(by_size[0].vocabulary) if by_size else {}
+        for segment in by_size[1:]:
             for word, count in segment.vocabulary.items():
                 self.vocabulary[word] = self.vocabulary.get(word, 0) + count
         self._postings: dict[tuple[str, str], Postings] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def _documents(self, name: str) -> np.ndarray:
+        """A per-segment array of document numbers, renumbered across the segments."""
+        parts = [getattr(s, name) + o for s, o in zip(self.segments, self.offsets, strict=True)]
+        return _joined(parts, np.int64)
+
+    def tie_break(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sort keys (for np.lexsort, least significant first) that order documents by
+        service id, as the id string sorts: the last say in every ranking."""
+        return self.id_low[docs], self.id_high[docs]
 
     # -- reading on demand, through the searcher of this generation ------------------------
 

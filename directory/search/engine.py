@@ -20,6 +20,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from whoosh import query as q
@@ -173,25 +174,31 @@ def _bands(
     if request.miles is not None:
         within = ~np.isnan(miles) & (miles <= request.miles)
         near, near_relevance, miles = near[within], near_relevance[within], miles[within]
-    ids = view.id_rank[near]
+    ids = view.tie_break(near)
     if place is not None and request.sort == "distance":
-        order = np.lexsort((ids, -near_relevance, miles))
+        order = np.lexsort((*ids, -near_relevance, miles))
     elif place is not None and request.sort == "best":
-        order = np.lexsort((ids, -(near_relevance / (1 + miles / HALF_SCORE_MILES))))
+        order = np.lexsort((*ids, -blended(near_relevance, miles)))
     else:
-        order = np.lexsort((ids, -near_relevance))
+        order = np.lexsort((*ids, -near_relevance))
     local = _Ranked(near[order], near_relevance[order], miles[order])
     far, far_relevance = docs[~is_local], relevance[~is_local]
-    order = np.lexsort((view.id_rank[far], -far_relevance))
+    order = np.lexsort((*view.tie_break(far), -far_relevance))
     online = _Ranked(far[order], far_relevance[order], np.full(len(far), np.nan))
     return local, online
 
 
+def blended(relevance: Any, miles: Any) -> Any:
+    """Relevance, halved at HALF_SCORE_MILES away, a third at twice that, and so on
+    (numbers or numpy arrays alike)."""
+    return relevance / (1 + miles / HALF_SCORE_MILES)
+
+
 def blend(hit: Hit) -> float:
-    """Relevance, halved at HALF_SCORE_MILES away, a third at twice that, and so on."""
+    """A hit's blended score (its relevance alone when it has no distance)."""
     if hit.distance_miles is None:
         return hit.score
-    return hit.score / (1 + hit.distance_miles / HALF_SCORE_MILES)
+    return float(blended(hit.score, hit.distance_miles))
 
 
 def _hits(
