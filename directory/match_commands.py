@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask import Flask
@@ -13,10 +14,6 @@ import matcher
 from directory import db, match_requests
 from directory.cli import _require_schema
 
-MODES = ("in_person", "online", "phone")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-GENDERS = ("woman", "man", "non_binary", "other")
-
 
 @click.command("match")
 @click.option("--age", type=int, required=True, help="The person's age in years.")
@@ -26,14 +23,19 @@ GENDERS = ("woman", "man", "non_binary", "other")
 )
 @click.option("--text", default="", help="What matters to them, in their words.")
 @click.option("--free-only", is_flag=True, help="Only free services.")
-@click.option("--mode", "modes", multiple=True, type=click.Choice(MODES), help="Repeatable.")
+@click.option("--mode", multiple=True, type=click.Choice(match_requests.MODES), help="Repeatable.")
 @click.option("--max-miles", type=float, help="How far they can travel to go in person.")
-@click.option("--day", "days", multiple=True, type=click.Choice(DAYS), help="A day they are free.")
+@click.option(
+    "--day",
+    multiple=True,
+    type=click.Choice(list(match_requests.DAYS)),
+    help="A day they are free.",
+)
 @click.option("--language", help="A language they would rather use (a code such as pl).")
-@click.option("--access", "access", multiple=True, help="An access need (step_free, ...).")
+@click.option("--access", multiple=True, help="An access need (step_free, ...).")
 @click.option(
     "--gender",
-    type=click.Choice(GENDERS),
+    type=click.Choice(match_requests.GENDERS),
     help="Only where a service is for one gender (women only, men only).",
 )
 @click.option("--carer/--not-carer", default=None, help="Default: a carer if a need is carers.")
@@ -42,42 +44,10 @@ GENDERS = ("woman", "man", "non_binary", "other")
 @click.option("--limit", type=int, default=match_requests.DEFAULT_LIMIT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @with_appcontext
-def match_command(
-    age: int,
-    postcode: str,
-    needs: tuple[str, ...],
-    text: str,
-    free_only: bool,
-    modes: tuple[str, ...],
-    max_miles: float | None,
-    days: tuple[str, ...],
-    language: str | None,
-    access: tuple[str, ...],
-    gender: str | None,
-    carer: bool | None,
-    veteran: bool | None,
-    lgbtq: bool | None,
-    limit: int,
-    as_json: bool,
-) -> None:
+def match_command(as_json: bool, **fields: Any) -> None:
     """Suggest the few services that suit a person best, with reasons, and those excluded."""
-    data = {
-        "age": age,
-        "postcode": postcode,
-        "needs": list(needs),
-        "text": text,
-        "free_only": free_only,
-        "mode": list(modes),
-        "max_miles": max_miles,
-        "day": list(days),
-        "language": language,
-        "access": list(access),
-        "gender": gender,
-        "carer": carer,
-        "veteran": veteran,
-        "lgbtq": lgbtq,
-        "limit": limit,
-    }
+    # The options are named as the request's fields; repeated ones come as tuples.
+    data = {name: list(v) if isinstance(v, tuple) else v for name, v in fields.items()}
     _require_schema()
     try:
         wanted = match_requests.read_request(data)

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 import matcher
-from directory import clock, match_catalogue, matching
+from directory import clock, match_catalogue, matching, vocabulary
 
 # The fields a request may carry, in the order a form shows them.
 FIELDS = (
@@ -46,6 +46,10 @@ FIELDS = (
 WHO_FIELDS = ("carer", "veteran", "lgbtq")
 NEED_SAYS = {"carer": "carers", "lgbtq": "lgbtq"}
 LIST_FIELDS = ("needs", "mode", "day", "access")
+# The choices of the fields that have few, as the CLI and the form offer them ("mon": "Monday").
+MODES = tuple(vocabulary.DELIVERY)
+DAYS = {name[:3].lower(): name for name in vocabulary.DAYS.values()}
+GENDERS = matcher.facts.GENDERS
 DEFAULT_LIMIT = matcher.DEFAULT_WEIGHTS.limit
 MAX_LIMIT = 20
 # profile_from names some fields as the matcher does; requests name them as people do.
@@ -206,7 +210,6 @@ def _strings(value: object, *, single: bool) -> bool:
 def read_form(form: MultiDict[str, str]) -> MatchRequest:
     """A match request from a form's text fields (the link worker's matching page)."""
     data: dict[str, Any] = {}
-    problems: dict[str, str] = {}
     for name in FIELDS:
         if name in LIST_FIELDS:
             values = [v for v in form.getlist(name) if v.strip()]
@@ -216,33 +219,22 @@ def read_form(form: MultiDict[str, str]) -> MatchRequest:
         value = (form.get(name) or "").strip()
         if not value:
             continue
+        # A number that does not read as one stays text: read_request says what is wrong.
         if name in ("age", "limit"):
-            if not (value.isascii() and value.isdigit()) or len(value) > 4:
-                problems[name] = (
-                    "Age should be a whole number, such as 34."
-                    if name == "age"
-                    else f"The limit should be a whole number from 1 to {MAX_LIMIT}."
-                )
-                continue
-            data[name] = int(value)
+            whole = value.isascii() and value.isdigit() and len(value) <= 4
+            data[name] = int(value) if whole else value
         elif name == "max_miles":
             try:
                 data[name] = float(value)
             except ValueError:
-                problems[name] = "The travel distance should be a number of miles, such as 3."
+                data[name] = value
         elif name in ("free_only", *WHO_FIELDS):
             # a ticked box says yes; an unticked one says nothing (the needs may say it)
             if value in ("1", "true", "yes", "on"):
                 data[name] = True
         else:
             data[name] = form.get(name) if name == "text" else value
-    try:
-        wanted = read_request(data)
-    except MatchInputError as error:
-        raise MatchInputError({**error.problems, **problems}) from None
-    if problems:
-        raise MatchInputError(problems)
-    return wanted
+    return read_request(data)
 
 
 def run(session: Session, wanted: MatchRequest) -> matcher.MatchResult:

@@ -98,8 +98,12 @@ def test_far_from_every_venue_only_remote_services_are_suggested(demo_app):
         "--json",
     )
     assert result.exit_code == 0, result.output
-    for s in json.loads(result.stdout)["suggestions"]:
+    found = json.loads(result.stdout)
+    for s in found["suggestions"]:
         assert s["distance_miles"] is None or s["distance_miles"] <= 1
+    # the check above passes on no suggestions at all: the venues must be left out for distance
+    reasons = [r for e in found["excluded"] for r in e["reasons"]]
+    assert any("further than the 1 miles you can travel" in r for r in reasons)
 
 
 BAD = [

@@ -12,14 +12,12 @@ import yaml
 from werkzeug.datastructures import MultiDict
 
 from directory import vocabulary
-from directory.match_requests import FIELDS, LIST_FIELDS
+from directory.match_requests import DAYS, FIELDS, LIST_FIELDS
 from seed.catalogue import read_needs
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 NEED_GROUPS = SEED / "need_groups.yaml"
 PERSONAS = SEED / "personas.yaml"
-DAYS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-        "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
 
 
 @dataclass(frozen=True)
