@@ -104,10 +104,7 @@ def user_for_reset(session: Session, token: str) -> User | None:
     data = tokens.read("reset", token, hours * 3600)
     if data is None:
         return None
-    try:
-        user = session.get(User, uuid.UUID(str(data.get("u"))))
-    except ValueError:
-        return None
+    user = tokens.row(session, User, data, "u")
     if user is None or not user.active or data.get("f") != _fingerprint(user):
         return None
     return user
@@ -136,10 +133,7 @@ def read_invite(session: Session, token: str) -> tuple[str, Organisation] | None
     if data is None:
         return None
     email = str(data.get("e", ""))
-    try:
-        organisation = session.get(Organisation, uuid.UUID(str(data.get("o"))))
-    except ValueError:
-        return None
+    organisation = tokens.row(session, Organisation, data, "o")
     # Single use: once the account exists, the link has done its job.
     if organisation is None or validate_email(email) or find_by_email(session, email):
         return None

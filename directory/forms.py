@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import phonenumbers
-from flask import Flask
+from flask import Flask, render_template
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
@@ -71,6 +71,11 @@ def no_control_characters(_form: Any, field: Field) -> None:
     """Text without control characters (which nobody types, but scripts send)."""
     if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
         raise ValidationError("Remove the unusual characters from this answer.")
+
+
+def page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
+    """A page showing a form: status 400 when the form came back with errors, else 200."""
+    return render_template(template, form=form, **context), 400 if form.errors else 200
 
 
 def problems(form: FlaskForm) -> list[tuple[str, str]]:

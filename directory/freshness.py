@@ -102,8 +102,7 @@ def confirm(
 
 def check_token(service: Service) -> str:
     """A signed link token to answer "is this listing still right?" without signing in."""
-    checked = service.last_verified.isoformat() if service.last_verified else ""
-    return tokens.make("check", {"s": str(service.id), "v": checked})
+    return tokens.make("check", {"s": str(service.id), "v": _checked_on(service)})
 
 
 def service_for_check(session: Session, token: str) -> Service | None:
@@ -112,15 +111,25 @@ def service_for_check(session: Session, token: str) -> Service | None:
     data = tokens.read("check", token, days * 86400)
     if data is None:
         return None
-    try:
-        service = session.get(Service, uuid.UUID(str(data.get("s"))))
-    except ValueError:
-        return None
+    service = tokens.row(session, Service, data, "s")
     if service is None or service.status != ListingStatus.PUBLISHED:
         return None
-    checked = service.last_verified.isoformat() if service.last_verified else ""
     # Once answered (the date moved on), the link has done its job.
-    return service if data.get("v") == checked else None
+    return service if data.get("v") == _checked_on(service) else None
+
+
+def _checked_on(service: Service) -> str:
+    return service.last_verified.isoformat() if service.last_verified else ""
+
+
+def report_problem(
+    session: Session, service: Service, kind: ReportKind, details: str
+) -> ListingReport:
+    """Record a problem with a listing, a task for its editors and the managers."""
+    report = ListingReport(service_id=service.id, kind=kind, details=details)
+    session.add(report)
+    session.commit()
+    return report
 
 
 def answer_check(session: Session, service: Service, answer: str) -> None:
@@ -129,14 +138,12 @@ def answer_check(session: Session, service: Service, answer: str) -> None:
     if answer == "still_right":
         confirm(session, service, user=None, actor=actor)
     elif answer == "needs_changes":
-        session.add(
-            ListingReport(
-                service_id=service.id,
-                kind=ReportKind.WRONG_DETAILS,
-                details="The organisation says this listing needs changes (answered by email).",
-            )
+        report_problem(
+            session,
+            service,
+            ReportKind.WRONG_DETAILS,
+            "The organisation says this listing needs changes (answered by email).",
         )
-        session.commit()
     elif answer == "closed":
         listings.set_status(session, service, ListingStatus.ARCHIVED, user=None, actor=actor)
     else:

@@ -255,6 +255,12 @@ def save(
     return Outcome("pending", changed=changed, revision=revision)
 
 
+def services_of(session: Session, organisation_id: uuid.UUID) -> list[Service]:
+    """Every service of an organisation, whatever its status, by name."""
+    statement = select(Service).where(Service.organization_id == organisation_id)
+    return list(session.exec(statement.order_by(Service.name)).all())  # type: ignore[arg-type]
+
+
 # --- moderation ------------------------------------------------------------------------
 
 

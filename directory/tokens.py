@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, TypeVar
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session
+
+T = TypeVar("T")
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -27,3 +31,11 @@ def read(purpose: str, token: str, max_age_seconds: int) -> dict[str, Any] | Non
     except BadSignature:  # SignatureExpired is a BadSignature too
         return None
     return data if isinstance(data, dict) else None
+
+
+def row(session: Session, model: type[T], data: dict[str, Any], key: str) -> T | None:
+    """The row of model whose id a token's data holds under key, or None if there is none."""
+    try:
+        return session.get(model, uuid.UUID(str(data.get(key))))
+    except ValueError:  # a signed token from an older release may hold something else
+        return None

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from directory import accounts, db, mail
 from directory.auth import blueprint
 from directory.auth.forms import EmptyForm, NewPasswordForm, ResetRequestForm, SignInForm
+from directory.forms import page
 from directory.permissions import require_sign_in
 
 # One message whether the address is unknown or the password wrong: it tells nobody
@@ -36,8 +37,7 @@ def sign_in() -> str | Response | tuple[str, int]:
             login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [WRONG_DETAILS]
-    status = 400 if form.errors else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return page("auth/sign_in.html", form)
 
 
 @blueprint.route("/sign-out", methods=["GET", "POST"])
@@ -72,7 +72,7 @@ def reset_request() -> str | Response | tuple[str, int]:
             link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
             mail.send(user.email, "Reset your password", _reset_body(link))
         return render_template("auth/reset_sent.html", email=form.email.data)
-    return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
+    return page("auth/reset_request.html", form)
 
 
 def _reset_body(link: str) -> str:
@@ -97,9 +97,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         logout_user()
         flash("Your password has been changed. Sign in with your new password.")
         return redirect(url_for("auth.sign_in"))
-    return render_template(
-        "auth/new_password.html", form=form, heading="Choose a new password"
-    ), 400 if form.errors else 200
+    return page("auth/new_password.html", form, heading="Choose a new password")
 
 
 @blueprint.route("/join/<token>", methods=["GET", "POST"])
@@ -115,9 +113,4 @@ def join(token: str) -> str | Response | tuple[str, int]:
         login_user(user)
         flash(f"Welcome. You can now keep the listings of {organisation.name} up to date.")
         return redirect(url_for("manage.dashboard"))
-    return render_template(
-        "auth/new_password.html",
-        form=form,
-        heading=f"Join {organisation.name}",
-        email=email,
-    ), 400 if form.errors else 200
+    return page("auth/new_password.html", form, heading=f"Join {organisation.name}", email=email)

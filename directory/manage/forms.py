@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -97,6 +97,16 @@ class VersionedForm(FlaskForm):
     def base_version(self) -> int:
         return int(self.version.data)
 
+    @staticmethod
+    def data_from(snapshot: dict[str, Any]) -> dict[str, Any]:
+        """The form's data for a listing's snapshot (the fields match, unless overridden)."""
+        return dict(snapshot)
+
+    @classmethod
+    def filled_from(cls, snapshot: dict[str, Any], version: int) -> Self:
+        """The form filled from a listing's snapshot, based on the version it was read at."""
+        return cls(data={**cls.data_from(snapshot), "version": version})
+
 
 class OrganisationForm(VersionedForm):
     name = _text("Name of the organisation", 200, "Enter the name of the organisation.")
@@ -125,10 +135,6 @@ class OrganisationForm(VersionedForm):
             "website": self.website.data or "",
             "charity_number": (self.charity_number.data or "").upper(),
         }
-
-    @staticmethod
-    def data_from(snapshot: dict[str, Any]) -> dict[str, Any]:
-        return dict(snapshot)
 
 
 class SessionForm(Form):

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from directory import accounts, catalogue, db, freshness, mail
+from directory.forms import page
 from directory.manage import blueprint
 from directory.manage.forms import CheckForm, ClaimForm, RegisterForm, ReportForm
 from directory.models import (
@@ -30,16 +31,12 @@ def report_problem(service_id: uuid.UUID) -> Response | tuple[str, int]:
         abort(404)
     form = ReportForm()
     if form.validate_on_submit():
-        report = ListingReport(
-            service_id=service.id, kind=ReportKind(form.kind.data), details=form.details.data or ""
+        report = freshness.report_problem(
+            session, service, ReportKind(form.kind.data), form.details.data or ""
         )
-        session.add(report)
-        session.commit()
         _tell_editors(session, service, report)
         return render_template("manage/report_sent.html", service=service), 200
-    return render_template("manage/report.html", form=form, service=service), (
-        400 if form.errors else 200
-    )
+    return page("manage/report.html", form, service=service)
 
 
 def _tell_editors(session: Any, service: Any, report: ListingReport) -> None:
@@ -81,7 +78,7 @@ def register_organisation() -> Response | tuple[str, int]:
         session.add(_request(RequestKind.REGISTER, organisation, form))
         session.commit()
         return render_template("manage/request_sent.html", organisation=organisation), 200
-    return render_template("manage/register.html", form=form), 400 if form.errors else 200
+    return page("manage/register.html", form)
 
 
 @blueprint.route("/organisations/<uuid:organisation_id>/claim", methods=["GET", "POST"])
@@ -98,9 +95,7 @@ def claim_organisation(organisation_id: uuid.UUID) -> Response | tuple[str, int]
         session.add(_request(RequestKind.CLAIM, organisation, form))
         session.commit()
         return render_template("manage/request_sent.html", organisation=organisation), 200
-    return render_template("manage/claim.html", form=form, organisation=organisation), (
-        400 if form.errors else 200
-    )
+    return page("manage/claim.html", form, organisation=organisation)
 
 
 def _request(
@@ -129,9 +124,7 @@ def check_listing(token: str) -> Response | tuple[str, int]:
         freshness.answer_check(session, service, answer)
         flash(freshness.ANSWERS[answer] + ": thank you, we have recorded your answer.")
         return redirect(url_for("manage.check_done"))
-    return render_template("manage/check.html", form=form, service=service), (
-        400 if form.errors else 200
-    )
+    return page("manage/check.html", form, service=service)
 
 
 @blueprint.get("/listings/check/done")

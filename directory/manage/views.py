@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from directory import accounts, catalogue, db, freshness, listings, mail
 from directory.auth.forms import EmptyForm
-from directory.forms import choices
+from directory.forms import choices, page
 from directory.manage import blueprint, tasks
 from directory.manage.forms import (
     InviteForm,
@@ -40,6 +40,12 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
+def _require_fresh_form() -> None:
+    """Answer 400 to a button's form whose CSRF token is missing or has expired."""
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was open too long: go back and try again.")
+
+
 @blueprint.get("/manage/")
 @require_permission(Action.SEE_TASKS)
 def dashboard() -> str:
@@ -58,13 +64,10 @@ def organisations() -> str:
 def organisation(organisation_id: uuid.UUID) -> str:
     session = db.session()
     found = authorise(Action.EDIT_LISTING, session.get(Organisation, organisation_id))
-    services = session.exec(
-        select(Service).where(Service.organization_id == found.id).order_by(Service.name)
-    ).all()
     return render_template(
         "manage/organisation.html",
         organisation=found,
-        services=services,
+        services=listings.services_of(session, found.id),
         revisions=listings.pending_revisions(session, found.id),
         editors=accounts.editors_of(session, found.id),
     )
@@ -109,9 +112,7 @@ def _saved_message(outcome: listings.Outcome) -> str:
 def edit_organisation(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
     session = db.session()
     found = authorise(Action.EDIT_LISTING, listings.load_organisation(session, organisation_id))
-    form = OrganisationForm(
-        data={**OrganisationForm.data_from(listings.snapshot(found)), "version": found.version}
-    )
+    form = OrganisationForm.filled_from(listings.snapshot(found), found.version)
     back = url_for("manage.organisation", organisation_id=found.id)
     return _edit(found, form, "manage/edit_organisation.html", back)
 
@@ -121,9 +122,7 @@ def edit_organisation(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
 def edit_service(service_id: uuid.UUID) -> Response | tuple[str, int]:
     session = db.session()
     found = authorise(Action.EDIT_LISTING, listings.load_service(session, service_id))
-    form = ServiceForm(
-        data={**ServiceForm.data_from(listings.snapshot(found)), "version": found.version}
-    )
+    form = ServiceForm.filled_from(listings.snapshot(found), found.version)
     form.needs.choices = choices((n.term.code, n.term.name) for n in catalogue.needs(session))
     back = url_for("manage.organisation", organisation_id=found.organization_id)
     return _edit(found, form, "manage/edit_service.html", back)
@@ -142,9 +141,7 @@ def new_service(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
         service = listings.create_service(session, _me(), found, form.name.data, form.summary.data)
         flash("Draft saved. Fill in the rest, then send it for review.")
         return redirect(url_for("manage.edit_service", service_id=service.id))
-    return render_template("manage/new_service.html", form=form, organisation=found), (
-        400 if form.errors else 200
-    )
+    return page("manage/new_service.html", form, organisation=found)
 
 
 @blueprint.post("/manage/services/<uuid:service_id>/submit")
@@ -153,8 +150,7 @@ def submit_service(service_id: uuid.UUID) -> Response:
     """An editor sends a draft for a manager to publish."""
     session = db.session()
     found = authorise(Action.EDIT_LISTING, session.get(Service, service_id))
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was open too long: go back and try again.")
+    _require_fresh_form()
     listings.submit_for_review(session, _me(), found)
     flash(f"“{found.name}” was sent for review.")
     return redirect(url_for("manage.organisation", organisation_id=found.organization_id))
@@ -168,8 +164,7 @@ def publish_service(service_id: uuid.UUID) -> Response:
     found = session.get(Service, service_id)
     if found is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was open too long: go back and try again.")
+    _require_fresh_form()
     status = ListingStatus.ARCHIVED if request.form.get("archive") else ListingStatus.PUBLISHED
     try:
         listings.set_status(session, found, status, user=_me(), actor=_me().email)
@@ -184,8 +179,7 @@ def publish_service(service_id: uuid.UUID) -> Response:
 def confirm_service(service_id: uuid.UUID) -> Response:
     session = db.session()
     found = authorise(Action.CONFIRM_LISTING, session.get(Service, service_id))
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was open too long: go back and try again.")
+    _require_fresh_form()
     freshness.confirm(session, found, user=_me(), actor=_me().email)
     flash(f"Thank you: “{found.name}” is marked as checked today.")
     return redirect(url_for("manage.organisation", organisation_id=found.organization_id))
@@ -211,9 +205,7 @@ def invite(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
         # The same answer either way: an invitation says nothing about who has accounts.
         flash(f"If {email} has no account yet, we have sent them an invitation.")
         return redirect(url_for("manage.organisation", organisation_id=found.id))
-    return render_template("manage/invite.html", form=form, organisation=found), (
-        400 if form.errors else 200
-    )
+    return page("manage/invite.html", form, organisation=found)
 
 
 def _service_name() -> str:
@@ -329,8 +321,7 @@ def organisation_request(request_id: uuid.UUID) -> Response | tuple[str, int]:
     form = EmptyForm()
     decision = request.form.get("decision")
     if found.status == RequestStatus.PENDING and decision in ("approve", "refuse"):
-        if not form.validate_on_submit():
-            abort(400, description="The form was open too long: go back and try again.")
+        _require_fresh_form()
         approve = decision == "approve"
         tasks.decide_request(
             session,
@@ -352,8 +343,7 @@ def organisation_request(request_id: uuid.UUID) -> Response | tuple[str, int]:
 def resolve_report(report_id: uuid.UUID) -> Response:
     session = db.session()
     found = authorise(Action.SEE_TASKS, session.get(ListingReport, report_id))
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was open too long: go back and try again.")
+    _require_fresh_form()
     tasks.resolve_report(session, found, _me())
     flash("Marked as done.")
     return redirect(url_for("manage.dashboard"))
@@ -380,8 +370,7 @@ def set_user_active(user_id: uuid.UUID) -> Response:
     found = session.get(User, user_id)
     if found is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form was open too long: go back and try again.")
+    _require_fresh_form()
     if found.id == _me().id:
         abort(400, description="You cannot stop your own account.")
     accounts.set_active(session, found, not found.active)
