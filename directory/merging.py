@@ -104,11 +104,15 @@ def _count(session: Session, statement: Any) -> int:
     return int(session.exec(statement).one())
 
 
+def _shortlists(service: Service) -> Any:
+    """The ids of the shortlists that hold the service (a subquery)."""
+    return select(ShortlistItem.shortlist_id).where(ShortlistItem.service_id == service.id)
+
+
 def what_moves(session: Session, keep: Service, duplicate: Service) -> Moves:
     """What merging duplicate into keep would move, changing nothing."""
-    on_both = select(ShortlistItem.shortlist_id).where(ShortlistItem.service_id == keep.id)
     items = select(func.count()).where(ShortlistItem.service_id == duplicate.id)
-    already = _count(session, items.where(col(ShortlistItem.shortlist_id).in_(on_both)))
+    already = _count(session, items.where(col(ShortlistItem.shortlist_id).in_(_shortlists(keep))))
     return Moves(
         shortlist_items=_count(session, items) - already,
         already_on_shortlists=already,
@@ -156,11 +160,10 @@ def merge_services(
     actor = manager.email if manager else COMMAND_LINE
     moves = Moves()
     # A shortlist holds a service once: where it holds both, the duplicate's item goes.
-    on_both = select(ShortlistItem.shortlist_id).where(ShortlistItem.service_id == keep.id)
     dropped = session.exec(
         sa.delete(ShortlistItem).where(
             col(ShortlistItem.service_id) == duplicate.id,
-            col(ShortlistItem.shortlist_id).in_(on_both),
+            col(ShortlistItem.shortlist_id).in_(_shortlists(keep)),
         )
     )
     moves.already_on_shortlists = int(dropped.rowcount)

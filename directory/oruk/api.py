@@ -24,20 +24,6 @@ from directory.oruk.queries import Filters, InvalidParameters
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 
-SERVICE_FILTERS = (
-    "search",
-    "taxonomy_term_id",
-    "taxonomy_id",
-    "organization_id",
-    "minimum_age",
-    "maximum_age",
-    "start_time",
-    "end_time",
-    "day",
-    "modified_after",
-)
-LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity", "full", "format")
-TERM_FILTERS = ("search", "taxonomy_id", "top_only", "parent_id")
 NDJSON_BATCH = 200
 
 
@@ -105,7 +91,7 @@ def _ndjson(ids: list[uuid.UUID], load: Callable[..., list[Any]], shape: Callabl
 
 @blueprint.get("/services")
 def list_services() -> Response:
-    filters = _filters((*SERVICE_FILTERS, "full", "minimal", "format"))
+    filters = _filters(openapi.SERVICE_LIST_FILTERS)
     shape = (
         _minimal
         if filters.minimal
@@ -127,7 +113,7 @@ def get_service(service_id: str) -> Response:
 
 @blueprint.get("/service_at_locations")
 def list_services_at_locations() -> Response:
-    filters = _filters(LOCATION_FILTERS)
+    filters = _filters(openapi.LOCATION_FILTERS)
     shape = (
         serialise.service_at_location_full if filters.full else serialise.service_at_location_brief
     )
@@ -172,7 +158,7 @@ def get_taxonomy(taxonomy_id: str) -> Response:
 
 @blueprint.get("/taxonomy_terms")
 def list_taxonomy_terms() -> Response:
-    filters = _filters(TERM_FILTERS)
+    filters = _filters(openapi.TERM_FILTERS)
     return _page(queries.taxonomy_terms(db.session(), filters), serialise.taxonomy_term)
 
 

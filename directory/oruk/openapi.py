@@ -136,6 +136,10 @@ SERVICE_FILTERS = [
     "day",
     "modified_after",
 ]
+# The parameters of each list, as documented here and read by directory.oruk.api.
+SERVICE_LIST_FILTERS = (*SERVICE_FILTERS, "full", "minimal", "format")
+LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity", "full", "format")
+TERM_FILTERS = ("search", "page", "per_page", "taxonomy_id", "top_only", "parent_id")
 
 
 def _object(required: list[str], properties: Json) -> Json:
@@ -637,13 +641,13 @@ def document(server: str) -> Json:
             "/services": _list(
                 "Published services.",
                 "ServiceListItem",
-                [*SERVICE_FILTERS, "full", "minimal", "format"],
+                list(SERVICE_LIST_FILTERS),
             ),
             "/services/{id}": _single("A published service in full.", "Service", "service"),
             "/service_at_locations": _list(
                 "Published services at their locations.",
                 "ServiceAtLocationBrief",
-                [*SERVICE_FILTERS, "postcode", "proximity", "full", "format"],
+                list(LOCATION_FILTERS),
             ),
             "/service_at_locations/{id}": _single(
                 "A service at a location, with the service in full.",
@@ -664,7 +668,7 @@ def document(server: str) -> Json:
             "/taxonomy_terms": _list(
                 "Taxonomy terms (needs).",
                 "TaxonomyTerm",
-                ["search", "page", "per_page", "taxonomy_id", "top_only", "parent_id"],
+                list(TERM_FILTERS),
             ),
             "/taxonomy_terms/{id}": _single("A taxonomy term.", "TaxonomyTerm", "taxonomy term"),
             "/search": _search(),

@@ -196,7 +196,8 @@ def _place(text: str) -> Place:
         found = geo.lookup_place(text)
     except geo.PostcodeError as error:
         raise ValueError(error.message) from None
-    district = found.postcode.split()[0] if " " in found.postcode else found.postcode
+    # the outward code: "LS6" of "LS6 1AA", or the district itself when one was given
+    district = found.postcode.split()[0]
     return Place(found.latitude, found.longitude, found.local_authority_code, district)
 
 

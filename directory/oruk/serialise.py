@@ -66,6 +66,11 @@ def _id(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
+def _service_child(item: Any, **fields: Any) -> Json:
+    """A row that belongs to a service: its id, its service's id, then its own fields."""
+    return _compact({"id": str(item.id), "service_id": str(item.service_id), **fields})
+
+
 def timestamp(value: datetime | None) -> str | None:
     """An ISO 8601 UTC date-time with a Z, as HSDS's last_modified wants."""
     if value is None:
@@ -219,21 +224,18 @@ def need_attribute(service: Service, term: TaxonomyTerm) -> Json:
 
 
 def schedule(item: Schedule) -> Json:
-    return _compact(
-        {
-            "id": str(item.id),
-            "service_id": str(item.service_id),
-            "service_at_location_id": _id(item.service_at_location_id),
-            "valid_from": _date(item.valid_from),
-            "valid_to": _date(item.valid_to),
-            "freq": item.freq,
-            "interval": 1,
-            "byday": item.byday,
-            "opens_at": _time(item.opens_at),
-            "closes_at": _time(item.closes_at),
-            "description": item.description,
-            "notes": item.notes,
-        }
+    return _service_child(
+        item,
+        service_at_location_id=_id(item.service_at_location_id),
+        valid_from=_date(item.valid_from),
+        valid_to=_date(item.valid_to),
+        freq=item.freq,
+        interval=1,
+        byday=item.byday,
+        opens_at=_time(item.opens_at),
+        closes_at=_time(item.closes_at),
+        description=item.description,
+        notes=item.notes,
     )
 
 
@@ -244,39 +246,20 @@ def service_area(area: ServiceArea) -> Json:
         extent += " " + area.extent
     if area.radius_miles is not None:
         extent += f" {area.radius_miles:g}"
-    return _compact(
-        {
-            "id": str(area.id),
-            "service_id": str(area.service_id),
-            "name": area.name,
-            "extent": extent,
-            "extent_type": AREA_EXTENT_TYPE,
-        }
-    )
+    return _service_child(area, name=area.name, extent=extent, extent_type=AREA_EXTENT_TYPE)
 
 
 def language(item: Language) -> Json:
-    return _compact(
-        {
-            "id": str(item.id),
-            "service_id": str(item.service_id),
-            "name": item.name,
-            "code": item.code,
-            "note": item.note,
-        }
-    )
+    return _service_child(item, name=item.name, code=item.code, note=item.note)
 
 
 def cost_option(item: CostOption) -> Json:
-    return _compact(
-        {
-            "id": str(item.id),
-            "service_id": str(item.service_id),
-            "option": item.option,
-            "amount": item.amount,
-            "currency": item.currency,
-            "amount_description": item.amount_description,
-        }
+    return _service_child(
+        item,
+        option=item.option,
+        amount=item.amount,
+        currency=item.currency,
+        amount_description=item.amount_description,
     )
 
 

@@ -278,6 +278,16 @@ NUMBERS = {
 
 # --- writing --------------------------------------------------------------------
 
+# The nested lists that flatten() turns into rows linked back to their parent.
+ORGANISATION_LISTS = {"organization_identifiers": "organization_identifier", "phones": "phone"}
+SERVICE_LISTS = {
+    "schedules": "schedule",
+    "service_areas": "service_area",
+    "languages": "language",
+    "cost_options": "cost_option",
+}
+LOCATION_LISTS = {"addresses": "address", "accessibility": "accessibility"}
+
 
 class _Tables:
     def __init__(self) -> None:
@@ -291,6 +301,12 @@ class _Tables:
         current = self.rows[table].setdefault(str(values["id"]), {})
         current.update({k: v for k, v in row.items() if v is not None})
 
+    def add_nested(self, parent: Json, lists: dict[str, str], **links: Any) -> None:
+        """Add the rows of a parent's nested lists (list name -> table), linked to it."""
+        for name, table in lists.items():
+            for item in parent.get(name, []):
+                self.add(table, item, **links)
+
 
 def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
     """Full service objects as rows of the HSDS tables, in the order first met (so that
@@ -301,34 +317,20 @@ def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
         org = service.get("organization")
         if org:
             tables.add("organization", org)
-            for item in org.get("organization_identifiers", []):
-                tables.add("organization_identifier", item, organization_id=org["id"])
-            for item in org.get("phones", []):
-                tables.add("phone", item, organization_id=org["id"])
+            tables.add_nested(org, ORGANISATION_LISTS, organization_id=org["id"])
         tables.add("service", service)
-        for item in service.get("phones", []):
-            tables.add("phone", item, service_id=sid)
+        # Service phones before contact phones, as the phone table has always listed them.
+        tables.add_nested(service, {"phones": "phone"}, service_id=sid)
         for contact in service.get("contacts", []):
             tables.add("contact", contact, service_id=sid)
-            for item in contact.get("phones", []):
-                tables.add("phone", item, contact_id=contact["id"])
-        for name, table in (
-            ("schedules", "schedule"),
-            ("service_areas", "service_area"),
-            ("languages", "language"),
-            ("cost_options", "cost_option"),
-        ):
-            for item in service.get(name, []):
-                tables.add(table, item, service_id=sid)
+            tables.add_nested(contact, {"phones": "phone"}, contact_id=contact["id"])
+        tables.add_nested(service, SERVICE_LISTS, service_id=sid)
         for link in service.get("service_at_locations", []):
             tables.add("service_at_location", link, service_id=sid)
             place = link.get("location")
             if place:
                 tables.add("location", place)
-                for item in place.get("addresses", []):
-                    tables.add("address", item, location_id=place["id"])
-                for item in place.get("accessibility", []):
-                    tables.add("accessibility", item, location_id=place["id"])
+                tables.add_nested(place, LOCATION_LISTS, location_id=place["id"])
         for item in service.get("attributes", []):
             tables.add("attribute", item, link_id=sid)
             term = item.get("taxonomy_term")
