@@ -1,5 +1,5 @@
 """How long one match takes in the app, building the matcher's Catalogue on every call (as
-before) against holding it until the listings change (directory.match_catalogue).
+before) against holding it until the listings change (directory.matching.held_catalogue).
 
 Uses the app's own database (SIGNPOST_INSTANCE_PATH / DATABASE_URL, as `flask --app wsgi`
 does), which should hold the demo catalogue (`flask --app wsgi seed`).
@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import Session  # noqa: E402
 
-from directory import create_app, db, match_catalogue, match_requests, matching  # noqa: E402
+from directory import create_app, db  # noqa: E402
+from directory.matching import facts, held_catalogue, match_request, suggestions
 
 PEOPLE = [
     {"age": 78, "postcode": "LS5 3BT", "needs": ["bereavement", "loneliness"]},
@@ -48,21 +49,21 @@ def main() -> None:
     args = parser.parse_args()
     app = create_app()
     with app.app_context(), Session(db.engine()) as session:
-        wanted = [match_requests.read_request(p) for p in PEOPLE]
+        wanted = [match_request.read_request(p) for p in PEOPLE]
         by_data = {id(p): w for p, w in zip(PEOPLE, wanted, strict=True)}
-        services = len(matching.load_catalogue(session))
+        services = len(facts.load_catalogue(session))
         print(f"{services} matchable services, {args.runs} matches each")
 
         def rebuilt(person):
-            matching.suggest(session, by_data[id(person)].profile)
+            suggestions.suggest(session, by_data[id(person)].profile)
 
         def held(person):
-            match_requests.run(session, by_data[id(person)])
+            match_request.run(session, by_data[id(person)])
 
         def generation(_person):
-            match_catalogue.generation(session)
+            held_catalogue.generation(session)
 
-        match_requests.run(session, wanted[0])  # build the held one once, as the first match does
+        match_request.run(session, wanted[0])  # build the held one once, as the first match does
         print(summary("catalogue built on every match (before)", timings(args.runs, rebuilt)))
         print(summary("catalogue held by the app (after)", timings(args.runs, held)))
         print(summary("  of which: the generation query", timings(args.runs, generation)))

@@ -20,9 +20,10 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from directory import create_app, db, migrate, seeding  # noqa: E402
+from directory import create_app, db, migrate  # noqa: E402
+from directory.catalogue import seeding  # noqa: E402
+from directory.catalogue.seed_files import NEEDS_FILE, read_needs  # noqa: E402
 from directory.oruk import checks, export, importing, reading  # noqa: E402
-from seed.catalogue import NEEDS_FILE, read_needs  # noqa: E402
 
 PATHS = [
     "/api/v1/services?per_page=50",

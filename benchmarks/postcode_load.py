@@ -5,7 +5,8 @@ times by default, and the medians are printed as JSON and as one line for people
 
     python benchmarks/postcode_load.py [--runs 5] [--lookups 10000]
 
-directory/geo.py is imported from its file, so the figures leave out the web app's own imports.
+directory/geo/postcodes.py is imported from its file, so the figures leave out the web app's
+own imports.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-GEO_PY = Path(__file__).resolve().parents[1] / "directory" / "geo.py"
+GEO_PY = Path(__file__).resolve().parents[1] / "directory" / "geo" / "postcodes.py"
 FIRST_POSTCODE = "LS6 1AA"
 
 
 def import_geo() -> ModuleType:
-    """Import directory/geo.py on its own, without the directory package's __init__."""
+    """Import directory/geo/postcodes.py on its own, without the directory package's __init__."""
     spec = importlib.util.spec_from_file_location("signpost_geo", GEO_PY)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -23,9 +23,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from directory.catalogue.seed_files import HERE as SEED_FOLDER
+from directory.catalogue.seed_files import Need, read_needs
 from directory.search.documents import OpeningSession, ServiceFacts
-from seed.catalogue import HERE as SEED_FOLDER
-from seed.catalogue import Need, read_needs
 
 # Neighbourhood centres: the demo catalogue's own (seed/leeds/place.yaml, coordinates of
 # their postcodes from the ONS directory) and outer Leeds, all within lat 53.74-53.87,

@@ -12,8 +12,9 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from directory import accounts, config, db, forms, limits, privacy, search, security
-from directory.extensions import csrf, login_manager
+from directory import config, db, migrate, privacy, search, security
+from directory.accounts import users
+from directory.extensions import csrf, limiter, login_manager
 from directory.search.index import IndexMissing
 
 SEARCH_UNAVAILABLE = "Search is not available at the moment. Try again later."
@@ -65,8 +66,8 @@ def configure_templates(app: Flask) -> None:
             [FileSystemLoader(str(TEMPLATES)), PackageLoader("nhsuk_frontend_jinja")]
         ),
     }
-    from directory import presenters
-    from directory.manage import words
+    from directory.web import forms, presenters
+    from directory.web.manage import words
 
     presenters.register(app)
     forms.register(app)
@@ -79,32 +80,26 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
-    login_manager.user_loader(accounts.load_user)
+    login_manager.user_loader(users.load_user)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see that page."
+    limiter.init_app(app)
     security.register(app)
     privacy.register()
 
 
 def register_blueprints(app: Flask) -> None:
-    from directory.api import blueprint as api
-    from directory.auth import blueprint as auth
-    from directory.manage import blueprint as manage
-    from directory.oruk import blueprint as oruk
-    from directory.public import blueprint as public
+    from directory.web.api import blueprint as api
+    from directory.web.api import oruk_blueprint as oruk
+    from directory.web.auth import blueprint as auth
+    from directory.web.auth import dev_login
+    from directory.web.linkworker import blueprint as linkworker
+    from directory.web.manage import blueprint as manage
+    from directory.web.public import blueprint as public
 
-    app.register_blueprint(public)
-    app.register_blueprint(api)
-    app.register_blueprint(auth)
-    app.register_blueprint(manage)
-    app.register_blueprint(oruk)
-    from directory import dev_login
-    from directory.linkworker import blueprint as linkworker
-
-    app.register_blueprint(linkworker)
+    for blueprint in (public, api, oruk, auth, manage, linkworker):
+        app.register_blueprint(blueprint)
     dev_login.register(app)
-    # Rate limits wrap views by endpoint, so they come once the blueprints are in.
-    limits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -123,6 +118,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from directory import cli
+    """Each feature adds its own `flask` commands."""
+    from directory.accounts import commands as accounts
+    from directory.catalogue import commands as catalogue
+    from directory.listings import commands as listings
+    from directory.matching import commands as matching
+    from directory.oruk import commands as oruk
+    from directory.search import commands as search_commands
 
-    cli.register(app)
+    migrate.init_app(app)
+    for feature in (catalogue, search_commands, accounts, listings, matching, oruk):
+        feature.init_app(app)

@@ -22,7 +22,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    # The development sign-in (directory/dev_login.py): never in production.
+    # The development sign-in (directory/web/auth/dev_login.py): never in production.
     DEV_LOGIN = False
     # Remember-me is off unless the person ticks the box; its cookie is as guarded as the session.
     REMEMBER_COOKIE_SECURE = False

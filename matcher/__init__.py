@@ -1,7 +1,7 @@
 """The matching engine: pure Python, no Flask, no database.
 
 It works on plain dataclasses (a person's `Profile`, the `ServiceFacts` of each service)
-so that it can be tested and benchmarked alone; `directory/matching.py` turns database
+so that it can be tested and benchmarked alone; `directory/matching/facts.py` turns database
 rows into those facts.
 
     result = match(profile, Catalogue(facts), Weights(), today=date(2026, 11, 23))

@@ -1,7 +1,7 @@
 """The plain data the matcher works on: a person's profile, the facts of a service, the answer.
 
 Everything is a frozen dataclass of strings, numbers and tuples, so the matcher can be
-tested and benchmarked without Flask or a database. `directory/matching.py` is the one
+tested and benchmarked without Flask or a database. `directory/matching/facts.py` is the one
 place that turns database rows into these.
 """
 

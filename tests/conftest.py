@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session
 
-from directory import create_app, db, migrate, search, seeding
+from directory import create_app, db, migrate, search
+from directory.catalogue import seeding
 
 HERE = Path(__file__).parent
 SMALL_CATALOGUE = HERE / "catalogue"

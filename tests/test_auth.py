@@ -22,7 +22,8 @@ from conftest import SMALL_CATALOGUE, dispose, make_app
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db, seeding
+from directory import db
+from directory.catalogue import seeding
 from directory.models import User
 
 NEW_PASSWORD = "a brand new passphrase for tests"

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from test_browser import AXE, CHROMIUM, WCAG_22_AA, _axe_violations, browser  # noqa: F401
 from werkzeug.serving import make_server
 
-from directory import db, listings
+from directory import db
+from directory.listings import editing
 from directory.models import ListingReport, ReportKind, User
 
 pytestmark = [
@@ -30,9 +31,9 @@ def live_small(small_app) -> Iterator[tuple[str, dict[str, str]]]:
     """The small catalogue with accounts, a pending revision and a report, over real HTTP."""
     users = add_people(small_app)
     with small_app.app_context(), Session(small_app.extensions[db.ENGINE_KEY]) as session:
-        service = listings.load_service(session, TEA)
-        values = dict(listings.snapshot(service), name="Tea & Talk")
-        outcome = listings.save(session, session.get(User, users["editor"].id), service, 1, values)
+        service = editing.load_service(session, TEA)
+        values = dict(editing.snapshot(service), name="Tea & Talk")
+        outcome = editing.save(session, session.get(User, users["editor"].id), service, 1, values)
         session.add(ListingReport(service_id=TEA, kind=ReportKind.OTHER, details="Moved."))
         session.commit()
         revision = str(outcome.revision.id)

@@ -22,7 +22,9 @@ from conftest import build_index
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db, freshness, matching
+from directory import db
+from directory.listings import freshness
+from directory.matching import profiles, suggestions
 from directory.models import (
     ListingChange,
     ListingReport,
@@ -98,12 +100,12 @@ def freshness_is_stale(app: Flask, item: Service) -> bool:
 
 
 def test_a_listing_drops_out_of_matching_after_the_grace_period_but_stays_in_search(app):
-    profile = matching.profile_from(age=70, postcode="LS6 1BD", needs=["loneliness"])
+    profile = profiles.profile_from(age=70, postcode="LS6 1BD", needs=["loneliness"])
     with app.app_context(), Session(db.engine()) as session:
-        on_last_day = matching.suggest(session, profile, today=date(2027, 5, 15))
-        after = matching.suggest(session, profile, today=date(2027, 5, 16))
+        on_last_day = suggestions.suggest(session, profile, today=date(2027, 5, 15))
+        after = suggestions.suggest(session, profile, today=date(2027, 5, 16))
         app.config["MATCHING_GRACE_DAYS"] = 0
-        shorter = matching.suggest(session, profile, today=date(2027, 3, 17))
+        shorter = suggestions.suggest(session, profile, today=date(2027, 3, 17))
     suggested = {s.service_id for s in on_last_day.suggestions}
     assert str(TEA) in suggested
     assert str(TEA) not in {s.service_id for s in after.suggestions}

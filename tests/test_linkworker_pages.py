@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from directory import db, match_requests, seeding
-from directory.linkworker import feedback, matching_form
+from directory import db
+from directory.catalogue import seeding
+from directory.catalogue.seed_files import read_needs
+from directory.matching import match_request
 from directory.models import (
     FeedbackOutcome,
     MatchFeedback,
@@ -21,7 +23,8 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from seed.catalogue import read_needs
+from directory.referrals import feedback
+from directory.web.linkworker import matching_form
 from tests.conftest import SMALL_CATALOGUE, dispose, make_app
 from tests.test_match_api import add_user
 
@@ -151,7 +154,7 @@ def test_every_persona_prefills_the_form_with_details_that_match(app):
     assert {"Lonely older person", "Young person with low mood", "Carer"} <= labels
     assert "Family on a low income" in labels
     for persona in matching_form.personas():
-        match_requests.read_request(persona.details)  # valid, or this raises
+        match_request.read_request(persona.details)  # valid, or this raises
         page = client.get(f"/link-worker/match?persona={persona.id}").get_data(as_text=True)
         assert f'value="{persona.details["age"]}"' in page
         assert persona.details["postcode"] in page
@@ -424,11 +427,11 @@ def test_the_form_reader_turns_ticks_into_who_they_are():
         [("age", "40"), ("postcode", "LS6 1BD"), ("needs", "loneliness"), ("veteran", "1")]
     )
     ticked.add("gender", "man")
-    profile = match_requests.read_form(ticked).profile
+    profile = match_request.read_form(ticked).profile
     assert profile.is_veteran and profile.gender == "man"
     assert not profile.is_carer and not profile.lgbtq and not profile.preferences.free_only
     caring = MultiDict([("age", "40"), ("postcode", "LS6 1BD"), ("needs", "carers")])
-    assert match_requests.read_form(caring).profile.is_carer
+    assert match_request.read_form(caring).profile.is_carer
 
 
 def test_a_service_withdrawn_after_shortlisting_is_marked(small_app, session_for):

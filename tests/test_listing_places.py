@@ -9,7 +9,8 @@ from accounts_helpers import LINE, MONEY, TEA, add_people, client_for, form_for
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db, listings
+from directory import db
+from directory.listings import editing
 from directory.models import (
     ListingChange,
     ListingRevision,
@@ -38,7 +39,7 @@ def app(small_app: Flask) -> Flask:
 
 def current(app: Flask, service_id=TEA) -> dict:
     with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
-        return listings.snapshot(listings.load_service(session, service_id))
+        return editing.snapshot(editing.load_service(session, service_id))
 
 
 def version_of(app: Flask, service_id=TEA) -> int:
@@ -191,13 +192,13 @@ def test_an_old_revision_with_flat_place_fields_still_applies_to_the_first_place
     tea, money = current(app), current(app, MONEY)
     with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
         manager = session.exec(
-            select(listings.User).where(listings.User.email == "manager@example.org")
+            select(editing.User).where(editing.User.email == "manager@example.org")
         ).one()
         editor = session.exec(
-            select(listings.User).where(listings.User.email == "editor@example.org")
+            select(editing.User).where(editing.User.email == "editor@example.org")
         ).one()
         revision = ListingRevision(
-            entity_type=listings.EntityType.SERVICE,
+            entity_type=editing.EntityType.SERVICE,
             entity_id=TEA,
             organization_id=tea_org(session),
             base_version=1,
@@ -207,7 +208,7 @@ def test_an_old_revision_with_flat_place_fields_still_applies_to_the_first_place
         )
         session.add(revision)
         session.commit()
-        outcome = listings.approve(session, manager, revision)
+        outcome = editing.approve(session, manager, revision)
         assert outcome.status == "saved"
         assert session.get(ListingRevision, revision.id).status == RevisionStatus.APPROVED
     now = current(app)

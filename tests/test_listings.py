@@ -17,7 +17,8 @@ from accounts_helpers import (
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db, listings
+from directory import db
+from directory.listings import editing
 from directory.models import (
     ListingChange,
     ListingRevision,
@@ -39,7 +40,7 @@ def app(small_app: Flask) -> Flask:
 
 def current(app: Flask, service_id=TEA) -> dict:
     with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
-        return listings.snapshot(listings.load_service(session, service_id))
+        return editing.snapshot(editing.load_service(session, service_id))
 
 
 def version_of(app: Flask, service_id=TEA) -> int:
@@ -177,10 +178,10 @@ def test_the_version_check_holds_when_two_saves_race(app):
     def save(who: str, summary: str) -> None:
         with app.app_context(), Session(engine) as session:
             user = session.exec(select(User).where(User.email == f"{who}@example.org")).one()
-            service = listings.load_service(session, TEA)
-            values = dict(listings.snapshot(service), summary=summary)
+            service = editing.load_service(session, TEA)
+            values = dict(editing.snapshot(service), summary=summary)
             ready.wait()
-            outcomes.append(listings.save(session, user, service, 1, values).status)
+            outcomes.append(editing.save(session, user, service, 1, values).status)
 
     threads = [
         threading.Thread(target=save, args=("manager", "One")),
@@ -227,7 +228,7 @@ def test_every_change_is_in_the_history_which_managers_can_read(app):
 def test_the_organisation_form_goes_through_review_too(app):
     editor = client_for(app, "editor")
     with app.app_context(), Session(db.engine()) as session:
-        values = listings.snapshot(listings.load_organisation(session, ORG_A))
+        values = editing.snapshot(editing.load_organisation(session, ORG_A))
     response = editor.post(
         f"/manage/organisations/{ORG_A}/edit",
         data=form_for(dict(values, phone="0113 496 0555", name="HPFN"), 1),
@@ -406,7 +407,7 @@ BAD_ORGANISATION_INPUT = [
 def test_every_organisation_field_refuses_bad_input_and_changes_nothing(app):
     manager = client_for(app, "manager")
     with app.app_context(), Session(db.engine()) as session:
-        start = listings.snapshot(listings.load_organisation(session, ORG_A))
+        start = editing.snapshot(editing.load_organisation(session, ORG_A))
     for name, value, message in BAD_ORGANISATION_INPUT:
         data = form_for(dict(start, **{name: value}), 1)
         response = manager.post(f"/manage/organisations/{ORG_A}/edit", data=data)

@@ -14,7 +14,9 @@ import pytest
 from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
-from directory import api_tokens, db, seeding
+from directory import db
+from directory.accounts import api_tokens
+from directory.catalogue import seeding
 from directory.models import ApiToken, Role, User
 from tests.conftest import SMALL_CATALOGUE, dispose, make_app
 

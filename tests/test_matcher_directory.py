@@ -1,5 +1,6 @@
-"""directory/matching.py: a person's details into a matcher profile (with clear errors),
-database rows into matcher facts, and a match over the demo catalogue in the database."""
+"""directory/matching (profiles.py, facts.py): a person's details into a matcher profile
+(with clear errors), database rows into matcher facts, and a match over the demo catalogue
+in the database."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import date
 import pytest
 
 import matcher
-from directory import geo, matching
+from directory.geo import postcodes
+from directory.matching import facts as row_facts
+from directory.matching import profiles, suggestions
 from directory.models import stable_id
 
 TODAY = date(2026, 11, 23)
@@ -25,7 +28,7 @@ def details(**changes):
 
 
 def test_a_profile_from_a_link_workers_details():
-    profile = matching.profile_from(
+    profile = profiles.profile_from(
         **details(
             needs=["lonley", "low_mood", "Skint"],
             what_matters="  misses dancing  ",
@@ -55,14 +58,14 @@ def test_a_profile_from_a_link_workers_details():
 
 
 def test_the_same_need_said_twice_counts_once_and_a_district_will_do():
-    profile = matching.profile_from(**details(needs=["lonely", "loneliness"], postcode="ls6"))
+    profile = profiles.profile_from(**details(needs=["lonely", "loneliness"], postcode="ls6"))
     assert profile.needs == ("loneliness",)
     assert profile.postcode_district == "LS6"
 
 
 def test_self_referrers_are_not_assumed_to_be_registered_with_a_gp():
-    assert not matching.profile_from(**details(referrer="self")).registered_with_gp
-    assert matching.profile_from(
+    assert not profiles.profile_from(**details(referrer="self")).registered_with_gp
+    assert profiles.profile_from(
         **details(referrer="self", registered_with_gp=True)
     ).registered_with_gp
 
@@ -95,8 +98,8 @@ def test_self_referrers_are_not_assumed_to_be_registered_with_a_gp():
     ],
 )
 def test_bad_details_raise_a_clear_error_naming_the_field(changes, field, says):
-    with pytest.raises(matching.MatchRequestError) as caught:
-        matching.profile_from(**details(**changes))
+    with pytest.raises(profiles.MatchRequestError) as caught:
+        profiles.profile_from(**details(**changes))
     error = caught.value
     assert isinstance(error, ValueError)
     assert isinstance(error, matcher.InvalidProfile)
@@ -106,13 +109,13 @@ def test_bad_details_raise_a_clear_error_naming_the_field(changes, field, says):
 
 
 def test_the_postcode_lookup_can_be_swapped_for_tests_and_tools():
-    place = geo.Place("LS6 1BD", 53.8, -1.56, LEEDS, 0.0, 0.0, "England")
-    profile = matching.profile_from(**details(), lookup=lambda text: place)
+    place = postcodes.Place("LS6 1BD", 53.8, -1.56, LEEDS, 0.0, 0.0, "England")
+    profile = profiles.profile_from(**details(), lookup=lambda text: place)
     assert (profile.latitude, profile.longitude) == (53.8, -1.56)
 
 
 def test_the_vocabulary_has_every_need_its_synonyms_and_the_age_groups():
-    vocabulary = matching.match_vocabulary()
+    vocabulary = row_facts.match_vocabulary()
     assert vocabulary.need("loneliness") == "Loneliness and isolation"
     assert "befriending" in vocabulary.need_synonyms["loneliness"]
     assert vocabulary.need_ages["older_people"] == (50, None)
@@ -126,7 +129,7 @@ def test_the_vocabulary_has_every_need_its_synonyms_and_the_age_groups():
 @pytest.fixture
 def facts(demo_app, session_for):
     session = session_for(demo_app)
-    return {f.id: f for f in matching.matchable_services(session)}
+    return {f.id: f for f in row_facts.matchable_services(session)}
 
 
 def test_a_service_row_becomes_matcher_facts(facts):
@@ -167,14 +170,14 @@ def test_drafts_are_never_loaded_but_other_unpublished_listings_are(facts):
 
 def test_suggest_matches_against_the_whole_directory(demo_app, session_for):
     session = session_for(demo_app)
-    profile = matching.profile_from(
+    profile = profiles.profile_from(
         age=78, postcode="LS5 3BE", needs=["bereavement", "lonely"], max_miles=2
     )
-    result = matching.suggest(session, profile, today=TODAY)
+    result = suggestions.suggest(session, profile, today=TODAY)
     widowed = str(stable_id("service", "evenlight-widowed-group"))
     assert result.suggestions[0].service_id == widowed
     assert result.suggestions[0].reasons[0].text.startswith("meets: bereavement and loss")
     young = str(stable_id("service", "evenlight-young-grief"))
     [excluded] = [e for e in result.excluded if e.service_id == young]
     assert excluded.reasons[0].text == "only for ages 11-18, and you are 78"
-    assert len(matching.suggest(session, profile, today=TODAY, limit=2).suggestions) == 2
+    assert len(suggestions.suggest(session, profile, today=TODAY, limit=2).suggestions) == 2

@@ -31,7 +31,8 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 import matcher
-from directory import geo, matching
+from directory.geo import postcodes
+from directory.matching import facts, profiles
 from directory.models import (
     Capacity,
     ListingStatus,
@@ -135,15 +136,15 @@ def load_vignettes(path: Path = VIGNETTES) -> list[Vignette]:
 def profile_of(vignette: Vignette) -> matcher.Profile:
     details = dict(vignette.details)
     details["postcode"] = str(details["postcode"])
-    return matching.profile_from(**details)
+    return profiles.profile_from(**details)
 
 
 def evaluate(
     session: Session, vignettes: list[Vignette], today: date = EVALUATION_DAY
 ) -> Evaluation:
     """Match every vignette against the catalogue in the database and measure the results."""
-    catalogue = matching.load_catalogue(session)
-    vocabulary = matching.match_vocabulary()
+    catalogue = facts.load_catalogue(session)
+    vocabulary = facts.match_vocabulary()
     yaml_ids = _yaml_ids()
     evaluation = Evaluation()
     for vignette in vignettes:
@@ -177,7 +178,7 @@ def evaluate(
 
 def _yaml_ids() -> dict[str, str]:
     """Database id -> yaml id, for every service of the catalogue."""
-    from seed.catalogue import read_catalogue
+    from directory.catalogue.seed_files import read_catalogue
 
     return {str(stable_id("service", s.id)): s.id for s in read_catalogue().services}
 
@@ -198,7 +199,7 @@ def oracle(session: Session, service_id: uuid.UUID, vignette: Vignette, today: d
         )
     ).one()
     person = vignette.details
-    place = geo.lookup_place(str(person["postcode"]))
+    place = postcodes.lookup_place(str(person["postcode"]))
     age = person["age"]
     problems = []
     if service.status != ListingStatus.PUBLISHED:
@@ -237,10 +238,10 @@ def _restriction_problems(service: Service, person: dict[str, Any]) -> list[str]
     return [f"is {r} and the person is not" for r in service.restrictions if not qualifies.get(r)]
 
 
-def _area_problems(service: Service, place: geo.Place, max_miles: float | None) -> list[str]:
+def _area_problems(service: Service, place: postcodes.Place, max_miles: float | None) -> list[str]:
     sites = [link.location for link in service.location_links]
     distances = [
-        geo.distance_miles(place.latitude, place.longitude, s.latitude, s.longitude)
+        postcodes.distance_miles(place.latitude, place.longitude, s.latitude, s.longitude)
         for s in sites
         if s.latitude is not None and s.longitude is not None
     ]
@@ -298,7 +299,7 @@ def vignettes() -> list[Vignette]:
 
 
 def test_there_are_at_least_forty_vignettes_with_known_services(vignettes):
-    from seed.catalogue import read_catalogue
+    from directory.catalogue.seed_files import read_catalogue
 
     known = {s.id for s in read_catalogue().services}
     assert len(vignettes) >= 40

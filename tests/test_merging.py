@@ -15,7 +15,8 @@ from test_browser import AXE, CHROMIUM, browser  # noqa: F401
 from test_browser_accounts import _check, _sign_in
 from werkzeug.serving import make_server
 
-from directory import db, duplicates, listings, merging
+from directory import db
+from directory.listings import duplicates, editing, merging
 from directory.models import (
     EntityType,
     FeedbackOutcome,
@@ -57,7 +58,7 @@ def app(small_search: Flask) -> Flask:
         )
         session.add(twin)
         session.flush()
-        listings.record(
+        editing.record(
             session,
             user=None,
             actor="the import",
@@ -87,10 +88,10 @@ def app(small_search: Flask) -> Flask:
         )
         session.commit()
         editor = session.get(User, people["editor"].id)
-        twin = listings.load_service(session, TWIN)
-        values = dict(listings.snapshot(twin), summary="Proposed by the editor.")
-        assert listings.save(session, editor, twin, twin.version, values).status == "pending"
-        listings.refresh_search(session, twin)
+        twin = editing.load_service(session, TWIN)
+        values = dict(editing.snapshot(twin), summary="Proposed by the editor.")
+        assert editing.save(session, editor, twin, twin.version, values).status == "pending"
+        editing.refresh_search(session, twin)
     small_search.config["TEST_SHORTLISTS"] = (only_twin.id, both.id)
     return small_search
 
@@ -100,7 +101,7 @@ def _manager(session: Session) -> User:
 
 
 def _history(session: Session, service_id) -> list[ListingChange]:
-    return listings.history(session, EntityType.SERVICE, service_id)
+    return editing.history(session, EntityType.SERVICE, service_id)
 
 
 def _found_by_search(app: Flask) -> set[str]:
@@ -184,7 +185,7 @@ def test_merging_moves_everything_onto_the_kept_listing_and_keeps_both_histories
 def _archive(app: Flask, service_id) -> None:
     with app.app_context(), _session(app) as session:
         service = session.get(Service, service_id)
-        listings.set_status(session, service, ListingStatus.ARCHIVED, user=None, actor="test")
+        editing.set_status(session, service, ListingStatus.ARCHIVED, user=None, actor="test")
 
 
 @SQLITE_ONLY

@@ -265,11 +265,11 @@ def test_postcode_results_are_within_the_distance_and_nearest_first(demo_api) ->
     pages = every_page(
         f"{base}/service_at_locations", per_page=200, postcode="LS6 1AA", proximity=1500
     )
-    from directory import geo
+    from directory.geo import postcodes
 
-    origin = geo.lookup_postcode("LS6 1AA")
+    origin = postcodes.lookup_postcode("LS6 1AA")
     metres = [
-        geo.distance_m(
+        postcodes.distance_m(
             origin.latitude, origin.longitude, c["location"]["latitude"], c["location"]["longitude"]
         )
         for p in pages

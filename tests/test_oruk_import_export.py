@@ -14,7 +14,9 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from directory import db, search, seeding
+from directory import db, search
+from directory.catalogue import seeding
+from directory.catalogue.seed_files import NEEDS_FILE, read_needs
 from directory.models import (
     ListingStatus,
     Location,
@@ -24,7 +26,6 @@ from directory.models import (
     ServiceTaxonomyTerm,
     TaxonomyTerm,
 )
-from seed.catalogue import NEEDS_FILE, read_needs
 from tests.oruk_helpers import FIXTURES, HSDS, UK, conformance_problems, need_standards
 
 

@@ -14,7 +14,9 @@ from accounts_helpers import LINE, ORG_A, PEOPLE, TEA, add_people, client_for, f
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db, listings
+from directory import db
+from directory.accounts.permissions import POLICY, Action, can
+from directory.listings import editing
 from directory.models import (
     NEEDS_TAXONOMY_ID,
     ListingReport,
@@ -29,7 +31,6 @@ from directory.models import (
     TaxonomyTerm,
     User,
 )
-from directory.permissions import POLICY, Action, can
 
 PUBLIC = "public"
 SIGNED_IN = "signed in"
@@ -129,9 +130,9 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
     """The small catalogue with one account per role, and an example of every kind of id."""
     users = add_people(small_app)
     with small_app.app_context(), Session(small_app.extensions[db.ENGINE_KEY]) as session:
-        service = listings.load_service(session, TEA)
-        values = dict(listings.snapshot(service), summary="A changed summary.")
-        outcome = listings.save(session, session.get(User, users["editor"].id), service, 1, values)
+        service = editing.load_service(session, TEA)
+        values = dict(editing.snapshot(service), summary="A changed summary.")
+        outcome = editing.save(session, session.get(User, users["editor"].id), service, 1, values)
         report = ListingReport(service_id=TEA, kind=ReportKind.OTHER, details="Moved.")
         request = OrganisationRequest(
             kind=RequestKind.CLAIM, organization_id=ORG_A, name="Sam", email="sam@example.org"
@@ -252,7 +253,7 @@ def test_an_editor_who_changes_the_id_in_a_form_changes_nothing(world, session_f
     client = client_for(app, "other_editor")
     session = session_for(app)
     with app.app_context():
-        values = dict(listings.snapshot(listings.load_service(session, TEA)), name="Hijacked")
+        values = dict(editing.snapshot(editing.load_service(session, TEA)), name="Hijacked")
     response = client.post(f"/manage/services/{TEA}/edit", data=form_for(values, 1))
     assert response.status_code == 404
     assert "Tuesday Tea" not in response.text

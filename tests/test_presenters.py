@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from directory import presenters
 from directory.models import CostOption, Service
+from directory.web import presenters
 
 
 @pytest.mark.parametrize(

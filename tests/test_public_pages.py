@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from directory import catalogue, db
+from directory import db
+from directory.catalogue import published
+from directory.catalogue.seed_files import read_needs
 from directory.models import ListingStatus, Organisation, Service, stable_id
-from seed.catalogue import read_needs
 from tests.conftest import make_app
 
 TEA = stable_id("service", "hyde-park-tuesday-tea")
@@ -135,12 +136,12 @@ def test_a_service_with_a_cost_a_waiting_list_and_gp_referral_says_so(small_app)
 
 
 def test_a_stale_listing_says_how_long_since_it_was_checked(small_app, monkeypatch):
-    monkeypatch.setattr("directory.presenters.clock_today", lambda: date(2026, 1, 9))
+    monkeypatch.setattr("directory.web.presenters.clock_today", lambda: date(2026, 1, 9))
     client = small_app.test_client()
     assert "Last checked 12 months ago (10 January 2025): details may have changed" in text(
         client.get(f"/services/{CLINIC}")
     )
-    monkeypatch.setattr("directory.presenters.clock_today", lambda: date(2025, 6, 1))
+    monkeypatch.setattr("directory.web.presenters.clock_today", lambda: date(2025, 6, 1))
     assert "Last checked 10 January 2025." in text(client.get(f"/services/{CLINIC}"))
 
 
@@ -287,7 +288,7 @@ def test_every_public_page_of_the_demo_catalogue_renders(demo_app, session_for):
 
 
 def test_need_pages_of_the_demo_catalogue_paginate(demo_app, session_for):
-    busiest = max(catalogue.needs(session_for(demo_app)), key=lambda n: n.services)
+    busiest = max(published.needs(session_for(demo_app)), key=lambda n: n.services)
     size = demo_app.config["PER_PAGE"]
     assert busiest.services > size  # the demo catalogue has a need with several pages
     pages = -(-busiest.services // size)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
-from directory import geo
 from directory.clock import LONDON
+from directory.geo import postcodes
 from directory.models import Location, SearchLog, Service, ServiceAtLocation
 from tests.search_helpers import api, every_result
 
@@ -43,12 +43,13 @@ def services(app, session_for, results) -> dict[uuid.UUID, Service]:
     return rows
 
 
-def miles_to_nearest_site(service: Service, place: geo.Place) -> float | None:
+def miles_to_nearest_site(service: Service, place: postcodes.Place) -> float | None:
     sites = [s for s in service.locations if s.latitude is not None]
     if not sites:
         return None
     return min(
-        geo.distance_miles(place.latitude, place.longitude, s.latitude, s.longitude) for s in sites
+        postcodes.distance_miles(place.latitude, place.longitude, s.latitude, s.longitude)
+        for s in sites
     )
 
 
@@ -132,7 +133,7 @@ def test_each_filter_alone_returns_only_services_that_satisfy_it(demo_search, se
 
 def test_the_distance_filter_keeps_local_services_within_the_miles(demo_search, session_for):
     client = demo_search.test_client()
-    place = geo.lookup_place(LS6)
+    place = postcodes.lookup_place(LS6)
     results = every_result(client, {"postcode": LS6, "distance": 1})
     local = [r for r in results if r["band"] == "local"]
     everywhere = api(client, {"postcode": LS6})["local_total"]
@@ -178,7 +179,7 @@ def test_filters_combine_and_every_result_satisfies_all_of_them(demo_search, ses
     results = every_result(demo_search.test_client(), params)
     assert results
     rows = services(demo_search, session_for, results)
-    place = geo.lookup_place(params["postcode"]) if "postcode" in params else None
+    place = postcodes.lookup_place(params["postcode"]) if "postcode" in params else None
     for r in results:
         service = rows[uuid.UUID(r["service_id"])]
         assert broken_rules(service, params) == [], service.name
@@ -195,7 +196,7 @@ def test_sorting_by_distance_goes_nearest_first_measured_to_the_nearest_site(
     distances = [r["distance_miles"] for r in local]
     assert len(distances) > 20 and None not in distances
     assert distances == sorted(distances)
-    place = geo.lookup_place(LS6)
+    place = postcodes.lookup_place(LS6)
     rows = services(demo_search, session_for, local)
     for r in local:
         assert r["distance_miles"] == pytest.approx(
@@ -207,7 +208,7 @@ def test_sorting_by_distance_goes_nearest_first_measured_to_the_nearest_site(
     assert several
     for service in several:
         far = max(
-            geo.distance_miles(place.latitude, place.longitude, site.latitude, site.longitude)
+            postcodes.distance_miles(place.latitude, place.longitude, site.latitude, site.longitude)
             for site in service.locations
         )
         shown = next(r for r in local if r["service_id"] == str(service.id))["distance_miles"]

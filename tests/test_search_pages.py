@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import select
 
-from directory import catalogue
+from directory.catalogue import published
 from directory.models import SearchLog, stable_id
 from tests.search_helpers import api, main_text, query, text
 
@@ -350,7 +350,7 @@ def test_the_home_page_searches_by_words_and_place(small_search):
 
 def test_services_by_id_loads_published_services_only(small_search, session_for):
     session = session_for(small_search)
-    found = catalogue.services_by_id(session, [DRAFT, TEA, stable_id("service", "never"), TEA])
+    found = published.services_by_id(session, [DRAFT, TEA, stable_id("service", "never"), TEA])
     assert list(found) == [TEA]
     assert found[TEA].organisation.name == "Hyde Park Friends Network"
-    assert catalogue.services_by_id(session, []) == {}
+    assert published.services_by_id(session, []) == {}

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from directory import seeding
+from directory.catalogue import seeding
+from directory.catalogue.seed_files import CatalogueError, read_catalogue, read_needs
 from directory.models import (
     Capacity,
     ListingStatus,
@@ -23,7 +24,6 @@ from directory.models import (
     TaxonomyTerm,
     stable_id,
 )
-from seed.catalogue import CatalogueError, read_catalogue, read_needs
 from tests.conftest import SMALL_CATALOGUE
 
 TEA = stable_id("service", "hyde-park-tuesday-tea")

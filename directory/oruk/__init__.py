@@ -1,11 +1,12 @@
-"""Open Referral UK: the standard read API under /api/v1/, and import and export.
+"""Open Referral UK: the standard's queries and shapes, import, export and checks.
 
-The API is open (no key, any origin may read it) and throttled per client
-address. `flask --app wsgi export-oruk` and `import-oruk` come with the blueprint.
+queries.py      the API's filters and pages, read from the database
+serialise.py    services as HSDS 3.0 objects        openapi.py  the API's OpenAPI document
+reading.py      JSON and datapackage files read     tabular.py  datapackage tables
+checks.py       an import checked before it changes anything
+importing.py    records written as listings         needs_map.py  foreign terms to our needs
+spreadsheet.py  the spreadsheet template and its import
+uploads.py      files a manager uploads, kept until confirmed
+export.py       the published catalogue as JSON and a datapackage
+commands.py     export-oruk, import-oruk, spreadsheet-template, import-spreadsheet
 """
-
-from flask import Blueprint
-
-blueprint = Blueprint("oruk", __name__, url_prefix="/api/v1", cli_group=None)
-
-from directory.oruk import api, commands  # noqa: E402,F401  (routes and commands)

@@ -21,9 +21,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from sqlmodel import Session, col, select
 
-from directory import geo
+from directory.catalogue.vocabulary import DAYS
+from directory.geo import postcodes
 from directory.models import Organisation, TaxonomyTerm
-from directory.vocabulary import DAYS
 
 Json = dict[str, Any]
 UK_COUNTRIES = {
@@ -218,7 +218,7 @@ class Report:
     """What checking found: problems, and the places of the postcodes that resolved."""
 
     problems: list[Problem] = field(default_factory=list)
-    places: dict[str, geo.Place] = field(default_factory=dict)
+    places: dict[str, postcodes.Place] = field(default_factory=dict)
     labels: list[str] = field(default_factory=list)
 
     @property
@@ -418,6 +418,6 @@ def _check_location(where: str, place: Json, add: Any, report: Report) -> None:
             )
             continue
         try:
-            report.places[postcode] = geo.lookup_postcode(postcode)
-        except geo.PostcodeError as error:
+            report.places[postcode] = postcodes.lookup_postcode(postcode)
+        except postcodes.PostcodeError as error:
             add(field_name, error.message)

@@ -6,29 +6,23 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from directory import db, migrate, search
-from directory.oruk import blueprint, checks, export, importing, reading, spreadsheet
+from directory.oruk import checks, export, importing, reading, spreadsheet
 
 PROGRESS_FROM = 100  # records: smaller files import before a bar would be seen
 SHOWN_PROBLEMS = 200
 
 
-def _require_schema() -> None:
-    engine = db.engine()
-    if migrate.current_revision(engine) != migrate.head_revision(engine):
-        raise click.ClickException(
-            "The database schema is not up to date: run `flask --app wsgi db upgrade` first."
-        )
-
-
-@blueprint.cli.command("export-oruk")
+@click.command("export-oruk")
+@with_appcontext
 @click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
 def export_oruk(destination: Path) -> None:
     """Write the published catalogue to DESTINATION as Open Referral UK JSON and datapackage."""
-    _require_schema()
+    migrate.require_schema()
     with Session(db.engine()) as session:
         done = export.export_catalogue(session, destination)
     click.echo(f"Exported {done.services} published services.")
@@ -37,7 +31,8 @@ def export_oruk(destination: Path) -> None:
     click.echo(f"  Tabular datapackage: {done.package} ({files} tables with rows)")
 
 
-@blueprint.cli.command("import-oruk")
+@click.command("import-oruk")
+@with_appcontext
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(
     "--skip-invalid", is_flag=True, help="Import the records without errors and skip the others."
@@ -50,7 +45,7 @@ def export_oruk(destination: Path) -> None:
 def import_oruk(source: Path, skip_invalid: bool, publish: bool) -> None:
     """Import SOURCE: a JSON array of HSDS 3 services, a Page of /services, or a datapackage
     (folder or zip). Checks everything first; a file with errors changes nothing."""
-    _require_schema()
+    migrate.require_schema()
     try:
         found = reading.read_source(source, current_app.config["IMPORT_MAX_BYTES"])
     except reading.SourceError as error:
@@ -138,7 +133,8 @@ def _show_result(result: importing.ImportResult, publish: bool) -> None:
             click.echo(f"  {line}")
 
 
-@blueprint.cli.command("spreadsheet-template")
+@click.command("spreadsheet-template")
+@with_appcontext
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 def spreadsheet_template(destination: Path) -> None:
     """Write the spreadsheet template (DESTINATION ending .xlsx or .csv)."""
@@ -151,7 +147,8 @@ def spreadsheet_template(destination: Path) -> None:
     )
 
 
-@blueprint.cli.command("import-spreadsheet")
+@click.command("import-spreadsheet")
+@with_appcontext
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(
     "--publish",
@@ -161,7 +158,7 @@ def spreadsheet_template(destination: Path) -> None:
 def import_spreadsheet(source: Path, publish: bool) -> None:
     """Import services from a spreadsheet (.csv or .xlsx) in the template's columns.
     Every row is checked first; a sheet with any error changes nothing."""
-    _require_schema()
+    migrate.require_schema()
     with Session(db.engine()) as session:
         needs = spreadsheet.needs_by_word(session)
         try:
@@ -185,3 +182,8 @@ def import_spreadsheet(source: Path, publish: bool) -> None:
         result = importing.import_services(session, sheet.services, report, publish=publish)
         search.refresh(session, search.index(), result.changed_ids)
     _show_result(result, publish)
+
+
+def init_app(app: Flask) -> None:
+    for command in (export_oruk, import_oruk, spreadsheet_template, import_spreadsheet):
+        app.cli.add_command(command)

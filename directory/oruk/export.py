@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from directory.catalogue import in_batches
+from directory.catalogue.published import in_batches
 from directory.models import Service
 from directory.oruk import queries, serialise, tabular
 

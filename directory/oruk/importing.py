@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
-from directory import duplicates
+from directory.catalogue.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
+from directory.listings import duplicates
 from directory.models import (
     Accessibility,
     AreaType,
@@ -43,7 +44,6 @@ from directory.models import (
 from directory.oruk import queries, serialise
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NeedsMap
-from directory.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
 
 Json = dict[str, Any]
 WEEKS = re.compile(r"(\d+)\s*week", re.I)
@@ -609,7 +609,7 @@ def _touch(session: Session, record: Organisation | Location, created: bool) -> 
 
 
 def likely_duplicates(session: Session, ids: list[uuid.UUID]) -> list[str]:
-    """Imported services that look like another listing, in words (directory.duplicates)."""
+    """Imported services that look like another listing, in words (listings.duplicates)."""
     if not ids:
         return []
     return [str(pair) for pair in duplicates.likely_duplicates(session, ids)]

@@ -20,8 +20,9 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from directory import geo
-from directory.catalogue import published_organisation_ids
+from directory.catalogue.published import published_organisation_ids
+from directory.catalogue.vocabulary import DAYS
+from directory.geo import postcodes
 from directory.models import (
     AreaType,
     Contact,
@@ -36,7 +37,6 @@ from directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from directory.vocabulary import DAYS
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -193,8 +193,8 @@ def _format(text: str) -> str:
 
 def _place(text: str) -> Place:
     try:
-        found = geo.lookup_place(text)
-    except geo.PostcodeError as error:
+        found = postcodes.lookup_place(text)
+    except postcodes.PostcodeError as error:
         raise ValueError(error.message) from None
     # the outward code: "LS6" of "LS6 1AA", or the district itself when one was given
     district = found.postcode.split()[0]
@@ -418,7 +418,8 @@ def _covers(place: Place, area: ServiceArea, sites: list[tuple[float, float]]) -
         return place.district in area.codes
     miles = area.radius_miles or 0
     return any(
-        geo.distance_miles(place.latitude, place.longitude, lat, lon) <= miles for lat, lon in sites
+        postcodes.distance_miles(place.latitude, place.longitude, lat, lon) <= miles
+        for lat, lon in sites
     )
 
 
@@ -457,7 +458,7 @@ def _near(session: Session, rows: list[Any], place: Place, proximity_m: float | 
     def metres(row: Any) -> float:
         if row[2] is None or row[3] is None:
             return math.inf
-        return geo.distance_m(place.latitude, place.longitude, row[2], row[3])
+        return postcodes.distance_m(place.latitude, place.longitude, row[2], row[3])
 
     if proximity_m is not None:
         kept = [row for row in rows if metres(row) <= proximity_m]

@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from directory.catalogue.vocabulary import CAPACITY
 from directory.models import (
     Accessibility,
     Capacity,
@@ -34,7 +35,6 @@ from directory.models import (
     TaxonomyTerm,
     stable_id,
 )
-from directory.vocabulary import CAPACITY
 
 Json = dict[str, Any]
 

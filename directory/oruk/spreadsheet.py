@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from directory.catalogue.vocabulary import DAYS, LANGUAGES
 from directory.models import NEEDS_TAXONOMY_ID, TaxonomyTerm, stable_id
-from directory.vocabulary import DAYS, LANGUAGES
 
 Json = dict[str, Any]
 

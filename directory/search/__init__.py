@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from rapidfuzz import process, utils
 from sqlmodel import Session, select
 
-from directory import geo
+from directory.geo import postcodes
 from directory.models import SearchLog, Service, utcnow
 from directory.search import documents, engine, places
 from directory.search.index import Drift, SearchIndex, compare
@@ -176,5 +176,5 @@ def _area_of(text: str, results: SearchResults) -> str:
     if results.place is None:
         return ""
     if results.place.kind == "postcode":
-        return geo.normalise_postcode(text).split()[0]
+        return postcodes.normalise_postcode(text).split()[0]
     return results.place.label[:10]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from directory import catalogue
+from directory.catalogue import published
 from directory.models import (
     ListingStatus,
     Service,
@@ -135,9 +135,9 @@ def searchable_services(
         select(Service)
         .where(
             Service.status == ListingStatus.PUBLISHED,
-            Service.organization_id.in_(catalogue.published_organisation_ids()),  # type: ignore[attr-defined]
+            Service.organization_id.in_(published.published_organisation_ids()),  # type: ignore[attr-defined]
         )
-        .options(*catalogue.facts_options())
+        .options(*published.facts_options())
         .order_by(Service.id)  # type: ignore[arg-type]
     )
     if ids is not None:
@@ -147,4 +147,4 @@ def searchable_services(
             rows = session.exec(statement.where(Service.id.in_(chunk))).all()  # type: ignore[attr-defined]
             yield from (facts_from_service(s) for s in rows)
         return
-    yield from (facts_from_service(s) for s in catalogue.in_batches(session, statement, batch))
+    yield from (facts_from_service(s) for s in published.in_batches(session, statement, batch))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rapidfuzz import process, utils
 from sqlmodel import Session, select
 
-from directory import geo
+from directory.geo import postcodes
 from directory.models import Neighbourhood
 from directory.search.results import ResolvedPlace
 
@@ -22,12 +22,12 @@ class PlaceNotFound(ValueError):
 def resolve(session: Session, text: str) -> ResolvedPlace:
     """Turn what someone typed into a point on the map, or raise PlaceNotFound."""
     cleaned = " ".join(text.split())
-    if geo.is_postcode(cleaned) or geo.is_district(cleaned):
+    if postcodes.is_postcode(cleaned) or postcodes.is_district(cleaned):
         try:
-            found = geo.lookup_place(cleaned)
-        except geo.PostcodeError as error:
+            found = postcodes.lookup_place(cleaned)
+        except postcodes.PostcodeError as error:
             raise PlaceNotFound(str(error), []) from None
-        kind = "postcode" if geo.is_postcode(cleaned) else "district"
+        kind = "postcode" if postcodes.is_postcode(cleaned) else "district"
         return ResolvedPlace(found.postcode, found.latitude, found.longitude, kind)
     hoods = session.exec(select(Neighbourhood)).all()
     by_name = {h.name.lower(): h for h in hoods}

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from directory import vocabulary
+from directory.catalogue import vocabulary
 
 MAX_QUERY = 200
 MAX_PLACE = 60

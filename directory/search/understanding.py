@@ -20,13 +20,12 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-import seed
+from directory.catalogue.seed_files import SEED, read_needs
 from directory.search.results import CrisisContact, CrisisPanel
 
-SEED_FOLDER = Path(seed.__file__).parent
 CRISIS_NEED = "urgent_mental_health_crisis"
-SYNONYMS_FILE = SEED_FOLDER / "synonyms.csv"
-CRISIS_FILE = SEED_FOLDER / "crisis.yaml"
+SYNONYMS_FILE = SEED / "synonyms.csv"
+CRISIS_FILE = SEED / "crisis.yaml"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
 AGE = re.compile(
@@ -99,8 +98,6 @@ def normalise(text: str) -> str:
 @functools.cache
 def load_lexicon(synonyms_file: Path = SYNONYMS_FILE, crisis_file: Path = CRISIS_FILE) -> Lexicon:
     """The synonym and crisis data (cached; restart or call cache_clear after editing)."""
-    from seed.catalogue import read_needs  # seed.catalogue imports directory: load it late
-
     phrases: dict[str, tuple[list[str], list[str]]] = {}
     needs = read_needs()
     for need in needs:

@@ -1,0 +1,7 @@
+"""Accounts: the people who sign in, what each role may do, and API tokens.
+
+users.py        passwords, sign-in, resets, invitations, editors and managers
+permissions.py  the one policy of who may do what, and the view decorators that apply it
+api_tokens.py   tokens a program uses to call the link workers' API as their owner
+commands.py     create-user, create-token, revoke-token
+"""

@@ -1,0 +1,388 @@
+"""Load the needs taxonomy and a catalogue into the database, idempotently.
+
+Every record gets a stable id from its key in the files, so loading twice
+updates in place: no duplicates, and ids that links and bookmarks can keep.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from sqlmodel import Session, func, select
+
+from directory.catalogue.seed_files import (
+    DEMO_PLACE,
+    NEEDS_FILE,
+    Catalogue,
+    CatalogueError,
+    Need,
+    OrganisationRecord,
+    Place,
+    ServiceRecord,
+    SiteRecord,
+    read_catalogue,
+    read_needs,
+)
+from directory.catalogue.vocabulary import ACCESSIBILITY, LANGUAGES
+from directory.geo import postcodes
+from directory.models import (
+    NEEDS_TAXONOMY_ID,
+    Accessibility,
+    AreaType,
+    Capacity,
+    Contact,
+    CostOption,
+    Language,
+    ListingStatus,
+    Location,
+    Neighbourhood,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTaxonomyTerm,
+    Taxonomy,
+    TaxonomyTerm,
+    stable_id,
+    utcnow,
+)
+
+Tracked_ = TypeVar("Tracked_", Organisation, Location, Service)
+
+
+@dataclass(frozen=True)
+class CatalogueCounts:
+    organisations: int
+    services: int
+    published: int
+    locations: int
+    needs: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.organisations} organisations, {self.services} services "
+            f"({self.published} published), {self.locations} locations, {self.needs} needs"
+        )
+
+
+def seed(session: Session, folder: Path = DEMO_PLACE, needs_file: Path = NEEDS_FILE) -> None:
+    """Load the needs and the catalogue in one transaction; nothing changes if a file is wrong."""
+    needs = read_needs(needs_file)
+    catalogue = read_catalogue(folder, {n.id for n in needs})
+    places = resolve_postcodes(catalogue)
+    try:
+        terms = load_needs(session, needs)
+        load_neighbourhoods(session, catalogue.place, places)
+        for org in catalogue.organisations:
+            _load_organisation(session, org, terms, places, catalogue.place)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def counts(session: Session) -> CatalogueCounts:
+    """What the catalogue holds now."""
+
+    def count(statement: object) -> int:
+        return session.exec(statement).one()  # type: ignore[call-overload,no-any-return]
+
+    return CatalogueCounts(
+        organisations=count(select(func.count()).select_from(Organisation)),
+        services=count(select(func.count()).select_from(Service)),
+        published=count(select(func.count()).where(Service.status == ListingStatus.PUBLISHED)),
+        locations=count(select(func.count()).select_from(Location)),
+        needs=count(select(func.count()).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)),
+    )
+
+
+def resolve_postcodes(catalogue: Catalogue) -> dict[str, postcodes.Place]:
+    """Every site's postcode, resolved offline; CatalogueError names any that fail."""
+    places: dict[str, postcodes.Place] = {}
+    problems = []
+    for i, hood in enumerate(catalogue.place.neighbourhoods):
+        try:
+            places[hood.postcode] = postcodes.lookup_postcode(hood.postcode)
+        except postcodes.PostcodeError as error:
+            problems.append(f"place.yaml: neighbourhoods[{i}].postcode: {error}")
+    for org in catalogue.organisations:
+        for i, site in enumerate(org.locations):
+            try:
+                places[site.postcode] = postcodes.lookup_postcode(site.postcode)
+            except postcodes.PostcodeError as error:
+                problems.append(f"{org.id}.yaml: locations[{i}].postcode: {error}")
+    if problems:
+        raise CatalogueError(problems)
+    return places
+
+
+def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
+    """Upsert the needs taxonomy; returns its terms by need id."""
+    taxonomy = session.get(Taxonomy, NEEDS_TAXONOMY_ID) or Taxonomy(id=NEEDS_TAXONOMY_ID)
+    taxonomy.name = "Signpost social prescribing needs"
+    taxonomy.description = (
+        "Needs in plain words for social prescribing, cross-walked to Open Eligibility."
+    )
+    taxonomy.version = "1"
+    session.add(taxonomy)
+    terms = {}
+    for position, need in enumerate(needs):
+        term_id = stable_id("need", need.id)
+        term = session.get(TaxonomyTerm, term_id) or TaxonomyTerm(
+            id=term_id, taxonomy_id=NEEDS_TAXONOMY_ID, code=need.id, name=need.label
+        )
+        term.name = need.label
+        term.description = need.description
+        term.synonyms = need.synonyms
+        term.open_eligibility_services = need.open_eligibility_services
+        term.open_eligibility_situations = need.open_eligibility_situations
+        term.crisis = need.crisis
+        term.position = position
+        session.add(term)
+        terms[need.id] = term
+    return terms
+
+
+def load_neighbourhoods(session: Session, place: Place, places: dict[str, postcodes.Place]) -> None:
+    """Upsert the place names people may search by."""
+    for hood in place.neighbourhoods:
+        found = places[hood.postcode]
+        record = session.get(Neighbourhood, stable_id("neighbourhood", hood.name)) or Neighbourhood(
+            id=stable_id("neighbourhood", hood.name)
+        )
+        record.name = hood.name
+        record.postcode = found.postcode
+        record.latitude = round(found.latitude, 6)
+        record.longitude = round(found.longitude, 6)
+        record.local_authority_code = found.local_authority_code
+        record.districts = " ".join(d.upper() for d in hood.districts)
+        session.add(record)
+
+
+def _load_organisation(
+    session: Session,
+    record: OrganisationRecord,
+    terms: dict[str, TaxonomyTerm],
+    places: dict[str, postcodes.Place],
+    place: Place,
+) -> None:
+    org = _get(session, Organisation, stable_id("organisation", record.id))
+    org.name = record.name
+    org.description = record.description
+    org.email = record.email or None
+    org.website = record.website or None
+    org.charity_number = record.charity_number or None
+    org.status = ListingStatus.PUBLISHED
+    _touch(session, org)
+    phones = [Phone(id=stable_id("phone", record.id), number=record.phone)] if record.phone else []
+    _replace(session, org.phones, phones)
+    sites = {
+        site.id: _load_site(session, org, site, places[site.postcode]) for site in record.locations
+    }
+    for service in record.services:
+        _load_service(session, org, service, terms, sites, place)
+
+
+def _load_site(
+    session: Session, org: Organisation, record: SiteRecord, place: postcodes.Place
+) -> Location:
+    site = _get(session, Location, stable_id("location", record.id))
+    site.organisation = org
+    site.name = record.name
+    site.address_1 = record.address
+    site.city = record.city
+    site.postal_code = place.postcode
+    site.latitude = round(place.latitude, 6)
+    site.longitude = round(place.longitude, 6)
+    site.local_authority_code = place.local_authority_code
+    site.transport = record.transport
+    _touch(session, site)
+    _replace(
+        session,
+        site.accessibility,
+        [
+            Accessibility(
+                id=stable_id("accessibility", f"{record.id}/{f}"),
+                feature=f,
+                description=ACCESSIBILITY[f],
+            )
+            for f in record.accessibility
+        ],
+    )
+    return site
+
+
+def _load_service(
+    session: Session,
+    org: Organisation,
+    record: ServiceRecord,
+    terms: dict[str, TaxonomyTerm],
+    sites: dict[str, Location],
+    place: Place,
+) -> None:
+    service = _get(session, Service, stable_id("service", record.id))
+    service.organisation = org
+    service.name = record.name
+    service.summary = record.summary
+    service.description = record.description
+    service.keywords = record.keywords
+    service.url = record.url or None
+    service.in_person = "in_person" in record.delivery
+    service.online = "online" in record.delivery
+    service.by_phone = "phone" in record.delivery
+    service.minimum_age = record.min_age
+    service.maximum_age = record.max_age
+    service.eligibility_description = record.eligibility
+    service.restrictions = record.restrictions
+    service.is_free = record.free
+    # HSDS: an amount is a cost option; terms without an amount are the fees description.
+    service.fees_description = "" if record.cost_amount is not None else record.cost_description
+    service.self_referral = "self" in record.referral
+    service.professional_referral = "professional" in record.referral
+    service.gp_referral = "gp" in record.referral
+    service.application_process = record.how_to_refer
+    service.status = ListingStatus(record.status)
+    service.capacity = Capacity(record.capacity)
+    service.waiting_weeks = record.waiting_weeks
+    service.last_verified = record.last_verified
+    _touch(session, service)
+    _replace_children(session, service, record, terms, sites, place)
+
+
+def _replace_children(
+    session: Session,
+    service: Service,
+    record: ServiceRecord,
+    terms: dict[str, TaxonomyTerm],
+    sites: dict[str, Location],
+    place: Place,
+) -> None:
+    _replace(
+        session,
+        service.need_links,
+        [
+            ServiceTaxonomyTerm(taxonomy_term_id=terms[need].id, term=terms[need], rank=rank)
+            for rank, need in enumerate(record.needs)
+        ],
+    )
+    _replace(
+        session,
+        service.location_links,
+        [
+            ServiceAtLocation(
+                id=stable_id("service_at_location", f"{record.id}/{site}"),
+                location_id=sites[site].id,
+            )
+            for site in record.locations
+        ],
+    )
+    _replace(
+        session,
+        service.schedules,
+        [
+            Schedule(
+                id=stable_id("schedule", f"{record.id}/{i}"),
+                byday=",".join(d.upper() for d in s.days),
+                opens_at=s.opens,
+                closes_at=s.closes,
+                notes=s.note,
+            )
+            for i, s in enumerate(record.schedule)
+        ],
+    )
+    costs = []
+    if record.cost_amount is not None:
+        costs.append(
+            CostOption(
+                id=stable_id("cost_option", record.id),
+                option=record.cost_option,
+                amount=record.cost_amount,
+                amount_description=record.cost_description,
+            )
+        )
+    _replace(session, service.cost_options, costs)
+    area = record.area
+    codes = area.codes or ([place.local_authority] if area.type == "local_authority" else [])
+    _replace(
+        session,
+        service.areas,
+        [
+            ServiceArea(
+                id=stable_id("service_area", record.id),
+                extent_type=AreaType(area.type),
+                extent=" ".join(codes),
+                radius_miles=area.miles,
+                name=_area_name(area.type, codes, area.miles, place),
+            )
+        ],
+    )
+    _replace(
+        session,
+        service.languages,
+        [
+            Language(
+                id=stable_id("language", f"{record.id}/{code}"),
+                code=code,
+                name=LANGUAGES.get(code, code),
+            )
+            for code in record.languages
+        ],
+    )
+    contacts = []
+    if record.contact:
+        c = record.contact
+        phones = (
+            [Phone(id=stable_id("phone", f"{record.id}/contact"), number=c.phone)]
+            if c.phone
+            else []
+        )
+        contacts.append(
+            Contact(
+                id=stable_id("contact", record.id),
+                name=c.name,
+                title=c.title,
+                email=c.email or None,
+                phones=phones,
+            )
+        )
+    _replace(session, service.contacts, contacts)
+
+
+def _area_name(kind: str, codes: list[str], miles: float | None, place: Place) -> str:
+    if kind == "national":
+        return "Anywhere in the UK"
+    if kind == "radius":
+        return f"Within {miles:g} miles of where it runs"
+    if kind == "districts":
+        return "Postcode districts " + ", ".join(codes)
+    return (
+        place.name if codes == [place.local_authority] else "Local authorities " + ", ".join(codes)
+    )
+
+
+def _get(session: Session, model: type[Tracked_], key: uuid.UUID) -> Tracked_:
+    found = session.get(model, key)
+    if found is None:
+        found = model(id=key)
+        session.add(found)
+    return found
+
+
+def _touch(session: Session, record: Organisation | Location | Service) -> None:
+    # Only a real change to the record's own fields moves updated_at and the version
+    # (its children are replaced on every load and carry no history of their own).
+    if record in session.dirty and session.is_modified(record, include_collections=False):
+        record.updated_at = utcnow()
+        record.version = (record.version or 0) + 1
+
+
+def _replace(session: Session, current: list, wanted: list) -> None:
+    """Swap a child collection for the wanted one (children carry no history of their own)."""
+    current.clear()
+    session.flush()
+    current.extend(wanted)

@@ -1,0 +1,236 @@
+"""Merging two listings of one service: what points at the duplicate moves to the kept one.
+
+Shortlist items, link workers' feedback and problem reports move over; changes an editor
+proposed to the duplicate are returned (they were made to a listing that goes). The
+duplicate is archived, not deleted, so both histories stay whole: the kept listing's
+history says what it took in and from where, the duplicate's says where it went.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from directory.accounts.permissions import Action, can
+from directory.listings import editing
+from directory.models import (
+    EntityType,
+    ListingChange,
+    ListingReport,
+    ListingRevision,
+    ListingStatus,
+    MatchFeedback,
+    RevisionStatus,
+    Service,
+    ShortlistItem,
+    User,
+    utcnow,
+)
+
+MERGED = "merged"  # history action on the kept listing
+MERGED_INTO = "merged into"  # history action on the duplicate
+COMMAND_LINE = "the merge-listings command"
+
+
+class MergeRefused(Exception):
+    """The merge cannot be done; the message says why, in words for the person asking."""
+
+
+@dataclass
+class Moves:
+    """What a merge moves (or moved) from the duplicate to the kept listing."""
+
+    shortlist_items: int = 0
+    # Shortlists that hold both: the kept listing is there already, the duplicate's item goes.
+    already_on_shortlists: int = 0
+    feedback: int = 0
+    reports: int = 0
+    returned_revisions: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def in_words(self) -> str:
+        """'2 shortlist items, 1 problem report…' or 'nothing else'."""
+        parts = [
+            (self.shortlist_items, "shortlist item", "shortlist items"),
+            (
+                self.already_on_shortlists,
+                "shortlist that already held it",
+                "shortlists that already held it",
+            ),
+            (self.feedback, "piece of link-worker feedback", "pieces of link-worker feedback"),
+            (self.reports, "problem report", "problem reports"),
+            (self.returned_revisions, "proposed change returned", "proposed changes returned"),
+        ]
+        words = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
+        return ", ".join(words) if words else "nothing else"
+
+
+def merged_into(session: Session, service: Service) -> dict[str, Any] | None:
+    """Where a merged listing went ({'id', 'name'} from its history), or None."""
+    change = session.exec(
+        select(ListingChange)
+        .where(
+            ListingChange.entity_type == EntityType.SERVICE,
+            ListingChange.entity_id == service.id,
+            ListingChange.action == MERGED_INTO,
+        )
+        .order_by(col(ListingChange.changed_at).desc())
+    ).first()
+    return dict(change.after["merged_into"]) if change else None  # type: ignore[call-overload]
+
+
+def refusal(session: Session, keep: Service, duplicate: Service) -> str | None:
+    """Why these two cannot be merged, or None when they can."""
+    if keep.id == duplicate.id:
+        return "A listing cannot be merged into itself: choose two different editing."
+    if keep.status == ListingStatus.ARCHIVED:
+        return (
+            f"“{keep.name}” is archived: merge into a listing that is still in use "
+            "(or publish it again first)."
+        )
+    gone = merged_into(session, duplicate)
+    if gone is not None:
+        return f"“{duplicate.name}” was already merged into “{gone['name']}”."
+    return None
+
+
+def _count(session: Session, statement: Any) -> int:
+    return int(session.exec(statement).one())
+
+
+def _shortlists(service: Service) -> Any:
+    """The ids of the shortlists that hold the service (a subquery)."""
+    return select(ShortlistItem.shortlist_id).where(ShortlistItem.service_id == service.id)
+
+
+def what_moves(session: Session, keep: Service, duplicate: Service) -> Moves:
+    """What merging duplicate into keep would move, changing nothing."""
+    items = select(func.count()).where(ShortlistItem.service_id == duplicate.id)
+    already = _count(session, items.where(col(ShortlistItem.shortlist_id).in_(_shortlists(keep))))
+    return Moves(
+        shortlist_items=_count(session, items) - already,
+        already_on_shortlists=already,
+        feedback=_count(
+            session, select(func.count()).where(MatchFeedback.service_id == duplicate.id)
+        ),
+        reports=_count(
+            session, select(func.count()).where(ListingReport.service_id == duplicate.id)
+        ),
+        returned_revisions=len(_pending_revisions(session, duplicate)),
+    )
+
+
+def _pending_revisions(session: Session, service: Service) -> list[ListingRevision]:
+    return list(
+        session.exec(
+            select(ListingRevision).where(
+                ListingRevision.entity_type == EntityType.SERVICE,
+                ListingRevision.entity_id == service.id,
+                ListingRevision.status == RevisionStatus.PENDING,
+            )
+        ).all()
+    )
+
+
+def _move(session: Session, model: Any, duplicate: Service, keep: Service) -> int:
+    moved = session.exec(
+        sa.update(model).where(model.service_id == duplicate.id).values(service_id=keep.id)
+    )
+    return int(moved.rowcount)
+
+
+def merge_services(
+    session: Session, manager: User | None, keep: Service, duplicate: Service
+) -> Moves:
+    """Merge duplicate into keep, in one transaction; raises MergeRefused with the reason.
+
+    manager is None when run from the command line (which only the server's admins can do).
+    """
+    if manager is not None and not can(manager, Action.MODERATE):
+        raise MergeRefused("Only managers can merge editing.")
+    reason = refusal(session, keep, duplicate)
+    if reason:
+        raise MergeRefused(reason)
+    actor = manager.email if manager else COMMAND_LINE
+    moves = Moves()
+    # A shortlist holds a service once: where it holds both, the duplicate's item goes.
+    dropped = session.exec(
+        sa.delete(ShortlistItem).where(
+            col(ShortlistItem.service_id) == duplicate.id,
+            col(ShortlistItem.shortlist_id).in_(_shortlists(keep)),
+        )
+    )
+    moves.already_on_shortlists = int(dropped.rowcount)
+    moves.shortlist_items = _move(session, ShortlistItem, duplicate, keep)
+    moves.feedback = _move(session, MatchFeedback, duplicate, keep)
+    moves.reports = _move(session, ListingReport, duplicate, keep)
+    for revision in _pending_revisions(session, duplicate):
+        revision.status = RevisionStatus.RETURNED
+        revision.decided_by = manager.id if manager else None
+        revision.decided_at = utcnow()
+        revision.comment = (
+            f"“{duplicate.name}” was merged into “{keep.name}”, so these changes were not "
+            f"applied. Make them on “{keep.name}” if they are still needed."
+        )
+        session.add(revision)
+        moves.returned_revisions += 1
+    editing.record(
+        session,
+        user=manager,
+        actor=actor,
+        listing=keep,
+        action=MERGED,
+        before={},
+        after={
+            "merged_from": {"id": str(duplicate.id), "name": duplicate.name},
+            "moved": moves.as_dict(),
+        },
+        version=None,
+        note=f"Took in “{duplicate.name}” ({duplicate.id}), now archived: "
+        f"moved {moves.in_words()}.",
+    )
+    editing.record(
+        session,
+        user=manager,
+        actor=actor,
+        listing=duplicate,
+        action=MERGED_INTO,
+        before={},
+        after={"merged_into": {"id": str(keep.id), "name": keep.name}},
+        version=None,
+        note=f"Merged into “{keep.name}” ({keep.id}).",
+    )
+    archived_already = duplicate.status == ListingStatus.ARCHIVED
+    try:
+        # Archiving goes through the version check: a merge racing another change fails whole.
+        editing.set_status(
+            session,
+            duplicate,
+            ListingStatus.ARCHIVED,
+            user=manager,
+            actor=actor,
+            note=f"Merged into “{keep.name}”.",
+        )
+    except editing.VersionConflict:
+        raise MergeRefused(
+            "One of the listings changed while you were merging: nothing was merged. Look again."
+        ) from None
+    if archived_already:  # set_status left it alone: commit the rest here
+        session.commit()
+    editing.refresh_search(session, keep)
+    return moves
+
+
+def find_service(session: Session, raw_id: str | uuid.UUID) -> Service | None:
+    """The service with this id (text or UUID), or None when there is none or it is malformed."""
+    try:
+        service_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(str(raw_id).strip())
+    except ValueError:
+        return None
+    return session.get(Service, service_id)

@@ -1,0 +1,120 @@
+"""Database rows as the matcher's facts: the one place that turns a service and its
+relations into `matcher.ServiceFacts`, and the needs vocabulary into `matcher.Vocabulary`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from sqlmodel import Session, select
+
+import matcher
+from directory.catalogue import published, vocabulary
+from directory.catalogue.seed_files import read_needs
+from directory.models import ListingStatus, Location, Service, ServiceAtLocation
+
+# Drafts are an editor's work in progress: a link worker never sees them, not even as
+# excluded. Listings waiting for review or archived are shown as excluded, with the reason.
+MATCHABLE_STATUSES = (
+    ListingStatus.PUBLISHED,
+    ListingStatus.PENDING_REVIEW,
+    ListingStatus.ARCHIVED,
+)
+# Needs that name who a service is for by age, from their descriptions in seed/needs.csv.
+NEED_AGES: dict[str, tuple[int | None, int | None]] = {
+    "young_people": (11, 25),
+    "older_people": (50, None),
+}
+
+
+def facts_from_service(service: Service) -> matcher.ServiceFacts:
+    """A service row, loaded with its relations (see `matchable_services`), as matcher facts."""
+    terms = service.needs
+    return matcher.ServiceFacts(
+        id=str(service.id),
+        name=service.name,
+        organisation=service.organisation.name,
+        needs=tuple(t.code for t in terms),
+        need_words=" ".join([t.name for t in terms] + [w for t in terms for w in t.synonyms]),
+        keywords=tuple(service.keywords),
+        description=" ".join(
+            part
+            for part in (service.summary, service.description, service.eligibility_description)
+            if part
+        ),
+        min_age=service.minimum_age,
+        max_age=service.maximum_age,
+        restrictions=tuple(service.restrictions),
+        referral_routes=tuple(service.referral_routes),
+        capacity=service.capacity.value,
+        waiting_weeks=service.waiting_weeks,
+        status=service.status.value,
+        last_verified=service.last_verified,
+        modes=tuple(service.delivery),
+        areas=tuple(
+            matcher.Area(
+                kind=area.extent_type.value,
+                codes=tuple(area.codes),
+                miles=area.radius_miles,
+                name=area.name,
+            )
+            for area in service.areas
+        ),
+        sites=tuple(_site(link.location) for link in service.location_links if _located(link)),
+        sessions=tuple(
+            matcher.OpeningSession(days=tuple(s.days), opens=s.opens_at, closes=s.closes_at)
+            for s in service.schedules
+        ),
+        free=service.is_free,
+        languages=tuple(language.code for language in service.languages),
+    )
+
+
+def _located(link: ServiceAtLocation) -> bool:
+    return link.location.latitude is not None and link.location.longitude is not None
+
+
+def _site(location: Location) -> matcher.Site:
+    assert location.latitude is not None and location.longitude is not None
+    return matcher.Site(
+        latitude=location.latitude,
+        longitude=location.longitude,
+        postcode_district=location.postal_code.split(" ")[0] if location.postal_code else "",
+        local_authority=location.local_authority_code or "",
+        access=tuple(a.feature for a in location.accessibility),
+    )
+
+
+def matchable_services(session: Session, batch: int = 1000) -> Iterator[matcher.ServiceFacts]:
+    """Facts of every service of a published organisation, drafts aside, in batches."""
+    statement = (
+        select(Service)
+        .where(
+            Service.status.in_(MATCHABLE_STATUSES),  # type: ignore[attr-defined]
+            Service.organization_id.in_(published.published_organisation_ids()),  # type: ignore[attr-defined]
+        )
+        .options(*published.facts_options())
+        .order_by(Service.id)  # type: ignore[arg-type]
+    )
+    yield from (facts_from_service(s) for s in published.in_batches(session, statement, batch))
+
+
+def load_catalogue(session: Session) -> matcher.Catalogue:
+    """Every matchable service, indexed for matching."""
+    return matcher.Catalogue(matchable_services(session))
+
+
+@functools.cache
+def match_vocabulary() -> matcher.Vocabulary:
+    """Need labels and synonyms (seed/needs.csv), language and access words
+    (directory.catalogue.vocabulary). The search's slang file is left out on purpose: it widens a
+    search ("refugee" finds legal advice), but a service whose keywords say "refugee" is
+    not thereby a legal service."""
+    needs = read_needs()
+    return matcher.Vocabulary(
+        need_labels={n.id: n.label for n in needs},
+        need_synonyms={n.id: tuple(n.synonyms) for n in needs},
+        need_ages=NEED_AGES,
+        languages=dict(vocabulary.LANGUAGES),
+        access=dict(vocabulary.ACCESSIBILITY),
+    )

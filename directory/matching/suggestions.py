@@ -1,0 +1,56 @@
+"""Suggestions for a person from the whole directory, with the app's weights.
+
+profile = profiles.profile_from(age=78, postcode="LS5 3BT", needs=["bereavement"])
+result = suggest(session, profile)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from flask import current_app, has_app_context
+from sqlmodel import Session
+
+import matcher
+from directory import clock
+from directory.matching.facts import load_catalogue, match_vocabulary
+
+
+def suggest(
+    session: Session,
+    profile: matcher.Profile,
+    *,
+    today: date | None = None,
+    weights: matcher.Weights | None = None,
+    limit: int | None = None,
+    catalogue: matcher.Catalogue | None = None,
+) -> matcher.MatchResult:
+    """Match a person against the whole directory (London's today unless told otherwise);
+    pass a catalogue already built (held_catalogue holds one) to skip building it.
+
+    Without weights, the app's settings say how long a listing may go unchecked.
+    """
+    return matcher.match(
+        profile,
+        catalogue if catalogue is not None else load_catalogue(session),
+        weights or configured_weights(),
+        today=today or clock.today(),
+        vocabulary=match_vocabulary(),
+        limit=limit,
+    )
+
+
+def configured_weights() -> matcher.Weights:
+    """The default weights with the app's review period (STALE_AFTER_DAYS) and grace period.
+
+    A listing not confirmed for STALE_AFTER_DAYS is flagged as stale; MATCHING_GRACE_DAYS
+    later it drops out of matching. Outside an app, the matcher's own defaults hold.
+    """
+    if not has_app_context():
+        return matcher.DEFAULT_WEIGHTS
+    return dataclasses.replace(
+        matcher.DEFAULT_WEIGHTS,
+        review_days=current_app.config["STALE_AFTER_DAYS"],
+        grace_days=current_app.config["MATCHING_GRACE_DAYS"],
+    )

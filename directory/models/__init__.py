@@ -1,0 +1,100 @@
+"""SQLModel tables, shaped on Open Referral UK (HSDS 3.0).
+
+Table and column names follow HSDS where the standard has the thing
+(`organization`, `service`, `service_at_location`, `cost_option`, ...), so that
+the API can emit standard objects without renaming. Python class names use the
+users' words (Organisation). What a directory needs beyond the standard
+(listing status, capacity, referral routes, last verified, version) sits on the
+tables beside the standard fields.
+
+Ids are UUIDs. Seeded and imported records get stable ids (uuid5 of a key),
+so that loading the same data twice updates rather than duplicates.
+
+One module per feature; every table is re-exported here, so `from directory.models import
+Service` works wherever a table is needed, and Alembic sees every table.
+"""
+
+from directory.models.accounts import ApiToken, Role, User
+from directory.models.base import JSON_VALUE, NAMESPACE, Tracked, stable_id, utcnow
+from directory.models.catalogue import (
+    NEEDS_TAXONOMY_ID,
+    Accessibility,
+    AreaType,
+    Capacity,
+    Contact,
+    CostOption,
+    Language,
+    ListingStatus,
+    Location,
+    Neighbourhood,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTaxonomyTerm,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from directory.models.listings import (
+    EntityType,
+    ListingChange,
+    ListingReport,
+    ListingRevision,
+    OrganisationRequest,
+    ReportKind,
+    RequestKind,
+    RequestStatus,
+    RevisionStatus,
+    TaskStatus,
+    VerificationReminder,
+)
+from directory.models.referrals import FeedbackOutcome, MatchFeedback, Shortlist, ShortlistItem
+from directory.models.search import SearchLog
+
+__all__ = [
+    "JSON_VALUE",
+    "NAMESPACE",
+    "NEEDS_TAXONOMY_ID",
+    "Accessibility",
+    "ApiToken",
+    "AreaType",
+    "Capacity",
+    "Contact",
+    "CostOption",
+    "EntityType",
+    "FeedbackOutcome",
+    "Language",
+    "ListingChange",
+    "ListingReport",
+    "ListingRevision",
+    "ListingStatus",
+    "Location",
+    "MatchFeedback",
+    "Neighbourhood",
+    "Organisation",
+    "OrganisationRequest",
+    "Phone",
+    "ReportKind",
+    "RequestKind",
+    "RequestStatus",
+    "RevisionStatus",
+    "Role",
+    "Schedule",
+    "SearchLog",
+    "Service",
+    "ServiceArea",
+    "ServiceAtLocation",
+    "ServiceTaxonomyTerm",
+    "Shortlist",
+    "ShortlistItem",
+    "TaskStatus",
+    "Taxonomy",
+    "TaxonomyTerm",
+    "Tracked",
+    "User",
+    "VerificationReminder",
+    "stable_id",
+    "utcnow",
+]

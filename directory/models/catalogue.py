@@ -1,0 +1,374 @@
+"""The catalogue: needs, organisations, places and services (HSDS names for the tables)."""
+
+import enum
+import uuid
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from directory.models.base import JSON_VALUE, Tracked, enum_column, id_field, stable_id
+
+NEEDS_TAXONOMY_ID = stable_id("taxonomy", "signpost-needs")
+
+
+class ListingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Capacity(enum.StrEnum):
+    OPEN = "open"
+    WAITING_LIST = "waiting_list"
+    NOT_TAKING_REFERRALS = "not_taking_referrals"
+
+
+class AreaType(enum.StrEnum):
+    LOCAL_AUTHORITY = "local_authority"
+    DISTRICTS = "districts"
+    RADIUS = "radius"
+    NATIONAL = "national"
+
+
+# --- taxonomy ---------------------------------------------------------------
+
+
+class Taxonomy(SQLModel, table=True):
+    __tablename__ = "taxonomy"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=sa.Text)
+    uri: str | None = Field(default=None, max_length=500)
+    version: str | None = Field(default=None, max_length=50)
+
+    terms: list["TaxonomyTerm"] = Relationship(back_populates="taxonomy")
+
+
+class TaxonomyTerm(SQLModel, table=True):
+    """A need in plain words (loneliness, money worries), or a term of another taxonomy."""
+
+    __tablename__ = "taxonomy_term"
+    __table_args__ = (sa.UniqueConstraint("taxonomy_id", "code"),)
+
+    id: uuid.UUID = id_field()
+    taxonomy_id: uuid.UUID = Field(foreign_key="taxonomy.id", index=True)
+    code: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=sa.Text)
+    parent_id: uuid.UUID | None = Field(default=None, foreign_key="taxonomy_term.id")
+    term_uri: str | None = Field(default=None, max_length=500)
+    # Words people use for this need; search and matching read them.
+    synonyms: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    # Cross-walk to Open Eligibility, where a term fits: its service ids ("1303") and its
+    # situation ids ("20078"), which are two facets of that taxonomy.
+    open_eligibility_services: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    open_eligibility_situations: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    # A need that calls for crisis help to be shown first.
+    crisis: bool = Field(default=False)
+    position: int = Field(default=0)
+
+    taxonomy: "Taxonomy" = Relationship(back_populates="terms")
+
+
+class ServiceTaxonomyTerm(SQLModel, table=True):
+    """Links a service to the needs it meets (HSDS `attribute` with link_type service)."""
+
+    __tablename__ = "service_taxonomy_term"
+
+    service_id: uuid.UUID = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE")
+    taxonomy_term_id: uuid.UUID = Field(foreign_key="taxonomy_term.id", primary_key=True)
+    # 0 is the need the service is mainly for.
+    rank: int = Field(default=0)
+
+    term: "TaxonomyTerm" = Relationship()
+
+
+# --- organisations and places ----------------------------------------------
+
+
+class Organisation(Tracked, table=True):
+    __tablename__ = "organization"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=200, index=True)
+    description: str = Field(default="", sa_type=sa.Text)
+    email: str | None = Field(default=None, max_length=254)
+    website: str | None = Field(default=None, max_length=500)
+    charity_number: str | None = Field(default=None, max_length=20)
+    # A new organisation waits for a manager's approval before it is public.
+    status: ListingStatus = Field(
+        default=ListingStatus.PENDING_REVIEW, sa_type=enum_column(ListingStatus), index=True
+    )
+    last_verified: date | None = None
+
+    services: list["Service"] = Relationship(back_populates="organisation")
+    locations: list["Location"] = Relationship(back_populates="organisation")
+    phones: list["Phone"] = Relationship(back_populates="organisation", cascade_delete=True)
+
+
+class Location(Tracked, table=True):
+    """A physical place where services are offered, with its address."""
+
+    __tablename__ = "location"
+
+    id: uuid.UUID = id_field()
+    organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    location_type: str = Field(default="physical", max_length=20)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=sa.Text)
+    address_1: str = Field(default="", max_length=200)
+    address_2: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=10, index=True)
+    country: str = Field(default="GB", max_length=2)
+    latitude: float | None = None
+    longitude: float | None = None
+    local_authority_code: str | None = Field(default=None, max_length=9)
+    transport: str = Field(default="", sa_type=sa.Text)
+
+    organisation: Optional["Organisation"] = Relationship(back_populates="locations")
+    accessibility: list["Accessibility"] = Relationship(
+        back_populates="location", cascade_delete=True
+    )
+    service_links: list["ServiceAtLocation"] = Relationship(back_populates="location")
+
+    @property
+    def one_line_address(self) -> str:
+        parts = [self.address_1, self.address_2, self.city, self.postal_code]
+        return ", ".join(p for p in parts if p)
+
+
+class Accessibility(SQLModel, table=True):
+    __tablename__ = "accessibility"
+
+    id: uuid.UUID = id_field()
+    location_id: uuid.UUID = Field(foreign_key="location.id", index=True, ondelete="CASCADE")
+    # A feature code from catalogue.vocabulary.ACCESSIBILITY (step_free, hearing_loop, ...).
+    feature: str = Field(max_length=50)
+    description: str = Field(default="", max_length=300)
+    details: str = Field(default="", sa_type=sa.Text)
+
+    location: "Location" = Relationship(back_populates="accessibility")
+
+
+# --- services ---------------------------------------------------------------
+
+
+class Service(Tracked, table=True):
+    """A service or community asset, with its eligibility and what a directory needs."""
+
+    __tablename__ = "service"
+
+    id: uuid.UUID = id_field()
+    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    name: str = Field(max_length=200, index=True)
+    alternate_name: str | None = Field(default=None, max_length=200)
+    summary: str = Field(default="", max_length=300)
+    description: str = Field(default="", sa_type=sa.Text)
+    url: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=254)
+    keywords: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+
+    # How it is delivered.
+    in_person: bool = False
+    online: bool = False
+    by_phone: bool = False
+
+    # Eligibility (HSDS keeps ages and the description on the service).
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    eligibility_description: str = Field(default="", sa_type=sa.Text)
+    # Stated restrictions from catalogue.vocabulary.RESTRICTIONS (women_only, carers_only, ...).
+    restrictions: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+
+    # Cost: free or not; the amounts are cost options.
+    is_free: bool = True
+    fees_description: str = Field(default="", sa_type=sa.Text)
+
+    # Referral routes, and how to get in (HSDS application_process).
+    self_referral: bool = False
+    professional_referral: bool = False
+    gp_referral: bool = False
+    application_process: str = Field(default="", sa_type=sa.Text)
+
+    # Beyond the standard: listing status, capacity, freshness.
+    status: ListingStatus = Field(
+        default=ListingStatus.DRAFT, sa_type=enum_column(ListingStatus), index=True
+    )
+    capacity: Capacity = Field(default=Capacity.OPEN, sa_type=enum_column(Capacity))
+    waiting_weeks: int | None = None
+    last_verified: date | None = None
+    # Exceptions to the weekly times, in words: "Closed on bank holidays".
+    opening_exceptions: str = Field(default="", max_length=300)
+
+    organisation: "Organisation" = Relationship(back_populates="services")
+    location_links: list["ServiceAtLocation"] = Relationship(
+        back_populates="service", cascade_delete=True
+    )
+    schedules: list["Schedule"] = Relationship(back_populates="service", cascade_delete=True)
+    cost_options: list["CostOption"] = Relationship(back_populates="service", cascade_delete=True)
+    areas: list["ServiceArea"] = Relationship(back_populates="service", cascade_delete=True)
+    languages: list["Language"] = Relationship(back_populates="service", cascade_delete=True)
+    contacts: list["Contact"] = Relationship(back_populates="service", cascade_delete=True)
+    need_links: list["ServiceTaxonomyTerm"] = Relationship(
+        cascade_delete=True,
+        sa_relationship_kwargs={"order_by": "ServiceTaxonomyTerm.rank"},
+    )
+
+    @property
+    def needs(self) -> list[TaxonomyTerm]:
+        return [link.term for link in self.need_links]
+
+    @property
+    def locations(self) -> list[Location]:
+        return [link.location for link in self.location_links]
+
+    @property
+    def referral_routes(self) -> list[str]:
+        routes = [
+            ("self", self.self_referral),
+            ("professional", self.professional_referral),
+            ("gp", self.gp_referral),
+        ]
+        return [name for name, on in routes if on]
+
+    @property
+    def delivery(self) -> list[str]:
+        modes = [("in_person", self.in_person), ("online", self.online), ("phone", self.by_phone)]
+        return [name for name, on in modes if on]
+
+
+class ServiceAtLocation(SQLModel, table=True):
+    __tablename__ = "service_at_location"
+    __table_args__ = (sa.UniqueConstraint("service_id", "location_id"),)
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    location_id: uuid.UUID = Field(foreign_key="location.id", index=True)
+
+    service: "Service" = Relationship(back_populates="location_links")
+    location: "Location" = Relationship(back_populates="service_links")
+
+
+class Schedule(SQLModel, table=True):
+    """A regular weekly opening: days, opening and closing time (RFC 5545 style, as HSDS)."""
+
+    __tablename__ = "schedule"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    service_at_location_id: uuid.UUID | None = Field(
+        default=None, foreign_key="service_at_location.id"
+    )
+    freq: str = Field(default="WEEKLY", max_length=10)
+    # Comma-separated RFC 5545 days: "MO,WE".
+    byday: str = Field(max_length=30)
+    opens_at: str = Field(max_length=5)
+    closes_at: str = Field(max_length=5)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    description: str = Field(default="", max_length=300)
+    notes: str = Field(default="", max_length=300)
+
+    service: "Service" = Relationship(back_populates="schedules")
+
+    @property
+    def days(self) -> list[str]:
+        return [d for d in self.byday.split(",") if d]
+
+
+class CostOption(SQLModel, table=True):
+    __tablename__ = "cost_option"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    option: str = Field(default="", max_length=200)
+    amount: float | None = None
+    currency: str = Field(default="GBP", max_length=3)
+    amount_description: str = Field(default="", max_length=500)
+
+    service: "Service" = Relationship(back_populates="cost_options")
+
+
+class ServiceArea(SQLModel, table=True):
+    """Who a service serves: a local authority, postcode districts, a radius, or the nation."""
+
+    __tablename__ = "service_area"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    extent_type: AreaType = Field(sa_type=enum_column(AreaType))
+    # Local authority codes or postcode districts, space-separated; empty otherwise.
+    extent: str = Field(default="", max_length=500)
+    radius_miles: float | None = None
+    name: str = Field(default="", max_length=200)
+
+    service: "Service" = Relationship(back_populates="areas")
+
+    @property
+    def codes(self) -> list[str]:
+        return self.extent.split()
+
+
+class Language(SQLModel, table=True):
+    __tablename__ = "language"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    # ISO 639-1 code; the name comes from directory.catalogue.vocabulary.LANGUAGES.
+    code: str = Field(max_length=3)
+    name: str = Field(max_length=100)
+    note: str = Field(default="", max_length=300)
+
+    service: "Service" = Relationship(back_populates="languages")
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID | None = Field(
+        default=None, foreign_key="service.id", index=True, ondelete="CASCADE"
+    )
+    name: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+
+    service: Optional["Service"] = Relationship(back_populates="contacts")
+    phones: list["Phone"] = Relationship(back_populates="contact", cascade_delete=True)
+
+
+class Phone(SQLModel, table=True):
+    __tablename__ = "phone"
+
+    id: uuid.UUID = id_field()
+    contact_id: uuid.UUID | None = Field(
+        default=None, foreign_key="contact.id", index=True, ondelete="CASCADE"
+    )
+    organization_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organization.id", index=True
+    )
+    number: str = Field(max_length=30)
+    description: str = Field(default="", max_length=300)
+
+    contact: Optional["Contact"] = Relationship(back_populates="phones")
+    organisation: Optional["Organisation"] = Relationship(back_populates="phones")
+
+
+class Neighbourhood(SQLModel, table=True):
+    """A place name people use (Headingley, Chapeltown), so they can search by it."""
+
+    __tablename__ = "neighbourhood"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=100, sa_column_kwargs={"unique": True})
+    postcode: str = Field(max_length=10)
+    latitude: float
+    longitude: float
+    local_authority_code: str = Field(max_length=9)
+    # Postcode districts it spans, space-separated: "LS6 LS4".
+    districts: str = Field(default="", max_length=100)

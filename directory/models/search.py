@@ -1,0 +1,24 @@
+"""What the public searched for, counted to learn about unmet need."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from directory.models.base import JSON_VALUE, id_field
+
+
+class SearchLog(SQLModel, table=True):
+    """One public search, kept to learn about unmet need. Nothing that identifies anyone:
+    no IP address, no cookie, no full postcode (only its district), the hour not the minute."""
+
+    __tablename__ = "search_log"
+
+    id: uuid.UUID = id_field()
+    searched_at: datetime = Field(index=True)
+    query: str = Field(default="", max_length=200)
+    filters: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
+    place: str = Field(default="", max_length=10)
+    results: int = Field(index=True)
+    crisis: bool = False
+    channel: str = Field(default="web", max_length=10)

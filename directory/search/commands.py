@@ -1,0 +1,51 @@
+"""`flask --app wsgi reindex` and `check-index [--repair]`: the search index and the database."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlmodel import Session
+
+from directory import db, migrate, search
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex() -> None:
+    """Rebuild the search index from the database (safe while the site is running)."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        count = search.rebuild(session, search.index())
+    click.echo(f"Search index rebuilt: {count} searchable services.")
+
+
+@click.command("check-index")
+@click.option("--repair", is_flag=True, help="Fix what differs, without a full rebuild.")
+@with_appcontext
+def check_index(repair: bool) -> None:
+    """Report where the search index and the database disagree (count, ids, versions)."""
+    migrate.require_schema()
+    index = search.index()
+    if not index.exists():
+        raise click.ClickException("There is no search index yet: run `flask --app wsgi reindex`.")
+    with Session(db.engine()) as session:
+        drift = search.check(session, index)
+        click.echo(
+            f"database: {drift.database_count} searchable services; "
+            f"index: {drift.index_count}; missing {len(drift.missing)}, "
+            f"extra {len(drift.extra)}, out of date {len(drift.stale)}"
+        )
+        if drift.clean:
+            click.echo("The index matches the database.")
+            return
+        if not repair:
+            raise click.ClickException("The index has drifted: run with --repair to fix it.")
+        search.repair(session, index, drift)
+        after = search.check(session, index)
+        click.echo("Repaired." if after.clean else "Some drift remains: run `reindex`.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(reindex)
+    app.cli.add_command(check_index)

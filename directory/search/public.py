@@ -1,0 +1,94 @@
+"""The public search as the search page and the JSON API both run it.
+
+Read the parameters (every problem at once), search, then load the rows for the
+page of results in one go, keeping the engine's order: search returns ranked
+ids, the caller loads rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from directory import search
+from directory.catalogue import published
+from directory.models import Service
+from directory.search import SearchIndex, SearchInputError, SearchRequest, SearchResults
+from directory.search.request import MAX_QUERY
+from directory.search.results import Alternative, Band, Hit
+from directory.search.understanding import is_crisis, load_lexicon, normalise
+
+NEED_MESSAGE = "Choose a need from the list."
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found, with the listing of each hit on this page, in ranked order."""
+
+    results: SearchResults
+    local: list[tuple[Hit, Service]] = field(default_factory=list)
+    online: list[tuple[Hit, Service]] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
+
+
+def read_request(session: Session, args: Mapping[str, Any]) -> SearchRequest:
+    """The search someone asked for; SearchInputError lists every parameter that cannot be used."""
+    problems: dict[str, str] = {}
+    wanted: SearchRequest | None = None
+    try:
+        wanted = search.parse_request(args)
+    except SearchInputError as error:
+        problems.update(error.problems)
+    need = str(args.get("need") or "").strip().lower()
+    if "need" not in problems and need and published.need(session, need) is None:
+        problems["need"] = NEED_MESSAGE
+    if problems or wanted is None:
+        raise SearchInputError(problems)
+    return wanted
+
+
+def run(session: Session, index: SearchIndex, wanted: SearchRequest, *, channel: str) -> Found:
+    """Search (the search is logged), then load the listings of this page's hits."""
+    results = search.search(session, index, wanted, channel=channel)
+    rows = published.services_by_id(
+        session, [hit.service_id for hit in results.local.hits + results.online.hits]
+    )
+    return Found(
+        results=results,
+        local=_with_rows(results.local.hits, rows),
+        online=_with_rows(results.online.hits, rows),
+        alternatives=_distinct(results.alternatives),
+    )
+
+
+def signals_crisis(args: Mapping[str, Any]) -> bool:
+    """Whether the words call for urgent help, known without a search: a form sent back
+    with a problem in it still shows the crisis panel."""
+    words = normalise(str(args.get("q") or "")[: 2 * MAX_QUERY])
+    return is_crisis(words.split(), load_lexicon())
+
+
+def nothing_asked(wanted: SearchRequest) -> Found:
+    """An empty search: nothing searched, nothing logged."""
+    empty = Band([], 0, 1, wanted.per_page)
+    return Found(SearchResults(request=wanted, local=empty, online=empty))
+
+
+def _with_rows(hits: list[Hit], rows: Mapping[Any, Service]) -> list[tuple[Hit, Service]]:
+    # A listing unpublished since the index last heard of it is simply left out.
+    return [(hit, rows[hit.service_id]) for hit in hits if hit.service_id in rows]
+
+
+def _distinct(offers: list[Alternative]) -> list[Alternative]:
+    """Alternatives that lead to different searches (two offers can relax to the same one)."""
+    seen: list[dict[str, str | list[str]]] = []
+    kept = []
+    for offer in offers:
+        params = offer.request.to_params()
+        if params not in seen:
+            seen.append(params)
+            kept.append(offer)
+    return kept

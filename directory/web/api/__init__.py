@@ -1,0 +1,13 @@
+"""The JSON APIs under /api/v1/, open to any site (no account, GET only), but for the
+matcher at POST /api/v1/match for link workers:
+
+views.py  the public search at /api/v1/search, and the JSON error answers all share
+match.py  the matcher, for link workers and their API tokens
+oruk.py   the Open Referral UK 3.0 read API (its own blueprint, throttled per address)
+"""
+
+from directory.web.api import match  # noqa: F401  (routes)
+from directory.web.api.oruk import blueprint as oruk_blueprint
+from directory.web.api.views import blueprint
+
+__all__ = ["blueprint", "oruk_blueprint"]

@@ -1,0 +1,50 @@
+"""The account forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from directory.accounts import users
+from directory.web.forms import strip
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=1000)]
+    )
+    remember = BooleanField("Keep me signed in on this device for 14 days", default=False)
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+    )
+
+
+def _new_password(_form: Any, field: Any) -> None:
+    for problem in users.validate_password(field.data or ""):
+        raise ValidationError(problem)
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired("Choose a password."), _new_password]
+    )
+    confirm = PasswordField(
+        "Type the new password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The passwords do not match."),
+        ],
+    )

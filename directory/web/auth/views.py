@@ -1,0 +1,122 @@
+"""Thin views for accounts: read the form, call directory.accounts.users, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from directory import db, mail
+from directory.accounts import users
+from directory.accounts.permissions import require_sign_in
+from directory.extensions import failed, limiter, setting
+from directory.web.auth.forms import NewPasswordForm, ResetRequestForm, SignInForm
+from directory.web.forms import EmptyForm, page
+
+blueprint = Blueprint("auth", __name__)
+
+# One message whether the address is unknown or the password wrong: it tells nobody
+# which addresses have users.
+WRONG_DETAILS = "Enter a correct email address and password."
+
+
+def _safe_next(target: str | None) -> str:
+    """A page on this site to go to after signing in; never another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("manage.dashboard")
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(setting("SIGN_IN_LIMIT"), methods=["POST"], deduct_when=failed)
+def sign_in() -> str | Response | tuple[str, int]:
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = users.authenticate(db.session(), form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [WRONG_DETAILS]
+    return page("auth/sign_in.html", form)
+
+
+@blueprint.route("/sign-out", methods=["GET", "POST"])
+@require_sign_in
+def sign_out() -> str | Response:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You have signed out.")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/sign_out.html", form=form)
+
+
+@blueprint.post("/sign-out-everywhere")
+@require_sign_in
+def sign_out_everywhere() -> Response | tuple[str, int]:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return render_template("auth/sign_out.html", form=form), 400
+    users.sign_out_everywhere(db.session(), current_user._get_current_object())
+    logout_user()
+    flash("You have signed out on every device.")
+    return redirect(url_for("auth.sign_in"))
+
+
+@blueprint.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(setting("RESET_LIMIT"), methods=["POST"])
+def reset_request() -> str | Response | tuple[str, int]:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = users.find_by_email(db.session(), form.email.data)
+        if user is not None and user.active:
+            link = url_for("auth.reset_password", token=users.reset_token(user), _external=True)
+            mail.send(user.email, "Reset your password", _reset_body(link))
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return page("auth/reset_request.html", form)
+
+
+def _reset_body(link: str) -> str:
+    hours = current_app.config["RESET_LINK_HOURS"]
+    return (
+        "Hello,\n\nSomeone asked to reset the password of your account. If it was you, "
+        f"open this link to choose a new password:\n\n{link}\n\n"
+        f"The link works once, for {hours} hours. If it was not you, ignore this email: "
+        "your password has not changed.\n"
+    )
+
+
+@blueprint.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(setting("RESET_LIMIT"), methods=["POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    session = db.session()
+    user = users.user_for_reset(session, token)
+    if user is None:
+        return render_template("auth/link_expired.html", what="password reset"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        users.set_password(session, user, form.password.data)
+        logout_user()
+        flash("Your password has been changed. Sign in with your new password.")
+        return redirect(url_for("auth.sign_in"))
+    return page("auth/new_password.html", form, heading="Choose a new password")
+
+
+@blueprint.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str) -> str | Response | tuple[str, int]:
+    session = db.session()
+    invitation = users.read_invite(session, token)
+    if invitation is None:
+        return render_template("auth/link_expired.html", what="invitation"), 404
+    email, organisation = invitation
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = users.create_editor(session, email, organisation, form.password.data)
+        login_user(user)
+        flash(f"Welcome. You can now keep the listings of {organisation.name} up to date.")
+        return redirect(url_for("manage.dashboard"))
+    return page("auth/new_password.html", form, heading=f"Join {organisation.name}", email=email)

@@ -1,0 +1,5 @@
+"""Pages for link workers (signed in): match a person to services, shortlists, feedback."""
+
+from directory.web.linkworker.views import blueprint
+
+__all__ = ["blueprint"]

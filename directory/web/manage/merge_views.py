@@ -1,0 +1,68 @@
+"""Managers' pages for likely duplicates and merging one service into another."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlmodel import col, select
+from werkzeug.wrappers import Response
+
+from directory import db
+from directory.accounts.permissions import Action, require_permission
+from directory.listings import duplicates, merging
+from directory.models import Service
+from directory.web.forms import EmptyForm
+from directory.web.manage.views import blueprint
+
+
+@blueprint.get("/manage/duplicates", endpoint="duplicates")
+@require_permission(Action.MODERATE)
+def duplicates_page() -> str:
+    """Pairs of services in use that look like one, each with a way to merge them."""
+    session = db.session()
+    pairs = duplicates.likely_duplicates(session)
+    ids = {p.first_id for p in pairs} | {p.second_id for p in pairs}
+    services = {s.id: s for s in session.exec(select(Service).where(col(Service.id).in_(ids)))}
+    return render_template("manage/duplicates.html", pairs=pairs, services=services)
+
+
+@blueprint.route(
+    "/manage/services/<uuid:keep_id>/merge/<uuid:duplicate_id>", methods=["GET", "POST"]
+)
+@require_permission(Action.MODERATE)
+def merge_services(keep_id: uuid.UUID, duplicate_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Both listings side by side and what will move; posting the form merges them."""
+    session = db.session()
+    keep, duplicate = session.get(Service, keep_id), session.get(Service, duplicate_id)
+    if keep is None or duplicate is None:
+        abort(404)
+    form = EmptyForm()
+    refused = merging.refusal(session, keep, duplicate)
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            abort(400, description="The form was open too long: go back and try again.")
+        if refused is None:
+            names = (duplicate.name, keep.name)
+            try:
+                moves = merging.merge_services(
+                    session, current_user._get_current_object(), keep, duplicate
+                )
+            except merging.MergeRefused as error:
+                refused = str(error)
+            else:
+                flash(f"Merged “{names[0]}” into “{names[1]}”: moved {moves.in_words()}.")
+                return redirect(url_for("manage.service_history", service_id=keep_id))
+        status = 400
+        keep, duplicate = session.get(Service, keep_id), session.get(Service, duplicate_id)
+    moves = None if refused else merging.what_moves(session, keep, duplicate)  # type: ignore[arg-type]
+    return render_template(
+        "manage/merge.html",
+        keep=keep,
+        duplicate=duplicate,
+        moves=moves,
+        refused=refused,
+        form=form,
+    ), status

@@ -1,0 +1,118 @@
+"""Thin views: read the request, ask the catalogue, render."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from directory import db, search
+from directory.catalogue import published
+from directory.search import SearchInputError, SearchRequest, public
+from directory.web.public import search_form
+
+blueprint = Blueprint("public", __name__)
+
+
+def page_number() -> int:
+    """The ?page= number; a clear 400 for anything but a whole number from 1."""
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
+        abort(400, description="The page number should be a whole number, 1 or more.")
+    return int(raw)
+
+
+@blueprint.get("/")
+def home() -> str:
+    return render_template("public/home.html", needs=published.needs(db.session()))
+
+
+@blueprint.get("/search", endpoint="search")
+def search_page() -> tuple[str, int]:
+    """Search by words, place and filters; a bad parameter re-shows the form with the problem."""
+    session = db.session()
+    try:
+        wanted = public.read_request(session, request.args)
+    except SearchInputError as error:
+        crisis = public.signals_crisis(request.args)
+        return render_search(request.args, problems=error.problems, crisis=crisis), 400
+    found = None
+    if not wanted.is_empty:  # an empty form is not a search: nothing to run or count
+        found = public.run(session, search.index(), wanted, channel="web")
+    return render_search(MultiDict(wanted.to_params()), wanted=wanted, found=found), 200
+
+
+def render_search(
+    form: Mapping[str, object],
+    *,
+    problems: Mapping[str, str] | None = None,
+    wanted: SearchRequest | None = None,
+    found: public.Found | None = None,
+    crisis: bool = False,
+) -> str:
+
+    needs = published.needs(db.session())
+    return render_template(
+        "public/search.html",
+        form=form,
+        problems=search_form.in_page_order(problems or {}),
+        wanted=wanted,
+        found=found,
+        crisis=crisis or bool(found and found.results.crisis),
+        needs=needs,
+        choices=search_form.choices(needs),
+    )
+
+
+@blueprint.app_template_global()
+def search_url(wanted: SearchRequest, **changes: object) -> str:
+    """A link to this search with some of it changed: the page, the band, the place."""
+    return url_for("public.search", **wanted.with_changes(**changes).to_params())
+
+
+@blueprint.get("/needs")
+def needs() -> str:
+    return render_template("public/needs.html", needs=published.needs(db.session()))
+
+
+@blueprint.get("/needs/<code>")
+def need(code: str) -> str:
+    session = db.session()
+    term = published.need(session, code)
+    if term is None:
+        abort(404)
+    number = page_number()
+    page = published.services_for_need(session, term, number, current_app.config["PER_PAGE"])
+    if number > page.pages:
+        abort(404)
+    return render_template("public/need.html", need=term, page=page)
+
+
+@blueprint.get("/services/<uuid:service_id>")
+def service(service_id: uuid.UUID) -> str:
+    found = published.published_service(db.session(), service_id)
+    if found is None:
+        abort(404)
+    return render_template("public/service.html", service=found)
+
+
+@blueprint.get("/organisations/<uuid:organisation_id>")
+def organisation(organisation_id: uuid.UUID) -> str:
+    session = db.session()
+    found = published.organisation(session, organisation_id)
+    if found is None:
+        abort(404)
+    services = published.services_of(session, found)
+    return render_template("public/organisation.html", organisation=found, services=services)
+
+
+@blueprint.get("/accessibility")
+def accessibility() -> str:
+    return render_template("public/accessibility.html")
+
+
+@blueprint.get("/privacy")
+def privacy() -> str:
+    return render_template("public/privacy.html")

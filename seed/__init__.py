@@ -1,1 +1,0 @@
-"""The demo catalogue and the needs taxonomy, as data files, and their reader."""

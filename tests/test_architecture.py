@@ -1,0 +1,230 @@
+"""The shape of the house (docs/architecture.md), checked by walking every import with ast.
+
+Layers, from the top: the app factory (directory/__init__.py) -> blueprints by audience
+(directory/web/) -> features (accounts, catalogue, geo, listings, matching, oruk, referrals,
+search) -> infrastructure (the other root modules, and directory/models/) -> matcher/.
+Imports point down only; blueprints never import each other; no module imports seed/
+(it is data); and no import cycle exists, between modules or between packages.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FEATURES = frozenset(
+    {"accounts", "catalogue", "geo", "listings", "matching", "oruk", "referrals", "search"}
+)
+BLUEPRINTS = frozenset({"api", "auth", "linkworker", "manage", "public"})
+MAX_ROOT_MODULES = 12
+FRAMEWORKS = ("flask", "flask_login", "flask_wtf", "sqlmodel", "sqlalchemy", "wtforms", "werkzeug")
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str  # the dotted module that imports
+    imported: str  # the dotted module (or package) it imports
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.importer} (line {self.line}) imports {self.imported}"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    """Every module of directory/ and matcher/ (migration scripts aside), by dotted name."""
+    found = {}
+    for top in ("directory", "matcher"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if "versions" not in path.parts:
+                found[module_name(path)] = path
+    return found
+
+
+def resolve(importer: str, path: Path, node: ast.ImportFrom) -> list[str]:
+    """What `from X import a, b` brings in: the modules a and b where they are modules,
+    else the module X itself."""
+    if node.level:
+        package = importer.split(".")
+        if path.name != "__init__.py":
+            package.pop()
+        base = package[: len(package) - node.level + 1]
+        source = ".".join(base + ([node.module] if node.module else []))
+    else:
+        source = node.module or ""
+    targets = []
+    for alias in node.names:
+        candidate = f"{source}.{alias.name}"
+        targets.append(candidate if candidate in modules() else source)
+    return targets
+
+
+@cache
+def imports() -> tuple[Import, ...]:
+    """Every import in the code, at module level or inside a function alike."""
+    found = []
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [Import(name, alias.name, node.lineno) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                found += [Import(name, t, node.lineno) for t in resolve(name, path, node)]
+    return tuple(found)
+
+
+def ours(imported: str) -> bool:
+    return imported.split(".")[0] in ("directory", "matcher", "seed")
+
+
+def layer(module: str) -> tuple[int, str]:
+    """(height, unit): the factory on top (4), blueprints and each feature's commands 3,
+    features 2, infrastructure 1, matcher 0; the unit is the package (or root module, or
+    commands module) that cycles are counted between."""
+    parts = module.split(".")
+    if parts[0] == "matcher":
+        return 0, "matcher"
+    if module == "directory":
+        return 4, "directory"
+    if parts[1] == "web":
+        unit = f"directory.web.{parts[2]}" if len(parts) > 2 and parts[2] in BLUEPRINTS else ""
+        return 3, unit or "directory.web"
+    if parts[1] in FEATURES:
+        if parts[-1] == "commands":  # the command line is an audience too, like a blueprint
+            return 3, module
+        return 2, f"directory.{parts[1]}"
+    return 1, ".".join(parts[:2])
+
+
+def home(imported: str) -> str:
+    """The module an import lands in, for imports of names our modules do not define."""
+    while imported not in modules() and "." in imported:
+        imported = imported.rsplit(".", 1)[0]
+    return imported
+
+
+def our_imports() -> Iterator[Import]:
+    for found in imports():
+        if ours(found.imported):
+            yield Import(found.importer, home(found.imported), found.line)
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one node, or a node importing itself."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1 or node in edges.get(node, ()):
+                groups.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def graph(unit_of) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    edges: dict[str, set[str]] = {}
+    for found in our_imports():
+        a, b = unit_of(found.importer), unit_of(found.imported)
+        # A package's __init__ importing its own modules is how it names its contents.
+        if a != b or found.importer != found.imported:
+            edges.setdefault(a, set())
+            if a != b:
+                edges[a].add(b)
+    return edges
+
+
+def test_the_walk_finds_the_imports_it_checks():
+    # A walk that found nothing would pass every rule below.
+    assert len(modules()) > 80
+    assert Import("directory.matching.facts", "matcher", 0) in {
+        Import(i.importer, i.imported, 0) for i in our_imports()
+    }
+
+
+def test_no_module_imports_seed_which_is_data():
+    found = [str(i) for i in our_imports() if i.imported.split(".")[0] == "seed"]
+    assert found == []
+
+
+def test_matcher_imports_nothing_of_the_directory_and_no_framework():
+    found = [
+        str(i)
+        for i in imports()
+        if i.importer.startswith("matcher")
+        and (i.imported.split(".")[0] in ("directory", "seed", *FRAMEWORKS))
+    ]
+    assert found == []
+
+
+def test_imports_point_down_the_layers():
+    found = []
+    for i in our_imports():
+        if i.importer == "directory":
+            continue  # the factory puts the app together from every layer
+        (height, _), (target, _) = layer(i.importer), layer(i.imported)
+        if target > height:
+            found.append(str(i))
+    assert found == []
+
+
+def test_blueprints_never_import_each_other():
+    found = []
+    for i in our_imports():
+        (h1, own), (h2, other) = layer(i.importer), layer(i.imported)
+        if h1 == h2 == 3 and own != other and "directory.web" not in (own, other):
+            found.append(str(i))
+    assert found == []
+
+
+UNITS = {"module": lambda module: module, "package": lambda module: layer(module)[1]}
+
+
+@pytest.mark.parametrize("level", UNITS)
+def test_there_is_no_import_cycle(level):
+    assert cycles(graph(UNITS[level])) == []
+
+
+def test_the_root_of_directory_holds_only_the_factory_and_infrastructure():
+    root = sorted(p.name for p in (ROOT / "directory").glob("*.py"))
+    assert len(root) <= MAX_ROOT_MODULES, root
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
