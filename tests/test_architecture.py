@@ -228,3 +228,91 @@ def test_the_root_of_directory_holds_only_the_factory_and_infrastructure():
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+# --- the picture in docs/architecture.md, drawn from the same imports ------------------
+
+DOC = ROOT / "docs" / "architecture.md"
+BEGIN, END = "```mermaid\n", "```\n"
+INFRASTRUCTURE = "infrastructure"
+COMMANDS = "commands"
+
+
+def picture_unit(module: str) -> str:
+    """The box a module is drawn in: a blueprint, web's shared modules, a feature, the
+    features' commands together, the models, the other infrastructure, or matcher."""
+    height, unit = layer(module)
+    if unit.endswith(".commands"):
+        return COMMANDS
+    if height == 1 and unit != "directory.models":
+        return INFRASTRUCTURE
+    return unit
+
+
+LAYERS = {3: "the ways in: web pages, APIs, commands", 2: "features", 1: "foundations", 0: "engine"}
+EVERYWHERE = (INFRASTRUCTURE, "directory.models")
+
+
+def picture() -> str:
+    """The package graph as a Mermaid flowchart, a box per layer. Arrows to the models and
+    the infrastructure, which every layer above them uses, are left out."""
+    edges: set[tuple[str, str]] = set()
+    for found in our_imports():
+        a, b = picture_unit(found.importer), picture_unit(found.imported)
+        if a != b and a != "directory" and b not in EVERYWHERE:
+            edges.add((a, b))
+    names = {n for edge in edges for n in edge} | set(EVERYWHERE)
+    lines = ["flowchart TD"]
+    for height, title in LAYERS.items():
+        lines.append(f'    subgraph layer{height}["{title}"]')
+        lines += [f"        {_node(n)}[{_label(n)}]" for n in sorted(names) if _height(n) == height]
+        lines.append("    end")
+    lines += [f"    {_node(a)} --> {_node(b)}" for a, b in sorted(edges, key=_edge_order)]
+    return "\n".join(lines) + "\n"
+
+
+def _height(unit: str) -> int:
+    if unit == COMMANDS:
+        return 3
+    if unit == INFRASTRUCTURE:
+        return 1
+    return layer(unit)[0]
+
+
+def _edge_order(edge: tuple[str, str]) -> tuple[int, str, int, str]:
+    return (-_height(edge[0]), edge[0], -_height(edge[1]), edge[1])
+
+
+def _node(unit: str) -> str:
+    return unit.replace("directory.", "").replace(".", "_")
+
+
+def _label(unit: str) -> str:
+    if unit == INFRASTRUCTURE:
+        return '"infrastructure: config, db, migrate, extensions, mail, ..."'
+    if unit == COMMANDS:
+        return '"each feature\'s commands.py"'
+    if unit == "directory.web":
+        return '"web: forms, presenters"'
+    return unit.replace("directory.", "").replace(".", "/") + "/"
+
+
+def drawn_picture() -> str:
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(BEGIN) + len(BEGIN)
+    return text[start : text.index(END, start)]
+
+
+def test_the_picture_in_docs_matches_the_imports():
+    assert drawn_picture() == picture(), (
+        "docs/architecture.md is out of date: run `python tests/test_architecture.py`"
+    )
+
+
+if __name__ == "__main__":
+    # Redraw the picture in docs/architecture.md from the imports as they are.
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(BEGIN) + len(BEGIN)
+    end = text.index(END, start)
+    DOC.write_text(text[:start] + picture() + text[end:], encoding="utf-8")
+    print(f"Redrew the picture in {DOC.relative_to(ROOT)}.")
