@@ -68,9 +68,9 @@ class Says:
 
 @dataclass(frozen=True)
 class OneOf:
-    """Only these values (text), listed as an enum in the OpenAPI document."""
+    """Only these values, listed as an enum in the OpenAPI document."""
 
-    values: tuple[str, ...]
+    values: tuple[str | int, ...]
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler

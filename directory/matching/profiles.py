@@ -480,25 +480,10 @@ def profile_from(
 ) -> matcher.Profile:
     """A matcher profile from what a person (or their link worker) told us; postcode may be
     a full postcode or a district. MatchRequestError names every detail that is wrong."""
-    given = {
-        "age": age,
-        "postcode": postcode,
-        "needs": list(needs),
-        "what_matters": what_matters,
-        "free_only": free_only,
-        "modes": list(modes),
-        "days": list(days),
-        "times": list(times),
-        "max_miles": max_miles,
-        "language": language,
-        "access": list(access),
-        "gender": gender,
-        "is_carer": is_carer,
-        "is_veteran": is_veteran,
-        "lgbtq": lgbtq,
-        "registered_with_gp": registered_with_gp,
-        "referrer": referrer,
-    }
+    given = dict(locals())  # every detail above, by its name here
+    del given["lookup"]
+    lists = ("needs", "modes", "days", "times", "access")
+    given.update({name: list(given[name]) for name in lists})
     details = {REQUEST_NAMES.get(name, name): value for name, value in given.items()}
     try:
         return ProfileDetails.model_validate(details, context={"lookup": lookup}).profile
