@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory.oruk.queries import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_PROXIMITY_M
+from directory.oruk.queries import (
+    DEFAULT_PER_PAGE,
+    LOCATION_FILTERS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_PROXIMITY_M,
+    SERVICE_LIST_FILTERS,
+    TERM_FILTERS,
+)
 
 UK_SCHEMAS = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/compiled/"
 
@@ -121,25 +129,6 @@ PARAMETERS: Json = {
     ),
     "parent_id": _query("parent_id", "Only the children of this term.", UUID),
 }
-
-SERVICE_FILTERS = [
-    "search",
-    "page",
-    "per_page",
-    "taxonomy_term_id",
-    "taxonomy_id",
-    "organization_id",
-    "minimum_age",
-    "maximum_age",
-    "start_time",
-    "end_time",
-    "day",
-    "modified_after",
-]
-# The parameters of each list, as documented here and read by directory.oruk.api.
-SERVICE_LIST_FILTERS = (*SERVICE_FILTERS, "full", "minimal", "format")
-LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity", "full", "format")
-TERM_FILTERS = ("search", "page", "per_page", "taxonomy_id", "top_only", "parent_id")
 
 
 def _object(required: list[str], properties: Json) -> Json:

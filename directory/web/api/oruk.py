@@ -96,7 +96,7 @@ def _ndjson(ids: list[uuid.UUID], load: Callable[..., list[Any]], shape: Callabl
 
 @blueprint.get("/services")
 def list_services() -> Response:
-    filters = _filters(openapi.SERVICE_LIST_FILTERS)
+    filters = _filters(queries.SERVICE_LIST_FILTERS)
     shape = (
         _minimal
         if filters.minimal
@@ -118,7 +118,7 @@ def get_service(service_id: str) -> Response:
 
 @blueprint.get("/service_at_locations")
 def list_services_at_locations() -> Response:
-    filters = _filters(openapi.LOCATION_FILTERS)
+    filters = _filters(queries.LOCATION_FILTERS)
     shape = (
         serialise.service_at_location_full if filters.full else serialise.service_at_location_brief
     )
@@ -163,7 +163,7 @@ def get_taxonomy(taxonomy_id: str) -> Response:
 
 @blueprint.get("/taxonomy_terms")
 def list_taxonomy_terms() -> Response:
-    filters = _filters(openapi.TERM_FILTERS)
+    filters = _filters(queries.TERM_FILTERS)
     return _page(queries.taxonomy_terms(db.session(), filters), serialise.taxonomy_term)
 
 
