@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 
-from directory.oruk import openapi
+from directory.web.api import openapi
 
 # Routes described elsewhere or not part of the API: the document itself.
 NOT_DOCUMENTED = {"/openapi.json"}

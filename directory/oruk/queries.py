@@ -130,7 +130,7 @@ def _read_as(kind: Callable[[str], Any]) -> BeforeValidator:
         except ValueError:
             return text
 
-    return BeforeValidator(read, json_schema_input_type=str)
+    return BeforeValidator(read)
 
 
 def _time(text: str) -> str:
@@ -214,7 +214,7 @@ Day = Annotated[
 Since = Annotated[
     datetime,
     Says("must be an ISO 8601 date or date-time, such as 2024-05-01T09:00:00Z"),
-    BeforeValidator(_datetime, json_schema_input_type=str),
+    BeforeValidator(_datetime),
 ]
 TrueOrFalse = Annotated[bool, Says("must be true or false"), BeforeValidator(_true_or_false)]
 Format = Annotated[str, OneOf(FORMATS), Says("must be json or ndjson"), BeforeValidator(_lower)]

@@ -18,8 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from directory import db
 from directory.extensions import limiter, setting
-from directory.oruk import openapi, queries, serialise
+from directory.oruk import queries, serialise
 from directory.oruk.queries import Filters, InvalidParameters
+from directory.web.api import openapi
 from directory.web.api.views import allow_any_origin, error_answer
 
 blueprint = Blueprint("oruk", __name__, url_prefix="/api/v1")
@@ -137,7 +138,7 @@ def get_service_at_location(link_id: str) -> Response:
 
 @blueprint.get("/organizations")
 def list_organisations() -> Response:
-    filters = _filters(("search",))
+    filters = _filters(queries.NAMED_FILTERS)
     return _page(queries.organisations(db.session(), filters), serialise.organisation_brief)
 
 
@@ -151,7 +152,7 @@ def get_organisation(org_id: str) -> Response:
 
 @blueprint.get("/taxonomies")
 def list_taxonomies() -> Response:
-    filters = _filters(("search",))
+    filters = _filters(queries.NAMED_FILTERS)
     return _page(queries.taxonomies(db.session(), filters), serialise.taxonomy)
 
 
