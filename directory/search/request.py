@@ -178,7 +178,7 @@ Words = Annotated[
     Says(f"Search words must be {MAX_QUERY} characters or fewer."),
     BeforeValidator(_words),
 ]
-Place = Annotated[
+PlaceText = Annotated[
     str,
     Field(max_length=MAX_PLACE),
     Says("Enter a postcode, or the name of a town or area."),
@@ -233,7 +233,7 @@ class SearchParameters(BaseModel):
     model_config = ConfigDict(strict=True, frozen=True)
 
     q: Words = Field("", description="What the person is looking for, in their words.")
-    postcode: Place = Field("", description="A postcode (LS6 1AA), a district or a place name.")
+    postcode: PlaceText = Field("", description="A postcode (LS6 1AA), a district or a place name.")
     distance: Distance = Field(None, description="Miles from the place; any by default.")
     need: Need | None = Field(None, description="A need's code, as /taxonomy_terms gives it.")
     age: Age | None = Field(None, description="The searcher's age: services for that age.")
