@@ -406,7 +406,7 @@ class PersonDetails(BaseModel):
                 modes=tuple(self.mode),
                 days=tuple(self.day),
                 times=tuple(times),
-                max_miles=None if self.max_miles is None else float(self.max_miles),
+                max_miles=self.max_miles,
                 language=self.language,
                 access=tuple(self.access),
             ),
