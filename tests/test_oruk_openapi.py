@@ -8,8 +8,13 @@ import re
 import pytest
 from flask import Flask
 from openapi_spec_validator import validate
+from werkzeug.datastructures import MultiDict
 
-from directory.oruk import openapi
+from directory import search
+from directory.matching import match_request
+from directory.oruk import queries
+from directory.search.request import SearchParameters
+from directory.web.api import openapi
 
 # Routes described elsewhere or not part of the API: the document itself.
 NOT_DOCUMENTED = {"/openapi.json"}
@@ -43,3 +48,71 @@ def test_a_broken_document_would_be_caught() -> None:
     del broken["paths"]["/services"]["get"]["responses"]
     with pytest.raises(Exception, match="responses"):
         validate(broken)
+
+
+# --- the document says what the server takes: its parameters are the request models ---------
+
+
+def edges(schema: dict) -> list[tuple[object, bool]]:
+    """Values at the edges of a schema, each with whether the schema allows it."""
+    if schema.get("type") == "array":
+        return [([value], ok) for value, ok in edges(schema["items"])]
+    if "enum" in schema:
+        return [(value, True) for value in schema["enum"]]
+    if schema.get("type") == "boolean":
+        return [(True, True), (False, True)]
+    found: list[tuple[object, bool]] = []
+    if "minimum" in schema:
+        low = schema["minimum"]
+        found += [(low, not schema.get("exclusiveMinimum")), (low - 1, False)]
+    if "maximum" in schema:
+        found += [(schema["maximum"], True), (schema["maximum"] + 1, False)]
+    return found
+
+
+def as_text(value: object) -> object:
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def accepted(read, data) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        read(data)
+    except ValueError:
+        return False
+    return True
+
+
+def test_the_oruk_parameters_are_the_ones_the_lists_read() -> None:
+    document = openapi.document("http://x/api/v1")
+    parameters = document["components"]["parameters"]
+    assert set(parameters) == set(queries.Filters.model_fields)
+    every = tuple(parameters)
+    near = {"postcode": "LS6 1AA"}
+    for name, parameter in parameters.items():
+        assert parameter["description"], name
+        for value, ok in edges(parameter["schema"]):
+            args = MultiDict({**near, name: as_text(value)})
+            assert accepted(lambda a: queries.read_filters(a, every), args) == ok, (name, value)
+
+
+def test_the_search_parameters_are_the_ones_the_search_reads() -> None:
+    document = openapi.document("http://x/api/v1")
+    parameters = document["paths"]["/search"]["get"]["parameters"]
+    assert [p["name"] for p in parameters] == list(SearchParameters.model_fields)
+    for parameter in parameters:
+        for value, ok in edges(parameter["schema"]):
+            args = MultiDict({parameter["name"]: as_text(value)})
+            assert accepted(search.parse_request, args) == ok, (parameter["name"], value)
+
+
+def test_the_match_body_is_the_match_request() -> None:
+    body = openapi.document("http://x/api/v1")["components"]["schemas"]["MatchRequest"]
+    assert list(body["properties"]) == list(match_request.FIELDS)
+    assert body["additionalProperties"] is False
+    person = {"age": 40, "postcode": "LS6 1BD", "needs": ["loneliness"]}
+    for name, schema in body["properties"].items():
+        for value, ok in edges(schema):
+            data = {**person, name: value}
+            assert accepted(match_request.read_request, data) == ok, (name, value)

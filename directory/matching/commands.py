@@ -51,7 +51,7 @@ def match_command(as_json: bool, **fields: Any) -> None:
     migrate.require_schema()
     try:
         wanted = match_request.read_request(data)
-    except match_request.MatchInputError as error:
+    except match_request.MatchRequestError as error:
         raise click.UsageError("\n".join(error.problems.values())) from None
     with Session(db.engine()) as session:
         result = match_request.run(session, wanted)

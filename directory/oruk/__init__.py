@@ -1,7 +1,7 @@
 """Open Referral UK: the standard's queries and shapes, import, export and checks.
 
 queries.py      the API's filters and pages, read from the database
-serialise.py    services as HSDS 3.0 objects        openapi.py  the API's OpenAPI document
+serialise.py    services as HSDS 3.0 objects
 reading.py      JSON and datapackage files read     tabular.py  datapackage tables
 checks.py       an import checked before it changes anything
 importing.py    records written as listings         needs_map.py  foreign terms to our needs

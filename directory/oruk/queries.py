@@ -11,11 +11,20 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
@@ -23,6 +32,7 @@ from sqlmodel import Session, col, func, select
 from directory.catalogue.published import published_organisation_ids
 from directory.catalogue.vocabulary import DAYS
 from directory.geo import postcodes
+from directory.inputs import OneOf, Says, from_query, problems_of
 from directory.models import (
     AreaType,
     Contact,
@@ -62,33 +72,6 @@ class Place:
     district: str
 
 
-@dataclass
-class Filters:
-    """What a list request asks for, checked."""
-
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-    search: str = ""
-    taxonomy_term_id: uuid.UUID | None = None
-    taxonomy_id: uuid.UUID | None = None
-    organization_id: uuid.UUID | None = None
-    parent_id: uuid.UUID | None = None
-    top_only: bool = False
-    minimum_age: float | None = None
-    maximum_age: float | None = None
-    start_time: str | None = None
-    end_time: str | None = None
-    day: str | None = None
-    modified_after: datetime | None = None
-    postcode: Place | None = None
-    proximity_m: float | None = None
-    full: bool = False
-    minimal: bool = False
-    full_service: bool = True
-    format: str = "json"
-    problems: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Page:
     items: list[Any]
@@ -113,81 +96,68 @@ class Page:
 
 # --- reading parameters ---------------------------------------------------------
 
-
-def _integer(args: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
-    text = args.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"must be a whole number from {low} to {high}") from None
-    if not low <= value <= high:
-        raise ValueError(f"must be a whole number from {low} to {high}")
-    return value
-
-
-def _uuid(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise ValueError("must be a UUID, such as 3f7b145d-84af-42d7-8fae-eaca714b02b2") from None
-
-
-def _age(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("must be an age in years, such as 16") from None
-    if not 0 <= value <= 150 or math.isnan(value):
-        raise ValueError("must be an age in years from 0 to 150")
-    return value
-
-
+# The parameters each list takes besides page and per_page, named once for the API and its
+# document (a parameter a list does not take is ignored).
+SERVICE_FILTERS = (
+    "search",
+    "page",
+    "per_page",
+    "taxonomy_term_id",
+    "taxonomy_id",
+    "organization_id",
+    "minimum_age",
+    "maximum_age",
+    "start_time",
+    "end_time",
+    "day",
+    "modified_after",
+)
+SERVICE_LIST_FILTERS = (*SERVICE_FILTERS, "full", "minimal", "format")
+LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity", "full", "format")
+TERM_FILTERS = ("search", "page", "per_page", "taxonomy_id", "top_only", "parent_id")
+NAMED_FILTERS = ("search", "page", "per_page")
+FORMATS = ("json", "ndjson")
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$")
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _read_as(kind: Callable[[str], Any]) -> BeforeValidator:
+    """Text read as Python reads it as `kind`; text that does not read is left for `Says`."""
+
+    def read(text: Any) -> Any:
+        try:
+            return kind(text) if isinstance(text, str) else text
+        except ValueError:
+            return text
+
+    return BeforeValidator(read)
 
 
 def _time(text: str) -> str:
     """HH:MM (or HH:MM:SS) as the HH:MM we store."""
-    match = TIME.match(text.strip())
-    if not match:
-        raise ValueError("must be a time of day as HH:MM, such as 09:30")
-    return f"{match.group(1)}:{match.group(2)}"
+    match = TIME.match(text)
+    return f"{match.group(1)}:{match.group(2)}" if match else text
 
 
 def _day(text: str) -> str:
-    word = text.strip()
-    if word.upper() in DAYS:
-        return word.upper()
-    if word.lower() in DAY_NAMES:
-        return DAY_NAMES[word.lower()]
-    raise ValueError("must be a day such as MO or Monday")
+    return DAY_NAMES.get(text.lower(), text.upper())
 
 
-def _datetime(text: str) -> datetime:
+def _datetime(text: str) -> datetime | str:
     try:
-        value = datetime.fromisoformat(text.strip())
+        value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            "must be an ISO 8601 date or date-time, such as 2024-05-01T09:00:00Z"
-        ) from None
+        return text
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _boolean(text: str) -> bool:
+def _true_or_false(text: str) -> bool | str:
     if text.lower() in ("true", "1", "yes"):
         return True
-    if text.lower() in ("false", "0", "no", ""):
-        return False
-    raise ValueError("must be true or false")
+    return False if text.lower() in ("false", "0", "no") else text
 
 
-FORMATS = ("json", "ndjson")
-
-
-def _format(text: str) -> str:
-    if text.lower() not in FORMATS:
-        raise ValueError("must be json or ndjson")
+def _lower(text: str) -> str:
     return text.lower()
 
 
@@ -201,68 +171,134 @@ def _place(text: str) -> Place:
     return Place(found.latitude, found.longitude, found.local_authority_code, district)
 
 
-def _proximity(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("must be a distance in metres, such as 1000") from None
-    if not 0 < value <= MAX_PROXIMITY_M or math.isnan(value):
-        raise ValueError(f"must be a distance in metres from 1 to {MAX_PROXIMITY_M}")
-    return value
+def _from_postcode(metres: float, info: ValidationInfo) -> float:
+    if "postcode" in info.data and info.data["postcode"] is None:  # None: not given
+        raise ValueError("needs a postcode to measure from")
+    return metres
 
 
-READERS = {
-    "taxonomy_term_id": _uuid,
-    "taxonomy_id": _uuid,
-    "organization_id": _uuid,
-    "parent_id": _uuid,
-    "minimum_age": _age,
-    "maximum_age": _age,
-    "start_time": _time,
-    "end_time": _time,
-    "day": _day,
-    "modified_after": _datetime,
-    "top_only": _boolean,
-    "full": _boolean,
-    "minimal": _boolean,
-    "full_service": _boolean,
-    "format": _format,
-    "postcode": _place,
-    "proximity": _proximity,
-}
+PageNumber = Annotated[
+    int,
+    Field(ge=1, le=MAX_PAGE),
+    Says(f"must be a whole number from 1 to {MAX_PAGE}"),
+    _read_as(int),
+]
+PerPage = Annotated[
+    int,
+    Field(ge=1, le=MAX_PER_PAGE),
+    Says(f"must be a whole number from 1 to {MAX_PER_PAGE}"),
+    _read_as(int),
+]
+Id = Annotated[
+    uuid.UUID,
+    Says("must be a UUID, such as 3f7b145d-84af-42d7-8fae-eaca714b02b2"),
+    _read_as(uuid.UUID),
+]
+Age = Annotated[
+    float,
+    Field(ge=0, le=150),
+    Says(
+        "must be an age in years, such as 16", out_of_range="must be an age in years from 0 to 150"
+    ),
+    _read_as(float),
+]
+Time = Annotated[
+    str,
+    Field(pattern=HH_MM),
+    Says("must be a time of day as HH:MM, such as 09:30"),
+    BeforeValidator(_time),
+]
+Day = Annotated[
+    str, OneOf(tuple(DAYS)), Says("must be a day such as MO or Monday"), BeforeValidator(_day)
+]
+Since = Annotated[
+    datetime,
+    Says("must be an ISO 8601 date or date-time, such as 2024-05-01T09:00:00Z"),
+    BeforeValidator(_datetime),
+]
+TrueOrFalse = Annotated[bool, Says("must be true or false"), BeforeValidator(_true_or_false)]
+Format = Annotated[str, OneOf(FORMATS), Says("must be json or ndjson"), BeforeValidator(_lower)]
+Postcode = Annotated[
+    Place,
+    BeforeValidator(_place, json_schema_input_type=str),
+    Field(json_schema_extra={"example": "LS6 1AA", "maxLength": 10}),
+]
+Proximity = Annotated[
+    float,
+    Field(gt=0, le=MAX_PROXIMITY_M),
+    Says(
+        "must be a distance in metres, such as 1000",
+        out_of_range=f"must be a distance in metres from 1 to {MAX_PROXIMITY_M}",
+    ),
+    _read_as(float),
+    AfterValidator(_from_postcode),
+]
 
 
-def read_filters(args: Mapping[str, str], allowed: tuple[str, ...]) -> Filters:
+class Filters(BaseModel):
+    """What a list request asks for: the query parameters of the Open Referral UK lists,
+    checked, every problem at once."""
+
+    model_config = ConfigDict(strict=True, frozen=True)
+
+    page: PageNumber = Field(1, description="Page number, from 1.")
+    per_page: PerPage = Field(DEFAULT_PER_PAGE, description="Results per page.")
+    search: Annotated[
+        str,
+        Field(max_length=MAX_SEARCH_LENGTH),
+        Says(f"must be at most {MAX_SEARCH_LENGTH} characters"),
+    ] = Field(
+        "",
+        description="Words that must all appear in the service's name, description or "
+        "organisation's name.",
+    )
+    taxonomy_term_id: Id | None = Field(None, description="Services linked to this term.")
+    taxonomy_id: Id | None = Field(
+        None, description="Services linked to any term of this taxonomy."
+    )
+    organization_id: Id | None = Field(None, description="Services of this organisation.")
+    minimum_age: Age | None = Field(
+        None, description="Services whose minimum age is at least this."
+    )
+    maximum_age: Age | None = Field(None, description="Services whose maximum age is at most this.")
+    start_time: Time | None = Field(
+        None, description="Services with an opening that starts at or after this time (HH:MM)."
+    )
+    end_time: Time | None = Field(
+        None, description="Services with an opening that ends at or before this time (HH:MM)."
+    )
+    day: Day | None = Field(None, description="Services open on this day (RFC 5545 code).")
+    modified_after: Since | None = Field(
+        None, description="Services changed at or after this time."
+    )
+    postcode: Postcode | None = Field(
+        None,
+        description="A UK postcode or district: with proximity, results within that distance "
+        "of it; without, results whose service area covers it. Nearest first.",
+    )
+    proximity: Proximity | None = Field(None, description="Distance in metres from the postcode.")
+    full: TrueOrFalse = Field(
+        False, description="Items in full (as their {id} endpoint gives them)."
+    )
+    minimal: TrueOrFalse = Field(False, description="Items as just id and last_modified.")
+    format: Format = Field(
+        "json", description="json (pages) or ndjson (every result, one a line, no pages)."
+    )
+    top_only: TrueOrFalse = Field(False, description="Only terms without a parent.")
+    parent_id: Id | None = Field(None, description="Only the children of this term.")
+    full_service: TrueOrFalse = Field(
+        True,
+        description="The organisation's services in full (default) or as their one-to-one fields.",
+    )
+
+
+def read_filters(args: Mapping[str, Any], allowed: tuple[str, ...]) -> Filters:
     """Check the parameters this endpoint takes; InvalidParameters names every bad one."""
-    filters = Filters()
-    problems: dict[str, str] = {}
+    given = from_query(args, ("page", "per_page", *allowed))
     try:
-        filters.page = _integer(args, "page", 1, MAX_PAGE, 1)
-    except ValueError as error:
-        problems["page"] = str(error)
-    try:
-        filters.per_page = _integer(args, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)
-    except ValueError as error:
-        problems["per_page"] = str(error)
-    if "search" in allowed:
-        filters.search = (args.get("search") or "").strip()
-        if len(filters.search) > MAX_SEARCH_LENGTH:
-            problems["search"] = f"must be at most {MAX_SEARCH_LENGTH} characters"
-    for name in allowed:
-        text = args.get(name)
-        if name not in READERS or text is None or text.strip() == "":
-            continue
-        try:
-            value = READERS[name](text)
-        except ValueError as error:
-            problems[name] = str(error)
-            continue
-        setattr(filters, "proximity_m" if name == "proximity" else name, value)
-    if filters.proximity_m is not None and filters.postcode is None and "postcode" not in problems:
-        problems["proximity"] = "needs a postcode to measure from"
-    if problems:
-        raise InvalidParameters(problems)
-    return filters
+        return Filters.model_validate(given)
+    except ValidationError as error:
+        raise InvalidParameters(problems_of(error, Filters)) from None
 
 
 # --- services -------------------------------------------------------------------
@@ -441,7 +477,7 @@ def link_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
     rows = list(session.exec(statement).all())
     place = filters.postcode
     if place is not None:
-        rows = _near(session, rows, place, filters.proximity_m)
+        rows = _near(session, rows, place, filters.proximity)
     return [row[0] for row in rows]
 
 

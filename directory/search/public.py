@@ -17,11 +17,9 @@ from directory import search
 from directory.catalogue import published
 from directory.models import Service
 from directory.search import SearchIndex, SearchInputError, SearchRequest, SearchResults
-from directory.search.request import MAX_QUERY
+from directory.search.request import MAX_QUERY, NEED_MESSAGE
 from directory.search.results import Alternative, Band, Hit
 from directory.search.understanding import is_crisis, load_lexicon, normalise
-
-NEED_MESSAGE = "Choose a need from the list."
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,21 @@
 """What someone asked for: the search words, the place and the filters, checked.
 
-The public page and the JSON API read the same query parameters through
-`parse_request`, so a search can be bookmarked, shared and repeated anywhere.
+The public page and the JSON API read the same query parameters (`SearchParameters`)
+through `parse_request`, so a search can be bookmarked, shared and repeated anywhere, and
+both accept and refuse the same things.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from directory.catalogue import vocabulary
+from directory.inputs import OneOf, Says, from_query, problems_of
 
 MAX_QUERY = 200
 MAX_PLACE = 60
@@ -22,6 +26,9 @@ PLACE_MESSAGE = (
     "Enter a postcode such as LS6 1AA, a postcode area such as LS6, or the name of a "
     "neighbourhood, using only letters, numbers and spaces."
 )
+NEED_MESSAGE = "Choose a need from the list."
+MAX_AGE = 120
+MAX_PAGE = 1000
 DISTANCES = (1, 3, 5, 10)
 SORTS = ("best", "relevance", "distance")
 BANDS = ("all", "local", "online")
@@ -117,171 +124,160 @@ class SearchRequest:
         return params
 
 
+# --- reading the query parameters, as text ----------------------------------------------
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _lower(text: str) -> str:
+    return text.lower()
+
+
+def _whole_number(text: str) -> int | str:
+    # isdigit() accepts "²" and Arabic-Indic digits, which int() then refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else text
+
+
+def _distance(text: str) -> int | str | None:
+    return None if text == "any" else _whole_number(text)
+
+
+def _ticked(text: str) -> bool | str:
+    word = text.lower()
+    if word in ("0", "false", "no", "off"):
+        return False
+    return True if word in ("1", "true", "yes", "on", "y") else text
+
+
+def _chosen(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(value.lower() for value in values))
+
+
+def _day_code(text: str) -> str:
+    by_name = {name.upper(): code for code, name in vocabulary.DAYS.items()}
+    return by_name.get(text.upper(), text.upper())
+
+
+def _place_text(place: str) -> str:
+    if place and not PLACE_TEXT.fullmatch(place):
+        raise ValueError(PLACE_MESSAGE)
+    return place
+
+
+def _need_code(need: str) -> str:
+    if len(need) > 100 or not need.replace("_", "").isalnum() or not need.isascii():
+        raise ValueError(NEED_MESSAGE)
+    return need
+
+
+Words = Annotated[
+    str,
+    Field(max_length=MAX_QUERY),
+    Says(f"Search words must be {MAX_QUERY} characters or fewer."),
+    BeforeValidator(_words),
+]
+PlaceText = Annotated[
+    str,
+    Field(max_length=MAX_PLACE),
+    Says("Enter a postcode, or the name of a town or area."),
+    AfterValidator(_place_text),
+    BeforeValidator(_words),
+]
+Miles = Annotated[int, OneOf(DISTANCES), Says("Choose a distance of 1, 3, 5 or 10 miles.")]
+Distance = Annotated[Miles | None, BeforeValidator(_distance)]  # "any" is no distance
+Need = Annotated[str, AfterValidator(_need_code), BeforeValidator(_lower)]
+Age = Annotated[
+    int,
+    Field(ge=0, le=MAX_AGE),
+    Says("Enter an age as a whole number, such as 15."),
+    BeforeValidator(_whole_number),
+]
+Tick = Annotated[bool, Says("Tick the box or leave it empty."), BeforeValidator(_ticked)]
+Modes = Annotated[
+    list[Annotated[str, OneOf(DELIVERY_MODES)]],
+    Says("Choose in person, online or by phone."),
+    BeforeValidator(_chosen),
+]
+Day = Annotated[str, OneOf(DAYS), Says("Choose a day of the week."), BeforeValidator(_day_code)]
+Language = Annotated[
+    str,
+    OneOf(tuple(vocabulary.LANGUAGES)),
+    Says("Choose a language from the list."),
+    BeforeValidator(_lower),
+]
+Access = Annotated[
+    list[Annotated[str, OneOf(ACCESS_FILTERS)]],
+    Says("Choose access needs from the list."),
+    BeforeValidator(_chosen),
+]
+Sort = Annotated[
+    str, OneOf(SORTS), Says(f"Choose one of: {', '.join(SORTS)}."), BeforeValidator(_lower)
+]
+Band = Annotated[
+    str, OneOf(BANDS), Says(f"Choose one of: {', '.join(BANDS)}."), BeforeValidator(_lower)
+]
+Page = Annotated[
+    int,
+    Field(ge=1, le=MAX_PAGE),
+    Says("The page number should be a whole number, 1 or more."),
+    BeforeValidator(_whole_number),
+]
+
+
+class SearchParameters(BaseModel):
+    """A search as the search page's form and the JSON API send it: query parameters, each
+    checked, every problem at once."""
+
+    model_config = ConfigDict(strict=True, frozen=True)
+
+    q: Words = Field("", description="What the person is looking for, in their words.")
+    postcode: PlaceText = Field("", description="A postcode (LS6 1AA), a district or a place name.")
+    distance: Distance = Field(None, description="Miles from the place; any by default.")
+    need: Need | None = Field(None, description="A need's code, as /taxonomy_terms gives it.")
+    age: Age | None = Field(None, description="The searcher's age: services for that age.")
+    free: Tick = Field(False, description="Only free services.")
+    mode: Modes = Field([], description="How the service is given: any of these.")
+    open_now: Tick = Field(False, description="Only services open now.")
+    day: Day | None = Field(None, description="Only services open on this day (or Monday, mo).")
+    evening: Tick = Field(False, description="Only services open in the evening.")
+    weekend: Tick = Field(False, description="Only services open at the weekend.")
+    self_referral: Tick = Field(False, description="Only services people may refer themselves to.")
+    language: Language | None = Field(None, description="Only services in this language.")
+    access: Access = Field([], description="Access needs every venue must meet.")
+    sort: Sort = Field("best", description="The order of the results.")
+    band: Band = Field("all", description="Local results, online ones, or both.")
+    page: Page = Field(1, description="Page number, from 1.")
+
+    def request(self, *, per_page: int = 10) -> SearchRequest:
+        """The search these parameters ask for."""
+        return SearchRequest(
+            text=self.q,
+            place=self.postcode,
+            miles=self.distance,
+            need=self.need,
+            age=self.age,
+            free_only=self.free,
+            modes=tuple(self.mode),
+            open_now=self.open_now,
+            day=self.day,
+            evening=self.evening,
+            weekend=self.weekend,
+            self_referral=self.self_referral,
+            language=self.language,
+            access=tuple(self.access),
+            sort=self.sort,
+            band=self.band,
+            page=self.page,
+            per_page=per_page,
+        )
+
+
 def parse_request(args: Mapping[str, Any], *, per_page: int = 10) -> SearchRequest:
     """Read query parameters; SearchInputError lists every one that cannot be used."""
-    problems: dict[str, str] = {}
-    text = " ".join(_one(args, "q").split())
-    if len(text) > MAX_QUERY:
-        problems["q"] = f"Search words must be {MAX_QUERY} characters or fewer."
-    place = " ".join(_one(args, "postcode").split())
-    if len(place) > MAX_PLACE:
-        problems["postcode"] = "Enter a postcode, or the name of a town or area."
-    elif place and not PLACE_TEXT.fullmatch(place):
-        problems["postcode"] = PLACE_MESSAGE
-    request = SearchRequest(
-        text=text,
-        place=place,
-        miles=_choice_int(
-            args, "distance", DISTANCES, problems, "Choose a distance of 1, 3, 5 or 10 miles."
-        ),
-        need=_need(args, problems),
-        age=_age(args, problems),
-        free_only=_flag(args, "free", problems),
-        modes=_many(
-            args, "mode", DELIVERY_MODES, problems, "Choose in person, online or by phone."
-        ),
-        open_now=_flag(args, "open_now", problems),
-        day=_day(args, problems),
-        evening=_flag(args, "evening", problems),
-        weekend=_flag(args, "weekend", problems),
-        self_referral=_flag(args, "self_referral", problems),
-        language=_language(args, problems),
-        access=_many(
-            args, "access", ACCESS_FILTERS, problems, "Choose access needs from the list."
-        ),
-        sort=_choice(args, "sort", SORTS, "best", problems),
-        band=_choice(args, "band", BANDS, "all", problems),
-        page=_page(args, problems),
-        per_page=per_page,
-    )
-    if problems:
-        raise SearchInputError(problems)
-    return request
-
-
-def _values(args: Mapping[str, Any], name: str) -> list[str]:
-    getlist = getattr(args, "getlist", None)
-    if getlist is not None:
-        values = getlist(name)
-    else:
-        raw = args.get(name)
-        values = raw if isinstance(raw, Sequence) and not isinstance(raw, str) else [raw]
-    return [str(v) for v in values if v is not None]
-
-
-def _one(args: Mapping[str, Any], name: str) -> str:
-    values = _values(args, name)
-    return values[0].strip() if values else ""
-
-
-def _whole_number(text: str) -> int | None:
-    # isdigit() accepts "²" and Arabic-Indic digits, which int() then refuses.
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
-
-
-def _choice_int(
-    args: Mapping[str, Any],
-    name: str,
-    allowed: tuple[int, ...],
-    problems: dict[str, str],
-    message: str,
-) -> int | None:
-    raw = _one(args, name)
-    if raw in ("", "any"):
-        return None
-    value = _whole_number(raw)
-    if value not in allowed:
-        problems[name] = message
-        return None
-    return value
-
-
-def _age(args: Mapping[str, Any], problems: dict[str, str]) -> int | None:
-    raw = _one(args, "age")
-    if not raw:
-        return None
-    value = _whole_number(raw)
-    if value is None or not 0 <= value <= 120:
-        problems["age"] = "Enter an age as a whole number, such as 15."
-        return None
-    return value
-
-
-def _flag(args: Mapping[str, Any], name: str, problems: dict[str, str]) -> bool:
-    raw = _one(args, name).lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on", "y"):
-        return True
-    problems[name] = "Tick the box or leave it empty."
-    return False
-
-
-def _many(
-    args: Mapping[str, Any],
-    name: str,
-    allowed: tuple[str, ...],
-    problems: dict[str, str],
-    message: str,
-) -> tuple[str, ...]:
-    values = [v.strip().lower() for v in _values(args, name) if v.strip()]
-    if any(v not in allowed for v in values):
-        problems[name] = message
-        return ()
-    return tuple(dict.fromkeys(values))
-
-
-def _choice(
-    args: Mapping[str, Any],
-    name: str,
-    allowed: tuple[str, ...],
-    default: str,
-    problems: dict[str, str],
-) -> str:
-    raw = _one(args, name).lower() or default
-    if raw not in allowed:
-        problems[name] = f"Choose one of: {', '.join(allowed)}."
-        return default
-    return raw
-
-
-def _need(args: Mapping[str, Any], problems: dict[str, str]) -> str | None:
-    raw = _one(args, "need").lower()
-    if not raw:
-        return None
-    if len(raw) > 100 or not raw.replace("_", "").isalnum() or not raw.isascii():
-        problems["need"] = "Choose a need from the list."
-        return None
-    return raw
-
-
-def _day(args: Mapping[str, Any], problems: dict[str, str]) -> str | None:
-    raw = _one(args, "day").upper()
-    if not raw:
-        return None
-    by_name = {name.upper(): code for code, name in vocabulary.DAYS.items()}
-    code = raw if raw in vocabulary.DAYS else by_name.get(raw)
-    if code is None:
-        problems["day"] = "Choose a day of the week."
-    return code
-
-
-def _language(args: Mapping[str, Any], problems: dict[str, str]) -> str | None:
-    raw = _one(args, "language").lower()
-    if not raw:
-        return None
-    if raw not in vocabulary.LANGUAGES:
-        problems["language"] = "Choose a language from the list."
-        return None
-    return raw
-
-
-def _page(args: Mapping[str, Any], problems: dict[str, str]) -> int:
-    raw = _one(args, "page")
-    if not raw:
-        return 1
-    value = _whole_number(raw)
-    if value is None or not 1 <= value <= 1000:
-        problems["page"] = "The page number should be a whole number, 1 or more."
-        return 1
-    return value
+    given = from_query(args, SearchParameters.model_fields, many=("mode", "access"))
+    try:
+        return SearchParameters.model_validate(given).request(per_page=per_page)
+    except ValidationError as error:
+        raise SearchInputError(problems_of(error, SearchParameters)) from None

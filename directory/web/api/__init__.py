@@ -1,9 +1,10 @@
 """The JSON APIs under /api/v1/, open to any site (no account, GET only), but for the
 matcher at POST /api/v1/match for link workers:
 
-views.py  the public search at /api/v1/search, and the JSON error answers all share
-match.py  the matcher, for link workers and their API tokens
-oruk.py   the Open Referral UK 3.0 read API (its own blueprint, throttled per address)
+views.py    the public search at /api/v1/search, and the JSON error answers all share
+match.py    the matcher, for link workers and their API tokens
+oruk.py     the Open Referral UK 3.0 read API (its own blueprint, throttled per address)
+openapi.py  the OpenAPI document of all three, its parameters and bodies from the request models
 """
 
 from directory.web.api import match  # noqa: F401  (routes)

@@ -57,7 +57,7 @@ def match() -> tuple[Response, int]:
         return jsonify(error="invalid_request", problems={"body": problem}), 400
     try:
         wanted = match_request.read_request(data)
-    except match_request.MatchInputError as error:
+    except match_request.MatchRequestError as error:
         return jsonify(error="invalid_request", problems=error.problems), 400
     return jsonify(match_request.answer(match_request.run(session, wanted))), 200
 

@@ -18,8 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from directory import db
 from directory.extensions import limiter, setting
-from directory.oruk import openapi, queries, serialise
+from directory.oruk import queries, serialise
 from directory.oruk.queries import Filters, InvalidParameters
+from directory.web.api import openapi
 from directory.web.api.views import allow_any_origin, error_answer
 
 blueprint = Blueprint("oruk", __name__, url_prefix="/api/v1")
@@ -96,7 +97,7 @@ def _ndjson(ids: list[uuid.UUID], load: Callable[..., list[Any]], shape: Callabl
 
 @blueprint.get("/services")
 def list_services() -> Response:
-    filters = _filters(openapi.SERVICE_LIST_FILTERS)
+    filters = _filters(queries.SERVICE_LIST_FILTERS)
     shape = (
         _minimal
         if filters.minimal
@@ -118,7 +119,7 @@ def get_service(service_id: str) -> Response:
 
 @blueprint.get("/service_at_locations")
 def list_services_at_locations() -> Response:
-    filters = _filters(openapi.LOCATION_FILTERS)
+    filters = _filters(queries.LOCATION_FILTERS)
     shape = (
         serialise.service_at_location_full if filters.full else serialise.service_at_location_brief
     )
@@ -137,7 +138,7 @@ def get_service_at_location(link_id: str) -> Response:
 
 @blueprint.get("/organizations")
 def list_organisations() -> Response:
-    filters = _filters(("search",))
+    filters = _filters(queries.NAMED_FILTERS)
     return _page(queries.organisations(db.session(), filters), serialise.organisation_brief)
 
 
@@ -151,7 +152,7 @@ def get_organisation(org_id: str) -> Response:
 
 @blueprint.get("/taxonomies")
 def list_taxonomies() -> Response:
-    filters = _filters(("search",))
+    filters = _filters(queries.NAMED_FILTERS)
     return _page(queries.taxonomies(db.session(), filters), serialise.taxonomy)
 
 
@@ -163,7 +164,7 @@ def get_taxonomy(taxonomy_id: str) -> Response:
 
 @blueprint.get("/taxonomy_terms")
 def list_taxonomy_terms() -> Response:
-    filters = _filters(openapi.TERM_FILTERS)
+    filters = _filters(queries.TERM_FILTERS)
     return _page(queries.taxonomy_terms(db.session(), filters), serialise.taxonomy_term)
 
 

@@ -52,7 +52,7 @@ def match_results() -> Rendered:
     """The suggestions and the services excluded, or the form again with what to fix."""
     try:
         wanted = match_request.read_form(request.form)
-    except match_request.MatchInputError as error:
+    except match_request.MatchRequestError as error:
         return render_match(request.form, problems=error.problems), 400
     session = db.session()
     result = match_request.run(session, wanted)

@@ -2,15 +2,28 @@
 search and the link workers' match, so that standard tools (Swagger UI, schemathesis,
 client generators) work against Signpost.
 
-The response schemas describe what Signpost sends (HSDS 3.0 objects, of which the
-UK profile's schemas are a looser view) and link to the standard's own schemas.
+The query parameters and the match body are the request models that check them
+(oruk.queries.Filters, search.request.SearchParameters, matching.match_request.MatchRequest),
+so the document says what the server takes. The response schemas describe what Signpost
+sends (HSDS 3.0 objects, of which the UK profile's schemas are a looser view) and link to
+the standard's own schemas.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from directory.oruk.queries import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_PROXIMITY_M
+from pydantic import BaseModel
+
+from directory.matching.match_request import MatchRequest
+from directory.oruk.queries import (
+    LOCATION_FILTERS,
+    NAMED_FILTERS,
+    SERVICE_LIST_FILTERS,
+    TERM_FILTERS,
+    Filters,
+)
+from directory.search.request import SearchParameters
 
 UK_SCHEMAS = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/compiled/"
 
@@ -25,121 +38,48 @@ def _param(name: str) -> Json:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
-def _query(name: str, description: str, schema: Json) -> Json:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
+def openapi_schema(schema: Any) -> Any:
+    """A pydantic schema (JSON Schema 2020-12) as OpenAPI 3.0 writes it: no titles, a choice
+    of null as nullable, an exclusive minimum as a flag beside the minimum."""
+    if isinstance(schema, list):
+        return [openapi_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    found = {
+        key: openapi_schema(value)
+        for key, value in schema.items()
+        if key != "title" and not (key == "default" and value is None)
     }
+    choices = found.pop("anyOf", None)
+    if choices is not None:
+        rest = [choice for choice in choices if choice != {"type": "null"}]
+        found.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        found["nullable"] = len(rest) < len(choices)
+    bound = found.get("exclusiveMinimum")
+    if isinstance(bound, int | float) and not isinstance(bound, bool):
+        found.update(minimum=bound, exclusiveMinimum=True)
+    return found
+
+
+def query_parameters(model: type[BaseModel]) -> Json:
+    """Each field of a model as a query parameter (null means not given, so is left out)."""
+    found: Json = {}
+    for name, schema in model.model_json_schema()["properties"].items():
+        schema = openapi_schema(schema)
+        schema.pop("nullable", None)
+        description = schema.pop("description", "")
+        found[name] = {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": schema,
+        }
+    return found
 
 
 UUID: Json = {"type": "string", "format": "uuid"}
 TEXT: Json = {"type": "string"}
-
-PARAMETERS: Json = {
-    "page": _query(
-        "page",
-        "Page number, from 1.",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-    ),
-    "per_page": _query(
-        "per_page",
-        "Results per page.",
-        {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": MAX_PER_PAGE,
-            "default": DEFAULT_PER_PAGE,
-        },
-    ),
-    "search": _query(
-        "search",
-        "Words that must all appear in the service's name, description or organisation's name.",
-        {"type": "string", "maxLength": 200},
-    ),
-    "taxonomy_term_id": _query("taxonomy_term_id", "Services linked to this term.", UUID),
-    "taxonomy_id": _query("taxonomy_id", "Services linked to any term of this taxonomy.", UUID),
-    "organization_id": _query("organization_id", "Services of this organisation.", UUID),
-    "minimum_age": _query(
-        "minimum_age",
-        "Services whose minimum age is at least this.",
-        {"type": "number", "minimum": 0, "maximum": 150},
-    ),
-    "maximum_age": _query(
-        "maximum_age",
-        "Services whose maximum age is at most this.",
-        {"type": "number", "minimum": 0, "maximum": 150},
-    ),
-    "start_time": _query(
-        "start_time",
-        "Services with an opening that starts at or after this time (HH:MM).",
-        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-    ),
-    "end_time": _query(
-        "end_time",
-        "Services with an opening that ends at or before this time (HH:MM).",
-        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-    ),
-    "day": _query(
-        "day",
-        "Services open on this day (RFC 5545 code).",
-        {"type": "string", "enum": ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]},
-    ),
-    "modified_after": _query(
-        "modified_after",
-        "Services changed at or after this time.",
-        {"type": "string", "format": "date-time"},
-    ),
-    "postcode": _query(
-        "postcode",
-        "A UK postcode or district: with proximity, results within "
-        "that distance of it; without, results whose service area covers it. "
-        "Nearest first.",
-        {"type": "string", "example": "LS6 1AA", "maxLength": 10},
-    ),
-    "proximity": _query(
-        "proximity",
-        "Distance in metres from the postcode.",
-        {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_PROXIMITY_M},
-    ),
-    "top_only": _query("top_only", "Only terms without a parent.", {"type": "boolean"}),
-    "full": _query(
-        "full", "Items in full (as their {id} endpoint gives them).", {"type": "boolean"}
-    ),
-    "minimal": _query("minimal", "Items as just id and last_modified.", {"type": "boolean"}),
-    "format": _query(
-        "format",
-        "json (pages) or ndjson (every result, one a line, no pages).",
-        {"type": "string", "enum": ["json", "ndjson"]},
-    ),
-    "full_service": _query(
-        "full_service",
-        "The organisation's services in full (default) or as their one-to-one fields.",
-        {"type": "boolean"},
-    ),
-    "parent_id": _query("parent_id", "Only the children of this term.", UUID),
-}
-
-SERVICE_FILTERS = [
-    "search",
-    "page",
-    "per_page",
-    "taxonomy_term_id",
-    "taxonomy_id",
-    "organization_id",
-    "minimum_age",
-    "maximum_age",
-    "start_time",
-    "end_time",
-    "day",
-    "modified_after",
-]
-# The parameters of each list, as documented here and read by directory.oruk.api.
-SERVICE_LIST_FILTERS = (*SERVICE_FILTERS, "full", "minimal", "format")
-LOCATION_FILTERS = (*SERVICE_FILTERS, "postcode", "proximity", "full", "format")
-TERM_FILTERS = ("search", "page", "per_page", "taxonomy_id", "top_only", "parent_id")
 
 
 def _object(required: list[str], properties: Json) -> Json:
@@ -393,43 +333,7 @@ SCHEMAS: Json = {
             "taxonomy_id": UUID,
         },
     ),
-    "MatchRequest": _object(
-        [],
-        {
-            "age": {"type": "integer", "minimum": 0, "maximum": 120},
-            "postcode": {"type": "string", "example": "LS6 1AA"},
-            "needs": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "Need codes, as /taxonomy_terms gives them (code).",
-            },
-            "text": {"type": "string", "description": "What matters to the person, in words."},
-            "free_only": {"type": "boolean"},
-            "mode": {
-                "type": "array",
-                "items": {"type": "string", "enum": ["in_person", "online", "phone"]},
-                "description": "How the person can take part (one value may be sent alone).",
-            },
-            "max_miles": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
-            "day": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "Days the person is free: mon ... sun (or Monday, MO), "
-                "weekdays, weekend (one value may be sent alone).",
-            },
-            "language": {"type": "string", "description": "ISO 639-1 code"},
-            "access": {"type": "array", "items": {"type": "string"}},
-            "gender": {
-                "type": "string",
-                "enum": ["woman", "man", "non_binary", "other"],
-                "description": "Only where a service is for some people (women only, ...).",
-            },
-            "carer": {"type": "boolean", "description": "Counts for carers-only services."},
-            "veteran": {"type": "boolean", "description": "Counts for veterans-only services."},
-            "lgbtq": {"type": "boolean", "description": "Counts for LGBTQ+-only services."},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 20},
-        },
-    ),
+    "MatchRequest": openapi_schema(MatchRequest.model_json_schema()),
     "MatchAnswer": _object(
         ["suggestions", "excluded"],
         {
@@ -548,31 +452,12 @@ def _single(summary: str, schema: str, what: str, parameters: tuple[str, ...] = 
 
 
 def _search() -> Json:
-    names = {
-        "q": TEXT,
-        "postcode": TEXT,
-        "distance": {"type": "integer", "enum": [1, 3, 5, 10]},
-        "need": TEXT,
-        "age": {"type": "integer", "minimum": 0, "maximum": 120},
-        "free": {"type": "boolean"},
-        "mode": {"type": "string", "enum": ["in_person", "online", "phone"]},
-        "open_now": {"type": "boolean"},
-        "day": TEXT,
-        "evening": {"type": "boolean"},
-        "weekend": {"type": "boolean"},
-        "self_referral": {"type": "boolean"},
-        "language": TEXT,
-        "access": TEXT,
-        "sort": {"type": "string", "enum": ["best", "relevance", "distance"]},
-        "band": {"type": "string", "enum": ["all", "local", "online"]},
-        "page": {"type": "integer", "minimum": 1},
-    }
     return {
         "get": {
             "summary": "The public search, as on the site's search page.",
             "tags": ["Signpost"],
             "operationId": "search",
-            "parameters": [_query(n, f"As the search page's {n}.", s) for n, s in names.items()],
+            "parameters": list(query_parameters(SearchParameters).values()),
             "responses": {
                 "200": _json("Results, local then online.", _ref("SearchAnswer")),
                 **ERRORS,
@@ -655,7 +540,7 @@ def document(server: str) -> Json:
                 "service at location",
             ),
             "/organizations": _list(
-                "Published organisations.", "Organization", ["search", "page", "per_page"]
+                "Published organisations.", "Organization", list(NAMED_FILTERS)
             ),
             "/organizations/{id}": _single(
                 "An organisation with its published services.",
@@ -663,7 +548,7 @@ def document(server: str) -> Json:
                 "organisation",
                 ("full_service",),
             ),
-            "/taxonomies": _list("Taxonomies.", "Taxonomy", ["search", "page", "per_page"]),
+            "/taxonomies": _list("Taxonomies.", "Taxonomy", list(NAMED_FILTERS)),
             "/taxonomies/{id}": _single("A taxonomy.", "Taxonomy", "taxonomy"),
             "/taxonomy_terms": _list(
                 "Taxonomy terms (needs).",
@@ -675,7 +560,7 @@ def document(server: str) -> Json:
             "/match": _match(),
         },
         "components": {
-            "parameters": PARAMETERS,
+            "parameters": query_parameters(Filters),
             "schemas": SCHEMAS,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
