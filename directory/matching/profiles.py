@@ -16,8 +16,9 @@ from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
 import matcher
+from directory.catalogue import needs as known_needs
 from directory.catalogue import vocabulary
-from directory.catalogue.seed_files import read_needs
+from directory.catalogue.needs import NeedsVocabulary
 from directory.geo import postcodes
 
 # How close plain words must be to a need's id, label or synonym to count as that need.
@@ -66,20 +67,20 @@ class MatchRequestError(matcher.InvalidProfile):
     """Input the matcher cannot use; `field` names it and `str(error)` says what to do."""
 
 
-@functools.cache
-def _need_choices() -> tuple[frozenset[str], dict[str, str]]:
+# A snapshot of the needs is held until they change: index its words once, keep a few.
+@functools.lru_cache(maxsize=8)
+def _need_choices(known: NeedsVocabulary) -> tuple[frozenset[str], dict[str, str]]:
     """Need ids, and every id, label and synonym (normalised) -> its need id."""
     choices: dict[str, str] = {}
-    needs = read_needs()
-    for need in needs:
-        for words in (need.id.replace("_", " "), need.label, *need.synonyms):
-            choices.setdefault(utils.default_process(words), need.id)
-    return frozenset(n.id for n in needs), choices
+    for need in known.needs:
+        for words in (need.code.replace("_", " "), need.label, *need.synonyms):
+            choices.setdefault(utils.default_process(words), need.code)
+    return frozenset(n.code for n in known.needs), choices
 
 
-def resolve_need(words: str) -> str:
+def resolve_need(words: str, known: NeedsVocabulary) -> str:
     """A need id from an id ("low_mood") or plain words ("feeling low", "lonley")."""
-    ids, choices = _need_choices()
+    ids, choices = _need_choices(known)
     typed = " ".join(str(words).split())
     if not typed:
         raise MatchRequestError("needs", "A need cannot be blank.")
@@ -123,9 +124,9 @@ def _nearest_need_words(typed: str, choices: list[str]) -> tuple[str, float, int
     )
 
 
-def resolve_needs(items: Iterable[str]) -> tuple[str, ...]:
+def resolve_needs(items: Iterable[str], known: NeedsVocabulary) -> tuple[str, ...]:
     """Need ids for each item, each once, in the order given."""
-    found = dict.fromkeys(resolve_need(item) for item in items)
+    found = dict.fromkeys(resolve_need(item, known) for item in items)
     if not found:
         raise MatchRequestError("needs", "Choose at least one need.")
     return tuple(found)
@@ -151,11 +152,13 @@ def profile_from(
     registered_with_gp: bool | None = None,
     referrer: str = "professional",
     lookup: Callable[[str], postcodes.Place] = postcodes.lookup_place,
+    needs_vocabulary: NeedsVocabulary | None = None,
 ) -> matcher.Profile:
     """A matcher profile from what a person (or their link worker) told us.
 
     postcode may be a full postcode or a district; registered_with_gp defaults to yes when
-    a link worker (who works for the GP practices) refers, and no otherwise.
+    a link worker (who works for the GP practices) refers, and no otherwise. Needs are
+    resolved against needs_vocabulary, by default the current app's.
     """
     who = _choice("referrer", referrer, REFERRER_WORDS)
     place = _place(postcode, lookup)
@@ -166,10 +169,11 @@ def profile_from(
             f"“What matters” is {len(text):,} characters; keep it under "
             f"{matcher.facts.MAX_TEXT:,}.",
         )
+    known = needs_vocabulary if needs_vocabulary is not None else known_needs.current()
     try:
         return matcher.Profile(
             age=_age(age),
-            needs=resolve_needs(needs),
+            needs=resolve_needs(needs, known),
             latitude=place.latitude if place else None,
             longitude=place.longitude if place else None,
             postcode_district=place.postcode.split(" ")[0] if place else None,
