@@ -46,9 +46,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+from sqlmodel import Session, SQLModel  # noqa: E402
 from synthetic import catalogue  # noqa: E402
 from whoosh.analysis import StandardAnalyzer  # noqa: E402
 
+from directory import db  # noqa: E402
+from directory.catalogue import needs, seeding  # noqa: E402
 from directory.clock import LONDON  # noqa: E402
 from directory.search import engine  # noqa: E402
 from directory.search.documents import ServiceFacts, document  # noqa: E402
@@ -713,6 +716,15 @@ def print_table(reports: list[dict]) -> None:
         )
 
 
+def demo_vocabulary() -> needs.NeedsVocabulary:
+    """seed/'s needs vocabulary, loaded into a database in memory and read as the app reads it."""
+    engine = db.make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        seeding.seed_vocabulary(session)
+        return needs.read(session)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES))
@@ -729,7 +741,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(demo_vocabulary())
     print(
         f"{len(QUERIES)} queries x {args.repeat} runs per size; "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "

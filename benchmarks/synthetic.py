@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from directory.catalogue.seed_files import HERE as SEED_FOLDER
+from directory.catalogue.seed_files import SEED as SEED_FOLDER
 from directory.catalogue.seed_files import Need, read_needs
 from directory.search.documents import OpeningSession, ServiceFacts
 

@@ -6,6 +6,7 @@ shared PostgreSQL server is left as it was found.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -16,10 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from directory import create_app, db, migrate, search
-from directory.catalogue import seeding
+from directory.catalogue import needs, seeding
 
 HERE = Path(__file__).parent
 SMALL_CATALOGUE = HERE / "catalogue"
@@ -143,6 +144,19 @@ def session_for():
     yield open_session
     for session in opened:
         session.close()
+
+
+@functools.cache
+def demo_needs() -> needs.NeedsVocabulary:
+    """seed/'s needs vocabulary as an app reads it from its database (loaded once into a
+    database in memory), for tests that resolve needs or understand words without an app."""
+    engine = db.make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        seeding.seed_vocabulary(session)
+        known = needs.read(session)
+    engine.dispose()
+    return known
 
 
 def build_index(app: Flask) -> None:

@@ -4,7 +4,8 @@ Layers, from the top: the app factory (directory/__init__.py) -> blueprints by a
 (directory/web/) -> features (accounts, catalogue, geo, listings, matching, oruk, referrals,
 search) -> infrastructure (the other root modules, and directory/models/) -> matcher/.
 Imports point down only; blueprints never import each other; no module imports seed/
-(it is data); and no import cycle exists, between modules or between packages.
+(it is data), and only directory/catalogue/seed_files.py reads it; and no import cycle
+exists, between modules or between packages.
 """
 
 from __future__ import annotations
@@ -180,6 +181,110 @@ def test_the_walk_finds_the_imports_it_checks():
 def test_no_module_imports_seed_which_is_data():
     found = [str(i) for i in our_imports() if i.imported.split(".")[0] == "seed"]
     assert found == []
+
+
+SEED_READER = "directory.catalogue.seed_files"
+# Who may call it: the catalogue's loader, and the matching form for its demo personas.
+SEED_READER_USERS = frozenset(
+    {
+        "directory.catalogue.commands",
+        "directory.catalogue.seeding",
+        "directory.web.linkworker.matching_form",
+    }
+)
+
+
+@cache
+def seed_names() -> tuple[frozenset[str], frozenset[str]]:
+    """The names seed_files gives the paths of seed/ (SEED, NEEDS_FILE, ...), and the names of
+    the files in seed/ (needs.csv, ...)."""
+    from directory.catalogue import seed_files
+
+    folder = seed_files.SEED
+    paths = {
+        name
+        for name, value in vars(seed_files).items()
+        if isinstance(value, Path) and value.is_relative_to(folder)
+    }
+    files = {path.name for path in folder.iterdir() if path.is_file()}
+    return frozenset(paths), frozenset(files)
+
+
+def seed_mentions(source: str) -> list[str]:
+    """Where a module's code (docstrings aside) names seed/, a file in it, or one of the
+    paths seed_files keeps for them."""
+    paths, files = seed_names()
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in paths:
+            found.append(f"line {node.lineno}: {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in paths:
+            found.append(f"line {node.lineno}: {node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            found += [
+                f"line {node.lineno}: imports {a.name}" for a in node.names if a.name in paths
+            ]
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and ("seed/" in node.value or any(name in node.value for name in files))
+        ):
+            found.append(f"line {node.lineno}: {node.value!r}")
+    return found
+
+
+def test_only_seed_files_reads_seed():
+    # seed/ is data that the catalogue's loader reads through seed_files alone: search,
+    # matching, the forms and the import read the database instead.
+    found = [
+        f"{name} {mention}"
+        for name, path in modules().items()
+        if name != SEED_READER
+        for mention in seed_mentions(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_only_the_loader_and_the_demo_personas_call_the_seed_reader():
+    # Search, matching and the import read the needs vocabulary from the database, not
+    # through seed_files' readers (whose default paths point into seed/).
+    users = {i.importer for i in our_imports() if i.imported == SEED_READER}
+    assert "directory.catalogue.seeding" in users  # the walk sees the reader's users
+    assert sorted(users - SEED_READER_USERS) == []
+
+
+def test_the_seed_rule_finds_a_module_that_reads_seed():
+    paths, files = seed_names()
+    assert {"SEED", "NEEDS_FILE", "DEMO_PLACE", "PERSONAS_FILE"} <= paths
+    assert {"needs.csv", "synonyms.csv", "need_groups.yaml", "personas.yaml"} <= files
+    reader = (
+        '"""Reads seed/needs.csv, as this docstring may say."""\n'
+        "from directory.catalogue.seed_files import SEED, read_personas\n"
+        "from directory.catalogue import seed_files\n"
+        "a = SEED / 'synonyms.csv'\n"
+        "b = seed_files.NEEDS_FILE\n"
+        "c = open('seed/personas.yaml')\n"
+    )
+    assert sorted(seed_mentions(reader)) == sorted(
+        [
+            "line 2: imports SEED",
+            "line 4: SEED",
+            "line 4: 'synonyms.csv'",
+            "line 5: NEEDS_FILE",
+            "line 6: 'seed/personas.yaml'",
+        ]
+    )
+    assert seed_mentions((ROOT / "directory/catalogue/seed_files.py").read_text()) != []
 
 
 def test_matcher_imports_nothing_of_the_directory_and_no_framework():

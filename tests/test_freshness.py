@@ -100,8 +100,8 @@ def freshness_is_stale(app: Flask, item: Service) -> bool:
 
 
 def test_a_listing_drops_out_of_matching_after_the_grace_period_but_stays_in_search(app):
-    profile = profiles.profile_from(age=70, postcode="LS6 1BD", needs=["loneliness"])
     with app.app_context(), Session(db.engine()) as session:
+        profile = profiles.profile_from(age=70, postcode="LS6 1BD", needs=["loneliness"])
         on_last_day = suggestions.suggest(session, profile, today=date(2027, 5, 15))
         after = suggestions.suggest(session, profile, today=date(2027, 5, 16))
         app.config["MATCHING_GRACE_DAYS"] = 0

@@ -13,13 +13,19 @@ from directory.geo import postcodes
 from directory.matching import facts as row_facts
 from directory.matching import profiles, suggestions
 from directory.models import stable_id
+from tests.conftest import demo_needs
 
 TODAY = date(2026, 11, 23)
 LEEDS = "E08000035"
 
 
 def details(**changes):
-    base = {"age": 40, "postcode": "LS6 1BD", "needs": ["loneliness"]}
+    base = {
+        "age": 40,
+        "postcode": "LS6 1BD",
+        "needs": ["loneliness"],
+        "needs_vocabulary": demo_needs(),
+    }
     base.update(changes)
     return base
 
@@ -115,7 +121,7 @@ def test_the_postcode_lookup_can_be_swapped_for_tests_and_tools():
 
 
 def test_the_vocabulary_has_every_need_its_synonyms_and_the_age_groups():
-    vocabulary = row_facts.match_vocabulary()
+    vocabulary = row_facts.match_vocabulary(demo_needs())
     assert vocabulary.need("loneliness") == "Loneliness and isolation"
     assert "befriending" in vocabulary.need_synonyms["loneliness"]
     assert vocabulary.need_ages["older_people"] == (50, None)
@@ -171,7 +177,11 @@ def test_drafts_are_never_loaded_but_other_unpublished_listings_are(facts):
 def test_suggest_matches_against_the_whole_directory(demo_app, session_for):
     session = session_for(demo_app)
     profile = profiles.profile_from(
-        age=78, postcode="LS5 3BE", needs=["bereavement", "lonely"], max_miles=2
+        age=78,
+        postcode="LS5 3BE",
+        needs=["bereavement", "lonely"],
+        max_miles=2,
+        needs_vocabulary=demo_needs(),
     )
     result = suggestions.suggest(session, profile, today=TODAY)
     widowed = str(stable_id("service", "evenlight-widowed-group"))

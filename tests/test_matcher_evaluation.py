@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 import matcher
+from directory.catalogue import needs
 from directory.geo import postcodes
 from directory.matching import facts, profiles
 from directory.models import (
@@ -40,6 +41,7 @@ from directory.models import (
     ServiceAtLocation,
     stable_id,
 )
+from tests.conftest import demo_needs
 
 VIGNETTES = Path(__file__).parent / "vignettes.yaml"
 # The catalogue's review dates were set against this day: a fixed day keeps the figures
@@ -136,7 +138,7 @@ def load_vignettes(path: Path = VIGNETTES) -> list[Vignette]:
 def profile_of(vignette: Vignette) -> matcher.Profile:
     details = dict(vignette.details)
     details["postcode"] = str(details["postcode"])
-    return profiles.profile_from(**details)
+    return profiles.profile_from(**details, needs_vocabulary=demo_needs())
 
 
 def evaluate(
@@ -144,7 +146,7 @@ def evaluate(
 ) -> Evaluation:
     """Match every vignette against the catalogue in the database and measure the results."""
     catalogue = facts.load_catalogue(session)
-    vocabulary = facts.match_vocabulary()
+    vocabulary = facts.match_vocabulary(needs.held(session))
     yaml_ids = _yaml_ids()
     evaluation = Evaluation()
     for vignette in vignettes:

@@ -19,6 +19,7 @@ from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import ResolvedPlace
 from directory.search.understanding import load_lexicon, understand
+from tests.conftest import demo_needs
 
 WORDS = [
     "lonely",
@@ -126,7 +127,7 @@ def _whoosh(searcher, text: q.Query | None, filters: list[q.Query]) -> dict[int,
 @pytest.mark.parametrize("filters", FILTERS)
 @pytest.mark.parametrize("words", SEARCHES)
 def test_matches_and_scores_equal_whoosh_over_several_segments(edited_index, words, filters):
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(demo_needs())
     with edited_index.searcher() as searcher:
         assert not searcher.is_atomic(), "the edits should have left several segments"
         assert searcher.reader().has_deletions()
@@ -156,7 +157,7 @@ def test_nearest_site_distances_equal_the_plain_formula(edited_index):
 
 
 def test_a_search_sees_an_edit_made_after_the_arrays_were_read(tmp_path):
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(demo_needs())
     rng = random.Random(3)
     services = [_service(rng, n) for n in range(50)]
     index = SearchIndex(tmp_path)

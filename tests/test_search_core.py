@@ -18,6 +18,7 @@ from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import ResolvedPlace
 from directory.search.understanding import correct, is_crisis, load_lexicon, normalise, understand
+from tests.conftest import demo_needs
 
 TEA = stable_id("service", "hyde-park-tuesday-tea")
 CLINIC = stable_id("service", "hyde-park-money-clinic")
@@ -37,7 +38,7 @@ VOCABULARY = {
 
 @pytest.fixture(scope="module")
 def lexicon():
-    return load_lexicon()
+    return load_lexicon(demo_needs())
 
 
 # --- understanding ----------------------------------------------------------

@@ -1,9 +1,12 @@
-"""The catalogue: what the public may see, the closed lists a listing chooses from, and
-the demo catalogue's files and their loader.
+"""The catalogue: what the public may see, the needs vocabulary, the closed lists a listing
+chooses from, and the files of seed/ and their loader.
 
 published.py   published services, organisations and needs, read for the public
-choices.py     the closed lists (delivery, restrictions, days, languages, ...) and their words
-seed_files.py  reads and checks the catalogue files in seed/ (the demo, or another place's)
-seeding.py     writes a catalogue read from those files into the database
+needs.py       the needs vocabulary (needs, synonyms, search phrases, form groups, ages),
+               read from the database and held per app: search, matching and import read it
+vocabulary.py  the closed lists (delivery, restrictions, days, languages, ...) and their words
+seed_files.py  reads and checks the files in seed/ (vocabulary, demo catalogue, personas):
+               the one module that reads seed/
+seeding.py     writes the vocabulary and a catalogue read from those files into the database
 commands.py    seed
 """

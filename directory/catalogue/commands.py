@@ -1,4 +1,5 @@
-"""`flask --app wsgi seed`: load the needs and a catalogue (the Leeds demo by default)."""
+"""`flask --app wsgi seed`: load the needs vocabulary and a catalogue (the Leeds demo by
+default), or the vocabulary alone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session
 
 from directory import db, migrate, search
 from directory.catalogue import seeding
-from directory.catalogue.seed_files import DEMO_PLACE, CatalogueError
+from directory.catalogue.seed_files import CatalogueError
 
 
 @click.command("seed")
@@ -20,23 +21,35 @@ from directory.catalogue.seed_files import DEMO_PLACE, CatalogueError
     "--from",
     "folder",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=DEMO_PLACE,
+    default=None,
     show_default="the Leeds demo catalogue",
     help="A catalogue folder in the seed format.",
 )
-def seed_command(folder: Path) -> None:
-    """Load the needs taxonomy and the demo catalogue; running it again changes nothing."""
+@click.option(
+    "--vocabulary-only",
+    is_flag=True,
+    help="Load the needs, their synonyms and the search phrases, not a catalogue "
+    "(for a directory that imports its own listings).",
+)
+def seed_command(folder: Path | None, vocabulary_only: bool) -> None:
+    """Load the needs vocabulary and the demo catalogue; running it again changes nothing."""
+    if vocabulary_only and folder is not None:
+        raise click.UsageError("--vocabulary-only loads no catalogue: leave out --from.")
     migrate.require_schema()
     with Session(db.engine()) as session:
         try:
-            seeding.seed(session, folder)
+            if vocabulary_only:
+                seeding.seed_vocabulary(session)
+            else:
+                seeding.seed(session, folder)
         except CatalogueError as error:
             count = len(error.problems)
             problems = "\n".join(f"  - {p}" for p in error.problems)
             raise click.ClickException(
-                f"The catalogue has {count} problem(s); nothing was loaded:\n{problems}"
+                f"The files have {count} problem(s); nothing was loaded:\n{problems}"
             ) from None
         click.echo(str(seeding.counts(session)))
+        # Listings' search words include their needs' synonyms: rebuild after either load.
         indexed = search.rebuild(session, search.index())
         click.echo(f"Search index rebuilt: {indexed} searchable services.")
 

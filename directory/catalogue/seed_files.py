@@ -1,8 +1,11 @@
-"""Read the demo catalogue (YAML files, see seed/leeds/FORMAT.md) and check every field.
+"""Read the files of seed/ and check every field: the needs vocabulary (needs.csv,
+synonyms.csv, need_groups.yaml), a catalogue (YAML files, see seed/leeds/FORMAT.md) and the
+matching form's demo personas (personas.yaml).
 
 seed/ holds data only; this module is the one that reads it. The result is plain data:
-the loader in directory/catalogue/seeding.py writes it to the
-database. A mistake names the file and the field, so a data editor can fix it.
+the loader in directory/catalogue/seeding.py writes it to the database, which search,
+matching and the import then read. A mistake names the file and the field, so a data
+editor can fix it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from directory.models import AreaType, Capacity, ListingStatus
 SEED = Path(__file__).resolve().parents[2] / "seed"
 NEEDS_FILE = SEED / "needs.csv"
 DEMO_PLACE = SEED / "leeds"
+# The vocabulary's files, by their names in a folder (seed/ unless told otherwise).
+NEEDS_NAME = NEEDS_FILE.name
+PHRASES_NAME = "synonyms.csv"
+GROUPS_NAME = "need_groups.yaml"
+PERSONAS_FILE = SEED / "personas.yaml"
+MAX_AGE = 120
 
 # The allowed values live in one place: the directory's vocabulary and enums.
 DELIVERY = set(vocabulary.DELIVERY)
@@ -58,6 +67,38 @@ class Need:
     open_eligibility_services: list[str]
     open_eligibility_situations: list[str]
     crisis: bool
+    min_age: int | None = None
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class PhraseRecord:
+    """A row of synonyms.csv: a phrase people search with, the words it means, its needs."""
+
+    phrase: str
+    means: list[str]
+    needs: list[str]
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """A heading of the matching form and the needs under it, in order."""
+
+    label: str
+    needs: list[str]
+
+
+@dataclass(frozen=True)
+class VocabularyRecords:
+    """The needs vocabulary as the files hold it: needs, search phrases, form groups."""
+
+    needs: list[Need]
+    phrases: list[PhraseRecord]
+    groups: list[GroupRecord]
+
+    @property
+    def need_ids(self) -> set[str]:
+        return {n.id for n in self.needs}
 
 
 @dataclass
@@ -164,10 +205,11 @@ class Catalogue:
 
 
 def read_needs(path: Path = NEEDS_FILE) -> list[Need]:
-    """The needs taxonomy, in the order of the file."""
+    """The needs taxonomy, in the order of the file; CatalogueError names any bad age."""
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    return [
+    problems: list[str] = []
+    needs = [
         Need(
             id=row["id"],
             label=row["label"],
@@ -176,17 +218,113 @@ def read_needs(path: Path = NEEDS_FILE) -> list[Need]:
             open_eligibility_services=_split(row["open_eligibility_services"]),
             open_eligibility_situations=_split(row["open_eligibility_situations"]),
             crisis=row["crisis"].strip().lower() == "yes",
+            min_age=_age(row, "min_age", f"{path.name}: line {line}", problems),
+            max_age=_age(row, "max_age", f"{path.name}: line {line}", problems),
         )
-        for row in rows
+        for line, row in enumerate(rows, start=2)
     ]
+    if problems:
+        raise CatalogueError(problems)
+    return needs
 
 
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def read_catalogue(folder: Path = DEMO_PLACE, need_ids: set[str] | None = None) -> Catalogue:
-    """Read place.yaml and organisations/*.yaml; raise CatalogueError listing every problem."""
+def _age(row: dict[str, str], column: str, where: str, problems: list[str]) -> int | None:
+    cell = (row.get(column) or "").strip()
+    if not cell:
+        return None
+    if not cell.isdigit() or int(cell) > MAX_AGE:
+        problems.append(f"{where}: {column}: {cell!r} should be a whole number 0-{MAX_AGE}")
+        return None
+    return int(cell)
+
+
+def read_vocabulary(folder: Path | None = None) -> VocabularyRecords:
+    """The needs, the search phrases and the form's groups from a folder's needs.csv,
+    synonyms.csv and need_groups.yaml (seed/ unless told); CatalogueError lists every
+    problem."""
+    folder = folder or SEED
+    needs = read_needs(folder / NEEDS_NAME)
+    known = {n.id for n in needs}
+    problems: list[str] = []
+    phrases = _read_phrases(folder / PHRASES_NAME, known, problems)
+    groups = _read_groups(folder / GROUPS_NAME, known, problems)
+    if problems:
+        raise CatalogueError(problems)
+    return VocabularyRecords(needs=needs, phrases=phrases, groups=groups)
+
+
+def _read_phrases(path: Path, known: set[str], problems: list[str]) -> list[PhraseRecord]:
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    phrases: list[PhraseRecord] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        where = f"{path.name}: line {line}"
+        phrase = " ".join((row.get("phrase") or "").split())
+        needs = _split(row.get("needs") or "")
+        if not phrase or len(phrase) > 200:
+            problems.append(f"{where}: phrase: give the words people type, up to 200 characters")
+            continue
+        if phrase.lower() in seen:
+            problems.append(f"{where}: phrase: {phrase!r} is also on line {seen[phrase.lower()]}")
+        seen.setdefault(phrase.lower(), line)
+        for need in needs:
+            if need not in known:
+                problems.append(f"{where}: needs: {need!r} is not a need of needs.csv")
+        phrases.append(PhraseRecord(phrase, (row.get("means") or "").split(), needs))
+    return phrases
+
+
+def _read_groups(path: Path, known: set[str], problems: list[str]) -> list[GroupRecord]:
+    entries = _load_yaml_list(path, problems)
+    groups: list[GroupRecord] = []
+    placed: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        r = _Reader(path.name, problems)
+        label = r.text(entry, "label", required=True, where=f"[{i}]", limit=100)
+        needs = r.choices(entry, "needs", known, where=f"[{i}]")
+        for need in needs:
+            if need in placed:
+                r.problem(f"[{i}].needs", f"{need!r} is already under {placed[need]!r}")
+            placed.setdefault(need, label)
+        groups.append(GroupRecord(label, [n for n in needs if placed[n] == label]))
+    return groups
+
+
+def read_personas(path: Path = PERSONAS_FILE) -> list[dict[str, Any]]:
+    """The matching form's demo personas: invented people, each a mapping of form fields."""
+    problems: list[str] = []
+    entries = _load_yaml_list(path, problems)
+    for i, entry in enumerate(entries):
+        for key in ("id", "label"):
+            if not isinstance(entry.get(key), str):
+                problems.append(f"{path.name}: [{i}].{key}: is required")
+    if problems:
+        raise CatalogueError(problems)
+    return entries
+
+
+def _load_yaml_list(path: Path, problems: list[str]) -> list[dict[str, Any]]:
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = yaml.safe_load(f) or []
+    except (OSError, yaml.YAMLError) as error:
+        problems.append(f"{path.name}: cannot be read: {error}")
+        return []
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        problems.append(f"{path.name}: should hold a list of mappings")
+        return []
+    return data
+
+
+def read_catalogue(folder: Path | None = None, need_ids: set[str] | None = None) -> Catalogue:
+    """Read place.yaml and organisations/*.yaml of a folder (the demo catalogue unless told);
+    raise CatalogueError listing every problem."""
+    folder = folder or DEMO_PLACE
     if need_ids is None:
         need_ids = {n.id for n in read_needs()}
     problems: list[str] = []

@@ -1,12 +1,15 @@
-"""Load the needs taxonomy and a catalogue into the database, idempotently.
+"""Load the needs vocabulary and a catalogue into the database, idempotently.
 
 Every record gets a stable id from its key in the files, so loading twice
-updates in place: no duplicates, and ids that links and bookmarks can keep.
+updates in place: no duplicates, and ids that links and bookmarks can keep. A need or a
+search phrase no longer in the files stays in the database (nothing is deleted).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -14,17 +17,18 @@ from typing import TypeVar
 from sqlmodel import Session, func, select
 
 from directory.catalogue.seed_files import (
-    DEMO_PLACE,
-    NEEDS_FILE,
     Catalogue,
     CatalogueError,
+    GroupRecord,
     Need,
     OrganisationRecord,
+    PhraseRecord,
     Place,
     ServiceRecord,
     SiteRecord,
+    VocabularyRecords,
     read_catalogue,
-    read_needs,
+    read_vocabulary,
 )
 from directory.catalogue.vocabulary import ACCESSIBILITY, LANGUAGES
 from directory.geo import postcodes
@@ -42,6 +46,7 @@ from directory.models import (
     Organisation,
     Phone,
     Schedule,
+    SearchPhrase,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -62,24 +67,43 @@ class CatalogueCounts:
     published: int
     locations: int
     needs: int
+    phrases: int
 
     def __str__(self) -> str:
         return (
             f"{self.organisations} organisations, {self.services} services "
-            f"({self.published} published), {self.locations} locations, {self.needs} needs"
+            f"({self.published} published), {self.locations} locations, {self.needs} needs, "
+            f"{self.phrases} search phrases"
         )
 
 
-def seed(session: Session, folder: Path = DEMO_PLACE, needs_file: Path = NEEDS_FILE) -> None:
-    """Load the needs and the catalogue in one transaction; nothing changes if a file is wrong."""
-    needs = read_needs(needs_file)
-    catalogue = read_catalogue(folder, {n.id for n in needs})
+def seed(
+    session: Session, folder: Path | None = None, vocabulary_folder: Path | None = None
+) -> None:
+    """Load the needs vocabulary and a catalogue (by default seed/'s vocabulary and demo
+    catalogue) in one transaction; nothing changes if a file is wrong."""
+    vocabulary = read_vocabulary(vocabulary_folder)
+    catalogue = read_catalogue(folder, vocabulary.need_ids)
     places = resolve_postcodes(catalogue)
-    try:
-        terms = load_needs(session, needs)
+    with _all_or_nothing(session):
+        terms = load_vocabulary(session, vocabulary)
         load_neighbourhoods(session, catalogue.place, places)
         for org in catalogue.organisations:
             _load_organisation(session, org, terms, places, catalogue.place)
+
+
+def seed_vocabulary(session: Session, vocabulary_folder: Path | None = None) -> None:
+    """Load the needs vocabulary alone (needs, their form groups, search phrases), for a
+    directory that imports its own listings; nothing changes if a file is wrong."""
+    vocabulary = read_vocabulary(vocabulary_folder)
+    with _all_or_nothing(session):
+        load_vocabulary(session, vocabulary)
+
+
+@contextmanager
+def _all_or_nothing(session: Session) -> Iterator[None]:
+    try:
+        yield
         session.commit()
     except Exception:
         session.rollback()
@@ -98,6 +122,7 @@ def counts(session: Session) -> CatalogueCounts:
         published=count(select(func.count()).where(Service.status == ListingStatus.PUBLISHED)),
         locations=count(select(func.count()).select_from(Location)),
         needs=count(select(func.count()).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)),
+        phrases=count(select(func.count()).select_from(SearchPhrase)),
     )
 
 
@@ -119,6 +144,15 @@ def resolve_postcodes(catalogue: Catalogue) -> dict[str, postcodes.Place]:
     if problems:
         raise CatalogueError(problems)
     return places
+
+
+def load_vocabulary(session: Session, vocabulary: VocabularyRecords) -> dict[str, TaxonomyTerm]:
+    """Upsert the needs, their places on the matching form, and the search phrases;
+    returns the needs' terms by need id."""
+    terms = load_needs(session, vocabulary.needs)
+    place_in_groups(terms, vocabulary.groups)
+    load_phrases(session, vocabulary.phrases)
+    return terms
 
 
 def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
@@ -143,9 +177,34 @@ def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
         term.open_eligibility_situations = need.open_eligibility_situations
         term.crisis = need.crisis
         term.position = position
+        term.minimum_age = need.min_age
+        term.maximum_age = need.max_age
         session.add(term)
         terms[need.id] = term
     return terms
+
+
+def place_in_groups(terms: dict[str, TaxonomyTerm], groups: list[GroupRecord]) -> None:
+    """Each need's heading on the matching form and its place there; none for the rest."""
+    placed = [(group.label, need) for group in groups for need in group.needs]
+    where = {need: (label, position) for position, (label, need) in enumerate(placed)}
+    for need, term in terms.items():
+        term.group_name, term.group_position = where.get(need, ("", 0))
+
+
+def load_phrases(session: Session, phrases: list[PhraseRecord]) -> None:
+    """Upsert the phrases people search with, in the order of the file (a phrase is the
+    same phrase in any case, whoever added it)."""
+    existing = {row.phrase.lower(): row for row in session.exec(select(SearchPhrase))}
+    for position, record in enumerate(phrases):
+        row = existing.get(record.phrase.lower()) or SearchPhrase(
+            id=stable_id("search_phrase", record.phrase.lower()), phrase=record.phrase
+        )
+        row.phrase = record.phrase
+        row.means = record.means
+        row.needs = record.needs
+        row.position = position
+        session.add(row)
 
 
 def load_neighbourhoods(session: Session, place: Place, places: dict[str, postcodes.Place]) -> None:

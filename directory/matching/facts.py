@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 import matcher
 from directory.catalogue import published, vocabulary
-from directory.catalogue.seed_files import read_needs
+from directory.catalogue.needs import NeedsVocabulary
 from directory.models import ListingStatus, Location, Service, ServiceAtLocation
 
 # Drafts are an editor's work in progress: a link worker never sees them, not even as
@@ -20,11 +20,6 @@ MATCHABLE_STATUSES = (
     ListingStatus.PENDING_REVIEW,
     ListingStatus.ARCHIVED,
 )
-# Needs that name who a service is for by age, from their descriptions in seed/needs.csv.
-NEED_AGES: dict[str, tuple[int | None, int | None]] = {
-    "young_people": (11, 25),
-    "older_people": (50, None),
-}
 
 
 def facts_from_service(service: Service) -> matcher.ServiceFacts:
@@ -104,17 +99,22 @@ def load_catalogue(session: Session) -> matcher.Catalogue:
     return matcher.Catalogue(matchable_services(session))
 
 
-@functools.cache
-def match_vocabulary() -> matcher.Vocabulary:
-    """Need labels and synonyms (seed/needs.csv), language and access words
-    (directory.catalogue.vocabulary). The search's slang file is left out on purpose: it widens a
-    search ("refugee" finds legal advice), but a service whose keywords say "refugee" is
+# A snapshot of the needs is held until they change: build its words once, keep a few.
+@functools.lru_cache(maxsize=8)
+def match_vocabulary(known: NeedsVocabulary) -> matcher.Vocabulary:
+    """Need labels, synonyms and the ages of needs for groups of people (from the needs
+    vocabulary, directory.catalogue.needs), language and access words
+    (directory.catalogue.vocabulary). The search phrases are left out on purpose: they widen
+    a search ("refugee" finds legal advice), but a service whose keywords say "refugee" is
     not thereby a legal service."""
-    needs = read_needs()
     return matcher.Vocabulary(
-        need_labels={n.id: n.label for n in needs},
-        need_synonyms={n.id: tuple(n.synonyms) for n in needs},
-        need_ages=NEED_AGES,
+        need_labels=known.labels,
+        need_synonyms={n.code: n.synonyms for n in known.needs},
+        need_ages={
+            n.code: (n.min_age, n.max_age)
+            for n in known.needs
+            if n.min_age is not None or n.max_age is not None
+        },
         languages=dict(vocabulary.LANGUAGES),
         access=dict(vocabulary.ACCESSIBILITY),
     )

@@ -32,13 +32,13 @@ from directory.models import (
 )
 
 EXTENSION = "signpost.match_catalogue"
-# Tables whose rows become facts. Those with an updated_at count by count and latest change;
-# the rest (no timestamps) by count, and their edits go through the service, which bumps it.
-TRACKED = (Service, Organisation, Location)
+# Tables whose rows become facts. Those with an updated_at count by count and latest change
+# (a need's changed synonyms change the words of its services); the rest (no timestamps) by
+# count, and their edits go through the service, which bumps it.
+TRACKED = (Service, Organisation, Location, TaxonomyTerm)
 COUNTED = (
     ServiceAtLocation,
     ServiceTaxonomyTerm,
-    TaxonomyTerm,
     Schedule,
     ServiceArea,
     Language,

@@ -28,8 +28,9 @@ from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
 import matcher
+from directory.catalogue import needs as known_needs
 from directory.catalogue import vocabulary
-from directory.catalogue.seed_files import read_needs
+from directory.catalogue.needs import NeedsVocabulary
 from directory.geo import postcodes
 from directory.inputs import Says, problems_of
 
@@ -92,20 +93,20 @@ class MatchRequestError(matcher.InvalidProfile):
         return cls(first, problems[first], problems)
 
 
-@functools.cache
-def _need_choices() -> tuple[frozenset[str], dict[str, str]]:
+# A snapshot of the needs is held until they change: index its words once, keep a few.
+@functools.lru_cache(maxsize=8)
+def _need_choices(known: NeedsVocabulary) -> tuple[frozenset[str], dict[str, str]]:
     """Need ids, and every id, label and synonym (normalised) -> its need id."""
     choices: dict[str, str] = {}
-    needs = read_needs()
-    for need in needs:
-        for words in (need.id.replace("_", " "), need.label, *need.synonyms):
-            choices.setdefault(utils.default_process(words), need.id)
-    return frozenset(n.id for n in needs), choices
+    for need in known.needs:
+        for words in (need.code.replace("_", " "), need.label, *need.synonyms):
+            choices.setdefault(utils.default_process(words), need.code)
+    return frozenset(n.code for n in known.needs), choices
 
 
-def resolve_need(words: str) -> str:
+def resolve_need(words: str, known: NeedsVocabulary) -> str:
     """A need id from an id ("low_mood") or plain words ("feeling low", "lonley")."""
-    ids, choices = _need_choices()
+    ids, choices = _need_choices(known)
     typed = " ".join(str(words).split())
     if not typed:
         raise MatchRequestError("needs", "A need cannot be blank.")
@@ -149,9 +150,9 @@ def _nearest_need_words(typed: str, choices: list[str]) -> tuple[str, float, int
     )
 
 
-def resolve_needs(items: Iterable[str]) -> tuple[str, ...]:
+def resolve_needs(items: Iterable[str], known: NeedsVocabulary) -> tuple[str, ...]:
     """Need ids for each item, each once, in the order given."""
-    found = dict.fromkeys(resolve_need(item) for item in items)
+    found = dict.fromkeys(resolve_need(item, known) for item in items)
     if not found:
         raise MatchRequestError("needs", "Choose at least one need.")
     return tuple(found)
@@ -171,8 +172,12 @@ def _place(postcode: object, info: ValidationInfo) -> object:
         raise ValueError(error.message) from None
 
 
-def _needs(items: list[str]) -> list[str]:
-    found = resolve_needs(items)
+def _needs(items: list[str], info: ValidationInfo) -> list[str]:
+    """Need codes for the needs given, against the vocabulary in the context (or the app's)."""
+    known = (info.context or {}).get("needs")
+    if known is None:
+        known = known_needs.current()
+    found = resolve_needs(items, known)
     if len(found) > matcher.facts.MAX_NEEDS:
         raise ValueError(f"Choose at most {matcher.facts.MAX_NEEDS} needs.")
     return list(found)
@@ -477,16 +482,19 @@ def profile_from(
     registered_with_gp: bool | None = None,
     referrer: str = "professional",
     lookup: Callable[[str], postcodes.Place] = postcodes.lookup_place,
+    needs_vocabulary: NeedsVocabulary | None = None,
 ) -> matcher.Profile:
     """A matcher profile from what a person (or their link worker) told us; postcode may be
-    a full postcode or a district. MatchRequestError names every detail that is wrong."""
+    a full postcode or a district; needs are resolved against needs_vocabulary, by default
+    the current app's. MatchRequestError names every detail that is wrong."""
     given = dict(locals())  # every detail above, by its name here
-    del given["lookup"]
+    del given["lookup"], given["needs_vocabulary"]
     lists = ("needs", "modes", "days", "times", "access")
     given.update({name: list(given[name]) for name in lists})
     details = {REQUEST_NAMES.get(name, name): value for name, value in given.items()}
     try:
-        return ProfileDetails.model_validate(details, context={"lookup": lookup}).profile
+        context = {"lookup": lookup, "needs": needs_vocabulary}
+        return ProfileDetails.model_validate(details, context=context).profile
     except ValidationError as error:
         problems = problems_of(error, ProfileDetails)
         named = {PROFILE_NAMES.get(name, name): problem for name, problem in problems.items()}

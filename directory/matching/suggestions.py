@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 import matcher
 from directory import clock
+from directory.catalogue import needs
 from directory.matching.facts import load_catalogue, match_vocabulary
 
 
@@ -36,7 +37,7 @@ def suggest(
         catalogue if catalogue is not None else load_catalogue(session),
         weights or configured_weights(),
         today=today or clock.today(),
-        vocabulary=match_vocabulary(),
+        vocabulary=match_vocabulary(needs.held(session)),
         limit=limit,
     )
 

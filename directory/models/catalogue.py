@@ -2,13 +2,20 @@
 
 import enum
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from directory.models.base import JSON_VALUE, Tracked, enum_column, id_field, stable_id
+from directory.models.base import (
+    JSON_VALUE,
+    Tracked,
+    enum_column,
+    id_field,
+    stable_id,
+    utcnow,
+)
 
 NEEDS_TAXONOMY_ID = stable_id("taxonomy", "signpost-needs")
 
@@ -70,8 +77,37 @@ class TaxonomyTerm(SQLModel, table=True):
     # A need that calls for crisis help to be shown first.
     crisis: bool = Field(default=False)
     position: int = Field(default=0)
+    # The heading the link worker's matching form shows this need under ("" for none), and
+    # its place among the grouped needs (a heading comes where its first need does).
+    group_name: str = Field(default="", max_length=100)
+    group_position: int = Field(default=0)
+    # The ages a need for a group of people names (young_people: 11 to 25): a service tagged
+    # with it suits people of other ages less.
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    # Moves on every change, so that each worker process sees an edited vocabulary at once.
+    updated_at: datetime = Field(
+        default_factory=utcnow, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+    )
 
     taxonomy: "Taxonomy" = Relationship(back_populates="terms")
+
+
+class SearchPhrase(SQLModel, table=True):
+    """Words people search with ("skint", "no friends", "lonley") and what they mean:
+    more words to search for, and the needs they point to (need codes)."""
+
+    __tablename__ = "search_phrase"
+
+    id: uuid.UUID = id_field()
+    phrase: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    means: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    needs: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    position: int = Field(default=0)
+    # Moves on every change, so that each worker process sees an edited phrase at once.
+    updated_at: datetime = Field(
+        default_factory=utcnow, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 class ServiceTaxonomyTerm(SQLModel, table=True):

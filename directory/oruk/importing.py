@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from directory.catalogue import needs as known_needs
 from directory.catalogue.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
 from directory.listings import duplicates
 from directory.models import (
@@ -110,7 +111,7 @@ def import_services(
 ) -> ImportResult:
     """Import every record without errors in one transaction; returns what happened."""
     result = ImportResult()
-    needs = NeedsMap(session)
+    needs = NeedsMap(known_needs.held(session))
     writer = _Writer(session, report, publish)
     writer.preload(services)
     try:
@@ -492,12 +493,10 @@ class _Writer:
                 result.unmapped.setdefault(shown, []).append(service.name)
                 continue
             result.mapped[shown] = f"{found.need.code} (by {found.how})"
-            if found.need.id not in ranked:
-                ranked.add(found.need.id)
+            if found.need.term_id not in ranked:
+                ranked.add(found.need.term_id)
                 wanted.append(
-                    ServiceTaxonomyTerm(
-                        taxonomy_term_id=found.need.id, term=found.need, rank=len(wanted)
-                    )
+                    ServiceTaxonomyTerm(taxonomy_term_id=found.need.term_id, rank=len(wanted))
                 )
         _replace(self.session, service.need_links, wanted)
 

@@ -1,5 +1,6 @@
-"""Map another directory's taxonomy terms to Signpost's needs: by id, by code, by Open
-Eligibility cross-walk, by name or synonym, then by a close spelling (rapidfuzz)."""
+"""Map another directory's taxonomy terms to Signpost's needs (the needs vocabulary,
+directory.catalogue.needs): by id, by code, by Open Eligibility cross-walk, by name or
+synonym, then by a close spelling (rapidfuzz)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlmodel import Session, col, select
 
-from directory.models import NEEDS_TAXONOMY_ID, TaxonomyTerm
+from directory.catalogue.needs import Need, NeedsVocabulary
 
 FUZZY_CUTOFF = 90
 
 
 @dataclass(frozen=True)
 class Mapping:
-    need: TaxonomyTerm | None
+    need: Need | None
     how: str  # "id", "code", "open eligibility", "name", "fuzzy" or "" when unmapped
 
 
 class NeedsMap:
     """Our needs, indexed for the ways a foreign term can match them."""
 
-    def __init__(self, session: Session) -> None:
-        statement = (
-            select(TaxonomyTerm)
-            .where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
-            .order_by(col(TaxonomyTerm.position))
-        )
-        self.needs = list(session.exec(statement).all())
-        self.by_id = {str(n.id): n for n in self.needs}
+    def __init__(self, known: NeedsVocabulary) -> None:
+        self.needs = list(known.needs)
+        self.by_id = {str(n.term_id): n for n in self.needs}
         self.by_code = {n.code.lower(): n for n in self.needs}
-        self.by_words: dict[str, TaxonomyTerm] = {}
-        self.by_open_eligibility: dict[str, TaxonomyTerm] = {}
+        self.by_words: dict[str, Need] = {}
+        self.by_open_eligibility: dict[str, Need] = {}
         for need in self.needs:
-            for word in [need.name, *need.synonyms]:
+            for word in [need.label, *need.synonyms]:
                 self.by_words.setdefault(word.lower().strip(), need)
             for code in [*need.open_eligibility_services, *need.open_eligibility_situations]:
                 self.by_open_eligibility.setdefault(code, need)

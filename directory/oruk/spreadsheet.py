@@ -19,10 +19,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from directory.catalogue import needs as known_needs
 from directory.catalogue.vocabulary import DAYS, LANGUAGES
-from directory.models import NEEDS_TAXONOMY_ID, TaxonomyTerm, stable_id
+from directory.models import stable_id
 
 Json = dict[str, Any]
 
@@ -225,18 +226,16 @@ def _number(text: str, column: str, problems: list[str], where: str) -> int | No
     return int(text)
 
 
-def needs_by_word(session: Session) -> dict[str, TaxonomyTerm]:
+def needs_by_word(session: Session) -> dict[str, known_needs.Need]:
     """Our needs by code and by name (lower case), as a sheet may name them."""
-    terms = session.exec(
-        select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
-    ).all()
-    return {t.code.lower(): t for t in terms} | {t.name.lower(): t for t in terms}
+    known = known_needs.held(session).needs
+    return {n.code.lower(): n for n in known} | {n.label.lower(): n for n in known}
 
 
 def read_sheet(path: Path, max_bytes: int, needs: dict[str, Any]) -> Sheet:
     """HSDS service objects from the sheet, with the problems of each row and column.
 
-    needs maps need codes and names (lower case) to taxonomy terms (id, code, name)."""
+    needs maps need codes and names (lower case) to needs (see needs_by_word)."""
     sheet = Sheet([], [], [])
     for number, row in read_rows(path, max_bytes):
         where = f"row {number}"
@@ -329,12 +328,12 @@ def _service(row: dict[str, str], where: str, problems: list[str], needs: dict[s
             continue
         service["attributes"].append(
             {
-                "id": str(stable_id("attribute", f"{service_id}/{term.id}")),
-                "taxonomy_term_id": str(term.id),
+                "id": str(stable_id("attribute", f"{service_id}/{term.term_id}")),
+                "taxonomy_term_id": str(term.term_id),
                 "taxonomy_term": {
-                    "id": str(term.id),
+                    "id": str(term.term_id),
                     "code": term.code,
-                    "name": term.name,
+                    "name": term.label,
                     "description": term.description,
                 },
             }

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from rapidfuzz import process, utils
 from sqlmodel import Session, select
 
+from directory.catalogue import needs
 from directory.geo import postcodes
 from directory.models import SearchLog, Service, utcnow
 from directory.search import documents, engine, places
@@ -95,7 +96,7 @@ def search(
     now: datetime | None = None,
 ) -> SearchResults:
     """Run a public search: resolve the place, search, offer alternatives, log it."""
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(needs.held(session))
     place = None
     place_problem = None
     suggestions: list[str] = []

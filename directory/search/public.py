@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from directory import search
-from directory.catalogue import published
+from directory.catalogue import needs, published
 from directory.models import Service
 from directory.search import SearchIndex, SearchInputError, SearchRequest, SearchResults
 from directory.search.request import MAX_QUERY, NEED_MESSAGE
@@ -64,9 +64,10 @@ def run(session: Session, index: SearchIndex, wanted: SearchRequest, *, channel:
 
 def signals_crisis(args: Mapping[str, Any]) -> bool:
     """Whether the words call for urgent help, known without a search: a form sent back
-    with a problem in it still shows the crisis panel."""
+    with a problem in it still shows the crisis panel. The crisis words are the search's
+    own, so no vocabulary from the database is needed."""
     words = normalise(str(args.get("q") or "")[: 2 * MAX_QUERY])
-    return is_crisis(words.split(), load_lexicon())
+    return is_crisis(words.split(), load_lexicon(needs.EMPTY))
 
 
 def nothing_asked(wanted: SearchRequest) -> Found:

@@ -1,31 +1,28 @@
 """Query understanding: crisis words, slang and synonyms, and typos.
 
-The data lives in files the directory manager can extend: `seed/synonyms.csv`
-(phrase -> words and needs), the synonyms of each need in `seed/needs.csv`, and
-`seed/crisis.yaml` (phrases that mean someone may be in danger, and the help to
-show). Typos are corrected against the words of the catalogue itself, so the
-search only ever suggests words that will find something.
+The words come from the needs vocabulary in the database (directory/catalogue/needs.py):
+each need's synonyms, and the phrases people search with (slang, common misspellings:
+phrase -> more words and needs), which a directory manager can extend. The crisis phrases
+and the help to show for them are the search's own (urgent_help.yaml). Typos are
+corrected against the words of the catalogue itself, so the search only ever suggests
+words that will find something.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from directory.catalogue.seed_files import SEED, read_needs
-from directory.search.results import CrisisContact, CrisisPanel
+from directory.catalogue.needs import NeedsVocabulary
+from directory.search.results import CrisisPanel
+from directory.search.urgent_help import urgent_help
 
 CRISIS_NEED = "urgent_mental_health_crisis"
-SYNONYMS_FILE = SEED / "synonyms.csv"
-CRISIS_FILE = SEED / "crisis.yaml"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
 AGE = re.compile(
@@ -81,7 +78,7 @@ class Understood:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Phrases and their meanings, read once from the data files."""
+    """Phrases and their meanings, built once for each snapshot of the needs vocabulary."""
 
     phrases: dict[str, tuple[list[str], list[str]]]  # phrase -> (words, needs)
     crisis_phrases: list[str]
@@ -95,29 +92,23 @@ def normalise(text: str) -> str:
     return " ".join(WORD.findall(text))
 
 
-@functools.cache
-def load_lexicon(synonyms_file: Path = SYNONYMS_FILE, crisis_file: Path = CRISIS_FILE) -> Lexicon:
-    """The synonym and crisis data (cached; restart or call cache_clear after editing)."""
+# A snapshot is held until the vocabulary changes: build its lexicon once, keep a few.
+@functools.lru_cache(maxsize=8)
+def load_lexicon(known: NeedsVocabulary) -> Lexicon:
+    """The needs' synonyms and the search phrases of the vocabulary, with the crisis phrases
+    and the urgent help panel (which do not depend on it)."""
     phrases: dict[str, tuple[list[str], list[str]]] = {}
-    needs = read_needs()
-    for need in needs:
+    for need in known.needs:
         for synonym in need.synonyms:
-            _add(phrases, normalise(synonym), [], [need.id])
-    with synonyms_file.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            needs_of = [n.strip() for n in row["needs"].split(";") if n.strip()]
-            _add(phrases, normalise(row["phrase"]), row["means"].split(), needs_of)
-    crisis = yaml.safe_load(crisis_file.read_text(encoding="utf-8"))
-    panel = CrisisPanel(
-        heading=crisis["heading"],
-        intro=crisis["intro"],
-        contacts=[CrisisContact(**c) for c in crisis["contacts"]],
-    )
+            _add(phrases, normalise(synonym), [], [need.code])
+    for phrase in known.phrases:
+        _add(phrases, normalise(phrase.phrase), list(phrase.means), list(phrase.needs))
+    help_now = urgent_help()
     return Lexicon(
         phrases=phrases,
-        crisis_phrases=[normalise(p) for p in crisis["phrases"]],
-        panel=panel,
-        need_labels={n.id: n.label for n in needs},
+        crisis_phrases=[normalise(p) for p in help_now.phrases],
+        panel=help_now.panel,
+        need_labels=known.labels,
     )
 
 

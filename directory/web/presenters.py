@@ -10,7 +10,7 @@ from directory.catalogue import vocabulary
 from directory.clock import today as clock_today
 from directory.models import Capacity, Schedule, Service
 from directory.search.results import CrisisContact, CrisisPanel
-from directory.search.understanding import load_lexicon
+from directory.search.urgent_help import urgent_help
 
 # Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
 CONTACT_SCHEMES = ("tel:", "sms:", "https:")
@@ -120,8 +120,8 @@ def distance_away(miles: float | None) -> str:
 
 
 def crisis_panel() -> CrisisPanel:
-    """The urgent help panel, from seed/crisis.yaml."""
-    return load_lexicon().panel
+    """The urgent help panel (directory/search/urgent_help.yaml)."""
+    return urgent_help().panel
 
 
 def crisis_contacts(panel: CrisisPanel, age: int | None = None) -> list[CrisisContact]:

@@ -1,22 +1,21 @@
-"""The matching form's choices (needs in groups, preferences) and the persona presets,
-from the data files in seed/ (need_groups.yaml, personas.yaml)."""
+"""The matching form's choices (needs in groups, from the needs vocabulary in the database;
+preferences) and the persona presets (demo examples, seed/personas.yaml, read through
+directory.catalogue.seed_files)."""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from werkzeug.datastructures import MultiDict
 
 from directory.catalogue import vocabulary
-from directory.catalogue.seed_files import SEED, read_needs
+from directory.catalogue.needs import NeedsVocabulary
+from directory.catalogue.seed_files import read_personas
 from directory.matching.match_request import DAYS, FIELDS, LIST_FIELDS
 
-NEED_GROUPS = SEED / "need_groups.yaml"
-PERSONAS = SEED / "personas.yaml"
+OTHER_NEEDS = "Other needs"
 
 
 @dataclass(frozen=True)
@@ -41,33 +40,28 @@ class Persona:
         return form
 
 
-def need_groups(chosen: list[str] | None = None) -> list[NeedGroup]:
-    """The needs as checkbox groups (the words each stands for, for the filter as you type)."""
-    needs = {need.id: need for need in read_needs()}
+def need_groups(known: NeedsVocabulary, chosen: list[str] | None = None) -> list[NeedGroup]:
+    """The needs as checkbox groups under their headings, then any other needs (the words
+    each stands for, for the filter as you type)."""
     chosen = chosen or []
-    placed: set[str] = set()
-    groups = []
-    for group in _groups():
-        codes = [code for code in group["needs"] if code in needs]
-        placed.update(codes)
-        groups.append((group["label"], codes))
-    rest = [code for code in needs if code not in placed]
+    groups = known.groups()
+    rest = known.ungrouped()
     if rest:
-        groups.append(("Other needs", rest))
+        groups.append((OTHER_NEEDS, rest))
     return [
         NeedGroup(
             label,
             [
                 {
-                    "value": code,
-                    "text": needs[code].label,
-                    "checked": code in chosen,
-                    "attributes": {"data-words": " ".join(needs[code].synonyms).lower()},
+                    "value": need.code,
+                    "text": need.label,
+                    "checked": need.code in chosen,
+                    "attributes": {"data-words": " ".join(need.synonyms).lower()},
                 }
-                for code in codes
+                for need in needs
             ],
         )
-        for label, codes in groups
+        for label, needs in groups
     ]
 
 
@@ -83,16 +77,11 @@ def choices() -> dict[str, list[dict[str, str]]]:
     }
 
 
-@functools.cache
-def _groups() -> tuple[dict[str, Any], ...]:
-    return tuple(_read_yaml(NEED_GROUPS))
-
-
-@functools.cache
+@functools.cache  # demo examples that ship with the code, not data a directory edits
 def personas() -> tuple[Persona, ...]:
     """The persona presets, in file order."""
     found = []
-    for entry in _read_yaml(PERSONAS):
+    for entry in read_personas():
         details = {k: v for k, v in entry.items() if k in FIELDS}
         for name in LIST_FIELDS:
             if name in details and not isinstance(details[name], list):
@@ -103,8 +92,3 @@ def personas() -> tuple[Persona, ...]:
 
 def persona(persona_id: str) -> Persona | None:
     return next((p for p in personas() if p.id == persona_id), None)
-
-
-def _read_yaml(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as file:
-        return yaml.safe_load(file) or []

@@ -22,6 +22,7 @@ from directory.accounts.permissions import (
     link_worker_required,
     may_see_feedback,
 )
+from directory.catalogue import needs
 from directory.matching import facts, match_request
 from directory.referrals import feedback, shortlists
 from directory.web.linkworker import matching_form
@@ -73,7 +74,7 @@ def render_match(
     persona: matching_form.Persona | None = None,
     flagged: Mapping[str, list[str]] | None = None,
 ) -> str:
-
+    known = needs.current()
     return render_template(
         "linkworker/match.html",
         form=form,
@@ -82,9 +83,9 @@ def render_match(
         flagged=flagged or {},
         persona=persona,
         personas=matching_form.personas(),
-        need_groups=matching_form.need_groups(form.getlist("needs")),
+        need_groups=matching_form.need_groups(known, form.getlist("needs")),
         choices=matching_form.choices(),
-        vocabulary=facts.match_vocabulary(),
+        vocabulary=facts.match_vocabulary(known),
         shortlists=shortlists.shortlists_of(db.session(), current_user),
         max_text=matcher.facts.MAX_TEXT,
     )

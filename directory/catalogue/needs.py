@@ -1,0 +1,175 @@
+"""The needs vocabulary, from the database (its one source at run time): every need with
+its label, synonyms, crisis flag, heading on the matching form and ages, and the phrases
+people search with. Search, matching, the matching form and the import read it here.
+
+    known = needs.held(session)      # the app's snapshot, read again after any change
+    known.need("loneliness").synonyms
+
+The snapshot is plain frozen data, held per app. Before each use one small query asks the
+database for the vocabulary's generation (how many needs and phrases, and when each last
+changed); only when it differs is the vocabulary read again, so an edit made by any worker
+process (or a seed) is seen by the next search or match everywhere. `flask seed` loads the
+vocabulary from seed/ (see seeding.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from sqlmodel import Session, col, select
+
+from directory import db
+from directory.models import NEEDS_TAXONOMY_ID, SearchPhrase, TaxonomyTerm
+
+EXTENSION = "signpost.needs_vocabulary"
+
+
+@dataclass(frozen=True)
+class Need:
+    code: str  # "loneliness"
+    label: str  # "Loneliness and isolation"
+    description: str
+    synonyms: tuple[str, ...]  # words people use for it: "lonely", "no friends"
+    crisis: bool  # calls for urgent help to be shown first
+    group: str  # the heading the matching form shows it under; "" for none
+    group_position: int  # its place among the grouped needs
+    min_age: int | None  # the ages a need for a group of people names (young_people 11-25)
+    max_age: int | None
+    open_eligibility_services: tuple[str, ...]  # the Open Eligibility ids it cross-walks to
+    open_eligibility_situations: tuple[str, ...]
+    term_id: uuid.UUID  # its taxonomy term, for linking a service to it
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase people search with ("skint"), the words it means and the needs it points to."""
+
+    phrase: str
+    means: tuple[str, ...]
+    needs: tuple[str, ...]
+
+
+# eq=False: a snapshot is compared (and hashed) by identity, so that what is built from it
+# (the search's lexicon, the matcher's vocabulary) can be kept for as long as it is held.
+@dataclass(frozen=True, eq=False)
+class NeedsVocabulary:
+    needs: tuple[Need, ...]  # in the taxonomy's order
+    phrases: tuple[Phrase, ...]  # in the order they were loaded
+
+    def need(self, code: str) -> Need | None:
+        return next((n for n in self.needs if n.code == code), None)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Need code -> label, in the taxonomy's order."""
+        return {n.code: n.label for n in self.needs}
+
+    def groups(self) -> list[tuple[str, list[Need]]]:
+        """The matching form's headings, each with its needs, in the form's order."""
+        grouped: dict[str, list[Need]] = {}
+        for need in sorted((n for n in self.needs if n.group), key=lambda n: n.group_position):
+            grouped.setdefault(need.group, []).append(need)
+        return list(grouped.items())
+
+    def ungrouped(self) -> list[Need]:
+        """Needs under no heading, in the taxonomy's order."""
+        return [n for n in self.needs if not n.group]
+
+
+# What a directory whose database holds no needs yet knows: nothing, and that is no error.
+EMPTY = NeedsVocabulary(needs=(), phrases=())
+
+
+def read(session: Session) -> NeedsVocabulary:
+    """The vocabulary as the database holds it now (two queries)."""
+    terms = session.exec(
+        select(TaxonomyTerm)
+        .where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
+        .order_by(col(TaxonomyTerm.position), col(TaxonomyTerm.code))
+    ).all()
+    phrases = session.exec(
+        select(SearchPhrase).order_by(col(SearchPhrase.position), col(SearchPhrase.phrase))
+    ).all()
+    return NeedsVocabulary(
+        needs=tuple(_need(term) for term in terms),
+        phrases=tuple(
+            Phrase(phrase=p.phrase, means=tuple(p.means), needs=tuple(p.needs)) for p in phrases
+        ),
+    )
+
+
+def _need(term: TaxonomyTerm) -> Need:
+    return Need(
+        code=term.code,
+        label=term.name,
+        description=term.description,
+        synonyms=tuple(term.synonyms),
+        crisis=term.crisis,
+        group=term.group_name,
+        group_position=term.group_position,
+        min_age=term.minimum_age,
+        max_age=term.maximum_age,
+        open_eligibility_services=tuple(term.open_eligibility_services),
+        open_eligibility_situations=tuple(term.open_eligibility_situations),
+        term_id=term.id,
+    )
+
+
+def generation(session: Session) -> tuple[Any, ...]:
+    """A value that changes whenever the vocabulary does: one query of counts and latest
+    change times (a removed row changes a count, an added or edited one a time)."""
+    terms = TaxonomyTerm.__table__  # type: ignore[attr-defined]
+    phrases = SearchPhrase.__table__  # type: ignore[attr-defined]
+    of_needs = terms.c.taxonomy_id == NEEDS_TAXONOMY_ID
+    parts = [
+        sa.select(sa.func.count()).select_from(terms).where(of_needs).scalar_subquery(),
+        sa.select(sa.func.max(terms.c.updated_at)).where(of_needs).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(phrases).scalar_subquery(),
+        sa.select(sa.func.max(phrases.c.updated_at)).scalar_subquery(),
+    ]
+    return tuple(session.connection().execute(sa.select(*parts)).one())
+
+
+class _Held:
+    """A snapshot and the generation it was read at, with a lock for reading it again."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation: tuple[Any, ...] | None = None
+        self.vocabulary: NeedsVocabulary | None = None
+
+
+def held(session: Session, app: Flask | None = None) -> NeedsVocabulary:
+    """The app's snapshot (the current app's unless given), read again first if the
+    vocabulary changed since; with no app at all, read afresh from this session."""
+    if app is None and not has_app_context():
+        return read(session)
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    holder: _Held = app.extensions.setdefault(EXTENSION, _Held())
+    now = generation(session)
+    vocabulary = holder.vocabulary
+    if vocabulary is not None and holder.generation == now:
+        return vocabulary
+    with holder.lock:  # one read at a time; the others wait and take its result
+        if holder.vocabulary is None or holder.generation != now:
+            holder.vocabulary = read(session)
+            holder.generation = now
+        return holder.vocabulary
+
+
+def current() -> NeedsVocabulary:
+    """The current app's snapshot, through the request's (or command's) session."""
+    return held(db.session())
+
+
+def forget(app: Flask) -> None:
+    """Drop the held snapshot: the next use reads the vocabulary again."""
+    holder: _Held | None = app.extensions.get(EXTENSION)
+    if holder is not None:
+        with holder.lock:
+            holder.vocabulary = holder.generation = None
