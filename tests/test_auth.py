@@ -135,6 +135,7 @@ def _reset_link(box) -> str:
     return "/" + links[0].split("/", 3)[3]
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_password_reset_by_email_works_once(app):
     with smtp_server() as box:
@@ -160,6 +161,7 @@ def test_password_reset_by_email_works_once(app):
     assert "/sign-in?next=" in phone.get("/manage/").headers["Location"]
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app):
     with smtp_server() as box:
@@ -169,6 +171,7 @@ def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app):
         assert box.messages == []
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_a_reset_link_expires(app):
     with smtp_server() as box:
@@ -183,6 +186,7 @@ def test_a_reset_link_expires(app):
     assert app.test_client().get(link[:-3] + "abc").status_code == 404
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_an_invitation_makes_an_editor_of_the_organisation(app):
     with smtp_server() as box:
@@ -210,13 +214,14 @@ def test_an_invitation_makes_an_editor_of_the_organisation(app):
 
 
 def _limited_app(databases, tmp_path, **settings) -> Flask:
+    # Windows of an hour: a test never runs so long that its window ends and its count restarts.
     app = make_app(
         databases.new_migrated(),
         tmp_path / "instance",
         RATELIMIT_ENABLED=True,
-        SIGN_IN_LIMIT="3 per minute",
-        RESET_LIMIT="2 per minute",
-        PUBLIC_FORM_LIMIT="2 per minute",
+        SIGN_IN_LIMIT="3 per hour",
+        RESET_LIMIT="2 per hour",
+        PUBLIC_FORM_LIMIT="2 per hour",
         **settings,
     )
     with Session(app.extensions[db.ENGINE_KEY]) as session:
@@ -225,6 +230,8 @@ def _limited_app(databases, tmp_path, **settings) -> Flask:
     return app
 
 
+@pytest.mark.concurrency  # counts in a time window
+@pytest.mark.live_server  # Redis, where it runs
 @SQLITE_ONLY
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backend):
@@ -260,6 +267,7 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         dispose(app)
 
 
+@pytest.mark.concurrency  # counts in a time window
 @SQLITE_ONLY
 def test_reports_from_the_public_are_rate_limited(databases, tmp_path):
     from accounts_helpers import TEA
