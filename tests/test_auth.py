@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from directory import db
 from directory.catalogue import seeding
+from directory.extensions import limiter
 from directory.models import User
 
 NEW_PASSWORD = "a brand new passphrase for tests"
@@ -241,9 +242,13 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
             socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
         except OSError:
             pytest.skip("Redis is not running on 127.0.0.1:6379")
+        # Counters of their own, so that test runs sharing this Redis (two workers, two
+        # checkouts) never count each other's attempts. Not RATELIMIT_KEY_PREFIX: Flask-Limiter
+        # keeps the first app's prefix for the whole process ("signpost" here, so every run
+        # shared one key); the storage's own prefix is set afresh for each app.
         settings = {
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-            "RATELIMIT_KEY_PREFIX": f"signpost-test-{uuid.uuid4().hex}",
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"signpost-test-{uuid.uuid4().hex}"},
         }
     app = _limited_app(databases, tmp_path, **settings)
     try:
@@ -264,6 +269,8 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         ]
         assert resets == [200, 200, 429]
     finally:
+        if backend == "redis":
+            limiter.storage.reset()  # this test's counters only (those under its prefix)
         dispose(app)
 
 
