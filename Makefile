@@ -50,6 +50,18 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
 
+# The tests that meet a browser, a real server or threads (markers browser, live_server,
+# concurrency), REPEAT times over two workers; names each test that failed at least once.
+# No automatic reruns anywhere: a rerun hides a race instead of fixing it.
+REPEAT ?= 10
+.PHONY: test-repeat
+test-repeat: install browser
+	@report=$$(mktemp --suffix=.xml); \
+	$(BIN)/python -m pytest -n 2 -q -m "browser or live_server or concurrency" \
+		--count $(REPEAT) --junitxml=$$report; status=$$?; \
+	$(BIN)/python tests/flaky_summary.py $$report $(REPEAT) $$status; clean=$$?; \
+	rm -f $$report; exit $$clean
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -83,8 +83,6 @@ def smtp_server() -> Iterator[Mailbox]:
     """A real SMTP server on loopback that keeps what it receives."""
     from aiosmtpd.controller import Controller
 
-    box = Mailbox(port=0)
-
     class Handler:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
             box.messages.append(
@@ -92,12 +90,25 @@ def smtp_server() -> Iterator[Mailbox]:
             )
             return "250 OK"
 
-    # aiosmtpd checks its server by connecting to the port it was given, so give it a free one.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        box.port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
-    controller.start()
+    class BoundController(Controller):
+        """Serves on a socket bound before the server starts. Choosing a free port, closing
+        it and handing the number over would leave a moment in which another test worker
+        could take it; aiosmtpd checks its server by connecting to `port`, so it needs the
+        real number, which a socket bound to port 0 gives."""
+
+        def _create_server(self):
+            return self.loop.create_server(self._factory_invoker, sock=listening)
+
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    box = Mailbox(port=listening.getsockname()[1])
+    # aiosmtpd gives its server 5 s to start and answer: short on a loaded machine
+    controller = BoundController(Handler(), hostname="127.0.0.1", port=box.port, ready_timeout=30)
+    try:
+        controller.start()
+    except BaseException:
+        listening.close()
+        raise
     try:
         yield box
     finally:

@@ -7,17 +7,20 @@ shared PostgreSQL server is left as it was found.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, SQLModel
+from werkzeug.serving import make_server
 
 from directory import create_app, db, migrate, search
 from directory.catalogue import needs, seeding
@@ -63,8 +66,14 @@ class Databases:
         if self._migrated is None:
             url = self.new()
             engine = db.make_engine(url)
-            migrate.upgrade(engine)
-            engine.dispose()
+            try:
+                migrate.upgrade(engine)
+            finally:
+                # PostgreSQL copies a template only while no other session is on it. This
+                # engine is the only one ever to open the template (its name is this run's
+                # own), so closing its connections here leaves none; an autovacuum worker on
+                # it is stopped by CREATE DATABASE itself. tests/test_test_harness.py checks.
+                engine.dispose()
             self._migrated = sa.make_url(url).database
         return self.new(template=self._migrated)
 
@@ -179,3 +188,62 @@ def small_search(small_app: Flask) -> Iterator[Flask]:
     build_index(small_app)
     yield small_app
     small_app.extensions[search.EXTENSION].close()
+
+
+# --- real servers and a real browser --------------------------------------------------------
+# A test that uses the live_server or browser fixture, starts a real SMTP server or runs
+# threads carries the live_server, browser or concurrency marker, so that `make test-repeat`
+# runs it ten times over (tests/test_test_harness.py checks that none escapes).
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve the app over real HTTP in a thread; yields its base URL.
+
+    The socket is bound and listening on a port the system chose before the URL is known,
+    so no other test or worker can take the port between choosing and serving.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        # the browser drops connections for files it no longer wants, and werkzeug's
+        # development server leaves those files to the garbage collector: let them go now,
+        # inside this test, not in a later one
+        gc.collect()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Callable[[Flask], AbstractContextManager[str]]:
+    """`with live_server(app) as url:` serves the app over real HTTP for the block."""
+    return serving
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Chromium driven by Playwright. Assert with playwright's `expect`, which waits for the
+    page to catch up, not with a plain `assert` on state read straight after an action."""
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # expect's 5 s default is short for a 2-core machine running two workers and Chromium
+    playwright_api.expect.set_options(timeout=20_000)
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from werkzeug.serving import make_server
 
 STANDARDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "standards" / "hsds"
 UK = STANDARDS / "oruk-3.0"
@@ -95,16 +90,3 @@ def page_schema() -> dict[str, Any]:
     page = dict(openapi["components"]["schemas"]["Page"])
     page["required"] = [*page["properties"], "contents"]
     return page
-
-
-@contextmanager
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve the app on a free local port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from directory import db
 from directory.catalogue import seeding
+from directory.extensions import limiter
 from directory.models import User
 
 NEW_PASSWORD = "a brand new passphrase for tests"
@@ -135,6 +136,7 @@ def _reset_link(box) -> str:
     return "/" + links[0].split("/", 3)[3]
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_password_reset_by_email_works_once(app):
     with smtp_server() as box:
@@ -160,6 +162,7 @@ def test_password_reset_by_email_works_once(app):
     assert "/sign-in?next=" in phone.get("/manage/").headers["Location"]
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app):
     with smtp_server() as box:
@@ -169,6 +172,7 @@ def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(app):
         assert box.messages == []
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_a_reset_link_expires(app):
     with smtp_server() as box:
@@ -183,6 +187,7 @@ def test_a_reset_link_expires(app):
     assert app.test_client().get(link[:-3] + "abc").status_code == 404
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_an_invitation_makes_an_editor_of_the_organisation(app):
     with smtp_server() as box:
@@ -210,13 +215,14 @@ def test_an_invitation_makes_an_editor_of_the_organisation(app):
 
 
 def _limited_app(databases, tmp_path, **settings) -> Flask:
+    # Windows of an hour: a test never runs so long that its window ends and its count restarts.
     app = make_app(
         databases.new_migrated(),
         tmp_path / "instance",
         RATELIMIT_ENABLED=True,
-        SIGN_IN_LIMIT="3 per minute",
-        RESET_LIMIT="2 per minute",
-        PUBLIC_FORM_LIMIT="2 per minute",
+        SIGN_IN_LIMIT="3 per hour",
+        RESET_LIMIT="2 per hour",
+        PUBLIC_FORM_LIMIT="2 per hour",
         **settings,
     )
     with Session(app.extensions[db.ENGINE_KEY]) as session:
@@ -225,6 +231,8 @@ def _limited_app(databases, tmp_path, **settings) -> Flask:
     return app
 
 
+@pytest.mark.concurrency  # counts in a time window
+@pytest.mark.live_server  # Redis, where it runs
 @SQLITE_ONLY
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backend):
@@ -234,9 +242,13 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
             socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
         except OSError:
             pytest.skip("Redis is not running on 127.0.0.1:6379")
+        # Counters of their own, so that test runs sharing this Redis (two workers, two
+        # checkouts) never count each other's attempts. Not RATELIMIT_KEY_PREFIX: Flask-Limiter
+        # keeps the first app's prefix for the whole process ("signpost" here, so every run
+        # shared one key); the storage's own prefix is set afresh for each app.
         settings = {
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-            "RATELIMIT_KEY_PREFIX": f"signpost-test-{uuid.uuid4().hex}",
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"signpost-test-{uuid.uuid4().hex}"},
         }
     app = _limited_app(databases, tmp_path, **settings)
     try:
@@ -257,9 +269,12 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         ]
         assert resets == [200, 200, 429]
     finally:
+        if backend == "redis":
+            limiter.storage.reset()  # this test's counters only (those under its prefix)
         dispose(app)
 
 
+@pytest.mark.concurrency  # counts in a time window
 @SQLITE_ONLY
 def test_reports_from_the_public_are_rate_limited(databases, tmp_path):
     from accounts_helpers import TEA

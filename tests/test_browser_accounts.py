@@ -3,21 +3,22 @@ and an editor can sign in and change a listing with the keyboard-friendly forms.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Iterator
 
 import pytest
 from accounts_helpers import ORG_A, PASSWORD, TEA, add_people, email_of
+from conftest import CHROMIUM
+from playwright.sync_api import expect
 from sqlmodel import Session
-from test_browser import AXE, CHROMIUM, WCAG_22_AA, _axe_violations, browser  # noqa: F401
-from werkzeug.serving import make_server
+from test_browser import AXE, _axe_violations
 
 from directory import db
 from directory.listings import editing
 from directory.models import ListingReport, ReportKind, User
 
 pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.live_server,
     pytest.mark.parametrize("databases", ["sqlite"], indirect=True),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
@@ -27,7 +28,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def live_small(small_app) -> Iterator[tuple[str, dict[str, str]]]:
+def live_small(small_app, live_server) -> Iterator[tuple[str, dict[str, str]]]:
     """The small catalogue with accounts, a pending revision and a report, over real HTTP."""
     users = add_people(small_app)
     with small_app.app_context(), Session(small_app.extensions[db.ENGINE_KEY]) as session:
@@ -37,13 +38,8 @@ def live_small(small_app) -> Iterator[tuple[str, dict[str, str]]]:
         session.add(ListingReport(service_id=TEA, kind=ReportKind.OTHER, details="Moved."))
         session.commit()
         revision = str(outcome.revision.id)
-    server = make_server("127.0.0.1", 0, small_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", {"revision": revision}
-    server.shutdown()
-    thread.join(timeout=5)
-    gc.collect()
+    with live_server(small_app) as url:
+        yield url, {"revision": revision}
 
 
 def _sign_in(page, base: str, who: str) -> None:
@@ -58,7 +54,7 @@ def _check(page, base: str, paths: list[str], width: int) -> dict[str, object]:
     failures = {}
     for path in paths:
         page.goto(base + path)
-        page.wait_for_selector("header[data-nhsuk-header-init]", state="attached", timeout=5000)
+        page.wait_for_selector("header[data-nhsuk-header-init]", state="attached")
         violations = _axe_violations(page)
         overflow = page.evaluate("document.documentElement.scrollWidth") - width
         if violations or overflow > 0:
@@ -69,7 +65,7 @@ def _check(page, base: str, paths: list[str], width: int) -> dict[str, object]:
 # At phone width only: the public pages' test covers both widths, and a phone is where
 # these pages overflow first.
 @pytest.mark.parametrize("width", [360])
-def test_account_and_listing_pages_pass_axe_and_fit_the_screen(live_small, browser, width):  # noqa: F811
+def test_account_and_listing_pages_pass_axe_and_fit_the_screen(live_small, browser, width):
     base, ids = live_small
     page = browser.new_page(viewport={"width": width, "height": 800})
     page.add_init_script(path=str(AXE))
@@ -82,7 +78,9 @@ def test_account_and_listing_pages_pass_axe_and_fit_the_screen(live_small, brows
     # A form with errors: the summary and the messages by each field.
     page.goto(base + "/sign-in")
     page.get_by_role("button", name="Sign in").click()
-    assert page.locator(".nhsuk-error-summary").is_visible()
+    # the click sends the form: wait for the answer before reading or checking the page
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    page.wait_for_selector("header[data-nhsuk-header-init]", state="attached")
     errors_page = _axe_violations(page)
     if errors_page:
         failures["sign-in errors"] = errors_page
@@ -106,7 +104,7 @@ def test_account_and_listing_pages_pass_axe_and_fit_the_screen(live_small, brows
     assert failures == {}
 
 
-def test_an_editor_changes_capacity_in_the_browser(live_small, browser):  # noqa: F811
+def test_an_editor_changes_capacity_in_the_browser(live_small, browser):
     base, _ = live_small
     page = browser.new_page(viewport={"width": 360, "height": 740})
     _sign_in(page, base, "editor")
@@ -115,7 +113,7 @@ def test_an_editor_changes_capacity_in_the_browser(live_small, browser):  # noqa
     page.get_by_label("Waiting list, in weeks").fill("3")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(f"**/manage/organisations/{ORG_A}")
-    assert "The changes are live now." in page.content()
+    expect(page.locator("body")).to_contain_text("The changes are live now.")
     page.goto(base + f"/services/{TEA}")
-    assert "Waiting list of about 3 weeks" in page.content()
+    expect(page.locator("body")).to_contain_text("Waiting list of about 3 weeks")
     page.close()

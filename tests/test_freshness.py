@@ -126,6 +126,7 @@ def _run_reminders(app: Flask, moment: str, box) -> int:
     return len(box.messages) - before
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 def test_up_to_three_escalating_reminders_at_the_configured_intervals(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -157,6 +158,7 @@ def test_up_to_three_escalating_reminders_at_the_configured_intervals(app):
     assert sorted(r.number for r in sent if r.service_id == MONEY) == [1, 2, 3]
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_reminders_go_to_the_organisation_address_when_it_has_no_editor(app):
     with smtp_server() as box:
@@ -183,6 +185,7 @@ def _check_link(app: Flask, box) -> str:
     return "/" + link[0].split("/", 3)[3]
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @pytest.mark.parametrize("answer", ["still_right", "needs_changes", "closed"])
 def test_the_emailed_link_needs_no_sign_in(app, answer):
     with smtp_server() as box:
@@ -211,6 +214,7 @@ def test_the_emailed_link_needs_no_sign_in(app, answer):
         assert app.test_client().get(f"/services/{TEA}").status_code == 404
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 @SQLITE_ONLY
 def test_an_expired_or_forged_check_link_does_nothing(app):
     with smtp_server() as box:

@@ -342,6 +342,7 @@ def test_loader_is_lazy(tiny: PostcodeDirectory) -> None:
     assert tiny.preload() == 11
 
 
+@pytest.mark.concurrency
 def test_loader_reads_each_letter_once_across_threads(
     tiny: PostcodeDirectory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -169,6 +169,7 @@ def test_a_save_based_on_an_old_version_is_refused_with_the_other_changes(app):
     assert current(app)["summary"] == "Changed by the second."
 
 
+@pytest.mark.concurrency
 def test_the_version_check_holds_when_two_saves_race(app):
     """Both sessions read version 1 first; the UPDATE ... WHERE version lets only one win."""
     engine = app.extensions[db.ENGINE_KEY]

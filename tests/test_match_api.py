@@ -3,16 +3,13 @@ contract, and a 400 with every problem, never a 500, for bad input."""
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
 from directory import db
 from directory.accounts import api_tokens
@@ -229,13 +226,9 @@ def test_a_signed_in_post_needs_the_csrf_token_and_a_bearer_one_does_not(csrf_ap
 # --- over a real socket -----------------------------------------------------------------
 
 
+@pytest.mark.live_server
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_over_real_http(api_app):
-    server = make_server("127.0.0.1", 0, api_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}/api/v1/match"
-
+def test_over_real_http(api_app, live_server):
     def call(body: object, token: str | None) -> tuple[int, dict]:
         headers = {"Content-Type": "application/json"}
         if token:
@@ -248,17 +241,13 @@ def test_over_real_http(api_app):
             with error:
                 return error.code, json.loads(error.read())
 
-    try:
+    with live_server(api_app) as base:
+        url = f"{base}/api/v1/match"
         status, answer = call(LONELY, api_app.config["token"])
         assert status == 200 and answer["suggestions"][0]["name"] == "Tuesday Tea and Chat"
         status, answer = call({**LONELY, "age": 150}, api_app.config["token"])
         assert status == 400 and "age" in answer["problems"]
         assert call(LONELY, None)[0] == 401
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        gc.collect()
 
 
 # --- create-token ----------------------------------------------------------------------

@@ -3,17 +3,15 @@ the managers' pages for it (and nobody else's), and the command."""
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
 
 import pytest
 from accounts_helpers import DRAFT, LINE, MONEY, ORG_A, TEA, add_people, client_for
+from conftest import CHROMIUM
 from flask import Flask
 from sqlmodel import Session, col, select
-from test_browser import AXE, CHROMIUM, browser  # noqa: F401
+from test_browser import AXE
 from test_browser_accounts import _check, _sign_in
-from werkzeug.serving import make_server
 
 from directory import db
 from directory.listings import duplicates, editing, merging
@@ -344,16 +342,14 @@ def test_the_command_merges(app):
 
 
 @SQLITE_ONLY
+@pytest.mark.browser
+@pytest.mark.live_server
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)")
-def test_the_merge_pages_pass_axe_and_fit_a_phone(app, browser):  # noqa: F811
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
+def test_the_merge_pages_pass_axe_and_fit_a_phone(app, browser, live_server):
+    with live_server(app) as base:
         page = browser.new_page(viewport={"width": 360, "height": 800})
         page.add_init_script(path=str(AXE))
         _sign_in(page, base, "manager")
@@ -365,8 +361,4 @@ def test_the_merge_pages_pass_axe_and_fit_a_phone(app, browser):  # noqa: F811
         paths = [f"/manage/services/{TEA}/history", f"/manage/services/{TWIN}/history"]
         failures.update(_check(page, base, paths, 360))
         page.close()
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        gc.collect()
     assert failures == {}

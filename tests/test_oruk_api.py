@@ -34,10 +34,12 @@ from directory.models import (
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import (
     conformance_problems,
-    live_server,
     need_standards,
     page_schema,
 )
+
+# Most tests here call the API over real HTTP (demo_api): `make test-repeat` runs them all.
+pytestmark = pytest.mark.live_server
 
 LISTS = {
     "services": "service",
@@ -49,7 +51,7 @@ LISTS = {
 
 
 @pytest.fixture(scope="module")
-def demo_api(demo_app: Flask, tmp_path_factory: pytest.TempPathFactory):
+def demo_api(demo_app: Flask, tmp_path_factory: pytest.TempPathFactory, live_server):
     """A second app on the demo database (read only), throttled loosely, served over HTTP."""
     app = make_app(
         demo_app.config["DATABASE_URL"],
@@ -364,11 +366,12 @@ def test_a_page_past_the_end_is_empty_not_an_error(demo_api) -> None:
 # --- throttling and efficiency -------------------------------------------------------
 
 
+@pytest.mark.concurrency  # counts in a time window (an hour: it cannot end mid-test)
 def test_clients_are_throttled_with_a_json_429(demo_app, tmp_path: Path) -> None:
     app = make_app(
         demo_app.config["DATABASE_URL"],
         tmp_path,
-        ORUK_RATE_LIMIT="3 per minute",
+        ORUK_RATE_LIMIT="3 per hour",
         RATELIMIT_ENABLED=True,
     )
     client = app.test_client()

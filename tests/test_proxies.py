@@ -10,16 +10,19 @@ from flask import Flask, request
 
 from directory import config
 
+# Rate limits count in a time window (an hour, so it cannot end mid-test).
+pytestmark = pytest.mark.concurrency
+
 VISITOR_A = {"X-Forwarded-For": "203.0.113.1"}
 VISITOR_B = {"X-Forwarded-For": "203.0.113.2"}
 
 
 def _app(demo_app: Flask, tmp_path: Path, proxies: int) -> Flask:
-    """An app whose open API allows 2 requests a minute per client address."""
+    """An app whose open API allows 2 requests an hour per client address."""
     return make_app(
         demo_app.config["DATABASE_URL"],
         tmp_path,
-        ORUK_RATE_LIMIT="2 per minute",
+        ORUK_RATE_LIMIT="2 per hour",
         RATELIMIT_ENABLED=True,
         PROXIES=proxies,
     )

@@ -53,6 +53,7 @@ def test_every_public_service_page_offers_report_a_problem(app):
     assert app.test_client().get(f"/services/{DRAFT}/report").status_code == 404
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 def test_a_report_reaches_the_editors_and_managers_as_a_task(app):
     client = app.test_client()  # no account
     with smtp_server() as box:
@@ -104,6 +105,7 @@ REGISTRATION = {
 }
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 def test_a_registered_organisation_waits_for_a_manager_then_its_person_joins(app):
     with smtp_server() as box:
         app.config.update(mail_settings(box))
@@ -166,6 +168,7 @@ def test_a_bad_registration_says_why_and_creates_nothing(app, field, value, mess
     assert len(rows(app, Organisation)) == before and rows(app, OrganisationRequest) == []
 
 
+@pytest.mark.live_server  # a real SMTP server on loopback
 def test_a_listing_with_no_editor_can_be_claimed_and_a_manager_confirms(app):
     # Organisation B's editor leaves: nobody keeps its listings now.
     with Session(app.extensions[db.ENGINE_KEY]) as session:

@@ -190,6 +190,7 @@ def _write_many(folder: str, prefix: str, count: int) -> None:
         )
 
 
+@pytest.mark.concurrency
 def test_two_processes_writing_at_once_lose_nothing_and_corrupt_nothing(tmp_path, lexicon):
     folder = str(tmp_path / "index")
     SearchIndex(folder).rebuild([])
