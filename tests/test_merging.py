@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from accounts_helpers import DRAFT, LINE, MONEY, ORG_A, TEA, add_people, client_for
 from conftest import CHROMIUM
 from flask import Flask
@@ -336,6 +337,41 @@ def test_the_command_merges(app):
         merged = _history(session, TEA)[0]
         assert merged.action == "merged" and merged.actor == merging.COMMAND_LINE
         assert merged.user_id is None
+
+
+def test_a_merge_racing_a_change_to_the_duplicate_merges_nothing(app):
+    with app.app_context(), _session(app) as session:
+        keep, twin = session.get(Service, TEA), session.get(Service, TWIN)
+        manager = _manager(session)
+        with _session(app) as other:  # someone saves the duplicate after the merge read it
+            other.exec(
+                sa.update(Service).where(Service.id == TWIN).values(version=Service.version + 1)
+            )
+            other.commit()
+        with pytest.raises(merging.MergeRefused, match="changed while you were merging: nothing"):
+            merging.merge_services(session, manager, keep, twin)
+    with _session(app) as session:
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+        on_twin = select(ShortlistItem).where(ShortlistItem.service_id == TWIN)
+        assert len(session.exec(on_twin).all()) == 2
+        assert session.exec(select(MatchFeedback.service_id)).all().count(TWIN) == 2
+        assert not session.exec(
+            select(ListingChange).where(col(ListingChange.action).in_(["merged", "merged into"]))
+        ).all()
+
+
+@SQLITE_ONLY
+def test_merging_a_duplicate_archived_already_still_keeps_what_it_moved(app):
+    _archive(app, TWIN)
+    with app.app_context(), _session(app) as session:
+        keep, twin = session.get(Service, TEA), session.get(Service, TWIN)
+        moves = merging.merge_services(session, _manager(session), keep, twin)
+    assert (moves.shortlist_items, moves.feedback, moves.reports) == (1, 2, 1)
+    with _session(app) as session:
+        assert session.exec(select(MatchFeedback.service_id)).all() == [TEA, TEA, TEA]
+        assert session.exec(select(ListingReport)).one().service_id == TEA
+        assert _history(session, TWIN)[0].action == "merged into"
+        assert _history(session, TEA)[0].action == "merged"
 
 
 # --- in a real browser: the pages pass axe-core (WCAG 2.2 AA) and fit a phone ------------

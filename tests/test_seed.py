@@ -347,3 +347,30 @@ def test_neighbourhoods_are_loaded_with_their_places(small_app, session_for):
     assert hoods["Chapeltown"].postcode == "LS7 3HB"
     assert hoods["Chapeltown"].latitude == pytest.approx(53.819, abs=0.01)
     assert hoods["Hyde Park"].districts == "LS6"
+
+
+def test_every_kind_of_child_a_service_has_is_loaded_once(small_app, session_for):
+    session = session_for(small_app)
+    seeding.seed(session, SMALL_CATALOGUE)  # a second load replaces the children, not adds
+    session.expire_all()
+    tea = session.get(Service, TEA)
+    [contact] = tea.contacts
+    assert (contact.name, contact.title, contact.email) == (
+        "Sam Okafor",
+        "Volunteer coordinator",
+        "sam@hydeparkfriends.example.org",
+    )
+    assert [phone.number for phone in contact.phones] == ["0113 496 0124"]
+    assert [s.notes for s in tea.schedules] == ["", "Term time only"]
+    assert [link.rank for link in tea.need_links] == [0, 1]
+    assert [site.name for site in tea.locations] == ["Brudenell Community Rooms"]
+    assert len(tea.areas) == 1 and tea.cost_options == [] and tea.fees_description == ""
+    clinic = session.get(Service, stable_id("service", "hyde-park-money-clinic"))
+    [cost] = clinic.cost_options
+    assert (cost.option, cost.amount, cost.amount_description) == (
+        "per session",
+        3.5,
+        "Pay what you can.",
+    )
+    assert clinic.contacts == [] and [language.code for language in clinic.languages] == ["en"]
+    assert clinic.areas[0].name == "Postcode districts LS6, LS7"

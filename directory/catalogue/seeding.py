@@ -321,95 +321,105 @@ def _replace_children(
     sites: dict[str, Location],
     place: Place,
 ) -> None:
-    _replace(
-        session,
-        service.need_links,
-        [
-            ServiceTaxonomyTerm(taxonomy_term_id=terms[need].id, term=terms[need], rank=rank)
-            for rank, need in enumerate(record.needs)
-        ],
-    )
-    _replace(
-        session,
-        service.location_links,
-        [
-            ServiceAtLocation(
-                id=stable_id("service_at_location", f"{record.id}/{site}"),
-                location_id=sites[site].id,
-            )
-            for site in record.locations
-        ],
-    )
-    _replace(
-        session,
-        service.schedules,
-        [
-            Schedule(
-                id=stable_id("schedule", f"{record.id}/{i}"),
-                byday=",".join(d.upper() for d in s.days),
-                opens_at=s.opens,
-                closes_at=s.closes,
-                notes=s.note,
-            )
-            for i, s in enumerate(record.schedule)
-        ],
-    )
-    costs = []
-    if record.cost_amount is not None:
-        costs.append(
-            CostOption(
-                id=stable_id("cost_option", record.id),
-                option=record.cost_option,
-                amount=record.cost_amount,
-                amount_description=record.cost_description,
-            )
+    """Swap each of the service's child collections for what the files say now."""
+    _replace(session, service.need_links, _needs_met(record, terms))
+    _replace(session, service.location_links, _sites_used(record, sites))
+    _replace(session, service.schedules, _opening_times(record))
+    _replace(session, service.cost_options, _cost(record))
+    _replace(session, service.areas, _area_served(record, place))
+    _replace(session, service.languages, _languages_spoken(record))
+    _replace(session, service.contacts, _contact(record))
+
+
+def _needs_met(record: ServiceRecord, terms: dict[str, TaxonomyTerm]) -> list[ServiceTaxonomyTerm]:
+    """The needs the service meets, in the files' order (the first is its main need)."""
+    return [
+        ServiceTaxonomyTerm(taxonomy_term_id=terms[need].id, term=terms[need], rank=rank)
+        for rank, need in enumerate(record.needs)
+    ]
+
+
+def _sites_used(record: ServiceRecord, sites: dict[str, Location]) -> list[ServiceAtLocation]:
+    """The organisation's sites where the service runs."""
+    return [
+        ServiceAtLocation(
+            id=stable_id("service_at_location", f"{record.id}/{site}"),
+            location_id=sites[site].id,
         )
-    _replace(session, service.cost_options, costs)
+        for site in record.locations
+    ]
+
+
+def _opening_times(record: ServiceRecord) -> list[Schedule]:
+    return [
+        Schedule(
+            id=stable_id("schedule", f"{record.id}/{i}"),
+            byday=",".join(d.upper() for d in s.days),
+            opens_at=s.opens,
+            closes_at=s.closes,
+            notes=s.note,
+        )
+        for i, s in enumerate(record.schedule)
+    ]
+
+
+def _cost(record: ServiceRecord) -> list[CostOption]:
+    """A cost option when the service has a price (a free one has none)."""
+    if record.cost_amount is None:
+        return []
+    return [
+        CostOption(
+            id=stable_id("cost_option", record.id),
+            option=record.cost_option,
+            amount=record.cost_amount,
+            amount_description=record.cost_description,
+        )
+    ]
+
+
+def _area_served(record: ServiceRecord, place: Place) -> list[ServiceArea]:
+    """Where the service's people may live; a local-authority area with no codes is the place's."""
     area = record.area
     codes = area.codes or ([place.local_authority] if area.type == "local_authority" else [])
-    _replace(
-        session,
-        service.areas,
-        [
-            ServiceArea(
-                id=stable_id("service_area", record.id),
-                extent_type=AreaType(area.type),
-                extent=" ".join(codes),
-                radius_miles=area.miles,
-                name=_area_name(area.type, codes, area.miles, place),
-            )
-        ],
-    )
-    _replace(
-        session,
-        service.languages,
-        [
-            Language(
-                id=stable_id("language", f"{record.id}/{code}"),
-                code=code,
-                name=LANGUAGES.get(code, code),
-            )
-            for code in record.languages
-        ],
-    )
-    contacts = []
-    if record.contact:
-        c = record.contact
-        phones = (
-            [Phone(id=stable_id("phone", f"{record.id}/contact"), number=c.phone)]
-            if c.phone
-            else []
+    return [
+        ServiceArea(
+            id=stable_id("service_area", record.id),
+            extent_type=AreaType(area.type),
+            extent=" ".join(codes),
+            radius_miles=area.miles,
+            name=_area_name(area.type, codes, area.miles, place),
         )
-        contacts.append(
-            Contact(
-                id=stable_id("contact", record.id),
-                name=c.name,
-                title=c.title,
-                email=c.email or None,
-                phones=phones,
-            )
+    ]
+
+
+def _languages_spoken(record: ServiceRecord) -> list[Language]:
+    return [
+        Language(
+            id=stable_id("language", f"{record.id}/{code}"),
+            code=code,
+            name=LANGUAGES.get(code, code),
         )
-    _replace(session, service.contacts, contacts)
+        for code in record.languages
+    ]
+
+
+def _contact(record: ServiceRecord) -> list[Contact]:
+    """The service's named contact, with their phone if the files give one."""
+    if not record.contact:
+        return []
+    c = record.contact
+    phones = (
+        [Phone(id=stable_id("phone", f"{record.id}/contact"), number=c.phone)] if c.phone else []
+    )
+    return [
+        Contact(
+            id=stable_id("contact", record.id),
+            name=c.name,
+            title=c.title,
+            email=c.email or None,
+            phones=phones,
+        )
+    ]
 
 
 def _area_name(kind: str, codes: list[str], miles: float | None, place: Place) -> str:

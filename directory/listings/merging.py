@@ -152,12 +152,29 @@ def merge_services(
 
     manager is None when run from the command line (which only the server's admins can do).
     """
+    _check_may_merge(session, manager, keep, duplicate)
+    actor = manager.email if manager else COMMAND_LINE
+    moves = _move_what_points_at(session, keep, duplicate)
+    moves.returned_revisions = _return_proposed_changes(session, manager, keep, duplicate)
+    _record_in_both_histories(session, manager, actor, keep, duplicate, moves)
+    _archive_duplicate(session, manager, actor, keep, duplicate)
+    editing.refresh_search(session, keep)
+    return moves
+
+
+def _check_may_merge(
+    session: Session, manager: User | None, keep: Service, duplicate: Service
+) -> None:
+    """Raise MergeRefused unless this person may merge these two listings."""
     if manager is not None and not can(manager, Action.MODERATE):
         raise MergeRefused("Only managers can merge editing.")
     reason = refusal(session, keep, duplicate)
     if reason:
         raise MergeRefused(reason)
-    actor = manager.email if manager else COMMAND_LINE
+
+
+def _move_what_points_at(session: Session, keep: Service, duplicate: Service) -> Moves:
+    """Shortlist items, feedback and problem reports of the duplicate move to the kept one."""
     moves = Moves()
     # A shortlist holds a service once: where it holds both, the duplicate's item goes.
     dropped = session.exec(
@@ -170,6 +187,14 @@ def merge_services(
     moves.shortlist_items = _move(session, ShortlistItem, duplicate, keep)
     moves.feedback = _move(session, MatchFeedback, duplicate, keep)
     moves.reports = _move(session, ListingReport, duplicate, keep)
+    return moves
+
+
+def _return_proposed_changes(
+    session: Session, manager: User | None, keep: Service, duplicate: Service
+) -> int:
+    """Return the changes waiting for review on the duplicate, saying why; how many."""
+    returned = 0
     for revision in _pending_revisions(session, duplicate):
         revision.status = RevisionStatus.RETURNED
         revision.decided_by = manager.id if manager else None
@@ -179,7 +204,20 @@ def merge_services(
             f"applied. Make them on “{keep.name}” if they are still needed."
         )
         session.add(revision)
-        moves.returned_revisions += 1
+        returned += 1
+    return returned
+
+
+def _record_in_both_histories(
+    session: Session,
+    manager: User | None,
+    actor: str,
+    keep: Service,
+    duplicate: Service,
+    moves: Moves,
+) -> None:
+    """The kept listing's history says what it took in and from where; the duplicate's says
+    where it went."""
     editing.record(
         session,
         user=manager,
@@ -206,6 +244,13 @@ def merge_services(
         version=None,
         note=f"Merged into “{keep.name}” ({keep.id}).",
     )
+
+
+def _archive_duplicate(
+    session: Session, manager: User | None, actor: str, keep: Service, duplicate: Service
+) -> None:
+    """Archive the duplicate and commit the whole merge; MergeRefused (and nothing merged) if
+    someone changed the duplicate since it was read."""
     archived_already = duplicate.status == ListingStatus.ARCHIVED
     try:
         # Archiving goes through the version check: a merge racing another change fails whole.
@@ -223,8 +268,6 @@ def merge_services(
         ) from None
     if archived_already:  # set_status left it alone: commit the rest here
         session.commit()
-    editing.refresh_search(session, keep)
-    return moves
 
 
 def find_service(session: Session, raw_id: str | uuid.UUID) -> Service | None:

@@ -251,82 +251,122 @@ def read_sheet(path: Path, max_bytes: int, needs: dict[str, Any]) -> Sheet:
 
 
 def _service(row: dict[str, str], where: str, problems: list[str], needs: dict[str, Any]) -> Json:
+    """One row as an HSDS service object; each problem found is added to problems.
+
+    The steps that can find a problem run in the order of the sheet's columns, so a row's
+    problems are listed in that order."""
     get = row.get
-    org_name = get("organisation_name", "")
-    org_key = org_name.lower()
+    org_key = get("organisation_name", "").lower()
     service_key = f"{org_key}/{get('service_name', '').lower()}"
     service_id = get("service_id") or str(stable_id("sheet-service", service_key))
-    org: Json = {
-        "id": str(stable_id("sheet-organisation", org_key)),
-        "name": org_name,
-        "description": get("organisation_description", ""),
-    }
-    for column, name in (("organisation_email", "email"), ("organisation_website", "website")):
-        if get(column):
-            org[name] = get(column)
-    if get("charity_number"):
-        org["organization_identifiers"] = [
-            {
-                "id": str(stable_id("sheet-identifier", org_key)),
-                "identifier_scheme": "GB-CHC",
-                "identifier_type": "Charity number",
-                "identifier": get("charity_number"),
-            }
-        ]
     service: Json = {
         "id": service_id,
         "name": get("service_name", ""),
         "status": "active",
         "description": get("description", ""),
-        "organization": org,
+        "organization": _organisation(row, org_key),
         "eligibility_description": get("eligibility", ""),
         "application_process": get("how_to_access", ""),
     }
-    for column, name in (
-        ("service_url", "url"),
-        ("service_email", "email"),
-        ("last_checked", "assured_date"),
-    ):
-        if get(column):
-            service[name] = get(column)
-    for column in ("minimum_age", "maximum_age"):
-        value = _number(get(column, ""), column, problems, where)
-        if value is not None:
-            service[column] = value
-    contact_id = str(stable_id("sheet-contact", service_id))
-    if get("phone") or get("contact_name"):
-        phones = [{"id": str(stable_id("sheet-phone", service_id)), "number": get("phone")}]
-        service["contacts"] = [
+    service |= _filled(
+        row, [("service_url", "url"), ("service_email", "email"), ("last_checked", "assured_date")]
+    )
+    service |= _ages(row, where, problems)
+    service |= _contact(row, service_id)
+    service |= _cost(row, service_id, where, problems)
+    service["attributes"] = _needs_met(row, service_id, where, problems, needs)
+    service["languages"] = _languages_spoken(row, service_id, where, problems)
+    service |= _venue(row, service_id, org_key)
+    service |= _opening_times(row, service_id, where, problems)
+    return service
+
+
+def _filled(row: dict[str, str], columns: list[tuple[str, str]]) -> Json:
+    """{HSDS field: text} for each of the (column, field) pairs whose column is filled in."""
+    return {name: row[column] for column, name in columns if row.get(column)}
+
+
+def _organisation(row: dict[str, str], org_key: str) -> Json:
+    """The organisation that runs the service, with its charity number if the row gives one."""
+    org: Json = {
+        "id": str(stable_id("sheet-organisation", org_key)),
+        "name": row.get("organisation_name", ""),
+        "description": row.get("organisation_description", ""),
+    }
+    org |= _filled(row, [("organisation_email", "email"), ("organisation_website", "website")])
+    if row.get("charity_number"):
+        org["organization_identifiers"] = [
             {
-                "id": contact_id,
-                "name": get("contact_name", ""),
-                "phones": phones if get("phone") else [],
+                "id": str(stable_id("sheet-identifier", org_key)),
+                "identifier_scheme": "GB-CHC",
+                "identifier_type": "Charity number",
+                "identifier": row.get("charity_number"),
             }
         ]
-    cost = get("cost", "").lower().lstrip("£")
+    return org
+
+
+def _ages(row: dict[str, str], where: str, problems: list[str]) -> Json:
+    """The youngest and oldest ages, where given in whole years."""
+    ages: Json = {}
+    for column in ("minimum_age", "maximum_age"):
+        value = _number(row.get(column, ""), column, problems, where)
+        if value is not None:
+            ages[column] = value
+    return ages
+
+
+def _contact(row: dict[str, str], service_id: str) -> Json:
+    """Who to call: the phone number and the contact's name, if either is given."""
+    if not (row.get("phone") or row.get("contact_name")):
+        return {}
+    phones = [{"id": str(stable_id("sheet-phone", service_id)), "number": row.get("phone")}]
+    return {
+        "contacts": [
+            {
+                "id": str(stable_id("sheet-contact", service_id)),
+                "name": row.get("contact_name", ""),
+                "phones": phones if row.get("phone") else [],
+            }
+        ]
+    }
+
+
+def _cost(row: dict[str, str], service_id: str, where: str, problems: list[str]) -> Json:
+    """A price in pounds as a cost option; a free service's cost words as its fees description."""
+    cost = row.get("cost", "").lower().lstrip("£")
     if cost and cost != "free":
         try:
             amount = float(cost)
         except ValueError:
-            problems.append(f"{where}, column 'cost': {get('cost')!r} is not 'free' or a price")
-        else:
-            service["cost_options"] = [
+            problems.append(f"{where}, column 'cost': {row.get('cost')!r} is not 'free' or a price")
+            return {}
+        return {
+            "cost_options": [
                 {
                     "id": str(stable_id("sheet-cost", service_id)),
                     "amount": amount,
                     "currency": "GBP",
-                    "amount_description": get("cost_description", ""),
+                    "amount_description": row.get("cost_description", ""),
                 }
             ]
-    elif get("cost_description"):
-        service["fees_description"] = get("cost_description")
-    service["attributes"] = []
-    for word in _split(get("needs", "")):
+        }
+    if row.get("cost_description"):
+        return {"fees_description": row.get("cost_description")}
+    return {}
+
+
+def _needs_met(
+    row: dict[str, str], service_id: str, where: str, problems: list[str], needs: dict[str, Any]
+) -> list[Json]:
+    """The needs the service meets, as attributes of our needs taxonomy."""
+    attributes = []
+    for word in _split(row.get("needs", "")):
         term = needs.get(word.lower())
         if term is None:
             problems.append(f"{where}, column 'needs': {word!r} is not a need Signpost knows")
             continue
-        service["attributes"].append(
+        attributes.append(
             {
                 "id": str(stable_id("attribute", f"{service_id}/{term.term_id}")),
                 "taxonomy_term_id": str(term.term_id),
@@ -338,27 +378,45 @@ def _service(row: dict[str, str], where: str, problems: list[str], needs: dict[s
                 },
             }
         )
-    service["languages"] = []
-    for word in _split(get("languages", "")):
+    return attributes
+
+
+def _languages_spoken(
+    row: dict[str, str], service_id: str, where: str, problems: list[str]
+) -> list[Json]:
+    """The languages spoken, by code or by name."""
+    languages = []
+    for word in _split(row.get("languages", "")):
         code = word.lower() if word.lower() in LANGUAGES else LANGUAGE_NAMES.get(word.lower())
         if code is None:
             problems.append(f"{where}, column 'languages': {word!r} is not a language we list")
             continue
-        service["languages"].append(
+        languages.append(
             {
                 "id": str(stable_id("language", f"{service_id}/{code}")),
                 "code": code,
                 "name": LANGUAGES[code],
             }
         )
-    if get("postcode") or get("venue_name") or get("address"):
-        location_id = str(
-            stable_id(
-                "sheet-location",
-                f"{org_key}/{get('postcode', '').lower()}/{get('venue_name', '').lower()}",
-            )
+    return languages
+
+
+def _venue(row: dict[str, str], service_id: str, org_key: str) -> Json:
+    """Where it happens, if the row gives a postcode, a venue or an address.
+
+    The venue's id comes from the organisation, postcode and venue name, so two services of
+    one organisation at one venue share a location."""
+    get = row.get
+    if not (get("postcode") or get("venue_name") or get("address")):
+        return {}
+    location_id = str(
+        stable_id(
+            "sheet-location",
+            f"{org_key}/{get('postcode', '').lower()}/{get('venue_name', '').lower()}",
         )
-        service["service_at_locations"] = [
+    )
+    return {
+        "service_at_locations": [
             {
                 "id": str(stable_id("service_at_location", f"{service_id}/{location_id}")),
                 "location": {
@@ -379,6 +437,12 @@ def _service(row: dict[str, str], where: str, problems: list[str], needs: dict[s
                 },
             }
         ]
+    }
+
+
+def _opening_times(row: dict[str, str], service_id: str, where: str, problems: list[str]) -> Json:
+    """A weekly schedule from the days, opens and closes columns (all three, or none)."""
+    get = row.get
     days = []
     for word in _split(get("days", "")):
         code = word.upper() if word.upper() in DAYS else DAY_NAMES.get(word.lower())
@@ -386,19 +450,21 @@ def _service(row: dict[str, str], where: str, problems: list[str], needs: dict[s
             problems.append(f"{where}, column 'days': {word!r} is not a day")
         else:
             days.append(code)
-    if days or get("opens") or get("closes"):
-        if not (days and get("opens") and get("closes")):
-            problems.append(
-                f"{where}, columns 'days', 'opens', 'closes': give all three for an opening time"
-            )
-        else:
-            service["schedules"] = [
-                {
-                    "id": str(stable_id("schedule", f"{service_id}/sheet")),
-                    "freq": "WEEKLY",
-                    "byday": ",".join(days),
-                    "opens_at": get("opens"),
-                    "closes_at": get("closes"),
-                }
-            ]
-    return service
+    if not (days or get("opens") or get("closes")):
+        return {}
+    if not (days and get("opens") and get("closes")):
+        problems.append(
+            f"{where}, columns 'days', 'opens', 'closes': give all three for an opening time"
+        )
+        return {}
+    return {
+        "schedules": [
+            {
+                "id": str(stable_id("schedule", f"{service_id}/sheet")),
+                "freq": "WEEKLY",
+                "byday": ",".join(days),
+                "opens_at": get("opens"),
+                "closes_at": get("closes"),
+            }
+        ]
+    }
