@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 import matcher
 from directory.matching import facts
@@ -35,8 +35,8 @@ EXTENSION = "signpost.match_catalogue"
 # Tables whose rows become facts. Those with an updated_at count by count and latest change
 # (a need's changed synonyms change the words of its services); the rest (no timestamps) by
 # count, and their edits go through the service, which bumps it.
-TRACKED = (Service, Organisation, Location, TaxonomyTerm)
-COUNTED = (
+TRACKED: tuple[type[SQLModel], ...] = (Service, Organisation, Location, TaxonomyTerm)
+COUNTED: tuple[type[SQLModel], ...] = (
     ServiceAtLocation,
     ServiceTaxonomyTerm,
     Schedule,
@@ -59,13 +59,18 @@ def generation(session: Session) -> tuple[Any, ...]:
     """A value that changes whenever the facts might: one query of counts and latest times."""
     parts: list[Any] = []
     for model in TRACKED:
-        table = model.__table__  # type: ignore[attr-defined]
+        table = _table(model)
         parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
         parts.append(sa.select(sa.func.max(table.c.updated_at)).scalar_subquery())
     for model in COUNTED:
-        table = model.__table__  # type: ignore[attr-defined]
+        table = _table(model)
         parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
     return tuple(session.connection().execute(sa.select(*parts)).one())
+
+
+def _table(model: type[SQLModel]) -> sa.FromClause:
+    """The model's table (sqlmodel's types do not declare `__table__`)."""
+    return sa.inspect(model).local_table
 
 
 def held(session: Session, app: Flask | None = None) -> matcher.Catalogue:
