@@ -1,8 +1,11 @@
-"""The database engine for an app, and one Session per request, closed on teardown."""
+"""The database engine for an app, and one Session per request, closed on teardown; and
+`Held`, for data built from the database once and kept by the app until it changes."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -52,3 +55,62 @@ def close_session(_exc: BaseException | None = None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+# --- data built from the database once, held by the app until its generation changes ---
+
+T = TypeVar("T")
+
+
+def count_and_latest(table: sa.FromClause, where: Any = None) -> list[Any]:
+    """A table's part of a generation: how many rows (a removal changes it) and the latest
+    `updated_at` (an addition or an edit changes it); only the rows `where` picks, if given."""
+    count = sa.select(sa.func.count()).select_from(table)
+    latest = sa.select(sa.func.max(table.c.updated_at))
+    if where is not None:
+        count, latest = count.where(where), latest.where(where)
+    return [count.scalar_subquery(), latest.scalar_subquery()]
+
+
+def row_count(table: sa.FromClause) -> list[Any]:
+    """A part of a generation for a table without timestamps: how many rows it has."""
+    return [sa.select(sa.func.count()).select_from(table).scalar_subquery()]
+
+
+def generation(session: Session, parts: Iterable[Any]) -> tuple[Any, ...]:
+    """The value of the parts, asked of the database in one query."""
+    return tuple(session.connection().execute(sa.select(*parts)).one())
+
+
+class Held(Generic[T]):
+    """A value built from the database and the generation it was built at, kept by the app
+    (one per app, in `app.extensions`) so that every request and worker thread shares it.
+    Each use asks the database for the generation first, which is cheap beside a rebuild;
+    so a change made by any worker process (or a seed, or an import) is seen at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation: tuple[Any, ...] | None = None
+        self.value: T | None = None
+
+    @classmethod
+    def of(cls, app: Flask, key: str) -> Held[Any]:
+        """The app's holder under key, made on first use."""
+        holder: Held[Any] = app.extensions.setdefault(key, cls())
+        return holder
+
+    def get(self, now: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """The held value if it was built at generation `now`, else a fresh one."""
+        value = self.value
+        if value is not None and self.generation == now:
+            return value
+        with self.lock:  # one build at a time; the others wait and take its result
+            if self.value is None or self.generation != now:
+                self.value = build()
+                self.generation = now
+            return self.value
+
+    def forget(self) -> None:
+        """Drop the value: the next use builds it again."""
+        with self.lock:
+            self.value = self.generation = None

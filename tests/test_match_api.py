@@ -163,6 +163,7 @@ def test_bad_input_gets_a_400_naming_each_problem(api_app, body, problems):
     assert set(answer["problems"]) == set(problems)
     for field, says in problems.items():
         assert says in answer["problems"][field]
+        assert says in answer["message"]  # the whole error in one sentence, as the document says
 
 
 @pytest.mark.parametrize(
@@ -182,7 +183,8 @@ def test_a_body_that_is_not_json_gets_a_400(api_app, data, content_type):
         headers={"Authorization": f"Bearer {api_app.config['token']}"},
     )
     assert response.status_code == 400
-    assert "body" in response.get_json()["problems"]
+    answer = response.get_json()
+    assert "body" in answer["problems"] and answer["message"] == answer["problems"]["body"]
 
 
 def test_only_post_is_allowed(api_app):

@@ -338,6 +338,7 @@ BAD = [
 def test_bad_parameters_get_a_400_naming_each_problem(demo_search, params, field, message):
     answer = api(demo_search.test_client(), {"q": "lonely", **params}, status=400)
     assert answer["error"] == "invalid_parameters"
+    assert message in answer["message"]  # the whole error in one sentence, as the document says
     assert list(answer["problems"]) == [field]
     assert message in answer["problems"][field]
 

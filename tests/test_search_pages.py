@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from directory.catalogue import published
 from directory.models import SearchLog, stable_id
+from tests.conftest import build_index
 from tests.search_helpers import api, main_text, query, text
 
 LS6 = "LS6 1BD"
@@ -175,8 +176,9 @@ def test_crisis_words_put_urgent_help_first(demo_search, typed):
     if service_links(response):
         assert panel < html.index('class="nhsuk-card nhsuk-card--clickable signpost-service-card')
     page = main_text(response)
-    for words in ("Call 999", "Call 111 and choose the mental health option", "Call 116 123", "85258"):
+    for words in ("Call 999", "Call 116 123", "85258"):
         assert words in page
+    assert "Call 111 and choose the mental health option" in page
     assert 'href="tel:999"' in html and 'href="sms:85258"' in html
 
 
@@ -188,6 +190,17 @@ def test_childline_is_offered_to_under_19s_and_when_the_age_is_not_known(
     page = main_text(get(demo_search, params))
     assert "Emergency services" in page
     assert ("Childline" in page) == childline
+
+
+def test_a_directory_with_no_services_yet_searches_and_still_offers_urgent_help(empty_app):
+    # A new directory, before its first import: its index has no segment at all.
+    build_index(empty_app)
+    response = get(empty_app, {"q": "kill myself", "postcode": LS6})
+    assert 'id="urgent-help"' in body(response)
+    assert "Call 116 123" in main_text(response)
+    assert service_links(response) == []
+    found = api(empty_app.test_client(), {"q": "food bank", "postcode": LS6})
+    assert found["total"] == 0, found
 
 
 def test_everyday_words_show_no_urgent_help_panel(demo_search):

@@ -14,12 +14,10 @@ vocabulary from seed/ (see seeding.py).
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from sqlmodel import Session, col, select
 
@@ -126,22 +124,9 @@ def generation(session: Session) -> tuple[Any, ...]:
     terms = TaxonomyTerm.__table__  # type: ignore[attr-defined]
     phrases = SearchPhrase.__table__  # type: ignore[attr-defined]
     of_needs = terms.c.taxonomy_id == NEEDS_TAXONOMY_ID
-    parts = [
-        sa.select(sa.func.count()).select_from(terms).where(of_needs).scalar_subquery(),
-        sa.select(sa.func.max(terms.c.updated_at)).where(of_needs).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(phrases).scalar_subquery(),
-        sa.select(sa.func.max(phrases.c.updated_at)).scalar_subquery(),
-    ]
-    return tuple(session.connection().execute(sa.select(*parts)).one())
-
-
-class _Held:
-    """A snapshot and the generation it was read at, with a lock for reading it again."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.generation: tuple[Any, ...] | None = None
-        self.vocabulary: NeedsVocabulary | None = None
+    return db.generation(
+        session, db.count_and_latest(terms, of_needs) + db.count_and_latest(phrases)
+    )
 
 
 def held(session: Session, app: Flask | None = None) -> NeedsVocabulary:
@@ -150,16 +135,8 @@ def held(session: Session, app: Flask | None = None) -> NeedsVocabulary:
     if app is None and not has_app_context():
         return read(session)
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    holder: _Held = app.extensions.setdefault(EXTENSION, _Held())
-    now = generation(session)
-    vocabulary = holder.vocabulary
-    if vocabulary is not None and holder.generation == now:
-        return vocabulary
-    with holder.lock:  # one read at a time; the others wait and take its result
-        if holder.vocabulary is None or holder.generation != now:
-            holder.vocabulary = read(session)
-            holder.generation = now
-        return holder.vocabulary
+    holder: db.Held[NeedsVocabulary] = db.Held.of(app, EXTENSION)
+    return holder.get(generation(session), lambda: read(session))
 
 
 def current() -> NeedsVocabulary:
@@ -169,7 +146,4 @@ def current() -> NeedsVocabulary:
 
 def forget(app: Flask) -> None:
     """Drop the held snapshot: the next use reads the vocabulary again."""
-    holder: _Held | None = app.extensions.get(EXTENSION)
-    if holder is not None:
-        with holder.lock:
-            holder.vocabulary = holder.generation = None
+    db.Held.of(app, EXTENSION).forget()

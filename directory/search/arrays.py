@@ -256,6 +256,8 @@ class View:
 
     def _leaves(self, searcher: Searcher) -> Iterable[tuple[Segment, int, Searcher]]:
         """Each segment with its offset and its searcher in this generation."""
+        if not self.segments:  # an index with no segment yet: nothing to search
+            return []
         leaves = [searcher] if searcher.is_atomic() else [s for s, _ in searcher.subsearchers]
         return zip(self.segments, self.offsets, leaves, strict=True)
 
@@ -319,9 +321,10 @@ def _joined(parts: Sequence[np.ndarray], dtype: Any) -> np.ndarray:
 
 
 def leaf_readers(reader: IndexReader) -> list[tuple[IndexReader, int]]:
-    """The segment readers under a reader, with the document number each starts at."""
+    """The segment readers under a reader, with the document number each starts at; none
+    for an index with no segment yet (a directory with no published service)."""
     if reader.is_atomic():
-        return [(reader, 0)]
+        return [(reader, 0)] if reader.segment() is not None else []
     return list(reader.leaf_readers())
 
 

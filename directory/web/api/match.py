@@ -18,7 +18,7 @@ from directory.accounts import api_tokens
 from directory.accounts.permissions import may_match
 from directory.extensions import csrf
 from directory.matching import match_request
-from directory.web.api.views import blueprint
+from directory.web.api.views import blueprint, invalid
 
 MAX_BODY = 64 * 1024
 
@@ -54,11 +54,11 @@ def match() -> tuple[Response, int]:
     g.api_user = user
     data, problem = _json_body()
     if problem:
-        return jsonify(error="invalid_request", problems={"body": problem}), 400
+        return invalid("invalid_request", {"body": problem}, of="")
     try:
         wanted = match_request.read_request(data)
     except match_request.MatchRequestError as error:
-        return jsonify(error="invalid_request", problems=error.problems), 400
+        return invalid("invalid_request", error.problems, of="fields")
     return jsonify(match_request.answer(match_request.run(session, wanted))), 200
 
 

@@ -21,7 +21,7 @@ from directory.extensions import limiter, setting
 from directory.oruk import queries, serialise
 from directory.oruk.queries import Filters, InvalidParameters
 from directory.web.api import openapi
-from directory.web.api.views import allow_any_origin, error_answer
+from directory.web.api.views import allow_any_origin, error_answer, invalid
 
 blueprint = Blueprint("oruk", __name__, url_prefix="/api/v1")
 # Every request to the open API counts, per client address.
@@ -37,12 +37,8 @@ def _filters(allowed: tuple[str, ...]) -> Filters:
     try:
         return queries.read_filters(request.args, allowed)
     except InvalidParameters as error:
-        response = jsonify(
-            error="invalid_parameters",
-            message="Some parameters cannot be used: " + str(error),
-            problems=error.problems,
-        )
-        response.status_code = 400
+        response, status = invalid("invalid_parameters", error.problems)
+        response.status_code = status
         abort(response)
 
 

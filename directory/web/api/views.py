@@ -34,7 +34,7 @@ def search_services() -> tuple[Response, int]:
         # words that call for urgent help get it even when a filter is wrong
         urgent = public.signals_crisis(request.args)
         panel = crisis(crisis_panel(), None) if urgent else None
-        return jsonify(error="invalid_parameters", problems=error.problems, crisis=panel), 400
+        return invalid("invalid_parameters", error.problems, crisis=panel)
     if wanted.is_empty:
         found = public.nothing_asked(wanted)
     else:
@@ -95,6 +95,16 @@ def crisis(panel: CrisisPanel, age: int | None) -> dict[str, Any]:
             for c in crisis_contacts(panel, age)
         ],
     }
+
+
+def invalid(
+    error: str, problems: dict[str, str], of: str = "parameters", **more: Any
+) -> tuple[Response, int]:
+    """A 400 for input that cannot be used, in the shape of every API error: `message` says
+    it all in one sentence, `problems` gives a sentence for each parameter or field."""
+    said = "; ".join(f"{name}: {sentence}" for name, sentence in problems.items())
+    message = f"Some {of} cannot be used: {said}" if of else " ".join(problems.values())
+    return jsonify(error=error, message=message, problems=problems, **more), 400
 
 
 def error_answer(error: HTTPException) -> Response:
