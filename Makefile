@@ -48,6 +48,7 @@ run: install
 
 test: install browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 # The tests that meet a browser, a real server or threads (markers browser, live_server,
@@ -62,9 +63,11 @@ test-repeat: install browser
 	$(BIN)/python tests/flaky_summary.py $$report $(REPEAT) $$status; clean=$$?; \
 	rm -f $$report; exit $$clean
 
+# mypy reads what to check from [tool.mypy] in pyproject.toml: directory/ and matcher/.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/postcode_load.py

@@ -94,7 +94,7 @@ def _sentence(found: Any, model: type[BaseModel], name: str) -> str:
         says = [m for m in model.model_fields[name].metadata if isinstance(m, Says)]
         return (says[0].missing if says else None) or found["msg"]
     if found["type"] == "extra_forbidden":
-        return model.unknown_field(name)  # type: ignore[attr-defined, no-any-return]
+        return model.unknown_field(name)  # type: ignore[attr-defined]
     return str(found["msg"])  # a Says sentence, or pydantic's own words for the unforeseen
 
 

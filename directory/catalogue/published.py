@@ -9,8 +9,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, func, select
+from sqlalchemy.orm.interfaces import LoaderOption
+from sqlmodel import Session, col, func, select
 
 from directory.models import (
     NEEDS_TAXONOMY_ID,
@@ -58,14 +60,15 @@ def published_organisation_ids() -> Any:
     return select(Organisation.id).where(Organisation.status == ListingStatus.PUBLISHED)
 
 
-def _published() -> object:
+def _published() -> sa.ColumnElement[bool]:
     """A service the public may see: published, by an organisation that is published too."""
-    return (Service.status == ListingStatus.PUBLISHED) & Service.organization_id.in_(  # type: ignore[attr-defined]
-        published_organisation_ids()
+    return sa.and_(
+        col(Service.status) == ListingStatus.PUBLISHED,
+        col(Service.organization_id).in_(published_organisation_ids()),
     )
 
 
-def facts_options() -> list[Any]:
+def facts_options() -> list[LoaderOption]:
     """Eager loads for turning services into facts (search documents, matcher facts)."""
     return [
         selectinload(Service.organisation),  # type: ignore[arg-type]
@@ -90,7 +93,7 @@ def in_batches(session: Session, statement: Any, batch: int) -> Iterator[Any]:
         offset += batch
 
 
-def _full_service_options() -> list[object]:
+def _full_service_options() -> list[LoaderOption]:
     """Load what a service page shows in a few queries, not one per field."""
     return [
         *facts_options(),
@@ -99,7 +102,7 @@ def _full_service_options() -> list[object]:
     ]
 
 
-def _card_options() -> list[object]:
+def _card_options() -> list[LoaderOption]:
     """Load what a service card shows: its organisation and its costs."""
     return [
         selectinload(Service.organisation),  # type: ignore[arg-type]
@@ -110,18 +113,18 @@ def _card_options() -> list[object]:
 def needs(session: Session) -> list[NeedSummary]:
     """Every need in taxonomy order, with how many published services meet it."""
     statement = (
-        select(TaxonomyTerm, func.count(Service.id))
+        select(TaxonomyTerm, func.count(col(Service.id)))
         .where(TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID)
         .outerjoin(
             ServiceTaxonomyTerm,
-            ServiceTaxonomyTerm.taxonomy_term_id == TaxonomyTerm.id,  # type: ignore[arg-type]
+            col(ServiceTaxonomyTerm.taxonomy_term_id) == TaxonomyTerm.id,
         )
         .outerjoin(
             Service,
-            (Service.id == ServiceTaxonomyTerm.service_id) & _published(),  # type: ignore[arg-type,operator]
+            sa.and_(col(Service.id) == ServiceTaxonomyTerm.service_id, _published()),
         )
-        .group_by(TaxonomyTerm.id)  # type: ignore[arg-type]
-        .order_by(TaxonomyTerm.position)  # type: ignore[arg-type]
+        .group_by(col(TaxonomyTerm.id))
+        .order_by(col(TaxonomyTerm.position))
     )
     return [NeedSummary(term, count) for term, count in session.exec(statement).all()]
 
@@ -145,13 +148,13 @@ def services_for_need(
     """Published services meeting a need, those mainly for it first, then by name."""
     base = (
         select(Service)
-        .join(ServiceTaxonomyTerm, ServiceTaxonomyTerm.service_id == Service.id)  # type: ignore[arg-type]
+        .join(ServiceTaxonomyTerm, col(ServiceTaxonomyTerm.service_id) == Service.id)
         .where(ServiceTaxonomyTerm.taxonomy_term_id == term.id, _published())
     )
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     statement = (
         base.options(*_full_service_options())
-        .order_by(ServiceTaxonomyTerm.rank, Service.name, Service.id)  # type: ignore[arg-type]
+        .order_by(col(ServiceTaxonomyTerm.rank), col(Service.name), col(Service.id))
         .offset((number - 1) * size)
         .limit(size)
     )
@@ -182,7 +185,7 @@ def services_of(session: Session, org: Organisation) -> list[Service]:
         select(Service)
         .where(Service.organization_id == org.id, _published())
         .options(*_full_service_options())
-        .order_by(Service.name, Service.id)  # type: ignore[arg-type]
+        .order_by(col(Service.name), col(Service.id))
     )
     return list(session.exec(statement).all())
 
@@ -194,8 +197,6 @@ def services_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     if not wanted:
         return {}
     statement = (
-        select(Service)
-        .where(Service.id.in_(wanted), _published())  # type: ignore[attr-defined]
-        .options(*_card_options())
+        select(Service).where(col(Service.id).in_(wanted), _published()).options(*_card_options())
     )
     return {service.id: service for service in session.exec(statement).all()}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from directory.catalogue.seed_files import (
     Catalogue,
@@ -113,8 +114,8 @@ def _all_or_nothing(session: Session) -> Iterator[None]:
 def counts(session: Session) -> CatalogueCounts:
     """What the catalogue holds now."""
 
-    def count(statement: object) -> int:
-        return session.exec(statement).one()  # type: ignore[call-overload,no-any-return]
+    def count(statement: SelectOfScalar[int]) -> int:
+        return session.exec(statement).one()
 
     return CatalogueCounts(
         organisations=count(select(func.count()).select_from(Organisation)),
@@ -157,7 +158,10 @@ def load_vocabulary(session: Session, vocabulary: VocabularyRecords) -> dict[str
 
 def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
     """Upsert the needs taxonomy; returns its terms by need id."""
-    taxonomy = session.get(Taxonomy, NEEDS_TAXONOMY_ID) or Taxonomy(id=NEEDS_TAXONOMY_ID)
+    # call-arg here and below: a row is made with its key alone and filled in field by field.
+    # SQLModel's typed __init__ asks for every field without a default, but a table model's
+    # __init__ takes a partial row (it does not validate), so the types are stricter than it.
+    taxonomy = session.get(Taxonomy, NEEDS_TAXONOMY_ID) or Taxonomy(id=NEEDS_TAXONOMY_ID)  # type: ignore[call-arg]
     taxonomy.name = "Signpost social prescribing needs"
     taxonomy.description = (
         "Needs in plain words for social prescribing, cross-walked to Open Eligibility."
@@ -211,7 +215,7 @@ def load_neighbourhoods(session: Session, place: Place, places: dict[str, postco
     """Upsert the place names people may search by."""
     for hood in place.neighbourhoods:
         found = places[hood.postcode]
-        record = session.get(Neighbourhood, stable_id("neighbourhood", hood.name)) or Neighbourhood(
+        record = session.get(Neighbourhood, stable_id("neighbourhood", hood.name)) or Neighbourhood(  # type: ignore[call-arg]
             id=stable_id("neighbourhood", hood.name)
         )
         record.name = hood.name
@@ -266,6 +270,7 @@ def _load_site(
         site.accessibility,
         [
             Accessibility(
+                location_id=site.id,
                 id=stable_id("accessibility", f"{record.id}/{f}"),
                 feature=f,
                 description=ACCESSIBILITY[f],
@@ -322,27 +327,34 @@ def _replace_children(
     place: Place,
 ) -> None:
     """Swap each of the service's child collections for what the files say now."""
-    _replace(session, service.need_links, _needs_met(record, terms))
-    _replace(session, service.location_links, _sites_used(record, sites))
-    _replace(session, service.schedules, _opening_times(record))
-    _replace(session, service.cost_options, _cost(record))
-    _replace(session, service.areas, _area_served(record, place))
-    _replace(session, service.languages, _languages_spoken(record))
+    _replace(session, service.need_links, _needs_met(service.id, record, terms))
+    _replace(session, service.location_links, _sites_used(service.id, record, sites))
+    _replace(session, service.schedules, _opening_times(service.id, record))
+    _replace(session, service.cost_options, _cost(service.id, record))
+    _replace(session, service.areas, _area_served(service.id, record, place))
+    _replace(session, service.languages, _languages_spoken(service.id, record))
     _replace(session, service.contacts, _contact(record))
 
 
-def _needs_met(record: ServiceRecord, terms: dict[str, TaxonomyTerm]) -> list[ServiceTaxonomyTerm]:
+def _needs_met(
+    service_id: uuid.UUID, record: ServiceRecord, terms: dict[str, TaxonomyTerm]
+) -> list[ServiceTaxonomyTerm]:
     """The needs the service meets, in the files' order (the first is its main need)."""
     return [
-        ServiceTaxonomyTerm(taxonomy_term_id=terms[need].id, term=terms[need], rank=rank)
+        ServiceTaxonomyTerm(
+            service_id=service_id, taxonomy_term_id=terms[need].id, term=terms[need], rank=rank
+        )
         for rank, need in enumerate(record.needs)
     ]
 
 
-def _sites_used(record: ServiceRecord, sites: dict[str, Location]) -> list[ServiceAtLocation]:
+def _sites_used(
+    service_id: uuid.UUID, record: ServiceRecord, sites: dict[str, Location]
+) -> list[ServiceAtLocation]:
     """The organisation's sites where the service runs."""
     return [
         ServiceAtLocation(
+            service_id=service_id,
             id=stable_id("service_at_location", f"{record.id}/{site}"),
             location_id=sites[site].id,
         )
@@ -350,9 +362,10 @@ def _sites_used(record: ServiceRecord, sites: dict[str, Location]) -> list[Servi
     ]
 
 
-def _opening_times(record: ServiceRecord) -> list[Schedule]:
+def _opening_times(service_id: uuid.UUID, record: ServiceRecord) -> list[Schedule]:
     return [
         Schedule(
+            service_id=service_id,
             id=stable_id("schedule", f"{record.id}/{i}"),
             byday=",".join(d.upper() for d in s.days),
             opens_at=s.opens,
@@ -363,12 +376,13 @@ def _opening_times(record: ServiceRecord) -> list[Schedule]:
     ]
 
 
-def _cost(record: ServiceRecord) -> list[CostOption]:
+def _cost(service_id: uuid.UUID, record: ServiceRecord) -> list[CostOption]:
     """A cost option when the service has a price (a free one has none)."""
     if record.cost_amount is None:
         return []
     return [
         CostOption(
+            service_id=service_id,
             id=stable_id("cost_option", record.id),
             option=record.cost_option,
             amount=record.cost_amount,
@@ -377,12 +391,13 @@ def _cost(record: ServiceRecord) -> list[CostOption]:
     ]
 
 
-def _area_served(record: ServiceRecord, place: Place) -> list[ServiceArea]:
+def _area_served(service_id: uuid.UUID, record: ServiceRecord, place: Place) -> list[ServiceArea]:
     """Where the service's people may live; a local-authority area with no codes is the place's."""
     area = record.area
     codes = area.codes or ([place.local_authority] if area.type == "local_authority" else [])
     return [
         ServiceArea(
+            service_id=service_id,
             id=stable_id("service_area", record.id),
             extent_type=AreaType(area.type),
             extent=" ".join(codes),
@@ -392,9 +407,10 @@ def _area_served(record: ServiceRecord, place: Place) -> list[ServiceArea]:
     ]
 
 
-def _languages_spoken(record: ServiceRecord) -> list[Language]:
+def _languages_spoken(service_id: uuid.UUID, record: ServiceRecord) -> list[Language]:
     return [
         Language(
+            service_id=service_id,
             id=stable_id("language", f"{record.id}/{code}"),
             code=code,
             name=LANGUAGES.get(code, code),
@@ -437,7 +453,7 @@ def _area_name(kind: str, codes: list[str], miles: float | None, place: Place) -
 def _get(session: Session, model: type[Tracked_], key: uuid.UUID) -> Tracked_:
     found = session.get(model, key)
     if found is None:
-        found = model(id=key)
+        found = model(id=key)  # type: ignore[call-arg]  # a partial row, as in load_needs
         session.add(found)
     return found
 

@@ -361,7 +361,12 @@ class PostcodeDirectory:
         for code in filter(None, new_codes.split("\n")):
             self._authority_index[code] = len(self._authorities)
             self._authorities.append(code)
-        columns = array("Q"), array("f"), array("f"), array("H")
+        columns: tuple[array[int] | array[float], ...] = (
+            array("Q"),
+            array("f"),
+            array("f"),
+            array("H"),
+        )
         for column, packed in zip(columns, packed_columns, strict=True):
             column.frombytes(packed)
         return _LetterTable(*columns)
@@ -411,8 +416,13 @@ def _unpack_letter(path: Path, known: dict[str, int]) -> tuple[bytes, bytes, byt
             array(column.typecode, map(column.__getitem__, order))
             for column in (keys, eastings, northings, authorities)
         )
-    columns = (keys, eastings, northings, authorities)
-    return (*(column.tobytes() for column in columns), "\n".join(new))
+    return (
+        keys.tobytes(),
+        eastings.tobytes(),
+        northings.tobytes(),
+        authorities.tobytes(),
+        "\n".join(new),
+    )
 
 
 def _no_location_message(code: str, what: str) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from directory import search
 from directory.accounts.permissions import Action, can
@@ -258,7 +258,7 @@ def save(
 def services_of(session: Session, organisation_id: uuid.UUID) -> list[Service]:
     """Every service of an organisation, whatever its status, by name."""
     statement = select(Service).where(Service.organization_id == organisation_id)
-    return list(session.exec(statement.order_by(Service.name)).all())  # type: ignore[arg-type]
+    return list(session.exec(statement.order_by(col(Service.name))).all())
 
 
 # --- moderation ------------------------------------------------------------------------

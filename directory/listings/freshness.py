@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from directory import clock, tokens
 from directory.accounts import users
@@ -67,11 +67,11 @@ def stale_services(
     limit = stale_before(today or clock.today())
     statement = select(Service).where(
         Service.status == ListingStatus.PUBLISHED,
-        sa.or_(Service.last_verified.is_(None), Service.last_verified < limit),  # type: ignore[union-attr,operator]
+        sa.or_(col(Service.last_verified).is_(None), col(Service.last_verified) < limit),
     )
     if organisation_id is not None:
         statement = statement.where(Service.organization_id == organisation_id)
-    statement = statement.order_by(Service.last_verified.nulls_first(), Service.name)  # type: ignore[union-attr]
+    statement = statement.order_by(col(Service.last_verified).nulls_first(), col(Service.name))
     return list(session.exec(statement).all())
 
 
@@ -83,7 +83,7 @@ def confirm(
     before = service.last_verified
     session.exec(
         sa.update(Service)
-        .where(Service.id == service.id)  # type: ignore[arg-type]
+        .where(col(Service.id) == service.id)
         .values(last_verified=today, updated_at=Service.updated_at)
     )
     editing.record(
@@ -201,9 +201,9 @@ def send_reminders(
         select(Service)
         .where(
             Service.status == ListingStatus.PUBLISHED,
-            Service.organization_id.in_(public_organisations),
-        )  # type: ignore[attr-defined]
-        .order_by(Service.id)
+            col(Service.organization_id).in_(public_organisations),
+        )
+        .order_by(col(Service.id))
     ).all()
     for service in services:
         number = reminder_due(service, reminders_since_checked(session, service), today)

@@ -298,7 +298,12 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
     if "sessions" in values:
         _replace(session, service.schedules)
         service.schedules = [
-            Schedule(byday=",".join(s["days"]), opens_at=s["opens"], closes_at=s["closes"])
+            Schedule(
+                service_id=service.id,
+                byday=",".join(s["days"]),
+                opens_at=s["opens"],
+                closes_at=s["closes"],
+            )
             for s in values["sessions"]
         ]
     if "cost_amount" in values or "fees_description" in values:
@@ -307,12 +312,16 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         service.cost_options = []
         if amount:
             service.cost_options = [
-                CostOption(amount=float(amount), amount_description=service.fees_description)
+                CostOption(
+                    service_id=service.id,
+                    amount=float(amount),
+                    amount_description=service.fees_description,
+                )
             ]
     if "languages" in values:
         _replace(session, service.languages)
         service.languages = [
-            Language(code=code, name=vocabulary.LANGUAGES.get(code, code))
+            Language(service_id=service.id, code=code, name=vocabulary.LANGUAGES.get(code, code))
             for code in values["languages"]
         ]
     if "places" in values:
@@ -344,7 +353,9 @@ def _apply_needs(session: Session, service: Service, codes: list[str]) -> None:
     _replace(session, service.need_links)
     session.flush()
     service.need_links = [
-        ServiceTaxonomyTerm(taxonomy_term_id=by_code[c].id, rank=rank, term=by_code[c])
+        ServiceTaxonomyTerm(
+            service_id=service.id, taxonomy_term_id=by_code[c].id, rank=rank, term=by_code[c]
+        )
         for rank, c in enumerate(codes)
         if c in by_code
     ]
@@ -363,7 +374,9 @@ def _apply_places(session: Session, service: Service, places: list[Mapping[str, 
         link = links.pop(str(place.get("id") or ""), None)
         if link is None:
             location = Location(organization_id=service.organization_id, name="")
-            link = ServiceAtLocation(location=location)
+            link = ServiceAtLocation(
+                service_id=service.id, location_id=location.id, location=location
+            )
         elif _same_place(place_snapshot(link.location), place):
             kept.append(link)
             continue
@@ -420,7 +433,9 @@ def _fill_place(session: Session, location: Location, place: Mapping[str, Any]) 
             location.local_authority_code = found.local_authority_code
     _replace(session, location.accessibility)
     location.accessibility = [
-        Accessibility(feature=f, description=vocabulary.ACCESSIBILITY.get(f, f))
+        Accessibility(
+            location_id=location.id, feature=f, description=vocabulary.ACCESSIBILITY.get(f, f)
+        )
         for f in place["accessibility"]
     ]
 
@@ -436,11 +451,13 @@ def _apply_areas(session: Session, service: Service, areas: list[Mapping[str, An
         code = located.local_authority_code if located else ""
         authority = (code or "", current_app.config["PLACE_NAME"])
     _replace(session, service.areas)
-    service.areas = [_area(wanted, authority) for wanted in areas if wanted.get("type")]
+    service.areas = [_area(service.id, wanted, authority) for wanted in areas if wanted.get("type")]
 
 
-def _area(wanted: Mapping[str, Any], authority: tuple[str, str]) -> ServiceArea:
-    area = ServiceArea(extent_type=AreaType(wanted["type"]))
+def _area(
+    service_id: uuid.UUID, wanted: Mapping[str, Any], authority: tuple[str, str]
+) -> ServiceArea:
+    area = ServiceArea(service_id=service_id, extent_type=AreaType(wanted["type"]))
     miles = wanted.get("miles")
     if area.extent_type == AreaType.LOCAL_AUTHORITY:
         area.extent, area.name = authority

@@ -37,7 +37,7 @@ class User(UserMixin, SQLModel, table=True):
         return f"{self.id}.{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
 

@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -261,10 +261,8 @@ def _message(error: ValidationError) -> tuple[str, str]:
     if error.validator == "type":
         return where, f"must be a {error.validator_value}, not {error.instance!r}"
     if error.validator == "enum":
-        return (
-            where,
-            f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}",
-        )
+        choices = cast(list[Any], error.validator_value)  # an enum's value is its list
+        return where, f"{error.instance!r} is not one of {', '.join(map(str, choices))}"
     if error.validator == "maxLength":
         return where, f"is longer than {error.validator_value} characters"
     return where, error.message

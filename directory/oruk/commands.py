@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -12,6 +14,9 @@ from sqlmodel import Session
 
 from directory import db, migrate, search
 from directory.oruk import checks, export, importing, reading, spreadsheet
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 PROGRESS_FROM = 100  # records: smaller files import before a bar would be seen
 SHOWN_PROBLEMS = 200
@@ -78,24 +83,29 @@ class _progress:
 
     def __init__(self, count: int) -> None:
         self.count = count
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[Iterable[int]], Iterable[int]]:
         if self.count < PROGRESS_FROM:
             return lambda items: items
-        self.bar = click.progressbar(length=self.count, label="Importing", show_pos=True)
-        self.bar.__enter__()
+        bar = self.bar = click.progressbar(length=self.count, label="Importing", show_pos=True)
+        bar.__enter__()
 
         def advance(items: Iterable[int]) -> Iterator[int]:
             for item in items:
                 yield item
-                self.bar.update(1)  # type: ignore[union-attr]
+                bar.update(1)
 
         return advance
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if self.bar is not None:
-            self.bar.__exit__(*exc)
+            self.bar.__exit__(kind, error, trace)
 
 
 def _show_problems(report: checks.Report) -> None:

@@ -282,6 +282,7 @@ class _Writer:
             place.accessibility,
             [
                 Accessibility(
+                    location_id=place.id,
                     id=self.own_id(Accessibility, a["id"], f"location:{place_id}"),
                     feature=ACCESS_BY_LABEL.get(_text(a, "description").lower(), "other"),
                     description=_text(a, "description", 300),
@@ -412,7 +413,9 @@ class _Writer:
                 if place.id not in seen:
                     seen.add(place.id)
                     link_id = self.own_id(ServiceAtLocation, link["id"], owner)
-                    links.append(ServiceAtLocation(id=link_id, location_id=place.id))
+                    links.append(
+                        ServiceAtLocation(service_id=service.id, id=link_id, location_id=place.id)
+                    )
             _replace(session, service.location_links, links)
         if given("cost_options"):
             self._costs(service, data, owner)
@@ -432,6 +435,7 @@ class _Writer:
             service.schedules,
             [
                 Schedule(
+                    service_id=service.id,
                     id=self.own_id(Schedule, s["id"], owner),
                     byday=",".join(d.strip().upper() for d in str(s["byday"]).split(",")),
                     opens_at=str(s["opens_at"])[:5],
@@ -455,6 +459,7 @@ class _Writer:
             service.cost_options,
             [
                 CostOption(
+                    service_id=service.id,
                     id=self.own_id(CostOption, c["id"], owner),
                     option=_text(c, "option", 200),
                     amount=float(c["amount"]) if isinstance(c.get("amount"), int | float) else None,
@@ -471,6 +476,7 @@ class _Writer:
             service.languages,
             [
                 Language(
+                    service_id=service.id,
                     id=self.own_id(Language, x["id"], owner),
                     code=_text(x, "code", 3) or LANGUAGE_BY_NAME.get(_text(x, "name").lower(), ""),
                     name=_text(x, "name", 100) or LANGUAGES.get(_text(x, "code"), _text(x, "code")),
@@ -482,7 +488,8 @@ class _Writer:
         )
 
     def _needs(self, service: Service, data: Json, needs: NeedsMap, result: ImportResult) -> None:
-        wanted, ranked = [], set()
+        wanted: list[ServiceTaxonomyTerm] = []
+        ranked: set[uuid.UUID] = set()
         for item in data.get("attributes") or []:
             term = item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
             found = needs.find(term)
@@ -496,7 +503,9 @@ class _Writer:
             if found.need.term_id not in ranked:
                 ranked.add(found.need.term_id)
                 wanted.append(
-                    ServiceTaxonomyTerm(taxonomy_term_id=found.need.term_id, rank=len(wanted))
+                    ServiceTaxonomyTerm(
+                        service_id=service.id, taxonomy_term_id=found.need.term_id, rank=len(wanted)
+                    )
                 )
         _replace(self.session, service.need_links, wanted)
 
@@ -540,6 +549,7 @@ def _areas(
                 continue
         areas.append(
             ServiceArea(
+                service_id=service.id,
                 id=writer.own_id(ServiceArea, item["id"], f"service:{service.id}"),
                 extent_type=AreaType(kind),
                 extent=" ".join(codes)[:500],
@@ -557,6 +567,7 @@ def _areas(
     if authorities:
         return [
             ServiceArea(
+                service_id=service.id,
                 id=stable_id("service_area", str(service.id)),
                 extent_type=AreaType.LOCAL_AUTHORITY,
                 extent=" ".join(authorities),
@@ -565,6 +576,7 @@ def _areas(
         ]
     return [
         ServiceArea(
+            service_id=service.id,
             id=stable_id("service_area", str(service.id)),
             extent_type=AreaType.NATIONAL,
             name="Anywhere in the UK",

@@ -25,7 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
@@ -304,10 +304,11 @@ def read_filters(args: Mapping[str, Any], allowed: tuple[str, ...]) -> Filters:
 # --- services -------------------------------------------------------------------
 
 
-def published() -> Any:
+def published() -> ColumnElement[bool]:
     """A service the public may see: published, by a published organisation."""
-    return (Service.status == ListingStatus.PUBLISHED) & col(Service.organization_id).in_(
-        published_organisation_ids()
+    return and_(
+        col(Service.status) == ListingStatus.PUBLISHED,
+        col(Service.organization_id).in_(published_organisation_ids()),
     )
 
 

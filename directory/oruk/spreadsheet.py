@@ -113,9 +113,11 @@ def write_template(path: Path) -> None:
         return
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
     sheet.title = "Services"
     sheet.append(NAMES)
     sheet.append([c.example for c in COLUMNS])

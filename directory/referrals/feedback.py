@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from directory.models import FeedbackOutcome, MatchFeedback, Service, User, utcnow
 
@@ -122,16 +122,17 @@ def counts_by_service(
 ) -> dict[uuid.UUID, Counts]:
     """Counts for the services given (every service with feedback when None)."""
     since = (now or utcnow()) - timedelta(days=REVIEW_WINDOW_DAYS)
-    recent = MatchFeedback.created_at >= since  # type: ignore[operator]
-    statement = select(
-        MatchFeedback.service_id,
-        MatchFeedback.outcome,
-        MatchFeedback.reason,
+    recent = col(MatchFeedback.created_at) >= since
+    columns = (
+        col(MatchFeedback.service_id),
+        col(MatchFeedback.outcome),
+        col(MatchFeedback.reason),
         recent,
-        func.count(),
-    ).group_by(MatchFeedback.service_id, MatchFeedback.outcome, MatchFeedback.reason, recent)
+    )
+    # call-overload: sqlmodel's select() is typed for at most four columns; this has five.
+    statement = select(*columns, func.count()).group_by(*columns)  # type: ignore[call-overload]
     if service_ids is not None:
-        statement = statement.where(MatchFeedback.service_id.in_(service_ids))  # type: ignore[attr-defined]
+        statement = statement.where(col(MatchFeedback.service_id).in_(service_ids))
     found: dict[uuid.UUID, Counts] = {}
     for service_id, outcome, reason, is_recent, count in session.exec(statement).all():
         these = found.setdefault(service_id, Counts())
@@ -176,7 +177,7 @@ def listings_flagged_for_review(session: Session, now: datetime | None = None) -
         return []
     services = session.exec(
         select(Service)
-        .where(Service.id.in_(list(flagged)))  # type: ignore[attr-defined]
+        .where(col(Service.id).in_(list(flagged)))
         .options(selectinload(Service.organisation))  # type: ignore[arg-type]
     ).all()
     flags = [Flag(s, *flagged[s.id]) for s in services]

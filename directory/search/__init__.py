@@ -157,7 +157,9 @@ def _needs_like(text: str, lexicon: Lexicon) -> list[str]:
 
 def log(session: Session, request: SearchRequest, results: SearchResults, channel: str) -> None:
     """Count the search for the manager's report of unmet need, with nothing personal."""
-    filters = {k: v for k, v in request.to_params().items() if k not in ("q", "postcode", "page")}
+    filters: dict[str, object] = {
+        k: v for k, v in request.to_params().items() if k not in ("q", "postcode", "page")
+    }
     session.add(
         SearchLog(
             searched_at=utcnow().replace(minute=0, second=0, microsecond=0),

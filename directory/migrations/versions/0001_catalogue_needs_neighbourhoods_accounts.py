@@ -6,7 +6,7 @@ Create Date: 2026-11-23 11:29:05.966037
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from sqlalchemy.dialects import postgresql
 
 revision = '04ad227875aa'

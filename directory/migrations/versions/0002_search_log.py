@@ -6,7 +6,7 @@ Create Date: 2026-11-23 11:38:43.212742
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from sqlalchemy.dialects import postgresql
 
 revision = 'd4a0f6d606e2'

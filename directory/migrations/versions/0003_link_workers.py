@@ -6,7 +6,7 @@ Create Date: 2026-11-23 14:12:54.492429
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision = '0003_link_workers'

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 14:12:42.228707
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from sqlalchemy.dialects import postgresql
 
 revision = '0004_accounts_listings'

@@ -13,7 +13,7 @@ Create Date: 2026-12-07 06:34:19
 import uuid
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 from sqlalchemy.dialects import postgresql
 

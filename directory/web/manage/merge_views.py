@@ -47,17 +47,22 @@ def merge_services(keep_id: uuid.UUID, duplicate_id: uuid.UUID) -> Response | tu
         if refused is None:
             names = (duplicate.name, keep.name)
             try:
-                moves = merging.merge_services(
+                merged = merging.merge_services(
                     session, current_user._get_current_object(), keep, duplicate
                 )
             except merging.MergeRefused as error:
                 refused = str(error)
             else:
-                flash(f"Merged “{names[0]}” into “{names[1]}”: moved {moves.in_words()}.")
+                flash(f"Merged “{names[0]}” into “{names[1]}”: moved {merged.in_words()}.")
                 return redirect(url_for("manage.service_history", service_id=keep_id))
         status = 400
         keep, duplicate = session.get(Service, keep_id), session.get(Service, duplicate_id)
-    moves = None if refused else merging.what_moves(session, keep, duplicate)  # type: ignore[arg-type]
+    # After a refused merge the two are read again, and what would move is not shown.
+    moves = (
+        merging.what_moves(session, keep, duplicate)
+        if not refused and keep is not None and duplicate is not None
+        else None
+    )
     return render_template(
         "manage/merge.html",
         keep=keep,

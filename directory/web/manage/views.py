@@ -40,7 +40,7 @@ blueprint = Blueprint("manage", __name__)
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def _require_fresh_form() -> None:

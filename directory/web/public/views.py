@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -69,7 +70,8 @@ def render_search(
 @blueprint.app_template_global()
 def search_url(wanted: SearchRequest, **changes: object) -> str:
     """A link to this search with some of it changed: the page, the band, the place."""
-    return url_for("public.search", **wanted.with_changes(**changes).to_params())
+    params: dict[str, Any] = wanted.with_changes(**changes).to_params()
+    return url_for("public.search", **params)
 
 
 @blueprint.get("/needs")
