@@ -83,7 +83,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(users.load_user)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see that page."
-    limiter.init_app(app)
     security.register(app)
     privacy.register()
 
@@ -100,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (public, api, oruk, auth, manage, linkworker):
         app.register_blueprint(blueprint)
     dev_login.register(app)
+    limiter.init_app(app)  # the limits written on the views just registered
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -243,12 +243,10 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         except OSError:
             pytest.skip("Redis is not running on 127.0.0.1:6379")
         # Counters of their own, so that test runs sharing this Redis (two workers, two
-        # checkouts) never count each other's attempts. Not RATELIMIT_KEY_PREFIX: Flask-Limiter
-        # keeps the first app's prefix for the whole process ("signpost" here, so every run
-        # shared one key); the storage's own prefix is set afresh for each app.
+        # checkouts) never count each other's attempts.
         settings = {
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"signpost-test-{uuid.uuid4().hex}"},
+            "RATELIMIT_KEY_PREFIX": f"signpost-test-{uuid.uuid4().hex}",
         }
     app = _limited_app(databases, tmp_path, **settings)
     try:
@@ -270,8 +268,31 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         assert resets == [200, 200, 429]
     finally:
         if backend == "redis":
-            limiter.storage.reset()  # this test's counters only (those under its prefix)
+            limiter.of(app).reset()  # this test's counters only (those under its prefix)
         dispose(app)
+
+
+@pytest.mark.concurrency  # counts in a time window
+@SQLITE_ONLY
+def test_each_app_counts_its_own_attempts_and_keeps_its_own_settings(databases, tmp_path):
+    # Apps side by side in one process (as tests make them, or directories served together)
+    # never share counters, and one made later with limits off leaves the others on.
+    first = _limited_app(databases, tmp_path / "first")
+    second = _limited_app(databases, tmp_path / "second")
+    try:
+        wrong = "wrong password!!"
+        codes = [
+            sign_in(first.test_client(), "editor", password=wrong).status_code for _ in range(4)
+        ]
+        assert codes == [400, 400, 400, 429]
+        assert sign_in(second.test_client(), "editor", password=wrong).status_code == 400
+        unlimited = make_app(databases.new_migrated(), tmp_path / "off", RATELIMIT_ENABLED=False)
+        assert sign_in(first.test_client(), "editor").status_code == 429
+        assert limiter.of(first) is not limiter.of(second)
+        dispose(unlimited)
+    finally:
+        dispose(first)
+        dispose(second)
 
 
 @pytest.mark.concurrency  # counts in a time window
