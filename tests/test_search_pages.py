@@ -175,7 +175,12 @@ def test_crisis_words_put_urgent_help_first(demo_search, typed):
     if service_links(response):
         assert panel < html.index('class="nhsuk-card nhsuk-card--clickable signpost-service-card')
     page = main_text(response)
-    for words in ("Call 999", "Call 111 and choose the mental health option", "Call 116 123", "85258"):
+    for words in (
+        "Call 999",
+        "Call 111 and choose the mental health option",
+        "Call 116 123",
+        "85258",
+    ):
         assert words in page
     assert 'href="tel:999"' in html and 'href="sms:85258"' in html
 
