@@ -30,13 +30,20 @@ def miles_between(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> flo
 
 
 def miles_from(
-    latitude: float, longitude: float, latitudes: ArrayLike, longitudes: ArrayLike
+    latitude: float,
+    longitude: float,
+    latitudes: ArrayLike,
+    longitudes: ArrayLike,
+    cos_latitudes: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
-    """`miles_between` from one point to each of many: the same formula over arrays."""
+    """`miles_between` from one point to each of many: the same formula over arrays.
+    `cos_latitudes`, np.cos(np.radians(latitudes)), may be passed by a caller that keeps
+    them, as search does for its venues: the cosine is a third of the work."""
     phi1 = math.radians(latitude)
     phi2 = np.radians(np.asarray(latitudes, dtype=np.float64))
+    cos_phi2 = np.cos(phi2) if cos_latitudes is None else np.asarray(cos_latitudes)
     lam = np.radians(np.asarray(longitudes, dtype=np.float64) - longitude)
-    h = np.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(lam / 2) ** 2
+    h = np.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * cos_phi2 * np.sin(lam / 2) ** 2
     miles: NDArray[np.float64] = 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.minimum(1.0, h)))
     return miles
 

@@ -84,8 +84,10 @@ def test_the_vectorised_distance_equals_the_scalar_one(origin) -> None:
     many = miles_from(*origin, latitudes, longitudes)
     one_by_one = np.array([miles_between(*origin, *p) for p in points])
     np.testing.assert_allclose(many, one_by_one, rtol=1e-9, atol=0)
-    # and it takes plain sequences as well as arrays
+    # and it takes plain sequences as well as arrays, and cosines kept by the caller
     np.testing.assert_array_equal(miles_from(*origin, list(latitudes), list(longitudes)), many)
+    cosines = np.cos(np.radians(latitudes))
+    np.testing.assert_array_equal(miles_from(*origin, latitudes, longitudes, cosines), many)
 
 
 def test_the_edges_measure_as_they_should() -> None:

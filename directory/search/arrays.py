@@ -190,6 +190,7 @@ class View:
         self.site_doc = self._documents("site_doc")
         self.site_lat = _joined([s.site_lat for s in self.segments], np.float64)
         self.site_lon = _joined([s.site_lon for s in self.segments], np.float64)
+        self.site_cos = np.cos(np.radians(self.site_lat))  # kept for matcher.distance
         self.lengths = {
             name: _joined([s.lengths[name] for s in self.segments], np.float64)
             for name in SCORED_FIELDS
@@ -310,7 +311,11 @@ class View:
             owners = self.site_doc[chosen]  # still grouped by document, in order
             if len(owners):
                 miles = distance.miles_from(
-                    latitude, longitude, self.site_lat[chosen], self.site_lon[chosen]
+                    latitude,
+                    longitude,
+                    self.site_lat[chosen],
+                    self.site_lon[chosen],
+                    self.site_cos[chosen],
                 )
                 starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
                 nearest[owners[starts]] = np.minimum.reduceat(miles, starts)
