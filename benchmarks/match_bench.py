@@ -76,7 +76,7 @@ FILLER = _FILLER.split()
 RESTRICTIONS = ["women_only", "men_only", "carers_only", "lgbtq_only", "veterans_only"]
 LANGUAGES = ["ur", "pa", "pl", "ar", "bn", "ro", "so", "fa"]
 ACCESS = ["step_free", "accessible_toilet", "hearing_loop", "parking", "quiet_space", "lift"]
-DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+DAYS = list(matcher.facts.DAYS)
 
 
 def read_needs() -> dict[str, tuple[str, ...]]:

@@ -59,6 +59,7 @@ from directory.search.index import BOOSTS, NEED_BOOST, SearchIndex  # noqa: E402
 from directory.search.request import SearchRequest  # noqa: E402
 from directory.search.results import Hit, ResolvedPlace, SearchResults  # noqa: E402
 from directory.search.understanding import Lexicon, Understood, load_lexicon, understand  # noqa: E402
+from matcher.distance import miles_between, rounded  # noqa: E402
 
 DEFAULT_SIZES = (2_000, 20_000, 100_000)
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "search_bench.json"
@@ -428,7 +429,6 @@ class Fts5:
         scores: dict[int, float] = {}
         local: dict[int, bool] = {}
         nearest: dict[int, float] = {}
-        cos_lat = math.cos(math.radians(place.latitude)) if place else 1.0
         for row in rows:
             score, rowid, is_local = row[0], row[1], row[2]
             if request.open_now and not engine.is_open(_sessions(row[3]), NOW):
@@ -436,10 +436,9 @@ class Fts5:
             scores[rowid] = score
             local[rowid] = bool(is_local)
             if place is not None and row[-2] is not None:
-                north, east = row[-2] - place.latitude, (row[-1] - place.longitude) * cos_lat
-                squared = north**2 + east**2
-                if squared < nearest.get(rowid, math.inf):
-                    nearest[rowid] = squared
+                miles = miles_between(place.latitude, place.longitude, row[-2], row[-1])
+                if miles < nearest.get(rowid, math.inf):
+                    nearest[rowid] = miles
         top = max(scores.values(), default=1.0) or 1.0
         near: list[Hit] = []
         online: list[Hit] = []
@@ -447,7 +446,7 @@ class Fts5:
             if local[rowid]:
                 miles = None
                 if place is not None:
-                    miles = round(math.sqrt(nearest[rowid]) * engine.MILES_PER_DEGREE_LAT, 1)
+                    miles = rounded(nearest[rowid])
                 if request.miles is not None and (miles is None or miles > request.miles):
                     continue
                 near.append(Hit(rowid, score / top, miles))  # type: ignore[arg-type]

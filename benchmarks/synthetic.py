@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from directory.catalogue.seed_files import SEED as SEED_FOLDER
 from directory.catalogue.seed_files import Need, read_needs
 from directory.search.documents import OpeningSession, ServiceFacts
+from matcher import facts
 
 # Neighbourhood centres: the demo catalogue's own (seed/leeds/place.yaml, coordinates of
 # their postcodes from the ONS directory) and outer Leeds, all within lat 53.74-53.87,
@@ -335,7 +336,8 @@ ACCESS_ODDS = {
     "large_print": 0.1,
     "guide_dogs": 0.2,
 }
-WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]
+WEEKDAYS = list(facts.WEEKDAYS)
+WEEKEND = list(facts.WEEKEND)
 # Opening times: (opens, closes) and how often.
 DAY_TIMES = [
     (("09:30", "12:00"), 4),
@@ -671,12 +673,12 @@ class _Generator:
             return ()
         if remote:
             opens, closes = self.weighted(LINE_TIMES)  # type: ignore[misc]
-            days = WEEKDAYS + (["SA", "SU"] if rng.random() < 0.4 else [])
+            days = WEEKDAYS + (WEEKEND if rng.random() < 0.4 else [])
             return (OpeningSession(tuple(days), opens, closes),)
         found = []
         for _ in range(self.weighted([(1, 6), (2, 3), (3, 1)])):  # type: ignore[call-overload]
             weekend = rng.random() < 0.18
-            day = rng.choice(["SA", "SU"] if weekend else WEEKDAYS)
+            day = rng.choice(WEEKEND if weekend else WEEKDAYS)
             days = (day,) if rng.random() < 0.75 else tuple(sorted({day, rng.choice(WEEKDAYS)}))
             opens, closes = self.weighted(DAY_TIMES)  # type: ignore[misc]
             found.append(OpeningSession(days, opens, closes))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rapidfuzz import process, utils
 from rapidfuzz.distance import OSA
 
-from matcher.distance import EARTH_RADIUS_MILES
+from matcher.distance import miles_between
 from matcher.facts import ServiceFacts
 from matcher.words import content_words, normalise, stem
 
@@ -51,9 +51,10 @@ class Catalogue:
         self._label_index: dict[str, list[int]] = defaultdict(list)
         # Stems of the meaningful words of its own text: how the person's words find it.
         self._text_index: dict[str, list[int]] = defaultdict(list)
-        # Venues in radians with the cosine of their latitude, for exact distances; the map
-        # cells they are in, for quick ones; and how a service reaches people.
-        self._sites: list[tuple[tuple[float, float, float], ...]] = []
+        # Venues (latitude, longitude), for exact distances; the map cells they are in, for
+        # quick ones (a rough order only: every distance shown or ruled on is exact); and
+        # how a service reaches people.
+        self._sites: list[tuple[tuple[float, float], ...]] = []
         self.cells: list[tuple[int, ...]] = []  # ids of the map cells of its venues
         self.cell_centres: list[tuple[float, float]] = []
         self._cell_ids: dict[tuple[int, int], int] = {}
@@ -81,16 +82,7 @@ class Catalogue:
         words = set(content_words(text))
         for word in {stem(w) for w in words}:
             self._text_index[word].append(i)
-        self._sites.append(
-            tuple(
-                (
-                    math.radians(s.latitude),
-                    math.radians(s.longitude),
-                    math.cos(math.radians(s.latitude)),
-                )
-                for s in service.sites
-            )
-        )
+        self._sites.append(tuple((s.latitude, s.longitude) for s in service.sites))
         self.cells.append(tuple({self._cell_id(s.latitude, s.longitude) for s in service.sites}))
         in_person = "in_person" in service.modes or not service.modes
         if not service.sites or not in_person:
@@ -196,13 +188,7 @@ class Catalogue:
         sites = self._sites[i]
         if not sites:
             return None
-        phi, lam = math.radians(latitude), math.radians(longitude)
-        cos_phi = math.cos(phi)
-        nearest = min(
-            math.sin((s_phi - phi) / 2) ** 2 + cos_phi * s_cos * math.sin((s_lam - lam) / 2) ** 2
-            for s_phi, s_lam, s_cos in sites
-        )
-        return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, nearest)))
+        return min(miles_between(latitude, longitude, lat, lon) for lat, lon in sites)
 
     def coverage(self, words: Words) -> dict[int, float]:
         """For each service sharing any of the words: how much of what the person said its

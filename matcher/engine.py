@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from matcher.catalogue import IN_PERSON, NO_WORDS, REMOTE, Catalogue, Words
-from matcher.distance import miles_between
+from matcher.distance import miles_between, rounded
 from matcher.facts import (
     Exclusion,
     MatchResult,
@@ -69,7 +69,7 @@ def match(
                 organisation=c.service.organisation,
                 score=round(value, 3),
                 needs_met=tuple(n for n in profile.needs if n in c.strengths),
-                distance_miles=None if c.distance_miles is None else round(c.distance_miles, 1),
+                distance_miles=None if c.distance_miles is None else rounded(c.distance_miles),
                 reasons=reasons(
                     profile, c, catalogue.found_in(words, c.index), config, vocabulary, today
                 ),
@@ -122,7 +122,9 @@ def _quick_keys(
     profile: Profile, catalogue: Catalogue, found: Found, config: Weights
 ) -> dict[int, float]:
     """A quick key for each candidate: needs, words and rough distance (to the map cell of
-    its nearest venue), so that the most promising are weighed first."""
+    its nearest venue), so that the most promising are weighed first. The rough distance
+    only orders the weighing: the miles the rules judge and the reasons show are measured
+    to the venues themselves (Catalogue.nearest_site_miles)."""
     keys: dict[int, float] = dict.fromkeys(found.indexes, 0.0)
     for meeting in found.strengths.values():
         for i, strength in meeting.items():

@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from datetime import date
 
 MODES = ("in_person", "online", "phone")
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# The one list of days: RFC 5545 day codes, as HSDS schedules use, in week order, and their
+# names. Search, matching, the forms and the imports all read these.
+DAY_NAMES: dict[str, str] = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+DAYS = tuple(DAY_NAMES)
+WEEKDAYS = DAYS[:5]
+WEEKEND = DAYS[5:]
 PARTS_OF_DAY = ("morning", "afternoon", "evening")
 REFERRERS = ("self", "professional")
 GENDERS = ("woman", "man", "non_binary", "other")

@@ -10,6 +10,8 @@ from datetime import date
 
 from matcher.facts import (
     DAYS,
+    WEEKDAYS,
+    WEEKEND,
     OpeningSession,
     Profile,
     Reason,
@@ -25,8 +27,6 @@ from matcher.words import ages, first_lower, join, miles, month_year, plural_day
 # Parts of the day, in minutes since midnight.
 WINDOWS = {"morning": (360, 720), "afternoon": (720, 1020), "evening": (1020, 1440)}
 WHOLE_DAY = (0, 1440)
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
-WEEKEND = ("SA", "SU")
 MODE_WORDS = {"in_person": "in person", "online": "online", "phone": "by phone"}
 
 

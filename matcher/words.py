@@ -6,6 +6,9 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from matcher.distance import rounded
+from matcher.facts import DAY_NAMES
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Words too common to say anything about what matters to someone.
@@ -21,15 +24,6 @@ need needs needed help try tried gets getting one two three four five six seven 
 ten"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 
-DAY_NAMES = {
-    "MO": "Monday",
-    "TU": "Tuesday",
-    "WE": "Wednesday",
-    "TH": "Thursday",
-    "FR": "Friday",
-    "SA": "Saturday",
-    "SU": "Sunday",
-}
 ROUTE_WORDS = {"self": "the person themselves", "professional": "a professional", "gp": "a GP"}
 STATUS_WORDS = {
     "draft": "a draft",
@@ -70,10 +64,14 @@ def ages(min_age: int | None, max_age: int | None) -> str:
 
 
 def miles(distance: float) -> str:
-    if distance < 0.1:
-        return "under 0.1 miles"
-    shown = f"{distance:.1f}"
-    return f"{shown} mile" if shown == "1.0" else f"{shown} miles"
+    """How far, in the words search shows too (web/presenters.py distance_away):
+    "less than 0.1 miles", "1 mile", "2.5 miles", to the tenth both show."""
+    shown = rounded(distance)
+    if shown < 0.1:
+        return "less than 0.1 miles"
+    if shown == 1:
+        return "1 mile"
+    return f"{shown:.1f} miles"
 
 
 def plural_days(days: Iterable[str]) -> str:

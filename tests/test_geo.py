@@ -1,5 +1,5 @@
 """Tests for directory.geo.postcodes: postcode parsing, lookups against the real ONS data,
-distances.
+and the distance between two of them.
 
 Lookups against the installed data only touch a few first letters (B, C, E, J, L, M, S, Z),
 so the file stays fast; the loader's own behaviour is tested on tiny made-up data files.
@@ -25,6 +25,7 @@ from directory.geo.postcodes import (
     PostcodeError,
     UnknownPostcode,
 )
+from matcher.distance import METRES_PER_MILE, miles_between
 
 GEO_PY = Path(postcodes.__file__)
 
@@ -214,7 +215,7 @@ def test_lookup_district(text: str, lat: float, lon: float, authority: str) -> N
 def test_district_centroid_is_among_its_postcodes() -> None:
     centre = postcodes.lookup_district("LS6")
     nearest = min(
-        postcodes.distance_m(centre.latitude, centre.longitude, p.latitude, p.longitude)
+        METRES_PER_MILE * miles_between(centre.latitude, centre.longitude, p.latitude, p.longitude)
         for p in (postcodes.lookup_postcode("LS6 1AA"), postcodes.lookup_postcode("LS6 3HN"))
     )
     assert nearest < 3_000
@@ -244,30 +245,16 @@ def test_lookup_place_rejects_nonsense() -> None:
 # --- Distances ----------------------------------------------------------------------
 
 
-def test_distance_basics() -> None:
-    assert postcodes.distance_m(53.8, -1.5, 53.8, -1.5) == 0
-    # one degree along a meridian is R * pi / 180
-    assert postcodes.distance_m(0, 0, 1, 0) == pytest.approx(111_195, abs=1)
-    assert postcodes.distance_m(0, 0, 0, 180) == pytest.approx(math.pi * 6_371_008.8)
-    assert postcodes.distance_m(51.5, -0.1, 55.9, -3.2) == postcodes.distance_m(
-        55.9, -3.2, 51.5, -0.1
-    )
-    assert postcodes.distance_miles(0, 0, 1, 0) == pytest.approx(111_195 / 1609.344, abs=0.01)
-
-
 def test_leeds_to_manchester() -> None:
     leeds, manchester = postcodes.lookup_postcode("LS1 1UR"), postcodes.lookup_postcode("M1 1AE")
-    metres = postcodes.distance_m(
+    # the one distance function (matcher/distance.py: its own tests are in test_distance.py)
+    metres = METRES_PER_MILE * miles_between(
         leeds.latitude, leeds.longitude, manchester.latitude, manchester.longitude
     )
     assert metres == pytest.approx(58_000, abs=3_000)
     # Independently: the straight line on the National Grid, whose scale here is 0.9996-0.9997.
     grid = math.dist((leeds.easting, leeds.northing), (manchester.easting, manchester.northing))
     assert metres == pytest.approx(grid / 0.99965, rel=0.003)
-    miles = postcodes.distance_miles(
-        leeds.latitude, leeds.longitude, manchester.latitude, manchester.longitude
-    )
-    assert miles == pytest.approx(metres / 1609.344)
 
 
 # --- The loader, on made-up data files ----------------------------------------------

@@ -41,6 +41,7 @@ from directory.models import (
     ServiceAtLocation,
     stable_id,
 )
+from matcher.distance import miles_between
 from tests.conftest import demo_needs
 
 VIGNETTES = Path(__file__).parent / "vignettes.yaml"
@@ -243,7 +244,7 @@ def _restriction_problems(service: Service, person: dict[str, Any]) -> list[str]
 def _area_problems(service: Service, place: postcodes.Place, max_miles: float | None) -> list[str]:
     sites = [link.location for link in service.location_links]
     distances = [
-        postcodes.distance_miles(place.latitude, place.longitude, s.latitude, s.longitude)
+        miles_between(place.latitude, place.longitude, s.latitude, s.longitude)
         for s in sites
         if s.latitude is not None and s.longitude is not None
     ]

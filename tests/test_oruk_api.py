@@ -268,10 +268,12 @@ def test_postcode_results_are_within_the_distance_and_nearest_first(demo_api) ->
         f"{base}/service_at_locations", per_page=200, postcode="LS6 1AA", proximity=1500
     )
     from directory.geo import postcodes
+    from matcher.distance import METRES_PER_MILE, miles_between
 
     origin = postcodes.lookup_postcode("LS6 1AA")
     metres = [
-        postcodes.distance_m(
+        METRES_PER_MILE
+        * miles_between(
             origin.latitude, origin.longitude, c["location"]["latitude"], c["location"]["longitude"]
         )
         for p in pages

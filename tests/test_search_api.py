@@ -16,6 +16,7 @@ from sqlmodel import select
 from directory.clock import LONDON
 from directory.geo import postcodes
 from directory.models import Location, SearchLog, Service, ServiceAtLocation
+from matcher.distance import miles_between
 from tests.search_helpers import api, every_result
 
 LS6 = "LS6 1BD"
@@ -48,8 +49,7 @@ def miles_to_nearest_site(service: Service, place: postcodes.Place) -> float | N
     if not sites:
         return None
     return min(
-        postcodes.distance_miles(place.latitude, place.longitude, s.latitude, s.longitude)
-        for s in sites
+        miles_between(place.latitude, place.longitude, s.latitude, s.longitude) for s in sites
     )
 
 
@@ -208,7 +208,7 @@ def test_sorting_by_distance_goes_nearest_first_measured_to_the_nearest_site(
     assert several
     for service in several:
         far = max(
-            postcodes.distance_miles(place.latitude, place.longitude, site.latitude, site.longitude)
+            miles_between(place.latitude, place.longitude, site.latitude, site.longitude)
             for site in service.locations
         )
         shown = next(r for r in local if r["service_id"] == str(service.id))["distance_miles"]

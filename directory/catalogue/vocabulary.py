@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from matcher.facts import DAY_NAMES
+
 ACCESSIBILITY: dict[str, str] = {
     "step_free": "Step-free access",
     "accessible_toilet": "Accessible toilet",
@@ -44,16 +46,9 @@ CAPACITY: dict[str, str] = {
     "not_taking_referrals": "Not taking new referrals at the moment",
 }
 
-# RFC 5545 day codes, as HSDS schedules use, in week order.
-DAYS: dict[str, str] = {
-    "MO": "Monday",
-    "TU": "Tuesday",
-    "WE": "Wednesday",
-    "TH": "Thursday",
-    "FR": "Friday",
-    "SA": "Saturday",
-    "SU": "Sunday",
-}
+# RFC 5545 day codes, as HSDS schedules use, in week order, and their names: the one list,
+# kept in matcher/facts.py and named here beside the other closed lists.
+DAYS: dict[str, str] = DAY_NAMES
 
 # ISO 639-1 codes for the languages spoken in the communities we serve.
 LANGUAGES: dict[str, str] = {

@@ -41,8 +41,6 @@ __all__ = [
     "PostcodeError",
     "UnknownPostcode",
     "default_directory",
-    "distance_m",
-    "distance_miles",
     "is_district",
     "is_postcode",
     "lookup_district",
@@ -56,8 +54,6 @@ __all__ = [
 EXAMPLE_POSTCODE = "LS6 1AA"
 EXAMPLE_DISTRICT = "LS6"
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), the usual choice for haversine
-METRES_PER_MILE = 1_609.344
 
 # Outward code: A9, A99, A9A, AA9, AA99 or AA9A. Inward code: 9AA.
 _OUTWARD_RE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
@@ -163,24 +159,6 @@ def is_district(text: str | None) -> bool:
     except InvalidPostcode:
         return False
     return True
-
-
-# --- Distances -----------------------------------------------------------------------
-
-
-def distance_m(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
-    """Great-circle (haversine) distance in metres; within 0.5% of the true distance."""
-    phi1, phi2 = math.radians(a_lat), math.radians(b_lat)
-    h = (
-        math.sin((phi2 - phi1) / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(b_lon - a_lon) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, h)))
-
-
-def distance_miles(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
-    """Great-circle distance in miles, for showing to people in the UK."""
-    return distance_m(a_lat, a_lon, b_lat, b_lon) / METRES_PER_MILE
 
 
 # --- Grid references to latitude and longitude ---------------------------------------

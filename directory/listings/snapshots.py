@@ -36,6 +36,7 @@ from directory.models import (
     ServiceTaxonomyTerm,
     TaxonomyTerm,
 )
+from matcher.facts import DAYS
 
 Snapshot = dict[str, Any]
 Listing = Organisation | Service
@@ -220,11 +221,8 @@ def service_snapshot(service: Service) -> Snapshot:
 
 
 def _schedule_order(schedule: Schedule) -> tuple[int, str]:
-    first = schedule.days[0] if schedule.days else "SU"
-    return (
-        list(vocabulary.DAYS).index(first) if first in vocabulary.DAYS else 7,
-        schedule.opens_at,
-    )
+    first = schedule.days[0] if schedule.days else DAYS[-1]  # no days: sorted with Sunday
+    return (DAYS.index(first) if first in DAYS else len(DAYS), schedule.opens_at)
 
 
 def diff(before: Snapshot, after: Mapping[str, Any]) -> list[str]:

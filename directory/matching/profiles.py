@@ -33,6 +33,7 @@ from directory.catalogue import vocabulary
 from directory.catalogue.needs import NeedsVocabulary
 from directory.geo import postcodes
 from directory.inputs import Says, problems_of
+from matcher.facts import WEEKDAYS, WEEKEND
 
 # How close plain words must be to a need's id, label or synonym to count as that need.
 NEED_WORDS_CUTOFF = 86.0
@@ -41,9 +42,9 @@ DAY_WORDS = {
     **{code.lower(): (code,) for code in vocabulary.DAYS},
     **{name.lower(): (code,) for code, name in vocabulary.DAYS.items()},
     **{name[:3].lower(): (code,) for code, name in vocabulary.DAYS.items()},
-    "weekdays": ("MO", "TU", "WE", "TH", "FR"),
-    "weekend": ("SA", "SU"),
-    "weekends": ("SA", "SU"),
+    "weekdays": WEEKDAYS,
+    "weekend": WEEKEND,
+    "weekends": WEEKEND,
 }
 MODE_WORDS = {
     "in_person": "in_person",

@@ -47,6 +47,7 @@ from directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from matcher.distance import METRES_PER_MILE, miles_between
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -455,8 +456,7 @@ def _covers(place: Place, area: ServiceArea, sites: list[tuple[float, float]]) -
         return place.district in area.codes
     miles = area.radius_miles or 0
     return any(
-        postcodes.distance_miles(place.latitude, place.longitude, lat, lon) <= miles
-        for lat, lon in sites
+        miles_between(place.latitude, place.longitude, lat, lon) <= miles for lat, lon in sites
     )
 
 
@@ -495,7 +495,7 @@ def _near(session: Session, rows: list[Any], place: Place, proximity_m: float | 
     def metres(row: Any) -> float:
         if row[2] is None or row[3] is None:
             return math.inf
-        return postcodes.distance_m(place.latitude, place.longitude, row[2], row[3])
+        return METRES_PER_MILE * miles_between(place.latitude, place.longitude, row[2], row[3])
 
     if proximity_m is not None:
         kept = [row for row in rows if metres(row) <= proximity_m]

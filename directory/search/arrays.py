@@ -28,11 +28,12 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from matcher import distance
+from matcher.facts import DAYS
+
 # Whoosh's BM25F defaults, which the index was tuned with.
 B = 0.75
 K1 = 1.2
-MILES_PER_DEGREE_LAT = 69.09
-DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 SCORED_FIELDS = ("name", "need_words", "keywords", "organisation", "description", "needs")
 # Document numbers and weights (term frequency times field boost: exact in float32).
 NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
@@ -85,7 +86,7 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
             site_lat.append(lat)
             site_lon.append(lon)
         for days, opens, closes in json.loads(stored.get("sessions") or "[]"):
-            bits = sum(1 << DAY_CODES.index(d) for d in set(days) if d in DAY_CODES)
+            bits = sum(1 << DAYS.index(d) for d in set(days) if d in DAYS)
             hours.append((docnum, bits, _minutes(opens), _minutes(closes)))
     lengths = {name: read_lengths(reader, name) for name in SCORED_FIELDS}
     vocabulary = {_text(term): info.doc_frequency() for term, info in reader.iter_field("spelling")}
@@ -189,7 +190,7 @@ class View:
         self.site_doc = self._documents("site_doc")
         self.site_lat = _joined([s.site_lat for s in self.segments], np.float64)
         self.site_lon = _joined([s.site_lon for s in self.segments], np.float64)
-        self._site_owners, self._site_starts = np.unique(self.site_doc, return_index=True)
+        self.site_cos = np.cos(np.radians(self.site_lat))  # kept for matcher.distance
         self.lengths = {
             name: _joined([s.lengths[name] for s in self.segments], np.float64)
             for name in SCORED_FIELDS
@@ -297,18 +298,30 @@ class View:
         found[self.hours_doc[sessions]] = True
         return found
 
-    def nearest_sites(self, latitude: float, longitude: float) -> np.ndarray:
-        """Miles from a point to each document's nearest site, to 0.1 (NaN without sites),
-        by the same equirectangular estimate as engine.nearest_miles."""
-        nearest = np.full(self.size, np.inf)
+    def nearest_sites(
+        self, latitude: float, longitude: float, docs: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Miles from a point to the nearest site of each document (of `docs`, or of all),
+        as shown, to a tenth (NaN without sites): matcher.distance's haversine, measured
+        only to the sites of the documents asked about."""
+        wanted = np.arange(self.size) if docs is None else docs
+        nearest = np.full(self.size, np.nan)
         if len(self.site_doc):
-            cos_lat = math.cos(math.radians(latitude))
-            squared = (self.site_lat - latitude) ** 2 + ((self.site_lon - longitude) * cos_lat) ** 2
-            # sites lie grouped by document: the nearest of each group
-            nearest[self._site_owners] = np.minimum.reduceat(squared, self._site_starts)
-        miles = np.round(np.sqrt(nearest) * MILES_PER_DEGREE_LAT, 1)
-        miles[np.isinf(nearest)] = np.nan
-        return miles
+            asked = np.zeros(self.size, dtype=bool)
+            asked[wanted] = True
+            chosen = asked[self.site_doc]
+            owners = self.site_doc[chosen]  # still grouped by document, in order
+            if len(owners):
+                miles = distance.miles_from(
+                    latitude,
+                    longitude,
+                    self.site_lat[chosen],
+                    self.site_lon[chosen],
+                    self.site_cos[chosen],
+                )
+                starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+                nearest[owners[starts]] = np.minimum.reduceat(miles, starts)
+        return distance.rounded_all(nearest[wanted])
 
 
 def _joined(parts: Sequence[np.ndarray], dtype: Any) -> np.ndarray:

@@ -18,10 +18,10 @@ from directory.models import (
     ListingStatus,
     Service,
 )
+from matcher.facts import WEEKEND
 
 # A session that ends at or after this time counts as "evening".
 EVENING_FROM = "17:30"
-WEEKEND = ("SA", "SU")
 NO_MINIMUM_AGE = 0
 NO_MAXIMUM_AGE = 200
 

@@ -32,13 +32,13 @@ from directory.search.index import SCHEMA, SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import Band, Hit, ResolvedPlace, SearchResults
 from directory.search.understanding import Lexicon, Understood, understand
+from matcher.distance import miles_between, rounded
+from matcher.facts import DAYS
 
 HALF_SCORE_MILES = 1.5
 ONLINE_ON_FIRST_PAGE = 5
 TEXT_FIELDS = ("name", "need_words", "keywords", "organisation", "description")
 NEED_TERM_BOOST = 2.0
-MILES_PER_DEGREE_LAT = arrays.MILES_PER_DEGREE_LAT
-DAY_CODES = arrays.DAY_CODES
 
 _views: dict[str, arrays.Views] = {}
 _views_lock = threading.Lock()
@@ -168,7 +168,7 @@ def _bands(
     is_local = view.local[docs]
     near, near_relevance = docs[is_local], relevance[is_local]
     if place is not None:
-        miles = view.nearest_sites(place.latitude, place.longitude)[near]
+        miles = view.nearest_sites(place.latitude, place.longitude, near)
     else:
         miles = np.full(len(near), np.nan)
     if request.miles is not None:
@@ -247,18 +247,14 @@ def _online_band(
 
 
 def nearest_miles(place: ResolvedPlace, sites: tuple[tuple[float, float], ...]) -> float | None:
-    """Miles to the nearest site (an equirectangular estimate: exact enough within a county)."""
+    """Miles to the nearest site, as shown: View.nearest_sites for one document."""
     if not sites:
         return None
-    cos_lat = math.cos(math.radians(place.latitude))
-    best = min(
-        ((lat - place.latitude) ** 2 + ((lon - place.longitude) * cos_lat) ** 2)
-        for lat, lon in sites
-    )
-    return round(math.sqrt(best) * MILES_PER_DEGREE_LAT, 1)
+    nearest = min(miles_between(place.latitude, place.longitude, lat, lon) for lat, lon in sites)
+    return rounded(nearest)
 
 
 def is_open(sessions: tuple[tuple[tuple[str, ...], str, str], ...], now: datetime) -> bool:
-    day = DAY_CODES[now.weekday()]
+    day = DAYS[now.weekday()]
     clock = now.strftime("%H:%M")
     return any(day in days and opens <= clock < closes for days, opens, closes in sessions)

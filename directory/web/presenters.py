@@ -11,6 +11,7 @@ from directory.clock import today as clock_today
 from directory.models import Capacity, Schedule, Service
 from directory.search.results import CrisisContact, CrisisPanel
 from directory.search.urgent_help import urgent_help
+from matcher import words
 
 # Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
 CONTACT_SCHEMES = ("tel:", "sms:", "https:")
@@ -109,14 +110,12 @@ def languages(service: Service) -> str:
 
 
 def distance_away(miles: float | None) -> str:
-    """'1.2 miles away', '1 mile away', 'Less than 0.1 miles away'; '' when unknown."""
+    """'1.2 miles away', '1 mile away', 'Less than 0.1 miles away'; '' when unknown. The
+    words are the matcher's, so a venue is as far away on every page."""
     if miles is None:
         return ""
-    if miles < 0.1:
-        return "Less than 0.1 miles away"
-    if miles == 1:
-        return "1 mile away"
-    return f"{miles:.1f} miles away"
+    phrase = words.miles(miles)
+    return f"{phrase[0].upper()}{phrase[1:]} away"
 
 
 def crisis_panel() -> CrisisPanel:
