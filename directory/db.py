@@ -90,8 +90,8 @@ class Held(Generic[T]):
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.generation: tuple[Any, ...] | None = None
-        self.value: T | None = None
+        # the generation and the value built at it, read and written as one
+        self.built: tuple[tuple[Any, ...], T] | None = None
 
     @classmethod
     def of(cls, app: Flask, key: str) -> Held[Any]:
@@ -101,16 +101,15 @@ class Held(Generic[T]):
 
     def get(self, now: tuple[Any, ...], build: Callable[[], T]) -> T:
         """The held value if it was built at generation `now`, else a fresh one."""
-        value = self.value
-        if value is not None and self.generation == now:
-            return value
+        built = self.built
+        if built is not None and built[0] == now:
+            return built[1]
         with self.lock:  # one build at a time; the others wait and take its result
-            if self.value is None or self.generation != now:
-                self.value = build()
-                self.generation = now
-            return self.value
+            if self.built is None or self.built[0] != now:
+                self.built = (now, build())
+            return self.built[1]
 
     def forget(self) -> None:
         """Drop the value: the next use builds it again."""
         with self.lock:
-            self.value = self.generation = None
+            self.built = None

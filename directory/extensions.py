@@ -39,8 +39,8 @@ class Limits:
         limiter applies it when the app is made. Takes Flask-Limiter's `limit` options."""
 
         def mark(guarded: Guarded) -> Guarded:
-            marks = guarded.__dict__.setdefault(LIMITS, [])
-            marks.append((value, options))
+            # a new list: functools.wraps shares __dict__ between a wrapper and what it wraps
+            setattr(guarded, LIMITS, [*getattr(guarded, LIMITS, []), (value, options)])
             return guarded
 
         return mark
@@ -55,7 +55,7 @@ class Limits:
                 own.limit(value, **options)(cast(Blueprint, blueprint))  # sansio -> flask
         for endpoint, view in list(app.view_functions.items()):
             guarded: Any = view
-            for value, options in reversed(getattr(view, LIMITS, [])):  # nearest the view first
+            for value, options in getattr(view, LIMITS, []):  # any order: each counts apart
                 guarded = own.limit(value, **options)(guarded)
             app.view_functions[endpoint] = guarded
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from matcher.distance import rounded
 from matcher.facts import Area, Profile, Reason, ServiceFacts
 from matcher.weights import Weights
 from matcher.words import ROUTE_WORDS, STATUS_WORDS, ages, join, miles, month_year
@@ -60,8 +61,9 @@ def _inside(person: Profile, area: Area, seen: Situation) -> bool:
     if area.kind == "districts":
         return person.postcode_district is not None and person.postcode_district in area.codes
     if area.kind == "radius":
+        # the miles as shown (and as search filters on), so a rule never contradicts them
         distance = seen.distance_miles
-        return distance is not None and area.miles is not None and distance <= area.miles
+        return distance is not None and area.miles is not None and rounded(distance) <= area.miles
     return False  # an area kind we do not know: fail safe
 
 
@@ -89,7 +91,7 @@ def reach_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reaso
         return None
     if seen.distance_miles is None:
         return Reason("distance", "only in person, and we don't know where you live")
-    if seen.distance_miles > limit:
+    if rounded(seen.distance_miles) > limit:  # as shown: "3.0 miles" is within 3 miles
         return Reason(
             "distance",
             f"only in person, {miles(seen.distance_miles)} away: "

@@ -246,7 +246,8 @@ def test_sign_in_attempts_and_resets_are_rate_limited(databases, tmp_path, backe
         # checkouts) never count each other's attempts.
         settings = {
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-            "RATELIMIT_KEY_PREFIX": f"signpost-test-{uuid.uuid4().hex}",
+            # the storage's own prefix, so that reset() below removes only this test's keys
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"signpost-test-{uuid.uuid4().hex}"},
         }
     app = _limited_app(databases, tmp_path, **settings)
     try:

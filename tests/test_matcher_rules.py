@@ -186,6 +186,20 @@ CASES = [
         "only in person, 3.0 miles away: further than the 2 miles you can travel",
     ),
     (rules.reach_rule, {"sites": (site(3.0), site(1.0))}, {"preferences": {"max_miles": 2}}, None),
+    # at the edge, the miles as shown (and as search filters on): 2.04 shows as 2.0
+    (rules.reach_rule, {"sites": (site(2.04),)}, {"preferences": {"max_miles": 2}}, None),
+    (
+        rules.reach_rule,
+        {"sites": (site(2.06),)},
+        {"preferences": {"max_miles": 2}},
+        "only in person, 2.1 miles away: further than the 2 miles you can travel",
+    ),
+    (
+        rules.area_rule,
+        {"areas": (matcher.Area("radius", miles=2.0),), "sites": (site(2.04),)},
+        {},
+        None,
+    ),
     (
         rules.reach_rule,
         {"sites": (site(9.0),), "modes": ("in_person", "online")},
