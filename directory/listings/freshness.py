@@ -1,4 +1,4 @@
-"""Keeping listings fresh: confirming they are still right, reminders, and stale editing.
+"""Keeping listings fresh: confirming they are still right, reminders, and stale listings.
 
 A listing's last_verified date is when its organisation (or a manager) last said it is
 right; updated_at is when it last changed. Listings not confirmed within STALE_AFTER_DAYS

@@ -88,7 +88,7 @@ def merged_into(session: Session, service: Service) -> dict[str, Any] | None:
 def refusal(session: Session, keep: Service, duplicate: Service) -> str | None:
     """Why these two cannot be merged, or None when they can."""
     if keep.id == duplicate.id:
-        return "A listing cannot be merged into itself: choose two different editing."
+        return "A listing cannot be merged into itself: choose two different listings."
     if keep.status == ListingStatus.ARCHIVED:
         return (
             f"“{keep.name}” is archived: merge into a listing that is still in use "
@@ -167,7 +167,7 @@ def _check_may_merge(
 ) -> None:
     """Raise MergeRefused unless this person may merge these two listings."""
     if manager is not None and not can(manager, Action.MODERATE):
-        raise MergeRefused("Only managers can merge editing.")
+        raise MergeRefused("Only managers can merge listings.")
     reason = refusal(session, keep, duplicate)
     if reason:
         raise MergeRefused(reason)
