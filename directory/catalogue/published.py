@@ -60,7 +60,7 @@ def published_organisation_ids() -> Any:
     return select(Organisation.id).where(Organisation.status == ListingStatus.PUBLISHED)
 
 
-def _published() -> sa.ColumnElement[bool]:
+def is_published() -> sa.ColumnElement[bool]:
     """A service the public may see: published, by an organisation that is published too."""
     return sa.and_(
         col(Service.status) == ListingStatus.PUBLISHED,
@@ -121,7 +121,7 @@ def needs(session: Session) -> list[NeedSummary]:
         )
         .outerjoin(
             Service,
-            sa.and_(col(Service.id) == ServiceTaxonomyTerm.service_id, _published()),
+            sa.and_(col(Service.id) == ServiceTaxonomyTerm.service_id, is_published()),
         )
         .group_by(col(TaxonomyTerm.id))
         .order_by(col(TaxonomyTerm.position))
@@ -149,7 +149,7 @@ def services_for_need(
     base = (
         select(Service)
         .join(ServiceTaxonomyTerm, col(ServiceTaxonomyTerm.service_id) == Service.id)
-        .where(ServiceTaxonomyTerm.taxonomy_term_id == term.id, _published())
+        .where(ServiceTaxonomyTerm.taxonomy_term_id == term.id, is_published())
     )
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     statement = (
@@ -165,7 +165,7 @@ def published_service(session: Session, service_id: uuid.UUID) -> Service | None
     """A published service by id; None for unknown or unpublished ids."""
     statement = (
         select(Service)
-        .where(Service.id == service_id, _published())
+        .where(Service.id == service_id, is_published())
         .options(*_full_service_options())
     )
     return session.exec(statement).first()
@@ -183,7 +183,7 @@ def services_of(session: Session, org: Organisation) -> list[Service]:
     """An organisation's published services, by name."""
     statement = (
         select(Service)
-        .where(Service.organization_id == org.id, _published())
+        .where(Service.organization_id == org.id, is_published())
         .options(*_full_service_options())
         .order_by(col(Service.name), col(Service.id))
     )
@@ -197,6 +197,6 @@ def services_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     if not wanted:
         return {}
     statement = (
-        select(Service).where(col(Service.id).in_(wanted), _published()).options(*_card_options())
+        select(Service).where(col(Service.id).in_(wanted), is_published()).options(*_card_options())
     )
     return {service.id: service for service in session.exec(statement).all()}

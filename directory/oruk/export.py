@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from directory.catalogue.published import in_batches
+from directory.catalogue.published import in_batches, is_published
 from directory.models import Service
 from directory.oruk import queries, serialise, tabular
 
@@ -31,7 +31,7 @@ def published_services(session: Session) -> Iterator[serialise.Json]:
     """Every published service as a full HSDS object, by name, a batch at a time."""
     statement = (
         select(Service)
-        .where(queries.published())
+        .where(is_published())
         .options(*queries.service_options())
         .order_by(col(Service.name), col(Service.id))
     )

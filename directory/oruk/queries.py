@@ -25,11 +25,11 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from directory.catalogue.published import published_organisation_ids
+from directory.catalogue.published import is_published
 from directory.catalogue.vocabulary import DAYS
 from directory.geo import postcodes
 from directory.inputs import OneOf, Says, from_query, problems_of
@@ -305,14 +305,6 @@ def read_filters(args: Mapping[str, Any], allowed: tuple[str, ...]) -> Filters:
 # --- services -------------------------------------------------------------------
 
 
-def published() -> ColumnElement[bool]:
-    """A service the public may see: published, by a published organisation."""
-    return and_(
-        col(Service.status) == ListingStatus.PUBLISHED,
-        col(Service.organization_id).in_(published_organisation_ids()),
-    )
-
-
 def service_options() -> list[Any]:
     """Batch loads for full service objects: one query per kind of child, not per row."""
     return [
@@ -337,7 +329,7 @@ def _like(word: str) -> str:
 
 
 def _service_conditions(filters: Filters) -> list[Any]:
-    conditions: list[Any] = [published()]
+    conditions: list[Any] = [is_published()]
     for word in filters.search.split():
         pattern = _like(word)
         conditions.append(
@@ -437,7 +429,7 @@ def load_services(session: Session, ids: list[uuid.UUID], full: bool = True) -> 
 def service(session: Session, service_id: uuid.UUID) -> Service | None:
     """A published service, or None."""
     statement = (
-        select(Service).where(Service.id == service_id, published()).options(*service_options())
+        select(Service).where(Service.id == service_id, is_published()).options(*service_options())
     )
     return session.exec(statement).first()
 
@@ -550,7 +542,7 @@ def service_at_location(session: Session, link_id: uuid.UUID) -> ServiceAtLocati
     statement = (
         select(ServiceAtLocation)
         .join(Service, Service.id == ServiceAtLocation.service_id)  # type: ignore[arg-type]
-        .where(ServiceAtLocation.id == link_id, published())
+        .where(ServiceAtLocation.id == link_id, is_published())
         .options(*link_options())
     )
     return session.exec(statement).first()
@@ -592,7 +584,7 @@ def organisation(session: Session, org_id: uuid.UUID) -> tuple[Organisation, lis
         return None
     ids = session.exec(
         select(Service.id)
-        .where(Service.organization_id == org_id, published())
+        .where(Service.organization_id == org_id, is_published())
         .order_by(col(Service.name), col(Service.id))
     ).all()
     return org, load_services(session, list(ids))
