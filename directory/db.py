@@ -96,7 +96,9 @@ class Held(Generic[T]):
     @classmethod
     def of(cls, app: Flask, key: str) -> Held[Any]:
         """The app's holder under key, made on first use."""
-        holder: Held[Any] = app.extensions.setdefault(key, cls())
+        holder: Held[Any] | None = app.extensions.get(key)
+        if holder is None:
+            holder = app.extensions.setdefault(key, cls())  # one, if two threads race here
         return holder
 
     def get(self, now: tuple[Any, ...], build: Callable[[], T]) -> T:
