@@ -72,5 +72,10 @@ lint: $(VENV)/.installed
 bench: install
 	$(BIN)/python benchmarks/postcode_load.py
 
+# How well search ranks the relevance set (tests/relevance/), beside its baseline.
+.PHONY: relevance
+relevance: install
+	$(BIN)/python benchmarks/relevance.py
+
 clean:
 	rm -rf $(VENV) node_modules $(ASSETS) instance
