@@ -22,7 +22,7 @@ def test_json_answer_has_exactly_the_contract_fields(demo_app, session_for):
     result = run(demo_app, *WIDOW, "--json")
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert set(answer) == {"suggestions", "excluded"}
+    assert set(answer) == {"suggestions", "excluded", "crisis"}
     assert 1 <= len(answer["suggestions"]) <= 5
     for s in answer["suggestions"]:
         assert set(s) == {"service_id", "name", "score", "distance_miles", "needs_met", "reasons"}
