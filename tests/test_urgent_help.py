@@ -290,3 +290,12 @@ def test_for_a_16_year_old_every_service_under_urgent_help_takes_16_year_olds(de
         assert (result["minimum_age"] or 0) <= 16 <= (result["maximum_age"] or 200), result
     names = [c["name"] for c in answer["crisis"]["contacts"]]
     assert "Childline" in names
+
+
+@pytest.mark.parametrize(
+    ("need", "kind"), [("urgent_mental_health_crisis", "self"), ("domestic_abuse", "abuse")]
+)
+def test_a_need_page_for_a_crisis_need_shows_the_urgent_help_of_its_kind(demo_search, need, kind):
+    page = demo_search.test_client().get(f"/needs/{need}").get_data(as_text=True)
+    panel = page.index('id="urgent-help"')
+    assert safety.panel(kind).heading in page[panel : panel + 2000]
