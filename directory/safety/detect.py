@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 from rapidfuzz.distance import OSA
+from wordfreq import zipf_frequency
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 SELF, ABUSE = "self", "abuse"
@@ -31,6 +32,9 @@ NEEDS_OF_KIND = {SELF: ("urgent_mental_health_crisis",), ABUSE: ("domestic_abuse
 SERVICES_OF_KIND = {SELF: ("urgent_mental_health_crisis", "low_mood"), ABUSE: ("domestic_abuse",)}
 # Typos are forgiven only on words this long: shorter ones have too many real neighbours.
 FUZZY_FROM = 6
+# A word at least this common in English (wordfreq's Zipf scale: 3 is once per million
+# words) is a word, not a slip: "vaping" and "racing" are never read as "raping".
+REAL_WORD_ZIPF = 3.0
 GAP = r"(?:[^\s|]+ ){0,3}"
 APOSTROPHES = "'\u2019\u2018`\u00b4"
 NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -158,6 +162,8 @@ def _reading(token: str, lexicon: Lexicon) -> str:
 
 def _typo_of(token: str, lexicon: Lexicon) -> str | None:
     if len(token) < FUZZY_FROM - 1 or token in lexicon.not_typos or token.isdigit():
+        return None
+    if zipf_frequency(token, "en") >= REAL_WORD_ZIPF:
         return None
     best: tuple[int, str] | None = None
     for word in lexicon.fuzzy:
