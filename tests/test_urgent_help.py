@@ -18,6 +18,7 @@ from directory import db, safety
 from directory.catalogue import published
 from directory.safety import detect, is_danger_word, kind_for_needs
 from directory.safety.detect import normalise
+from tests.conftest import build_index
 from tests.search_helpers import api
 
 HERE = Path(__file__).parent / "safety"
@@ -299,3 +300,31 @@ def test_a_need_page_for_a_crisis_need_shows_the_urgent_help_of_its_kind(demo_se
     page = demo_search.test_client().get(f"/needs/{need}").get_data(as_text=True)
     panel = page.index('id="urgent-help"')
     assert safety.panel(kind).heading in page[panel : panel + 2000]
+
+
+def _panel_of(response) -> str:
+    page = response.get_data(as_text=True)
+    start = page.index('id="urgent-help"')
+    return page[start : page.index("</ul>", start)]
+
+
+def test_the_search_page_shows_the_abuse_panel_on_zero_results_and_on_a_bad_form(empty_app):
+    build_index(empty_app)  # a directory with no services yet: every search finds nothing
+    client = empty_app.test_client()
+    nothing = client.get("/search?q=my+boyfriend+hits+me")
+    assert nothing.status_code == 200
+    panel = _panel_of(nothing)
+    assert safety.panel("abuse").heading in panel and 'href="tel:08082000247"' in panel
+    problem = client.get("/search?q=scared+of+my+partner&age=500")
+    assert problem.status_code == 400
+    assert safety.panel("abuse").heading in _panel_of(problem)
+    quiet = client.get("/search?q=boxing+club")
+    assert 'id="urgent-help"' not in quiet.get_data(as_text=True)
+
+
+def test_the_search_page_leaves_out_contacts_for_other_ages(demo_search):
+    client = demo_search.test_client()
+    young = _panel_of(client.get("/search?q=my+dad+hits+me&age=14"))
+    assert "Childline" in young and "NSPCC Helpline" not in young
+    adult = _panel_of(client.get("/search?q=my+dad+hits+me&age=40"))
+    assert "NSPCC Helpline" in adult and "Childline" not in adult
