@@ -234,7 +234,7 @@ def _compile(pattern: str, classes: dict[str, list[str]]) -> re.Pattern[str]:
         if name:
             options = classes[name]
         elif choices is not None:
-            options = [_plain(c) for c in choices.split("|")]
+            options = _choices(choices, classes)
         else:
             options = [word]
         options = sorted(options, key=len, reverse=True)
@@ -243,11 +243,20 @@ def _compile(pattern: str, classes: dict[str, list[str]]) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+def _choices(choices: str, classes: dict[str, list[str]]) -> list[str]:
+    """The words of "(a|b|{name})": each choice, a class standing for all its words."""
+    found: list[str] = []
+    for choice in choices.split("|"):
+        name = re.fullmatch(r"\{(\w+)\}", choice.strip())
+        found += classes[name.group(1)] if name else [_plain(choice)]
+    return found
+
+
 def _literal_words(pattern: str) -> set[str]:
     words: set[str] = set()
     for found in PART.finditer(pattern):
         _name, choices, _opt, _gap, word, _optw = found.groups()
-        if choices is not None:
+        if choices is not None and "{" not in choices:
             words |= {w for c in choices.split("|") for w in _plain(c).split()}
         elif word:
             words.add(word)
