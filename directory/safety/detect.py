@@ -161,6 +161,17 @@ def _reading(token: str, lexicon: Lexicon) -> str:
 
 
 def _typo_of(token: str, lexicon: Lexicon) -> str | None:
+    """The longer danger word a token is a slip for, if any (the lexicon is the installed one:
+    load() is cached too, so the answer for a token never changes in a process)."""
+    return _typo_of_word(token) if lexicon is load() else _slip(token, lexicon)
+
+
+@functools.lru_cache(maxsize=8192)  # the same words come back search after search
+def _typo_of_word(token: str) -> str | None:
+    return _slip(token, load())
+
+
+def _slip(token: str, lexicon: Lexicon) -> str | None:
     if len(token) < FUZZY_FROM - 1 or token in lexicon.not_typos or token.isdigit():
         return None
     if zipf_frequency(token, "en") >= REAL_WORD_ZIPF:
