@@ -2,7 +2,8 @@
 
 Layers, from the top: the app factory (directory/__init__.py) -> blueprints by audience
 (directory/web/) -> features (accounts, catalogue, geo, listings, matching, oruk, referrals,
-search) -> infrastructure (the other root modules, and directory/models/) -> matcher/.
+safety, search; safety below the rest) -> infrastructure (the other root modules, and
+directory/models/) -> matcher/.
 Imports point down only; blueprints never import each other; no module imports seed/
 (it is data), and only directory/catalogue/seed_files.py reads it; and no import cycle
 exists, between modules or between packages.
@@ -20,8 +21,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = frozenset(
-    {"accounts", "catalogue", "geo", "listings", "matching", "oruk", "referrals", "search"}
+    {
+        "accounts",
+        "catalogue",
+        "geo",
+        "listings",
+        "matching",
+        "oruk",
+        "referrals",
+        "safety",
+        "search",
+    }
 )
+# Features that others build on and that import no other feature themselves: urgent help
+# (safety) sits below search and matching, which both read it.
+BASE_FEATURES = frozenset({"safety"})
 BLUEPRINTS = frozenset({"api", "auth", "linkworker", "manage", "public"})
 MAX_ROOT_MODULES = 12
 FRAMEWORKS = ("flask", "flask_login", "flask_wtf", "sqlmodel", "sqlalchemy", "wtforms", "werkzeug")
@@ -306,6 +320,22 @@ def test_imports_point_down_the_layers():
         if target > height:
             found.append(str(i))
     assert found == []
+
+
+def test_base_features_import_no_other_feature():
+    found = [
+        str(i)
+        for i in our_imports()
+        if i.importer.split(".")[1:2]
+        and i.importer.split(".")[1] in BASE_FEATURES
+        and len(i.imported.split(".")) > 1
+        and i.imported.split(".")[1] in FEATURES - {i.importer.split(".")[1]}
+    ]
+    assert found == []
+    users = {
+        i.importer.split(".")[1] for i in our_imports() if i.imported.startswith("directory.safety")
+    }
+    assert {"search", "matching"} <= users  # the walk sees who reads urgent help
 
 
 def test_blueprints_never_import_each_other():

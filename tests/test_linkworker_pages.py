@@ -450,3 +450,36 @@ def test_a_service_withdrawn_after_shortlisting_is_marked(small_app, session_for
     page = text_of(client.get(f"/link-worker/shortlists/{mine.id}"))
     assert "Evening Listening Line" in page and "No longer listed" in page
     assert f'href="/services/{LINE}"' not in page
+
+
+# --- urgent help -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "heading", "status"),
+    [
+        (
+            {**OLDER, "text": "her husband hits her and she is scared of her husband"},
+            "hurting you",
+            200,
+        ),
+        ({**OLDER, "text": "says he wants to end it all"}, "help now", 200),
+        ({"age": "15", "postcode": "LS6 1BD", "text": "my stepdad hurts me"}, "hurting you", 400),
+    ],
+)
+def test_danger_in_what_matters_puts_its_urgent_help_first(app, form, heading, status):
+    response = signed_in(app).post("/link-worker/match", data=form)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    panel = page.index('id="urgent-help"')
+    assert heading in page[panel : panel + 2000]
+    assert panel < page.index('action="/link-worker/match"')
+    if status == 200:
+        assert panel < page.index('id="excluded"')
+
+
+def test_everyday_words_bring_no_urgent_help_to_the_matching_page(app):
+    response = signed_in(app).post(
+        "/link-worker/match", data={**OLDER, "text": "loves boxing club"}
+    )
+    assert 'id="urgent-help"' not in response.get_data(as_text=True)

@@ -59,7 +59,7 @@ def test_a_token_gets_the_same_answer_as_the_command(api_app):
     response = post(api_app.test_client(), LONELY, api_app.config["token"])
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
-    assert set(answer) == {"suggestions", "excluded"}
+    assert set(answer) == {"suggestions", "excluded", "crisis"}
     assert [s["name"] for s in answer["suggestions"]][:1] == ["Tuesday Tea and Chat"]
     first = answer["suggestions"][0]
     assert set(first) == {"service_id", "name", "score", "distance_miles", "needs_met", "reasons"}
@@ -321,3 +321,18 @@ def test_the_matcher_is_not_open_to_other_sites_as_the_public_search_is(api_app)
     assert "Access-Control-Allow-Origin" not in post(api_app.test_client(), LONELY).headers
     searched = api_app.test_client().get("/api/v1/search?age=old")  # a 400, no index needed
     assert searched.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_answer_carries_urgent_help_when_the_words_or_needs_call_for_it(api_app):
+    token = api_app.config["token"]
+    client = api_app.test_client()
+    quiet = post(client, LONELY, token).get_json()
+    assert quiet["crisis"] is None
+    said = post(client, {**LONELY, "text": "scared of my partner, he hits me"}, token).get_json()
+    assert said["crisis"]["kind"] == "abuse"
+    names = [c["name"] for c in said["crisis"]["contacts"]]
+    assert "National Domestic Abuse Helpline (Refuge)" in names
+    assert "Childline" not in names  # for under 19s, and this person is 60
+    young = post(client, {**LONELY, "age": 16, "text": "i wanna kms"}, token).get_json()
+    assert young["crisis"]["kind"] == "self"
+    assert "Childline" in [c["name"] for c in young["crisis"]["contacts"]]

@@ -22,7 +22,7 @@ def test_json_answer_has_exactly_the_contract_fields(demo_app, session_for):
     result = run(demo_app, *WIDOW, "--json")
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert set(answer) == {"suggestions", "excluded"}
+    assert set(answer) == {"suggestions", "excluded", "crisis"}
     assert 1 <= len(answer["suggestions"]) <= 5
     for s in answer["suggestions"]:
         assert set(s) == {"service_id", "name", "score", "distance_miles", "needs_met", "reasons"}
@@ -203,3 +203,27 @@ def test_women_only_services_need_the_gender_given(demo_app):
         return {e["name"] for e in answer["excluded"] if "for women only" in e["reasons"]}
 
     assert women_only() and not women_only("--gender", "woman")
+
+
+def test_urgent_help_comes_first_when_the_needs_or_words_call_for_it(demo_app):
+    needs = run(
+        demo_app, "--age", "34", "--postcode", "LS8 5BG", "--need", "domestic_abuse", "--json"
+    )
+    assert needs.exit_code == 0, needs.output
+    assert json.loads(needs.stdout)["crisis"]["kind"] == "abuse"
+    table = run(
+        demo_app,
+        "--age",
+        "34",
+        "--postcode",
+        "LS8 5BG",
+        "--need",
+        "loneliness",
+        "--text",
+        "i just want to end it all",
+    )
+    assert table.exit_code == 0, table.output
+    assert table.output.startswith("IF YOU NEED HELP NOW")
+    assert "Samaritans: Call 116 123" in table.output
+    quiet = run(demo_app, *WIDOW, "--json")
+    assert json.loads(quiet.stdout)["crisis"] is None

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import yaml
 from sqlmodel import Session, select
 
-from directory import db
+from directory import db, safety
 from directory.catalogue import needs, seeding
 from directory.catalogue.seed_files import SEED, CatalogueError, read_needs
 from directory.matching import match_request
@@ -25,7 +25,6 @@ from directory.models import (
     User,
     stable_id,
 )
-from directory.search.urgent_help import urgent_help
 from tests.accounts_helpers import FAST_HASH, client_for, email_of
 from tests.conftest import SMALL_CATALOGUE, build_index, demo_needs
 from tests.search_helpers import api, text
@@ -191,7 +190,8 @@ def test_search_without_a_vocabulary_finds_nothing_but_still_shows_urgent_help(n
     assert api(client, {"q": "lonely"})["total"] == 0  # no synonyms to say what it means
     assert {r["name"] for r in api(client, {"q": "tea"})["results"]} == {"Tuesday Tea and Chat"}
     crisis = api(client, {"q": "I want to kill myself"})["crisis"]
-    assert crisis["heading"] == urgent_help().panel.heading
+    assert crisis["kind"] == "self"
+    assert crisis["heading"] == safety.panel("self").heading
     page = client.get("/search?q=suicidal")
     assert page.status_code == 200
     assert "Samaritans" in text(page)

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from directory import db, search
+from directory import db, safety, search
 from directory.clock import LONDON
 from directory.models import ListingStatus, Organisation, Service, stable_id
 from directory.search import engine
@@ -17,7 +17,7 @@ from directory.search.documents import OpeningSession, ServiceFacts
 from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import ResolvedPlace
-from directory.search.understanding import correct, is_crisis, load_lexicon, normalise, understand
+from directory.search.understanding import correct, load_lexicon, understand
 from tests.conftest import demo_needs
 
 TEA = stable_id("service", "hyde-park-tuesday-tea")
@@ -111,21 +111,30 @@ def test_synonyms_add_words_to_search_for(lexicon):
     ],
 )
 def test_crisis_words_and_their_typos_are_recognised(lexicon, typed):
-    assert is_crisis(normalise(typed).split(), lexicon)
+    understood = understand(typed, VOCABULARY, lexicon)
+    assert understood.crisis_kind == "self" and understood.crisis
 
 
 @pytest.mark.parametrize(
     "typed", ["food bank", "die cast models", "harmony choir", "selfie club", "killer sudoku"]
 )
 def test_ordinary_searches_are_not_crises(lexicon, typed):
-    assert not is_crisis(normalise(typed).split(), lexicon)
+    understood = understand(typed, VOCABULARY, lexicon)
+    assert understood.crisis_kind is None and not understood.crisis
+
+
+def test_abuse_words_are_understood_as_abuse_with_its_need(lexicon):
+    understood = understand("my boyfriend hits me", VOCABULARY, lexicon)
+    assert understood.crisis_kind == "abuse"
+    assert "domestic_abuse" in understood.needs
 
 
 def test_the_crisis_panel_comes_from_the_data_file(lexicon):
-    names = [c.name for c in lexicon.panel.contacts]
+    panel = safety.panel("self")
+    names = [c.name for c in panel.contacts]
     assert names == ["Emergency services", "NHS 111", "Samaritans", "Shout", "Childline"]
-    assert [c.max_age for c in lexicon.panel.contacts if c.name == "Childline"] == [18]
-    assert "116 123" in lexicon.panel.contacts[2].how
+    assert [c.max_age for c in panel.contacts if c.name == "Childline"] == [18]
+    assert "116 123" in panel.contacts[2].how
 
 
 # --- the index on disk ------------------------------------------------------
@@ -288,7 +297,8 @@ def test_an_unknown_place_is_named_with_suggestions_and_the_rest_still_works(sma
 
 
 def test_a_crisis_search_carries_the_panel(small_search):
-    assert _run(small_search, q="i want to kill myself").crisis is not None
+    assert _run(small_search, q="i want to kill myself").crisis.kind == "self"
+    assert _run(small_search, q="my dad hits me").crisis.kind == "abuse"
     assert _run(small_search, q="knitting").crisis is None
 
 

@@ -56,8 +56,14 @@ def match_command(as_json: bool, **fields: Any) -> None:
     with Session(db.engine()) as session:
         result = match_request.run(session, wanted)
     if as_json:
-        click.echo(json.dumps(match_request.answer(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(match_request.answer(result, wanted), ensure_ascii=False, indent=2))
     else:
+        crisis = match_request.urgent_help(wanted.text, wanted.needs)
+        if crisis:  # urgent help first, as the matching page shows it
+            click.echo(crisis.heading.upper())
+            for contact in crisis.contacts_for(wanted.age):
+                click.echo(f"  {contact.name}: {contact.how}. {contact.when}.")
+            click.echo("")
         click.echo(table(result))
 
 

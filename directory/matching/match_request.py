@@ -2,9 +2,10 @@
 answer every one of them shares.
 
     wanted = read_request({"age": 78, "postcode": "LS5 3BT", "needs": ["bereavement"]})
-    answer(run(session, wanted))
+    answer(run(session, wanted), wanted)
     # {"suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
-    #                   "reasons"}], "excluded": [{"service_id", "name", "reasons"}]}
+    #                   "reasons"}], "excluded": [{"service_id", "name", "reasons"}],
+    #  "crisis": {"kind", "heading", "intro", "contacts"} or None}
 
 Bad input raises `MatchRequestError` with a sentence for each field that is wrong.
 """
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 import matcher
-from directory import clock
+from directory import clock, safety
 from directory.catalogue import vocabulary
 from directory.inputs import Says, problems_of
 from directory.matching import held_catalogue, profiles, suggestions
@@ -123,8 +124,20 @@ def run(session: Session, wanted: MatchRequest) -> matcher.MatchResult:
     )
 
 
-def answer(result: matcher.MatchResult) -> dict[str, list[dict[str, Any]]]:
-    """The answer the CLI and the API share."""
+def urgent_help(text: str, needs: list[str]) -> safety.CrisisPanel | None:
+    """The urgent help a person's words ("what matters") or needs call for, if any: suicide
+    and self-harm's before abuse's when both do, as in safety.detect."""
+    kinds = {safety.detect(text), safety.kind_for_needs(needs)}
+    for kind in (safety.SELF, safety.ABUSE):
+        if kind in kinds:
+            return safety.panel(kind)
+    return None
+
+
+def answer(result: matcher.MatchResult, wanted: MatchRequest | None = None) -> dict[str, Any]:
+    """The answer the CLI and the API share; `crisis` is the urgent help the request's words
+    or needs call for (with the contacts for the person's age), or None."""
+    crisis = urgent_help(wanted.text, wanted.needs) if wanted else None
     return {
         "suggestions": [
             {
@@ -141,4 +154,5 @@ def answer(result: matcher.MatchResult) -> dict[str, list[dict[str, Any]]]:
             {"service_id": e.service_id, "name": e.name, "reasons": [r.text for r in e.reasons]}
             for e in result.excluded
         ],
+        "crisis": safety.as_json(crisis, wanted.age) if crisis and wanted else None,
     }

@@ -26,6 +26,7 @@ import numpy as np
 from whoosh import query as q
 from whoosh.searching import Searcher
 
+from directory import safety
 from directory.clock import now as london_now
 from directory.search import arrays
 from directory.search.index import SCHEMA, SearchIndex
@@ -74,6 +75,8 @@ def run(
         if request.age is None and understood.age is not None:
             request = request.with_changes(age=understood.age)
         docs, scores = _matches(view, searcher, request, understood)
+        if understood.crisis_kind:
+            docs, scores = urgent_help_first(view, searcher, docs, scores, understood)
     now = now or london_now()
     open_now = view.open_at(now.weekday(), now.hour * 60 + now.minute)
     local, online = _bands(view, docs, scores, request, place, open_now)
@@ -82,10 +85,37 @@ def run(
         local=_page(view, local, request, request.band in ("all", "local"), open_now),
         online=_online_band(view, online, request, open_now),
         did_you_mean=understood.corrected,
-        crisis=lexicon.panel if understood.crisis else None,
+        crisis=safety.panel(understood.crisis_kind) if understood.crisis_kind else None,
         place=place,
         needs_understood=understood.needs,
     )
+
+
+def urgent_help_first(
+    view: arrays.View,
+    searcher: Searcher,
+    docs: np.ndarray,
+    scores: np.ndarray,
+    understood: Understood,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Under urgent help, the services for that kind (its crisis services, then its support
+    services: safety.SERVICES_OF_KIND) first, and only those or ones meeting another need the
+    words name: a listing that merely shares a word with "self harm" (a self-management
+    course) is dropped. The age filter has already left out services for other ages."""
+    kind = understood.crisis_kind or ""
+    tiers = safety.SERVICES_OF_KIND.get(kind, ())
+    other_needs = [n for n in understood.needs if n not in safety.NEEDS_OF_KIND.get(kind, ())]
+    lift = np.zeros(len(docs))
+    keep = np.zeros(len(docs), dtype=bool)
+    top = float(scores.max()) if len(scores) else 1.0
+    for rank, need in enumerate(tiers):
+        serves = view.mask(searcher, q.Term("needs", need))[docs]
+        # each tier above the next and above everything else, whatever its word score
+        lift = np.where(serves & ~keep, (len(tiers) - rank) * 2 * top, lift)
+        keep |= serves
+    for need in other_needs:
+        keep |= view.mask(searcher, q.Term("needs", need))[docs]
+    return docs[keep], (scores + lift)[keep]
 
 
 def text_terms(understood: Understood) -> list[tuple[str, str, float]]:

@@ -13,13 +13,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from directory import search
-from directory.catalogue import needs, published
+from directory import safety, search
+from directory.catalogue import published
 from directory.models import Service
 from directory.search import SearchIndex, SearchInputError, SearchRequest, SearchResults
 from directory.search.request import MAX_QUERY, NEED_MESSAGE
 from directory.search.results import Alternative, Band, Hit
-from directory.search.understanding import is_crisis, load_lexicon, normalise
 
 
 @dataclass(frozen=True)
@@ -62,12 +61,11 @@ def run(session: Session, index: SearchIndex, wanted: SearchRequest, *, channel:
     )
 
 
-def signals_crisis(args: Mapping[str, Any]) -> bool:
-    """Whether the words call for urgent help, known without a search: a form sent back
-    with a problem in it still shows the crisis panel. The crisis words are the search's
-    own, so no vocabulary from the database is needed."""
-    words = normalise(str(args.get("q") or "")[: 2 * MAX_QUERY])
-    return is_crisis(words.split(), load_lexicon(needs.EMPTY))
+def signals_crisis(args: Mapping[str, Any]) -> str | None:
+    """The kind of urgent help the words call for ("self", "abuse" or None), known without a
+    search: a form sent back with a problem in it still shows the panel. The danger words are
+    safety's own, so no vocabulary from the database is needed."""
+    return safety.detect(str(args.get("q") or "")[: 2 * MAX_QUERY])
 
 
 def nothing_asked(wanted: SearchRequest) -> Found:

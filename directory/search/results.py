@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from directory.safety import CrisisPanel
 from directory.search.request import SearchRequest
 
 
@@ -31,22 +32,6 @@ class Band:
 
 
 @dataclass(frozen=True)
-class CrisisContact:
-    name: str
-    how: str
-    link: str
-    when: str
-    max_age: int | None = None
-
-
-@dataclass(frozen=True)
-class CrisisPanel:
-    heading: str
-    intro: str
-    contacts: list[CrisisContact]
-
-
-@dataclass(frozen=True)
 class ResolvedPlace:
     """Where distances are measured from: a postcode, a district or a neighbourhood."""
 
@@ -70,7 +55,7 @@ class SearchResults:
     local: Band
     online: Band
     did_you_mean: str | None = None
-    crisis: CrisisPanel | None = None
+    crisis: CrisisPanel | None = None  # urgent help of the kind the words call for
     place: ResolvedPlace | None = None
     place_problem: str | None = None
     place_suggestions: list[str] = field(default_factory=list)

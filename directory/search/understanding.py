@@ -2,8 +2,8 @@
 
 The words come from the needs vocabulary in the database (directory/catalogue/needs.py):
 each need's synonyms, and the phrases people search with (slang, common misspellings:
-phrase -> more words and needs), which a directory manager can extend. The crisis phrases
-and the help to show for them are the search's own (urgent_help.yaml). Typos are
+phrase -> more words and needs), which a directory manager can extend. Whether the words
+call for urgent help, and of which kind, is directory/safety's to say. Typos are
 corrected against the words of the catalogue itself, so the search only ever suggests
 words that will find something.
 """
@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from directory import safety
 from directory.catalogue.needs import NeedsVocabulary
-from directory.search.results import CrisisPanel
-from directory.search.urgent_help import urgent_help
 
-CRISIS_NEED = "urgent_mental_health_crisis"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
 AGE = re.compile(
@@ -72,8 +70,12 @@ class Understood:
     needs: list[str]  # need codes the words point to
     expansions: list[str]  # extra words from synonyms and slang
     corrected: str | None  # the whole query with typos corrected, when any were
-    crisis: bool
+    crisis_kind: str | None  # the urgent help the words call for: "self", "abuse" or None
     age: int | None = None  # an age said in the words ("I am 15")
+
+    @property
+    def crisis(self) -> bool:
+        return self.crisis_kind is not None
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,6 @@ class Lexicon:
     """Phrases and their meanings, built once for each snapshot of the needs vocabulary."""
 
     phrases: dict[str, tuple[list[str], list[str]]]  # phrase -> (words, needs)
-    crisis_phrases: list[str]
-    panel: CrisisPanel
     need_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -95,19 +95,15 @@ def normalise(text: str) -> str:
 # A snapshot is held until the vocabulary changes: build its lexicon once, keep a few.
 @functools.lru_cache(maxsize=8)
 def load_lexicon(known: NeedsVocabulary) -> Lexicon:
-    """The needs' synonyms and the search phrases of the vocabulary, with the crisis phrases
-    and the urgent help panel (which do not depend on it)."""
+    """The needs' synonyms and the search phrases of the vocabulary."""
     phrases: dict[str, tuple[list[str], list[str]]] = {}
     for need in known.needs:
         for synonym in need.synonyms:
             _add(phrases, normalise(synonym), [], [need.code])
     for phrase in known.phrases:
         _add(phrases, normalise(phrase.phrase), list(phrase.means), list(phrase.needs))
-    help_now = urgent_help()
     return Lexicon(
         phrases=phrases,
-        crisis_phrases=[normalise(p) for p in help_now.phrases],
-        panel=help_now.panel,
         need_labels=known.labels,
     )
 
@@ -130,7 +126,7 @@ def understand(text: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> Un
     tokens = normalise(text).split()
     corrected_tokens = [correct(t, vocabulary, lexicon) for t in tokens]
     corrected = " ".join(corrected_tokens)
-    crisis = is_crisis(tokens, lexicon) or is_crisis(corrected_tokens, lexicon)
+    crisis_kind = safety.detect(text) or safety.detect(corrected)
     expansions: list[str] = []
     needs: list[str] = []
     padded = f" {corrected} "
@@ -139,15 +135,15 @@ def understand(text: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> Un
             expansions += words
             needs += phrase_needs
     age_said = age_in(text)
-    if crisis:
-        needs.append(CRISIS_NEED)
+    if crisis_kind:
+        needs += safety.NEEDS_OF_KIND[crisis_kind]
     words = [t for t in corrected_tokens if t not in STOPWORDS and not _is_age_word(t, age_said)]
     return Understood(
         words=list(dict.fromkeys(words)),
         needs=list(dict.fromkeys(needs)),
         expansions=[w for w in dict.fromkeys(expansions) if w not in words],
         corrected=corrected if corrected_tokens != tokens else None,
-        crisis=crisis,
+        crisis_kind=crisis_kind,
         age=age_said,
     )
 
@@ -175,8 +171,8 @@ def correct(word: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> str:
         return word
     if any(word in phrase.split() for phrase in lexicon.phrases):
         return word
-    # never turn a word that may signal danger ("overdose") into an everyday one ("overdue")
-    if is_crisis([word], lexicon):
+    # never turn a word that may signal danger ("overdose", "hits") into another ("overdue")
+    if safety.is_danger_word(word):
         return word
     allowed = 1 if len(word) < 8 else 2
     candidates = process.extract(
@@ -186,21 +182,3 @@ def correct(word: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> str:
         return word
     best = min(candidates, key=lambda c: (c[1], -vocabulary[c[0]], c[0]))
     return str(best[0])
-
-
-def is_crisis(tokens: list[str], lexicon: Lexicon) -> bool:
-    """True when the words, or a near misspelling of them, mean someone may be in danger."""
-    padded = f" {' '.join(tokens)} "
-    for phrase in lexicon.crisis_phrases:
-        if f" {phrase} " in padded:
-            return True
-    # forgive typos in the longer crisis words: "sucide", "suicdal", "self harn"
-    for phrase in lexicon.crisis_phrases:
-        parts = phrase.split()
-        if len(phrase) < 6:
-            continue
-        for start in range(len(tokens) - len(parts) + 1):
-            window = " ".join(tokens[start : start + len(parts)])
-            if OSA.distance(window, phrase) <= (1 if len(phrase) < 9 else 2):
-                return True
-    return False

@@ -6,11 +6,11 @@ from datetime import date
 
 from flask import Flask, current_app
 
+from directory import safety
 from directory.catalogue import vocabulary
 from directory.clock import today as clock_today
 from directory.models import Capacity, Schedule, Service
-from directory.search.results import CrisisContact, CrisisPanel
-from directory.search.urgent_help import urgent_help
+from directory.safety import CrisisContact, CrisisPanel
 from matcher import words
 
 # Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
@@ -118,14 +118,15 @@ def distance_away(miles: float | None) -> str:
     return f"{phrase[0].upper()}{phrase[1:]} away"
 
 
-def crisis_panel() -> CrisisPanel:
-    """The urgent help panel (directory/search/urgent_help.yaml)."""
-    return urgent_help().panel
+def crisis_panel(kind: str | None = None) -> CrisisPanel:
+    """The urgent help panel of a kind (directory/safety/urgent_help.yaml); suicide and
+    self-harm's when no kind is given (the home page's)."""
+    return safety.panel(kind or safety.SELF)
 
 
 def crisis_contacts(panel: CrisisPanel, age: int | None = None) -> list[CrisisContact]:
     """The panel's contacts for someone of this age (all of them when the age is not known)."""
-    return [c for c in panel.contacts if age is None or c.max_age is None or age <= c.max_age]
+    return panel.contacts_for(age)
 
 
 def contact_link(link: str) -> str:
@@ -148,5 +149,6 @@ def register(app: Flask) -> None:
         distance_away=distance_away,
         crisis_panel=crisis_panel,
         crisis_contacts=crisis_contacts,
+        crisis_kind_for_needs=safety.kind_for_needs,
         contact_link=contact_link,
     )

@@ -334,9 +334,45 @@ SCHEMAS: Json = {
         },
     ),
     "MatchRequest": openapi_schema(MatchRequest.model_json_schema()),
+    "UrgentHelp": {
+        **_object(
+            ["kind", "heading", "contacts"],
+            {
+                "kind": {
+                    "type": "string",
+                    "enum": ["self", "abuse"],
+                    "description": "self: suicide and self-harm; abuse: domestic abuse, a "
+                    "child hurt at home, sexual violence, online sexual exploitation.",
+                },
+                "heading": TEXT,
+                "intro": TEXT,
+                "contacts": {
+                    "type": "array",
+                    "items": _object(
+                        ["name", "how", "link", "when"],
+                        {
+                            "name": TEXT,
+                            "how": TEXT,
+                            "link": {
+                                "type": "string",
+                                "description": "A tel:, sms: or https: link.",
+                            },
+                            "when": TEXT,
+                            "max_age": {"type": "integer", "nullable": True},
+                            "min_age": {"type": "integer", "nullable": True},
+                        },
+                    ),
+                },
+            },
+        ),
+        "nullable": True,
+        "description": "Urgent help, when the words (or needs) say someone may be in danger "
+        "now; the contacts are those for the age given. Null otherwise.",
+    },
     "MatchAnswer": _object(
-        ["suggestions", "excluded"],
+        ["suggestions", "excluded", "crisis"],
         {
+            "crisis": _ref("UrgentHelp"),
             "suggestions": {
                 "type": "array",
                 "items": _object(
@@ -387,7 +423,7 @@ SCHEMAS: Json = {
             "online_total": {"type": "integer"},
             "page": {"type": "integer"},
             "did_you_mean": {"type": "string", "nullable": True},
-            "crisis": {"type": "object", "nullable": True},
+            "crisis": _ref("UrgentHelp"),
         },
     ),
 }

@@ -11,12 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from directory import db, search
+from directory import db, safety, search
 from directory.models import Service
 from directory.search import SearchInputError, SearchRequest, public
 from directory.search.index import IndexMissing
-from directory.search.results import CrisisPanel, Hit
-from directory.web.presenters import crisis_contacts, crisis_panel
+from directory.search.results import Hit
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -32,8 +31,8 @@ def search_services() -> tuple[Response, int]:
         wanted = public.read_request(session, request.args)
     except SearchInputError as error:
         # words that call for urgent help get it even when a filter is wrong
-        urgent = public.signals_crisis(request.args)
-        panel = crisis(crisis_panel(), None) if urgent else None
+        kind = public.signals_crisis(request.args)
+        panel = safety.as_json(safety.panel(kind)) if kind else None
         return invalid("invalid_parameters", error.problems, crisis=panel)
     if wanted.is_empty:
         found = public.nothing_asked(wanted)
@@ -54,7 +53,7 @@ def answer(found: public.Found, wanted: SearchRequest) -> dict[str, Any]:
         "online_total": results.online.total,
         "page": wanted.page,
         "did_you_mean": results.did_you_mean,
-        "crisis": crisis(results.crisis, wanted.age) if results.crisis else None,
+        "crisis": safety.as_json(results.crisis, wanted.age) if results.crisis else None,
         "place": {"label": results.place.label, "kind": results.place.kind}
         if results.place
         else None,
@@ -82,18 +81,6 @@ def result(hit: Hit, service: Service, band: str) -> dict[str, Any]:
         "maximum_age": service.maximum_age,
         "self_referral": service.self_referral,
         "url": url_for("public.service", service_id=service.id, _external=True),
-    }
-
-
-def crisis(panel: CrisisPanel, age: int | None) -> dict[str, Any]:
-    """Urgent help, leaving out contacts for people younger than the searcher."""
-    return {
-        "heading": panel.heading,
-        "intro": panel.intro,
-        "contacts": [
-            {"name": c.name, "how": c.how, "link": c.link, "when": c.when, "max_age": c.max_age}
-            for c in crisis_contacts(panel, age)
-        ],
     }
 
 

@@ -75,9 +75,13 @@ def render_match(
     flagged: Mapping[str, list[str]] | None = None,
 ) -> str:
     known = needs.current()
+    age = (form.get("age") or "").strip()
     return render_template(
         "linkworker/match.html",
         form=form,
+        # shown from what was typed, even when the form has a problem to fix
+        crisis=match_request.urgent_help(form.get("text") or "", form.getlist("needs")),
+        crisis_age=int(age) if age.isascii() and age.isdigit() and len(age) <= 3 else None,
         problems=in_form_order(problems or {}),
         result=result,
         flagged=flagged or {},

@@ -51,8 +51,9 @@ def render_search(
     problems: Mapping[str, str] | None = None,
     wanted: SearchRequest | None = None,
     found: public.Found | None = None,
-    crisis: bool = False,
+    crisis: str | None = None,
 ) -> str:
+    """The search page; `crisis` is the kind of urgent help to show first, if any."""
 
     needs = published.needs(db.session())
     return render_template(
@@ -61,7 +62,7 @@ def render_search(
         problems=search_form.in_page_order(problems or {}),
         wanted=wanted,
         found=found,
-        crisis=crisis or bool(found and found.results.crisis),
+        crisis=crisis or (found.results.crisis.kind if found and found.results.crisis else None),
         needs=needs,
         choices=search_form.choices(needs),
     )
