@@ -56,14 +56,15 @@ def match_command(as_json: bool, **fields: Any) -> None:
     with Session(db.engine()) as session:
         result = match_request.run(session, wanted)
     if as_json:
-        click.echo(json.dumps(match_request.answer(result), ensure_ascii=False, indent=2))
+        answer = match_request.answer(result, wanted)
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     else:
-        click.echo(table(result))
+        click.echo(table(result, wanted.needs))
 
 
-def table(result: matcher.MatchResult) -> str:
+def table(result: matcher.MatchResult, needs: list[str]) -> str:
     """The answer as text a person can read in a terminal."""
-    lines = [f"Suggestions ({len(result.suggestions)}):"]
+    lines = [f"Needs: {', '.join(needs)}", f"Suggestions ({len(result.suggestions)}):"]
     if not result.suggestions:
         lines.append("  None: no service meets these needs and every rule.")
     for n, s in enumerate(result.suggestions, start=1):

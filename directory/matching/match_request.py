@@ -2,8 +2,9 @@
 answer every one of them shares.
 
     wanted = read_request({"age": 78, "postcode": "LS5 3BT", "needs": ["bereavement"]})
-    answer(run(session, wanted))
-    # {"suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
+    answer(run(session, wanted), wanted)
+    # {"needs": ["bereavement"],
+    #  "suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
     #                   "reasons"}], "excluded": [{"service_id", "name", "reasons"}]}
 
 Bad input raises `MatchRequestError` with a sentence for each field that is wrong.
@@ -123,9 +124,11 @@ def run(session: Session, wanted: MatchRequest) -> matcher.MatchResult:
     )
 
 
-def answer(result: matcher.MatchResult) -> dict[str, list[dict[str, Any]]]:
-    """The answer the CLI and the API share."""
+def answer(result: matcher.MatchResult, wanted: MatchRequest) -> dict[str, list[Any]]:
+    """The answer the CLI and the API share, starting with the needs the request's words
+    were read as (need codes, as search understands the same words)."""
     return {
+        "needs": list(wanted.needs),
         "suggestions": [
             {
                 "service_id": s.service_id,

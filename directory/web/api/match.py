@@ -59,7 +59,7 @@ def match() -> tuple[Response, int]:
         wanted = match_request.read_request(data)
     except match_request.MatchRequestError as error:
         return invalid("invalid_request", error.problems, of="fields")
-    return jsonify(match_request.answer(match_request.run(session, wanted))), 200
+    return jsonify(match_request.answer(match_request.run(session, wanted), wanted)), 200
 
 
 def _json_body() -> tuple[Any, str | None]:

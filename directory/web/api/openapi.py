@@ -335,8 +335,13 @@ SCHEMAS: Json = {
     ),
     "MatchRequest": openapi_schema(MatchRequest.model_json_schema()),
     "MatchAnswer": _object(
-        ["suggestions", "excluded"],
+        ["needs", "suggestions", "excluded"],
         {
+            "needs": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The needs the request's words were read as (need codes).",
+            },
             "suggestions": {
                 "type": "array",
                 "items": _object(
