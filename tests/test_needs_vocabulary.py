@@ -28,6 +28,7 @@ from directory.models import (
     User,
     stable_id,
 )
+from directory.oruk.needs_map import NeedsMap
 from directory.search.understanding import CRISIS_NEED
 from directory.search.urgent_help import urgent_help
 from tests.accounts_helpers import FAST_HASH, client_for, email_of
@@ -171,6 +172,19 @@ def test_a_changed_search_phrase_is_seen_by_the_next_search(small_search):
         session.commit()
     found = {r["name"] for r in api(client, {"q": "wobbly"})["results"]}
     assert found == {"Money Worries Clinic"}
+
+
+def test_the_open_referral_import_maps_terms_by_the_vocabulary_in_the_database(small_app):
+    """The importer's map of foreign terms to our needs is built from needs.held (the
+    database), so a synonym a manager adds maps a term of another directory at once."""
+    term = {"id": "x-1", "code": "X1", "name": "Zorbing", "taxonomy": "Elsewhere"}
+    with small_app.app_context(), Session(db.engine()) as session:
+        assert NeedsMap(needs.held(session)).find(term).need is None
+        loneliness = session.get(TaxonomyTerm, LONELINESS)
+        loneliness.synonyms = [*loneliness.synonyms, "zorbing"]
+        session.commit()
+        found = NeedsMap(needs.held(session)).find(term)
+    assert (found.need.code, found.how) == ("loneliness", "name")
 
 
 # --- a directory with no needs at all -----------------------------------------------------

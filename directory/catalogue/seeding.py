@@ -179,12 +179,19 @@ def load_vocabulary(
     session: Session, vocabulary: VocabularyRecords
 ) -> tuple[dict[str, TaxonomyTerm], Kept]:
     """Upsert the needs, their places on the matching form, and the search phrases, but
-    not what a manager changed; returns the needs' terms by need id, and what was kept."""
+    not what a manager changed; returns the needs' terms by need id, and what was kept
+    that the files would have changed."""
     edited_needs, edited_phrases = changed_by_managers(session)
     terms = load_needs(session, vocabulary.needs, edited_needs)
     place_in_groups(terms, vocabulary.groups)
     kept_phrases = load_phrases(session, vocabulary.phrases, edited_phrases)
-    kept_needs = [n.id for n in vocabulary.needs if n.id in edited_needs]
+    kept_needs = [
+        n.id
+        for n in vocabulary.needs
+        if n.id in edited_needs
+        and (terms[n.id].name, terms[n.id].description, list(terms[n.id].synonyms))
+        != (n.label, n.description, list(n.synonyms))
+    ]
     return terms, Kept(tuple(kept_needs), tuple(kept_phrases))
 
 
@@ -237,12 +244,15 @@ def load_phrases(
 ) -> list[str]:
     """Upsert the phrases people search with, in the order of the file (a phrase is the
     same phrase in any case, whoever added it), except those a manager changed, added or
-    removed (edited: normalised phrases); returns those of the files left alone."""
+    removed (edited: normalised phrases); returns those the files would have changed."""
     existing = {row.phrase.lower(): row for row in session.exec(select(SearchPhrase))}
     kept: list[str] = []
     for position, record in enumerate(phrases):
         if normalise(record.phrase) in edited:
-            kept.append(record.phrase)
+            row = existing.get(record.phrase.lower())
+            as_filed = (record.phrase, list(record.means), list(record.needs))
+            if row is None or (row.phrase, list(row.means), list(row.needs)) != as_filed:
+                kept.append(record.phrase)  # said only where the files differ
             continue
         row = existing.get(record.phrase.lower()) or SearchPhrase(
             id=stable_id("search_phrase", record.phrase.lower()), phrase=record.phrase
