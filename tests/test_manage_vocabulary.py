@@ -8,12 +8,20 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from directory import db
-from directory.catalogue import needs
+from directory import db, migrate
+from directory.catalogue import needs, needs_editing, seeding
 from directory.matching import match_request
-from directory.models import SearchPhrase, TaxonomyTerm, VocabularyChange, stable_id
+from directory.models import (
+    Role,
+    SearchPhrase,
+    TaxonomyTerm,
+    User,
+    VocabularyChange,
+    stable_id,
+)
 from tests.accounts_helpers import add_people, client_for, email_of
 from tests.search_helpers import api, text
 
@@ -317,3 +325,34 @@ def test_seeding_again_leaves_managers_changes_and_says_so(app):
     assert phrase_row(app, "broke").needs == ["money_debt", "benefits"]
     help_text = app.test_cli_runner().invoke(args=["seed", "--help"]).output
     assert "/manage/vocabulary" in help_text
+
+
+@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+def test_a_need_stamped_by_the_database_before_this_version_can_still_be_changed(
+    databases, tmp_path
+):
+    """0007 stamped existing needs with the database's CURRENT_TIMESTAMP, which SQLite keeps
+    as text of another form than the app's: 0008 stamps them again, so that a save of a
+    form that read one compares equal and is not refused as someone else's change."""
+    engine = db.make_engine(databases.new())
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            seeding.seed_vocabulary(session)
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE taxonomy_term SET updated_at = CURRENT_TIMESTAMP"))
+        migrate.downgrade(engine, "0007_needs_vocabulary")
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            manager = User(email=email_of("manager"), password_hash="x", role=Role.MANAGER)
+            session.add(manager)
+            session.commit()
+            term = session.get(TaxonomyTerm, LONELINESS)
+            words = needs_editing.NeedWords(term.name, term.description, ("lonely", "alone"))
+            changed = needs_editing.change_need(
+                session, manager, term, words, needs_editing.stamp(term)
+            )
+            assert changed == ["synonyms"]
+            assert session.get(TaxonomyTerm, LONELINESS).synonyms == ["lonely", "alone"]
+    finally:
+        engine.dispose()

@@ -5,6 +5,8 @@ Revises: 0007_needs_vocabulary
 Create Date: 2026-12-07 14:20:00
 """
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
@@ -38,6 +40,13 @@ def upgrade() -> None:
             batch_op.f("ix_vocabulary_change_changed_at"), ["changed_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_vocabulary_change_key"), ["key"], unique=False)
+    # A save is checked against the time the form read (updated_at = :then). Rows that
+    # 0007 stamped with the database's CURRENT_TIMESTAMP hold it in another text form on
+    # SQLite, which would never compare equal: stamp every row once as the app writes times.
+    now = datetime.now(UTC)
+    for name in ("taxonomy_term", "search_phrase"):
+        table = sa.table(name, sa.column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime()))
+        op.execute(table.update().values(updated_at=now))
 
 
 def downgrade() -> None:
