@@ -22,7 +22,8 @@ def test_json_answer_has_exactly_the_contract_fields(demo_app, session_for):
     result = run(demo_app, *WIDOW, "--json")
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert set(answer) == {"suggestions", "excluded", "crisis"}
+    assert set(answer) == {"needs", "suggestions", "excluded", "crisis"}
+    assert answer["needs"] == ["bereavement", "loneliness"]
     assert 1 <= len(answer["suggestions"]) <= 5
     for s in answer["suggestions"]:
         assert set(s) == {"service_id", "name", "score", "distance_miles", "needs_met", "reasons"}
@@ -77,7 +78,8 @@ def test_options_narrow_the_answer(demo_app, session_for):
 def test_without_json_it_prints_a_readable_table(demo_app):
     result = run(demo_app, *WIDOW)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Suggestions (")
+    # "lonley" read as the need it misspells, said first
+    assert result.stdout.startswith("Needs: bereavement, loneliness\nSuggestions (")
     assert "  1. " in result.stdout and "     - meets: bereavement" in result.stdout
     assert "Excluded (" in result.stdout and "only for ages" in result.stdout
 

@@ -49,7 +49,8 @@ def test_a_profile_from_a_link_workers_details():
             is_carer=True,
         )
     )
-    assert profile.needs == ("loneliness", "low_mood", "money_debt")
+    # "skint" means both needs it points to in search: money worries and benefits
+    assert profile.needs == ("loneliness", "low_mood", "money_debt", "benefits")
     assert profile.postcode_district == "LS6"
     assert profile.local_authority == LEEDS
     assert profile.latitude == pytest.approx(53.81, abs=0.01)

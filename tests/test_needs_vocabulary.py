@@ -5,6 +5,7 @@ through directory.catalogue.needs, seeing an edit at once and coping with none a
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from sqlmodel import Session, select
+from werkzeug.datastructures import MultiDict
 
-from directory import db, safety
+from directory import db, migrate, safety, search
+from directory.accounts import api_tokens
 from directory.catalogue import needs, seeding
 from directory.catalogue.seed_files import SEED, CatalogueError, read_needs
 from directory.matching import match_request
@@ -25,6 +28,7 @@ from directory.models import (
     User,
     stable_id,
 )
+from directory.oruk.needs_map import NeedsMap
 from tests.accounts_helpers import FAST_HASH, client_for, email_of
 from tests.conftest import SMALL_CATALOGUE, build_index, demo_needs
 from tests.search_helpers import api, text
@@ -168,6 +172,19 @@ def test_a_changed_search_phrase_is_seen_by_the_next_search(small_search):
     assert found == {"Money Worries Clinic"}
 
 
+def test_the_open_referral_import_maps_terms_by_the_vocabulary_in_the_database(small_app):
+    """The importer's map of foreign terms to our needs is built from needs.held (the
+    database), so a synonym a manager adds maps a term of another directory at once."""
+    term = {"id": "x-1", "code": "X1", "name": "Zorbing", "taxonomy": "Elsewhere"}
+    with small_app.app_context(), Session(db.engine()) as session:
+        assert NeedsMap(needs.held(session)).find(term).need is None
+        loneliness = session.get(TaxonomyTerm, LONELINESS)
+        loneliness.synonyms = [*loneliness.synonyms, "zorbing"]
+        session.commit()
+        found = NeedsMap(needs.held(session)).find(term)
+    assert (found.need.code, found.how) == ("loneliness", "name")
+
+
 # --- a directory with no needs at all -----------------------------------------------------
 
 
@@ -204,3 +221,106 @@ def test_matching_without_a_vocabulary_says_the_need_is_unknown(no_needs):
     form = client_for(no_needs, "linkworker").get("/link-worker/match")
     assert form.status_code == 200
     assert 'name="needs"' not in form.get_data(as_text=True)
+
+
+# --- the matcher reads words as search does -----------------------------------------------
+
+
+def words_people_use(known: needs.NeedsVocabulary) -> list[str]:
+    """Every synonym of every need and every search phrase, each once."""
+    said = [s for n in known.needs for s in n.synonyms] + [p.phrase for p in known.phrases]
+    return list(dict.fromkeys(said))
+
+
+def typo_of(words: str) -> str:
+    """The words with two letters of their longest word swapped: one typo."""
+    longest = max(words.split(), key=len)
+    i = len(longest) // 2
+    swapped = longest[: i - 1] + longest[i] + longest[i - 1] + longest[i + 1 :]
+    return words.replace(longest, swapped, 1)
+
+
+def search_reads(app, session: Session, words: str) -> tuple[set[str], bool]:
+    """The needs the public search understands in the words, and whether it saw danger."""
+    found = search.search(session, app.extensions[search.EXTENSION], search.SearchRequest(words))
+    return set(found.needs_understood), found.crisis is not None
+
+
+def without_danger(needs_read: set[str], danger: bool) -> set[str]:
+    """Urgent help is raised by the danger words themselves (directory/safety), not by the
+    vocabulary: leave its needs out when search saw danger, as the matcher reads needs only."""
+    raised = {code for codes in safety.NEEDS_OF_KIND.values() for code in codes}
+    return needs_read - raised if danger else needs_read
+
+
+@pytest.fixture
+def matching_app(small_search, monkeypatch):
+    """The small catalogue with seed/'s vocabulary, its index, and a link worker's token."""
+    # Each `flask match` checks the schema is the newest; reading the newest from the
+    # migration files costs a tenth of a second, and it cannot change during a test.
+    head = migrate.head_revision(small_search.extensions[db.ENGINE_KEY])
+    monkeypatch.setattr(migrate, "head_revision", lambda engine: head)
+    with Session(small_search.extensions[db.ENGINE_KEY]) as session:
+        worker = User(email=email_of("linkworker"), password_hash=FAST_HASH, role=Role.LINK_WORKER)
+        session.add(worker)
+        session.commit()
+        small_search.config["token"] = api_tokens.create_token(session, worker, "tests")
+    return small_search
+
+
+def matched_needs(app, words: str) -> dict[str, list[str]]:
+    """The needs the matcher reads the words as, through the API, the CLI and the form."""
+    person = {"age": 40, "postcode": "LS6 1BD", "needs": [words]}
+    token = app.config["token"]
+    response = app.test_client().post(
+        "/api/v1/match", json=person, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, (words, response.get_json())
+    cli = app.test_cli_runner().invoke(
+        args=["match", "--age", "40", "--postcode", "LS6 1BD", "--need", words, "--json"]
+    )
+    assert cli.exit_code == 0, (words, cli.output)
+    with app.app_context():
+        form = match_request.read_form(MultiDict({**person, "age": "40", "needs": words}))
+    return {
+        "api": response.get_json()["needs"],
+        "cli": json.loads(cli.stdout)["needs"],
+        "form": list(form.needs),
+    }
+
+
+def test_the_matcher_reads_every_synonym_phrase_and_typo_as_search_does(matching_app):
+    """Every word search understands (each need's synonyms, each search phrase: slang such
+    as "skint", misspellings such as "lonley") is a need the matcher takes, through the
+    API, the CLI and the matching form, meaning the needs search reads in it; and so is a
+    typo of every longer one."""
+    with Session(matching_app.extensions[db.ENGINE_KEY]) as session:
+        known = needs.read(session)
+        said = words_people_use(known)
+        assert len(said) > 200 and "skint" in said and "lonley" in said
+        read_by_search = {words: search_reads(matching_app, session, words) for words in said}
+    differ = {}
+    for words in said:
+        needs_read, danger = read_by_search[words]
+        assert needs_read, f"search understands no need in {words!r}"
+        wanted = without_danger(needs_read, danger)
+        for way, found in matched_needs(matching_app, words).items():
+            if without_danger(set(found), danger) != wanted or len(found) != len(set(found)):
+                differ[(words, way)] = (found, sorted(needs_read))
+    assert differ == {}
+    typos = {typo_of(w): w for w in said if len(w) >= 6}
+    typos = {typo: w for typo, w in typos.items() if needs.normalise(typo) not in known.meanings}
+    assert len(typos) > 100
+    for typo, words in typos.items():
+        wanted = without_danger(*read_by_search[words])
+        for way, found in matched_needs(matching_app, typo).items():
+            if without_danger(set(found), read_by_search[words][1]) != wanted:
+                differ[(typo, way)] = (found, sorted(wanted))
+    assert differ == {}
+
+
+def test_skint_means_money_worries_and_benefits_to_the_matcher(matching_app):
+    for words in ("skint", "Skint", "skimt", "SKINT!"):
+        assert matched_needs(matching_app, words) == dict.fromkeys(
+            ("api", "cli", "form"), ["money_debt", "benefits"]
+        )

@@ -24,6 +24,7 @@ from directory.models import (
     ReportKind,
     RequestKind,
     Role,
+    SearchPhrase,
     Service,
     ServiceAtLocation,
     Shortlist,
@@ -84,6 +85,12 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.confirm_import": (Action.MANAGE_CATALOGUE, False),
     "manage.cancel_import": (Action.MANAGE_CATALOGUE, False),
     "manage.import_template": (Action.MANAGE_CATALOGUE, False),
+    # the needs vocabulary: managers and admins only
+    "manage.vocabulary": (Action.MANAGE_CATALOGUE, False),
+    "manage.vocabulary_need": (Action.MANAGE_CATALOGUE, False),
+    "manage.new_phrase": (Action.MANAGE_CATALOGUE, False),
+    "manage.vocabulary_phrase": (Action.MANAGE_CATALOGUE, False),
+    "manage.remove_phrase": (Action.MANAGE_CATALOGUE, False),
     # the development sign-in: only in development and tests, only from this machine
     "dev_login.sign_in": PUBLIC,
     "dev_login.sign_in_as": PUBLIC,
@@ -162,6 +169,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "taxonomy_id": str(NEEDS_TAXONOMY_ID),
             "term_id": str(session.exec(select(TaxonomyTerm.id)).first()),
             "keep_id": str(TEA),
+            "phrase_id": str(session.exec(select(SearchPhrase.id)).first()),
             "duplicate_id": str(LINE),
         }
     return small_app, ids

@@ -32,16 +32,20 @@ from directory.catalogue.seed_files import CatalogueError
     "(for a directory that imports its own listings).",
 )
 def seed_command(folder: Path | None, vocabulary_only: bool) -> None:
-    """Load the needs vocabulary and the demo catalogue; running it again changes nothing."""
+    """Load the needs vocabulary and the demo catalogue; running it again changes nothing.
+
+    The vocabulary files are its first load: what managers changed on /manage/vocabulary
+    (a need's label, description or synonyms; a search phrase added, changed or removed)
+    is left as they left it, and listed, never overwritten by the files."""
     if vocabulary_only and folder is not None:
         raise click.UsageError("--vocabulary-only loads no catalogue: leave out --from.")
     migrate.require_schema()
     with Session(db.engine()) as session:
         try:
             if vocabulary_only:
-                seeding.seed_vocabulary(session)
+                kept = seeding.seed_vocabulary(session)
             else:
-                seeding.seed(session, folder)
+                kept = seeding.seed(session, folder)
         except CatalogueError as error:
             count = len(error.problems)
             problems = "\n".join(f"  - {p}" for p in error.problems)
@@ -49,6 +53,8 @@ def seed_command(folder: Path | None, vocabulary_only: bool) -> None:
                 f"The files have {count} problem(s); nothing was loaded:\n{problems}"
             ) from None
         click.echo(str(seeding.counts(session)))
+        if str(kept):
+            click.echo(str(kept))
         # Listings' search words include their needs' synonyms: rebuild after either load.
         indexed = search.rebuild(session, search.index())
         click.echo(f"Search index rebuilt: {indexed} searchable services.")

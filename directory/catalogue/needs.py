@@ -14,9 +14,12 @@ vocabulary from seed/ (see seeding.py).
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context
 from sqlmodel import Session, col, select
@@ -25,6 +28,34 @@ from directory import db
 from directory.models import NEEDS_TAXONOMY_ID, SearchPhrase, TaxonomyTerm
 
 EXTENSION = "signpost.needs_vocabulary"
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, everything but words and spaces dropped: the
+    one form in which what people type is compared with the vocabulary's phrases."""
+    text = text.lower().replace("\u2019", "'").replace("-", " ")
+    return " ".join(WORD.findall(text))
+
+
+class Meaning(NamedTuple):
+    """What a synonym or phrase means: more words to search for, and the needs it points to."""
+
+    words: tuple[str, ...]
+    needs: tuple[str, ...]
+
+
+def meant_by(text: str, meanings: Mapping[str, Meaning]) -> Meaning:
+    """What normalised words mean: every synonym and phrase found in them as whole words
+    ("no friends at school": loneliness, young_people, ...), each word and need once."""
+    padded = f" {text} "
+    words: dict[str, None] = {}
+    needs: dict[str, None] = {}
+    for phrase, meaning in meanings.items():
+        if f" {phrase} " in padded:
+            words.update(dict.fromkeys(meaning.words))
+            needs.update(dict.fromkeys(meaning.needs))
+    return Meaning(tuple(words), tuple(needs))
 
 
 @dataclass(frozen=True)
@@ -61,6 +92,30 @@ class NeedsVocabulary:
 
     def need(self, code: str) -> Need | None:
         return next((n for n in self.needs if n.code == code), None)
+
+    @functools.cached_property
+    def meanings(self) -> dict[str, Meaning]:
+        """Every need's synonyms and every search phrase, normalised, with what each means
+        (a synonym its need; a phrase its words and needs; said by both, all of it): what
+        search and the matcher both understand people's words by."""
+        found: dict[str, Meaning] = {}
+        said: list[tuple[str, tuple[str, ...], tuple[str, ...]]]
+        said = [(s, (), (n.code,)) for n in self.needs for s in n.synonyms]
+        said += [(p.phrase, p.means, p.needs) for p in self.phrases]
+        for text, words, needs in said:
+            phrase = normalise(text)
+            if not phrase:
+                continue
+            old = found.get(phrase, Meaning((), ()))
+            found[phrase] = Meaning(
+                tuple(dict.fromkeys(old.words + tuple(words))),
+                tuple(dict.fromkeys(old.needs + tuple(needs))),
+            )
+        return found
+
+    def meant_by(self, words: str) -> Meaning:
+        """What someone's words mean, by the synonyms and phrases found in them."""
+        return meant_by(normalise(words), self.meanings)
 
     @property
     def labels(self) -> dict[str, str]:

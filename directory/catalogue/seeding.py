@@ -3,6 +3,10 @@
 Every record gets a stable id from its key in the files, so loading twice
 updates in place: no duplicates, and ids that links and bookmarks can keep. A need or a
 search phrase no longer in the files stays in the database (nothing is deleted).
+
+The files are the vocabulary's first load, not its master: what a manager changed on the
+vocabulary page (a need's label, description or synonyms; a search phrase added, changed or
+removed) is left as they left it, and named (`kept`), so a seed never undoes their work.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import TypeVar
 from sqlmodel import Session, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from directory.catalogue.needs import normalise
+from directory.catalogue.needs_editing import changed_by_managers
 from directory.catalogue.seed_files import (
     Catalogue,
     CatalogueError,
@@ -78,27 +84,49 @@ class CatalogueCounts:
         )
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What a manager changed, which a seed left as they left it."""
+
+    needs: tuple[str, ...] = ()  # need codes whose label, description or synonyms they changed
+    phrases: tuple[str, ...] = ()  # search phrases of the files they changed or removed
+
+    def __str__(self) -> str:
+        if not (self.needs or self.phrases):
+            return ""
+        named = [f"need {code}" for code in self.needs]
+        named += [f"phrase “{phrase}”" for phrase in self.phrases]
+        return (
+            f"Left {len(named)} manager's change(s) as they are (the files say otherwise): "
+            + ", ".join(named)
+        )
+
+
 def seed(
     session: Session, folder: Path | None = None, vocabulary_folder: Path | None = None
-) -> None:
+) -> Kept:
     """Load the needs vocabulary and a catalogue (by default seed/'s vocabulary and demo
-    catalogue) in one transaction; nothing changes if a file is wrong."""
+    catalogue) in one transaction; nothing changes if a file is wrong. Returns what managers
+    changed in the vocabulary, left as they left it."""
     vocabulary = read_vocabulary(vocabulary_folder)
     catalogue = read_catalogue(folder, vocabulary.need_ids)
     places = resolve_postcodes(catalogue)
     with _all_or_nothing(session):
-        terms = load_vocabulary(session, vocabulary)
+        terms, kept = load_vocabulary(session, vocabulary)
         load_neighbourhoods(session, catalogue.place, places)
         for org in catalogue.organisations:
             _load_organisation(session, org, terms, places, catalogue.place)
+    return kept
 
 
-def seed_vocabulary(session: Session, vocabulary_folder: Path | None = None) -> None:
+def seed_vocabulary(session: Session, vocabulary_folder: Path | None = None) -> Kept:
     """Load the needs vocabulary alone (needs, their form groups, search phrases), for a
-    directory that imports its own listings; nothing changes if a file is wrong."""
+    directory that imports its own listings; nothing changes if a file is wrong. Returns
+    what managers changed, left as they left it."""
     vocabulary = read_vocabulary(vocabulary_folder)
     with _all_or_nothing(session):
-        load_vocabulary(session, vocabulary)
+        _terms, kept = load_vocabulary(session, vocabulary)
+    return kept
 
 
 @contextmanager
@@ -147,17 +175,31 @@ def resolve_postcodes(catalogue: Catalogue) -> dict[str, postcodes.Place]:
     return places
 
 
-def load_vocabulary(session: Session, vocabulary: VocabularyRecords) -> dict[str, TaxonomyTerm]:
-    """Upsert the needs, their places on the matching form, and the search phrases;
-    returns the needs' terms by need id."""
-    terms = load_needs(session, vocabulary.needs)
+def load_vocabulary(
+    session: Session, vocabulary: VocabularyRecords
+) -> tuple[dict[str, TaxonomyTerm], Kept]:
+    """Upsert the needs, their places on the matching form, and the search phrases, but
+    not what a manager changed; returns the needs' terms by need id, and what was kept
+    that the files would have changed."""
+    edited_needs, edited_phrases = changed_by_managers(session)
+    terms = load_needs(session, vocabulary.needs, edited_needs)
     place_in_groups(terms, vocabulary.groups)
-    load_phrases(session, vocabulary.phrases)
-    return terms
+    kept_phrases = load_phrases(session, vocabulary.phrases, edited_phrases)
+    kept_needs = [
+        n.id
+        for n in vocabulary.needs
+        if n.id in edited_needs
+        and (terms[n.id].name, terms[n.id].description, list(terms[n.id].synonyms))
+        != (n.label, n.description, list(n.synonyms))
+    ]
+    return terms, Kept(tuple(kept_needs), tuple(kept_phrases))
 
 
-def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
-    """Upsert the needs taxonomy; returns its terms by need id."""
+def load_needs(
+    session: Session, needs: list[Need], edited: frozenset[str] | set[str] = frozenset()
+) -> dict[str, TaxonomyTerm]:
+    """Upsert the needs taxonomy (the words of those in edited, a manager's, left alone);
+    returns its terms by need id."""
     # call-arg here and below: a row is made with its key alone and filled in field by field.
     # SQLModel's typed __init__ asks for every field without a default, but a table model's
     # __init__ takes a partial row (it does not validate), so the types are stricter than it.
@@ -174,9 +216,10 @@ def load_needs(session: Session, needs: list[Need]) -> dict[str, TaxonomyTerm]:
         term = session.get(TaxonomyTerm, term_id) or TaxonomyTerm(
             id=term_id, taxonomy_id=NEEDS_TAXONOMY_ID, code=need.id, name=need.label
         )
-        term.name = need.label
-        term.description = need.description
-        term.synonyms = need.synonyms
+        if need.id not in edited:
+            term.name = need.label
+            term.description = need.description
+            term.synonyms = need.synonyms
         term.open_eligibility_services = need.open_eligibility_services
         term.open_eligibility_situations = need.open_eligibility_situations
         term.crisis = need.crisis
@@ -196,11 +239,21 @@ def place_in_groups(terms: dict[str, TaxonomyTerm], groups: list[GroupRecord]) -
         term.group_name, term.group_position = where.get(need, ("", 0))
 
 
-def load_phrases(session: Session, phrases: list[PhraseRecord]) -> None:
+def load_phrases(
+    session: Session, phrases: list[PhraseRecord], edited: frozenset[str] | set[str] = frozenset()
+) -> list[str]:
     """Upsert the phrases people search with, in the order of the file (a phrase is the
-    same phrase in any case, whoever added it)."""
+    same phrase in any case, whoever added it), except those a manager changed, added or
+    removed (edited: normalised phrases); returns those the files would have changed."""
     existing = {row.phrase.lower(): row for row in session.exec(select(SearchPhrase))}
+    kept: list[str] = []
     for position, record in enumerate(phrases):
+        if normalise(record.phrase) in edited:
+            row = existing.get(record.phrase.lower())
+            as_filed = (record.phrase, list(record.means), list(record.needs))
+            if row is None or (row.phrase, list(row.means), list(row.needs)) != as_filed:
+                kept.append(record.phrase)  # said only where the files differ
+            continue
         row = existing.get(record.phrase.lower()) or SearchPhrase(
             id=stable_id("search_phrase", record.phrase.lower()), phrase=record.phrase
         )
@@ -209,6 +262,7 @@ def load_phrases(session: Session, phrases: list[PhraseRecord]) -> None:
         row.needs = record.needs
         row.position = position
         session.add(row)
+    return kept
 
 
 def load_neighbourhoods(session: Session, place: Place, places: dict[str, postcodes.Place]) -> None:

@@ -64,12 +64,12 @@ def match_command(as_json: bool, **fields: Any) -> None:
             for contact in crisis.contacts_for(wanted.age):
                 click.echo(f"  {contact.name}: {contact.how}. {contact.when}.")
             click.echo("")
-        click.echo(table(result))
+        click.echo(table(result, wanted.needs))
 
 
-def table(result: matcher.MatchResult) -> str:
+def table(result: matcher.MatchResult, needs: list[str]) -> str:
     """The answer as text a person can read in a terminal."""
-    lines = [f"Suggestions ({len(result.suggestions)}):"]
+    lines = [f"Needs: {', '.join(needs)}", f"Suggestions ({len(result.suggestions)}):"]
     if not result.suggestions:
         lines.append("  None: no service meets these needs and every rule.")
     for n, s in enumerate(result.suggestions, start=1):

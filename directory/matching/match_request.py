@@ -3,7 +3,8 @@ answer every one of them shares.
 
     wanted = read_request({"age": 78, "postcode": "LS5 3BT", "needs": ["bereavement"]})
     answer(run(session, wanted), wanted)
-    # {"suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
+    # {"needs": ["bereavement"],
+    #  "suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
     #                   "reasons"}], "excluded": [{"service_id", "name", "reasons"}],
     #  "crisis": {"kind", "heading", "intro", "contacts"} or None}
 
@@ -134,11 +135,14 @@ def urgent_help(text: str, needs: list[str]) -> safety.CrisisPanel | None:
     return None
 
 
-def answer(result: matcher.MatchResult, wanted: MatchRequest | None = None) -> dict[str, Any]:
-    """The answer the CLI and the API share; `crisis` is the urgent help the request's words
-    or needs call for (with the contacts for the person's age), or None."""
-    crisis = urgent_help(wanted.text, wanted.needs) if wanted else None
+def answer(result: matcher.MatchResult, wanted: MatchRequest) -> dict[str, Any]:
+    """The answer the CLI and the API share: the needs the request's words were read as
+    (need codes, as search understands the same words), the suggestions and exclusions, and
+    `crisis`, the urgent help the request's words or needs call for (with the contacts for
+    the person's age), or None."""
+    crisis = urgent_help(wanted.text, wanted.needs)
     return {
+        "needs": list(wanted.needs),
         "suggestions": [
             {
                 "service_id": s.service_id,
@@ -154,5 +158,5 @@ def answer(result: matcher.MatchResult, wanted: MatchRequest | None = None) -> d
             {"service_id": e.service_id, "name": e.name, "reasons": [r.text for r in e.reasons]}
             for e in result.excluded
         ],
-        "crisis": safety.as_json(crisis, wanted.age) if crisis and wanted else None,
+        "crisis": safety.as_json(crisis, wanted.age) if crisis else None,
     }

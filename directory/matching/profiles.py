@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
@@ -30,12 +31,12 @@ from rapidfuzz.distance import OSA
 import matcher
 from directory.catalogue import needs as known_needs
 from directory.catalogue import vocabulary
-from directory.catalogue.needs import NeedsVocabulary
+from directory.catalogue.needs import Meaning, NeedsVocabulary, meant_by, normalise
 from directory.geo import postcodes
 from directory.inputs import Says, problems_of
 from matcher.facts import WEEKDAYS, WEEKEND
 
-# How close plain words must be to a need's id, label or synonym to count as that need.
+# How close plain words must be to a need's id, label, synonym or search phrase to count.
 NEED_WORDS_CUTOFF = 86.0
 MAX_MILES = 500.0
 DAY_WORDS = {
@@ -94,66 +95,115 @@ class MatchRequestError(matcher.InvalidProfile):
         return cls(first, problems[first], problems)
 
 
+@dataclass(frozen=True)
+class NeedWords:
+    """A snapshot's words, indexed for reading what a person typed as needs."""
+
+    ids: frozenset[str]  # need codes
+    names: dict[str, str]  # a need's code in words ("low mood") or label -> its code
+    meanings: dict[str, Meaning]  # every synonym and search phrase, as search reads them
+    choices: tuple[str, ...]  # every name and phrase, for typos
+    words: tuple[str, ...]  # every word of those, for a typo in one word of several
+
+
 # A snapshot of the needs is held until they change: index its words once, keep a few.
 @functools.lru_cache(maxsize=8)
-def _need_choices(known: NeedsVocabulary) -> tuple[frozenset[str], dict[str, str]]:
-    """Need ids, and every id, label and synonym (normalised) -> its need id."""
-    choices: dict[str, str] = {}
+def _need_words(known: NeedsVocabulary) -> NeedWords:
+    names: dict[str, str] = {}
     for need in known.needs:
-        for words in (need.code.replace("_", " "), need.label, *need.synonyms):
-            choices.setdefault(utils.default_process(words), need.code)
-    return frozenset(n.code for n in known.needs), choices
+        for name in (need.code.replace("_", " "), need.label):
+            names.setdefault(normalise(name), need.code)
+    choices = tuple(dict.fromkeys([*names, *known.meanings]))
+    words = dict.fromkeys(word for phrase in choices for word in phrase.split())
+    return NeedWords(
+        ids=frozenset(n.code for n in known.needs),
+        names=names,
+        meanings=known.meanings,
+        choices=choices,
+        words=tuple(words),
+    )
 
 
-def resolve_need(words: str, known: NeedsVocabulary) -> str:
-    """A need id from an id ("low_mood") or plain words ("feeling low", "lonley")."""
-    ids, choices = _need_choices(known)
+def resolve_need(words: str, known: NeedsVocabulary) -> tuple[str, ...]:
+    """The needs a person's words name, as search understands them: a need's id
+    ("low_mood") or label gives that need; other words, every need their synonyms and search
+    phrases point to ("skint": money_debt and benefits); failing those, a typo of them
+    ("lonley", "feeling lonly"), or for four letters or more close words by WRatio."""
     typed = " ".join(str(words).split())
     if not typed:
         raise MatchRequestError("needs", "A need cannot be blank.")
-    if typed.lower() in ids:
-        return typed.lower()
+    index = _need_words(known)
+    if typed.lower() in index.ids:
+        return (typed.lower(),)
     if len(typed) > 100:
         raise MatchRequestError("needs", "A need should be a few words, not a paragraph.")
-    best = _nearest_need_words(typed, list(choices))
-    if best is None:
+    text = normalise(typed)
+    if text in index.names:
+        return (index.names[text],)
+    if text in index.meanings:  # said exactly: all it means, as search reads it
+        return meant_by(text, index.meanings).needs
+    found = _nearest_needs(text, index)
+    if not found:
         raise MatchRequestError(
             "needs",
             f"We don't know the need “{typed[:40]}”. Use a need such as loneliness, "
             "low_mood or money_debt, or plain words such as “lonely” or “debt”.",
         )
-    return choices[best[0]]
+    return found
 
 
-def _nearest_need_words(typed: str, choices: list[str]) -> tuple[str, float, int] | None:
-    """The need words the typed words mean: the same, a typo away ("lonley"), or, for four
-    letters or more, close by rapidfuzz's WRatio ("feeling low" -> "low")."""
-    processed = utils.default_process(typed)
-    if processed in choices:
-        return processed, 100.0, choices.index(processed)
-    typo = process.extractOne(
-        typed,
-        choices,
-        scorer=OSA.distance,
-        processor=utils.default_process,
-        score_cutoff=1 if len(processed) < 8 else 2,
-    )
-    if typo is not None and len(processed) >= 4:
-        return typo
-    if len(processed) < 4:  # "car" is in "carer": too short to match a part of something
-        return None
-    return process.extractOne(
-        typed,
-        choices,
+def _nearest_needs(text: str, index: NeedWords) -> tuple[str, ...]:
+    """The needs of the need words in or near the typed words: the whole a typo away from
+    a name or phrase ("yonug carer", "nofriends"); the phrases in the words ("stressed about
+    money"); the phrases once a typo in one word is mended ("feeling lonly"); or close words
+    by rapidfuzz's WRatio ("bereaved" -> "bereavement")."""
+    if len(text) >= 4:  # "car" is in "carer": too short to be a typo of something
+        typo = process.extractOne(
+            text, index.choices, scorer=OSA.distance, score_cutoff=_typos_allowed(text)
+        )
+        if typo is not None:
+            return _needs_of(typo[0], index)
+    found = meant_by(text, index.meanings).needs
+    if found or len(text) < 4:
+        return found
+    corrected = " ".join(_nearest_word(word, index.words) for word in text.split())
+    found = meant_by(corrected, index.meanings).needs
+    if found:
+        return found
+    close = process.extractOne(
+        text,
+        index.choices,
         scorer=fuzz.WRatio,
         processor=utils.default_process,
         score_cutoff=NEED_WORDS_CUTOFF,
     )
+    return _needs_of(close[0], index) if close else ()
+
+
+def _needs_of(choice: str, index: NeedWords) -> tuple[str, ...]:
+    """The needs of a name or phrase, as if typed right: a name's need, or all that the
+    phrase and the phrases in it mean ("young carer": carers, young_people)."""
+    if choice in index.names:
+        return (index.names[choice],)
+    return meant_by(choice, index.meanings).needs
+
+
+def _typos_allowed(text: str) -> int:
+    """One typo in a short word, two from eight letters (a swap of two letters is one)."""
+    return 1 if len(text) < 8 else 2
+
+
+def _nearest_word(word: str, words: tuple[str, ...]) -> str:
+    """The vocabulary's word a typo away from this one (of four letters or more), or itself."""
+    if len(word) < 4 or word in words:
+        return word
+    near = process.extractOne(word, words, scorer=OSA.distance, score_cutoff=_typos_allowed(word))
+    return str(near[0]) if near else word
 
 
 def resolve_needs(items: Iterable[str], known: NeedsVocabulary) -> tuple[str, ...]:
-    """Need ids for each item, each once, in the order given."""
-    found = dict.fromkeys(resolve_need(item, known) for item in items)
+    """The needs each item names, each once, in the order given."""
+    found = dict.fromkeys(need for item in items for need in resolve_need(item, known))
     if not found:
         raise MatchRequestError("needs", "Choose at least one need.")
     return tuple(found)
@@ -180,7 +230,8 @@ def _needs(items: list[str], info: ValidationInfo) -> list[str]:
         known = known_needs.current()
     found = resolve_needs(items, known)
     if len(found) > matcher.facts.MAX_NEEDS:
-        raise ValueError(f"Choose at most {matcher.facts.MAX_NEEDS} needs.")
+        meant = f" (the words given mean {len(found)})" if len(found) > len(items) else ""
+        raise ValueError(f"Choose at most {matcher.facts.MAX_NEEDS} needs{meant}.")
     return list(found)
 
 

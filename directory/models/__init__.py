@@ -37,6 +37,7 @@ from directory.models.catalogue import (
     ServiceTaxonomyTerm,
     Taxonomy,
     TaxonomyTerm,
+    VocabularyChange,
 )
 from directory.models.listings import (
     EntityType,
@@ -94,6 +95,7 @@ __all__ = [
     "TaskStatus",
     "Taxonomy",
     "TaxonomyTerm",
+    "VocabularyChange",
     "Tracked",
     "User",
     "VerificationReminder",

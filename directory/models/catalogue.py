@@ -110,6 +110,26 @@ class SearchPhrase(SQLModel, table=True):
     )
 
 
+class VocabularyChange(SQLModel, table=True):
+    """One change a manager made to the needs vocabulary (a need's words, a search phrase),
+    kept for good: who, when, and what it was before and after. `flask seed` leaves alone
+    what a manager changed (directory.catalogue.vocabulary_editing)."""
+
+    __tablename__ = "vocabulary_change"
+
+    id: uuid.UUID = id_field()
+    changed_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+    user_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    # Who, in words that stay true if the account goes: their email.
+    actor: str = Field(max_length=254)
+    kind: str = Field(max_length=20)  # "need" or "phrase"
+    # The need's code, or the phrase (lower case) as it was before the change.
+    key: str = Field(max_length=200, index=True)
+    action: str = Field(max_length=40)  # "changed", "added" or "removed"
+    before: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
+    after: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
+
+
 class ServiceTaxonomyTerm(SQLModel, table=True):
     """Links a service to the needs it meets (HSDS `attribute` with link_type service)."""
 

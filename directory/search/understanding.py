@@ -19,9 +19,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from directory import safety
-from directory.catalogue.needs import NeedsVocabulary
+from directory.catalogue.needs import Meaning, NeedsVocabulary, meant_by, normalise
 
-WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
 AGE = re.compile(
     r"\b(?:i am|i'm|im|aged?)\s+(\d{1,2})\b(?!\s*(?:miles?|mins?|minutes?|pounds?))"
@@ -82,41 +81,17 @@ class Understood:
 class Lexicon:
     """Phrases and their meanings, built once for each snapshot of the needs vocabulary."""
 
-    phrases: dict[str, tuple[list[str], list[str]]]  # phrase -> (words, needs)
+    phrases: dict[str, Meaning]  # phrase -> (words, needs), from the needs vocabulary
     need_labels: dict[str, str] = field(default_factory=dict)
-
-
-def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, everything but words and spaces dropped."""
-    text = text.lower().replace("\u2019", "'").replace("-", " ")
-    return " ".join(WORD.findall(text))
 
 
 # A snapshot is held until the vocabulary changes: build its lexicon once, keep a few.
 @functools.lru_cache(maxsize=8)
 def load_lexicon(known: NeedsVocabulary) -> Lexicon:
     """The needs' synonyms and the search phrases of the vocabulary."""
-    phrases: dict[str, tuple[list[str], list[str]]] = {}
-    for need in known.needs:
-        for synonym in need.synonyms:
-            _add(phrases, normalise(synonym), [], [need.code])
-    for phrase in known.phrases:
-        _add(phrases, normalise(phrase.phrase), list(phrase.means), list(phrase.needs))
     return Lexicon(
-        phrases=phrases,
+        phrases=known.meanings,
         need_labels=known.labels,
-    )
-
-
-def _add(
-    phrases: dict[str, tuple[list[str], list[str]]], phrase: str, words: list[str], needs: list[str]
-) -> None:
-    if not phrase:
-        return
-    old_words, old_needs = phrases.get(phrase, ([], []))
-    phrases[phrase] = (
-        list(dict.fromkeys(old_words + words)),
-        list(dict.fromkeys(old_needs + needs)),
     )
 
 
@@ -127,13 +102,10 @@ def understand(text: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> Un
     corrected_tokens = [correct(t, vocabulary, lexicon) for t in tokens]
     corrected = " ".join(corrected_tokens)
     crisis_kind = safety.detect(text) or safety.detect(corrected)
-    expansions: list[str] = []
-    needs: list[str] = []
-    padded = f" {corrected} "
-    for phrase, (words, phrase_needs) in lexicon.phrases.items():
-        if f" {phrase} " in padded:
-            expansions += words
-            needs += phrase_needs
+    # the same reading of words as the matcher's (directory.catalogue.needs.meant_by)
+    meant = meant_by(corrected, lexicon.phrases)
+    expansions = list(meant.words)
+    needs = list(meant.needs)
     age_said = age_in(text)
     if crisis_kind:
         needs += safety.NEEDS_OF_KIND[crisis_kind]

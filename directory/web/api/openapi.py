@@ -370,9 +370,14 @@ SCHEMAS: Json = {
         "now; the contacts are those for the age given. Null otherwise.",
     },
     "MatchAnswer": _object(
-        ["suggestions", "excluded", "crisis"],
+        ["needs", "suggestions", "excluded", "crisis"],
         {
             "crisis": _ref("UrgentHelp"),
+            "needs": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The needs the request's words were read as (need codes).",
+            },
             "suggestions": {
                 "type": "array",
                 "items": _object(

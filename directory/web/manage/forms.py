@@ -38,7 +38,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from directory.catalogue import vocabulary
+from directory.catalogue import needs_editing, vocabulary
+from directory.catalogue.needs import normalise
 from directory.geo import postcodes
 from directory.models import AreaType, Capacity, ReportKind
 from directory.oruk import uploads
@@ -542,3 +543,42 @@ class ConfirmImportForm(FlaskForm):
     """Step 2: import the checked file (named by the upload it was shown for)."""
 
     upload = HiddenField(validators=[DataRequired("Upload the file again.")])
+
+
+class VocabularyForm(FlaskForm):
+    """A form about a need or a search phrase: the time of the row's last change it was
+    filled from travels with it, so a save on top of someone else's is refused."""
+
+    based_on = HiddenField(validators=[InputRequired("The form was damaged: open it again.")])
+
+    def problems(self, problems: dict[str, str]) -> None:
+        """Show a service's problems (directory.catalogue.needs_editing) on their fields."""
+        for name, message in problems.items():
+            getattr(self, name).errors = [message]
+
+
+class NeedWordsForm(VocabularyForm):
+    label = StringField("Name", filters=[strip], validators=[*CLEAN])
+    description = TextAreaField("Description", filters=[strip], validators=[*CLEAN])
+    synonyms = TextAreaField("Words people use for it", filters=[strip], validators=[*CLEAN])
+
+    def words(self) -> needs_editing.NeedWords:
+        return needs_editing.NeedWords(
+            label=self.label.data or "",
+            description=self.description.data or "",
+            synonyms=needs_editing.words_from(self.synonyms.data or ""),
+        )
+
+
+class PhraseForm(VocabularyForm):
+    based_on = HiddenField()  # none for a new phrase
+    phrase = StringField("Phrase people type", filters=[strip], validators=[*CLEAN])
+    means = StringField("Words it means", filters=[strip], validators=[*CLEAN])
+    needs = StringField("Needs it points to", filters=[strip], validators=[*CLEAN])
+
+    def words(self) -> needs_editing.PhraseWords:
+        return needs_editing.PhraseWords(
+            phrase=self.phrase.data or "",
+            means=tuple(normalise(self.means.data or "").split()),
+            needs=needs_editing.codes_from(self.needs.data or ""),
+        )
