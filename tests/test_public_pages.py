@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from directory import db
@@ -260,6 +261,22 @@ def test_cards_found_by_a_search_link_with_the_place_and_the_way_back(demo_searc
     assert parse_qs(urlsplit(asked["back"][0]).query) == {"q": ["lonely"], "postcode": ["LS6 1BD"]}
     service = client.get(first)
     assert "Back to results" in text(service) and "from LS6 1BD" in text(service)
+
+
+def test_cards_read_their_opening_times_in_one_query_not_one_each(demo_search):
+    statements: list[str] = []
+    engine = demo_search.extensions[db.ENGINE_KEY]
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = text_html(demo_search.test_client().get("/search?q=lonely&postcode=LS6+1BD"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert body.count("<strong>When:</strong>") >= 5
+    assert len([s for s in statements if re.search(r"FROM schedule\b", s)]) == 1
 
 
 # --- phone numbers to tap --------------------------------------------------------------------
