@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from directory.clock import LONDON
-from directory.models import CostOption, Location, Schedule, Service
+from directory.models import CostOption, Location, Schedule, Service, ServiceAtLocation
 from directory.search.results import ResolvedPlace
 from directory.web import presenters
 from matcher.distance import miles_between, rounded
@@ -203,3 +203,17 @@ def test_a_map_link_goes_to_openstreetmap_with_the_venue_and_nothing_else():
     )
     unmapped = Location(name="w", postal_code="LS6 1AA")
     assert presenters.map_link(unmapped) == "https://www.openstreetmap.org/search?query=LS6+1AA"
+
+
+def test_the_service_page_names_the_nearest_venue_first():
+    place = ResolvedPlace("LS6 1AA", 53.8195, -1.5772, "postcode")
+    service = Service(name="x")
+    far = Location(name="far", latitude=53.8400, longitude=-1.5772)  # 1.4 miles
+    near = Location(name="near", latitude=53.8340, longitude=-1.5772)  # 1 mile
+    unmapped = Location(name="unmapped")
+    service.location_links = []
+    assert presenters.nearest_from(place, service) == ""
+    for venue in (far, unmapped, near):
+        service.location_links.append(ServiceAtLocation(location=venue))
+    assert presenters.nearest_from(place, service) == "1 mile from LS6 1AA"
+    assert presenters.nearest_from(None, service) == ""

@@ -187,7 +187,10 @@ def test_a_service_page_says_how_far_each_venue_is_from_the_place_searched(small
     response = small_app.test_client().get(f"/services/{TEA}?from=LS6+1AA")
     page = text(response)
     # Brudenell Community Rooms (LS6 1BD) from LS6 1AA, to the tenth search shows
-    assert re.search(r"(\d\.\d miles|1 mile|Less than 0\.1 miles) from LS6 1AA", page)
+    away = re.findall(r"(?:\d\.\d miles|1 mile|Less than 0\.1 miles) from LS6 1AA", page)
+    # near the top (its one venue is the nearest), and on the venue's card under Where
+    assert len(away) == 2 and away[0] == away[1]
+    assert page.index(away[0]) < page.index("What it is")
     assert parse(response).external == []  # no map or anything else loaded from elsewhere
 
 

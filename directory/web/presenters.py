@@ -171,6 +171,22 @@ def distance_from(place: ResolvedPlace | None, location: Location) -> str:
     return f"{words.miles(miles).capitalize()} from {place.label}"
 
 
+def nearest_from(place: ResolvedPlace | None, service: Service) -> str:
+    """How far the service's nearest venue is from the place searched, as `distance_from`
+    says it ('0.4 miles from LS6 1AA'); '' when there is no place or no venue on the map."""
+    if place is None:
+        return ""
+    away = [
+        (miles_between(place.latitude, place.longitude, v.latitude, v.longitude), v)
+        for v in service.locations
+        if v.latitude is not None and v.longitude is not None
+    ]
+    if not away:
+        return ""
+    _miles, nearest = min(away, key=lambda pair: pair[0])
+    return distance_from(place, nearest)
+
+
 def map_link(location: Location) -> str:
     """A link to the venue on OpenStreetMap: a plain link, so nothing is asked of a map site
     until someone taps it (the site's Referrer-Policy sends it nothing of this page)."""
@@ -254,6 +270,7 @@ def register(app: Flask) -> None:
         languages=languages,
         distance_away=distance_away,
         distance_from=distance_from,
+        nearest_from=nearest_from,
         map_link=map_link,
         tel_href=tel_href,
         when_open=when_open,
