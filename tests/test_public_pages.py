@@ -7,16 +7,21 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import phonenumbers
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from directory import db
 from directory.catalogue import published
 from directory.catalogue.seed_files import read_needs
 from directory.models import ListingStatus, Organisation, Service, stable_id
+from directory.web import presenters
 from tests.conftest import make_app
 
+POSSIBLE = phonenumbers.Leniency.POSSIBLE
 TEA = stable_id("service", "hyde-park-tuesday-tea")
 CLINIC = stable_id("service", "hyde-park-money-clinic")
 DRAFT = stable_id("service", "hyde-park-draft-club")
@@ -62,6 +67,10 @@ def parse(response) -> _Page:
     return page
 
 
+def text_html(response) -> str:
+    return response.get_data(as_text=True)
+
+
 def text(response) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
@@ -78,6 +87,14 @@ def test_home_page_links_to_every_need_and_shows_urgent_help(small_app):
     assert "Call 999" in text(response)
     assert "116 123" in text(response)
     assert parse(response).h1 == ["Find support and activities near you in Leeds"]
+
+
+def test_the_home_page_leads_with_urgent_help_then_the_search(small_app):
+    body = small_app.test_client().get("/").get_data(as_text=True)
+    main = body[body.index('id="maincontent"') :]
+    link = main.index('<a href="#urgent-help">Need help now? Urgent help numbers</a>')
+    assert link < main.index("<h1") < main.index('role="search"') < main.index("nhsuk-lede-text")
+    assert main.index('role="search"') < main.index('id="urgent-help"')  # the panel it leads to
 
 
 def test_browse_by_need_counts_only_published_services(small_app):
@@ -121,7 +138,7 @@ def test_a_service_page_says_what_who_cost_contact_when_where_and_last_checked(s
         "Last checked 14 September 2026",
     ]:
         assert expected in page, expected
-    assert 'href="tel:01134960124"' in response.get_data(as_text=True)
+    assert 'href="tel:+441134960124"' in response.get_data(as_text=True)
 
 
 def test_a_service_with_a_cost_a_waiting_list_and_gp_referral_says_so(small_app):
@@ -161,6 +178,132 @@ def test_an_organisation_page_lists_its_published_services(small_app):
     assert "Tuesday Tea and Chat" in page and "Money Worries Clinic" in page
     assert "Draft Club" not in page
     assert "hello@hydeparkfriends.example.org" in page
+
+
+# --- a service reached from a search: distance, the way back, a map ---------------------------
+
+
+def test_a_service_page_says_how_far_each_venue_is_from_the_place_searched(small_app):
+    response = small_app.test_client().get(f"/services/{TEA}?from=LS6+1AA")
+    page = text(response)
+    # Brudenell Community Rooms (LS6 1BD) from LS6 1AA, to the tenth search shows
+    away = re.findall(r"(?:\d\.\d miles|1 mile|Less than 0\.1 miles) from LS6 1AA", page)
+    # near the top (its one venue is the nearest), and on the venue's card under Where
+    assert len(away) == 2 and away[0] == away[1]
+    assert page.index(away[0]) < page.index("What it is")
+    assert parse(response).external == []  # no map or anything else loaded from elsewhere
+
+
+@pytest.mark.parametrize("place", ["", "Nowhere-on-Sea", "LS99 9ZZ", "<script>", "x" * 500])
+def test_a_place_that_is_not_a_place_only_leaves_the_distance_out(small_app, place):
+    response = small_app.test_client().get(f"/services/{TEA}", query_string={"from": place})
+    assert response.status_code == 200
+    assert " from " not in text(response).split("Where")[-1].split("Last checked")[0]
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_a_map_link_per_venue_opens_openstreetmap_only_when_tapped(small_app):
+    response = small_app.test_client().get(f"/services/{TEA}")
+    body = response.get_data(as_text=True)
+    maps = re.findall(r'<a href="(https://www\.openstreetmap\.org/[^"]*)" rel="noreferrer">', body)
+    assert len(maps) == 1 and "mlat=" in maps[0]
+    assert "See Brudenell Community Rooms on a map (OpenStreetMap)" in text(response)
+    assert "<iframe" not in body and parse(response).external == []
+
+
+def test_back_to_results_leads_to_the_very_search(small_app):
+    search = "/search?q=tea&postcode=LS6+1BD&free=1&page=2"
+    response = small_app.test_client().get(f"/services/{TEA}", query_string={"back": search})
+    back = re.search(r'class="nhsuk-back-link"\s+href="([^"]+)"', text_html(response))
+    assert "Back to results" in text(response)
+    assert back is not None
+    assert parse_qs(urlsplit(html.unescape(back.group(1))).query) == parse_qs(
+        urlsplit(search).query
+    )
+    assert urlsplit(html.unescape(back.group(1))).path == "/search"
+    # the breadcrumb gives way to the back link
+    assert 'aria-label="Breadcrumb"' not in text_html(response)
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "",
+        "https://evil.example/search?q=tea",
+        "//evil.example/search?q=tea",
+        "/\\evil.example/search?q=tea",
+        "javascript:alert(1)//search?q=tea",
+        "/search",  # an empty search is no search to go back to
+        "/search?age=500",  # nor one that cannot be run
+        "/searching?q=tea",
+        "/services/x?q=tea",
+        "https://localhost/search?q=tea",
+    ],
+)
+def test_back_to_results_is_only_ever_a_search_on_this_site(small_app, back):
+    response = small_app.test_client().get(f"/services/{TEA}", query_string={"back": back})
+    assert response.status_code == 200
+    assert "Back to results" not in text(response)
+    assert 'aria-label="Breadcrumb"' in text_html(response)
+
+
+def test_hostile_words_in_the_way_back_are_escaped(small_app):
+    back = "/search?q=%3Cscript%3Ealert(1)%3C/script%3E%22%3E"
+    body = text_html(small_app.test_client().get(f"/services/{TEA}", query_string={"back": back}))
+    assert "Back to results" in body and "<script>alert(1)" not in body
+
+
+def test_cards_found_by_a_search_link_with_the_place_and_the_way_back(demo_search):
+    client = demo_search.test_client()
+    results = client.get("/search?q=lonely&postcode=LS6+1BD")
+    hrefs = re.findall(r'class="nhsuk-card__link" href="(/services/[^"]+)"', text_html(results))
+    assert hrefs
+    first = html.unescape(hrefs[0])
+    asked = parse_qs(urlsplit(first).query)
+    assert asked["from"] == ["LS6 1BD"]
+    assert parse_qs(urlsplit(asked["back"][0]).query) == {"q": ["lonely"], "postcode": ["LS6 1BD"]}
+    service = client.get(first)
+    assert "Back to results" in text(service) and "from LS6 1BD" in text(service)
+
+
+def test_cards_read_their_opening_times_in_one_query_not_one_each(demo_search):
+    statements: list[str] = []
+    engine = demo_search.extensions[db.ENGINE_KEY]
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        body = text_html(demo_search.test_client().get("/search?q=lonely&postcode=LS6+1BD"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert body.count("<strong>When:</strong>") >= 5
+    assert len([s for s in statements if re.search(r"FROM schedule\b", s)]) == 1
+
+
+# --- phone numbers to tap --------------------------------------------------------------------
+
+
+def test_phone_numbers_in_a_listings_words_can_be_tapped(small_app, session_for):
+    session = session_for(small_app)
+    tea = session.get(Service, TEA)
+    tea.summary = "Tea and a chat: call 0113 496 0199 to ask."
+    tea.description = "Come along for tea. <b>Lost?</b> Ring 07700 900123."
+    tea.application_process = "Just turn up, or call Sam on 0113 496 0124."
+    tea.eligibility_description = "Anyone; carers can call 0808 157 0123."
+    tea.organisation.description = "Friends of Hyde Park. Office: 0113 496 0123."
+    session.add_all([tea, tea.organisation])
+    session.commit()
+    client = small_app.test_client()
+    page = text_html(client.get(f"/services/{TEA}"))
+    for number in ("+441134960199", "+447700900123", "+441134960124", "+448081570123"):
+        assert f'href="tel:{number}"' in page, number
+    assert "&lt;b&gt;Lost?&lt;/b&gt;" in page  # the words around a number stay escaped
+    card = text_html(client.get("/needs/loneliness"))
+    assert '<a href="tel:+441134960199">0113 496 0199</a>' in card
+    organisation = text_html(client.get(f"/organisations/{tea.organisation.id}"))
+    assert '<a href="tel:+441134960123">0113 496 0123</a>' in organisation
 
 
 NOT_FOUND = [
@@ -285,6 +428,47 @@ def test_every_public_page_of_the_demo_catalogue_renders(demo_app, session_for):
         assert len(page.h1) == 1, path
         assert page.external == [], (path, page.external)
         assert "maincontent" in page.ids, path
+
+
+def test_every_phone_number_in_a_published_listing_can_be_tapped(demo_app, session_for):
+    """Each number in a listing (its contacts, and its words, as phonenumbers finds them) is
+    a tel: link on its page, and a listing with no number of its own offers its
+    organisation's. Prints how many listings have a number of their own to tap."""
+    session = session_for(demo_app)
+    client = demo_app.test_client()
+    services = session.exec(select(Service).where(Service.status == ListingStatus.PUBLISHED)).all()
+    own = 0
+    for service in services:
+        links = set(
+            re.findall(r'href="(tel:[^"]+)"', text_html(client.get(f"/services/{service.id}")))
+        )
+        prose = [
+            service.summary,
+            service.description,
+            service.eligibility_description,
+            service.application_process,
+            service.fees_description,
+            service.opening_exceptions,
+            *(option.amount_description for option in service.cost_options),
+            *(schedule.notes for schedule in service.schedules),
+            *(location.transport for location in service.locations),
+        ]
+        numbers = [p.number for c in service.contacts for p in c.phones]
+        # every full-length number phonenumbers can find, the demo's drama ranges included
+        numbers += [
+            m.raw_string
+            for words in prose
+            for m in phonenumbers.PhoneNumberMatcher(words or "", "GB", leniency=POSSIBLE)
+            if len(phonenumbers.national_significant_number(m.number)) >= 10
+        ]
+        for number in numbers:
+            assert presenters.tel_href(number) in links, (service.name, number)
+        own += bool(numbers)
+        if not numbers:
+            assert links == {presenters.tel_href(p.number) for p in service.organisation.phones}
+        assert links, service.name
+    print(f"{own} of {len(services)} published listings have a number of their own to tap")
+    assert own >= 60
 
 
 def test_need_pages_of_the_demo_catalogue_paginate(demo_app, session_for):

@@ -43,7 +43,9 @@ def links(response) -> dict[str, str]:
 
 
 def service_links(response) -> list[str]:
-    return re.findall(r'class="nhsuk-card__link" href="/services/([0-9a-f-]{36})"', body(response))
+    return re.findall(
+        r'class="nhsuk-card__link" href="/services/([0-9a-f-]{36})[?"]', body(response)
+    )
 
 
 def params_of(href: str) -> dict[str, list[str]]:
@@ -86,21 +88,21 @@ def test_the_page_lists_what_the_api_finds_in_the_same_order(demo_search, params
     assert service_links(get(demo_search, params)) == expected
 
 
-def test_cards_say_cost_age_self_referral_and_whether_open_now(demo_search, monkeypatch):
+def test_cards_say_cost_age_self_referral_and_when_open(demo_search, monkeypatch):
     from datetime import datetime
 
     from directory.clock import LONDON
 
-    monkeypatch.setattr(
-        "directory.search.engine.london_now", lambda: datetime(2026, 11, 24, 10, 30, tzinfo=LONDON)
-    )
+    tuesday = datetime(2026, 11, 24, 10, 30, tzinfo=LONDON)
+    monkeypatch.setattr("directory.search.engine.london_now", lambda: tuesday)
+    monkeypatch.setattr("directory.web.presenters.clock_now", lambda: tuesday)
     page = main_text(get(demo_search, {"q": "tea and chat", "postcode": LS6}))
     card = page[page.index("Tuesday Tea and Chat") :][:400]
     assert "Hyde Park Friends Network" in card
     assert "Less than 0.1 miles away" in card
     assert "Who for: All ages" in card and "Cost: Free" in card
     assert "Refer yourself: Yes" in card
-    assert "Open now: Yes" in card  # Tuesdays, 10am to midday
+    assert "When: Open now until midday" in card  # Tuesdays, 10am to midday
 
 
 @pytest.mark.parametrize(

@@ -103,10 +103,11 @@ def _full_service_options() -> list[LoaderOption]:
 
 
 def _card_options() -> list[LoaderOption]:
-    """Load what a service card shows: its organisation and its costs."""
+    """Load what a service card shows: its organisation, its costs and its opening times."""
     return [
         selectinload(Service.organisation),  # type: ignore[arg-type]
         selectinload(Service.cost_options),  # type: ignore[arg-type]
+        selectinload(Service.schedules),  # type: ignore[arg-type]
     ]
 
 

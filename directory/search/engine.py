@@ -33,8 +33,9 @@ from directory.search.index import SCHEMA, SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import Band, Hit, ResolvedPlace, SearchResults
 from directory.search.understanding import Lexicon, Understood, understand
+from matcher import opening
 from matcher.distance import miles_between, rounded
-from matcher.facts import DAYS
+from matcher.facts import OpeningSession
 
 HALF_SCORE_MILES = 1.5
 ONLINE_ON_FIRST_PAGE = 5
@@ -285,6 +286,5 @@ def nearest_miles(place: ResolvedPlace, sites: tuple[tuple[float, float], ...]) 
 
 
 def is_open(sessions: tuple[tuple[tuple[str, ...], str, str], ...], now: datetime) -> bool:
-    day = DAYS[now.weekday()]
-    clock = now.strftime("%H:%M")
-    return any(day in days and opens <= clock < closes for days, opens, closes in sessions)
+    """Open now, by the one rule (matcher/opening.py), for sessions as the index stores them."""
+    return opening.is_open([OpeningSession(days, o, c) for days, o, c in sessions], now)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from urllib.parse import urlencode
 
+import phonenumbers
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 
 from directory import safety
 from directory.catalogue import vocabulary
+from directory.clock import now as clock_now
 from directory.clock import today as clock_today
-from directory.models import Capacity, Schedule, Service
+from directory.models import Capacity, Location, Schedule, Service
 from directory.safety import CrisisContact, CrisisPanel
-from matcher import words
+from directory.search.results import ResolvedPlace
+from matcher import opening, words
+from matcher.distance import miles_between
+from matcher.facts import DAYS, OpeningSession
 
 # Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
 CONTACT_SCHEMES = ("tel:", "sms:", "https:")
+OPENSTREETMAP = "https://www.openstreetmap.org/"
+POSSIBLE = phonenumbers.Leniency.POSSIBLE
 
 
 def age_range(service: Service) -> str:
@@ -73,6 +82,42 @@ def clock(hhmm: str) -> str:
     return f"{shown}{suffix}" if minutes == 0 else f"{shown}:{minutes:02d}{suffix}"
 
 
+def when_open(service: Service, now: datetime | None = None) -> str:
+    """'Open now until 4pm', 'Opens today at 2pm', 'Opens tomorrow at 10am', 'Opens Tuesday
+    at 10am', 'Opens next Monday at 10am' or 'Open 24 hours', in London time, from the weekly
+    sessions (matcher/opening.py), with the deciding session's note ('(Term time only)');
+    '' when the service has no regular hours."""
+    now = now or clock_now()
+    schedules = list(service.schedules)
+    sessions = [OpeningSession(tuple(s.days), s.opens_at, s.closes_at) for s in schedules]
+    found = opening.next_opening(sessions, now)
+    if found is None:
+        return ""
+    if found.at is None:
+        text = "Open 24 hours"
+    elif found.open_now:
+        text = f"Open now until {_moment(found.at, now, at_end=True)}"
+    else:
+        text = f"Opens {_moment(found.at, now)}"
+    note = schedules[found.session].notes
+    return f"{text} ({note})" if note else text
+
+
+def _moment(moment: datetime, now: datetime, *, at_end: bool = False) -> str:
+    """'today at 2pm', 'tomorrow at 10am', 'Tuesday at 10am', 'next Monday at 10am'; a
+    closing time today is just '4pm', then '2am tomorrow' or 'Saturday at 2am'."""
+    days = (moment.date() - now.date()).days
+    time = clock(f"{moment.hour:02d}:{moment.minute:02d}")
+    if at_end and days in (0, 1):
+        return time if days == 0 else f"{time} tomorrow"
+    when = {0: "today", 1: "tomorrow", 7: f"next {_day(moment)}"}.get(days, _day(moment))
+    return f"{when} at {time}"
+
+
+def _day(moment: datetime) -> str:
+    return vocabulary.DAYS[DAYS[moment.weekday()]]
+
+
 def capacity(service: Service) -> str:
     text = vocabulary.CAPACITY[service.capacity]
     if service.capacity == Capacity.WAITING_LIST and service.waiting_weeks:
@@ -118,6 +163,85 @@ def distance_away(miles: float | None) -> str:
     return f"{phrase[0].upper()}{phrase[1:]} away"
 
 
+def distance_from(place: ResolvedPlace | None, location: Location) -> str:
+    """'1.2 miles from LS6 1AA': how far a venue is from the place someone searched from, in
+    the words and to the tenth that search shows; '' when either is not on the map."""
+    if place is None or location.latitude is None or location.longitude is None:
+        return ""
+    miles = miles_between(place.latitude, place.longitude, location.latitude, location.longitude)
+    return f"{words.miles(miles).capitalize()} from {place.label}"
+
+
+def nearest_from(place: ResolvedPlace | None, service: Service) -> str:
+    """How far the service's nearest venue is from the place searched, as `distance_from`
+    says it ('0.4 miles from LS6 1AA'); '' when there is no place or no venue on the map."""
+    if place is None:
+        return ""
+    away = [
+        (miles_between(place.latitude, place.longitude, v.latitude, v.longitude), v)
+        for v in service.locations
+        if v.latitude is not None and v.longitude is not None
+    ]
+    if not away:
+        return ""
+    _miles, nearest = min(away, key=lambda pair: pair[0])
+    return distance_from(place, nearest)
+
+
+def map_link(location: Location) -> str:
+    """A link to the venue on OpenStreetMap: a plain link, so nothing is asked of a map site
+    until someone taps it (the site's Referrer-Policy sends it nothing of this page)."""
+    if location.latitude is not None and location.longitude is not None:
+        lat, lon = f"{location.latitude:.5f}", f"{location.longitude:.5f}"
+        return f"{OPENSTREETMAP}?{urlencode({'mlat': lat, 'mlon': lon})}#map=17/{lat}/{lon}"
+    query = location.postal_code or location.one_line_address
+    return f"{OPENSTREETMAP}search?{urlencode({'query': query})}"
+
+
+def tel_href(number: str) -> str:
+    """'tel:+441134960123' for a number as written ('0113 496 0123'): only digits and a
+    plus reach the link, whatever the text held."""
+    try:
+        return _tel(phonenumbers.parse(number, "GB"))
+    except phonenumbers.NumberParseException:
+        return "tel:" + "".join(c for c in number if c.isdigit())
+
+
+def _tel(number: phonenumbers.PhoneNumber) -> str:
+    if phonenumbers.is_valid_short_number(number) and not phonenumbers.is_valid_number(number):
+        return "tel:" + phonenumbers.national_significant_number(number)  # 116 123, 111
+    return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_links(text: str | None) -> Markup:
+    """The text, escaped, with each phone number written in it a tel: link, so a number in
+    a description can be tapped on a phone. Numbers are found by phonenumbers'
+    PhoneNumberMatcher (as UK numbers) and kept when they are real or full-length, or a
+    116 helpline (116 123): shorter digit runs ("100-105 people") are not numbers."""
+    text = text or ""
+    parts: list[str] = []
+    done = 0
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=POSSIBLE):
+        if not _is_phone_number(match.number):
+            continue
+        parts.append(escape(text[done : match.start]))
+        parts.append(Markup('<a href="{}">{}</a>').format(_tel(match.number), match.raw_string))
+        done = match.end
+    parts.append(escape(text[done:]))
+    return Markup("").join(parts)
+
+
+def _is_phone_number(number: phonenumbers.PhoneNumber) -> bool:
+    # The same test as the listing form's (web/forms.py uk_phone): Ofcom's drama ranges,
+    # which the demo catalogue uses, are possible but not "valid" numbers.
+    significant = phonenumbers.national_significant_number(number)
+    if phonenumbers.is_valid_number(number):
+        return True
+    if len(significant) >= 10 and phonenumbers.is_possible_number(number):
+        return True
+    return significant.startswith("116") and phonenumbers.is_valid_short_number(number)
+
+
 def crisis_panel(kind: str | None = None) -> CrisisPanel:
     """The urgent help panel of a kind (directory/safety/urgent_help.yaml); suicide and
     self-harm's when no kind is given (the home page's)."""
@@ -147,8 +271,14 @@ def register(app: Flask) -> None:
         restrictions=restrictions,
         languages=languages,
         distance_away=distance_away,
+        distance_from=distance_from,
+        nearest_from=nearest_from,
+        map_link=map_link,
+        tel_href=tel_href,
+        when_open=when_open,
         crisis_panel=crisis_panel,
         crisis_contacts=crisis_contacts,
         crisis_kind_for_needs=safety.kind_for_needs,
         contact_link=contact_link,
     )
+    app.jinja_env.filters["phone_links"] = phone_links

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from directory import db, search
 from directory.catalogue import published
-from directory.search import SearchInputError, SearchRequest, public
+from directory.search import SearchInputError, SearchRequest, places, public
+from directory.search.results import ResolvedPlace
 from directory.web.public import search_form
 
 blueprint = Blueprint("public", __name__)
@@ -95,10 +97,41 @@ def need(code: str) -> str:
 
 @blueprint.get("/services/<uuid:service_id>")
 def service(service_id: uuid.UUID) -> str:
-    found = published.published_service(db.session(), service_id)
+    """A listing; from a search, with how far each venue is and the way back to the results."""
+    session = db.session()
+    found = published.published_service(session, service_id)
     if found is None:
         abort(404)
-    return render_template("public/service.html", service=found)
+    return render_template(
+        "public/service.html",
+        service=found,
+        place=searched_from(request.args.get("from", "")),
+        back=results_link(request.args.get("back", "")),
+    )
+
+
+def searched_from(text: str) -> ResolvedPlace | None:
+    """The place a search measured from (?from=LS6+1AA), checked as the search checks a
+    place; None for none, or for one that is not a place, since it only adds distances."""
+    try:
+        place = search.parse_request({"postcode": text}).place
+        return places.resolve(db.session(), place) if place else None
+    except (SearchInputError, places.PlaceNotFound):
+        return None
+
+
+def results_link(link: str) -> str | None:
+    """The search someone came from (?back=/search?q=...), made again from its parameters,
+    so that the link can only lead to a search on this site (never an open redirect); None
+    for anything else."""
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or parts.path != url_for("public.search"):
+        return None
+    try:
+        wanted = public.read_request(db.session(), MultiDict(parse_qsl(parts.query)))
+    except SearchInputError:
+        return None
+    return None if wanted.is_empty else search_url(wanted)
 
 
 @blueprint.get("/organisations/<uuid:organisation_id>")
