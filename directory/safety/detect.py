@@ -143,7 +143,7 @@ def _carries(tokens: list[str], kind: Kind, lexicon: Lexicon) -> bool:
         return True
     # two words typed apart or with a slip: "self harn", "slef harm", "sewer slid"
     for a, b in itertools.pairwise(tokens):
-        if "|" not in (a, b) and _reading(a + b, lexicon) in kind.words:
+        if "|" not in (a, b) and _joined(a, b, lexicon) in kind.words:
             return True
     for phrase in kind.phrases:
         size = len(phrase)
@@ -151,6 +151,18 @@ def _carries(tokens: list[str], kind: Kind, lexicon: Lexicon) -> bool:
             return True
     text = f" {' '.join(read)} "
     return any(p.search(text) for p in kind.patterns)
+
+
+def _joined(a: str, b: str, lexicon: Lexicon) -> str:
+    """Two tokens read as one lexicon word ("self harm", "self harn", "sewer slide"); a slip
+    only where one of them is not an everyday word, so that two real words side by side
+    ("man living") are never read as a slip for one ("unaliving")."""
+    joined = a + b
+    if joined in lexicon.vocabulary:
+        return joined
+    if all(zipf_frequency(t, "en") >= REAL_WORD_ZIPF for t in (a, b)):
+        return joined
+    return _reading(joined, lexicon)
 
 
 def _reading(token: str, lexicon: Lexicon) -> str:
