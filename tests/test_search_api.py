@@ -294,7 +294,7 @@ def test_words_wanted_as_typed_are_not_corrected(demo_search):
 
 @pytest.mark.parametrize(
     ("typed", "offered"),
-    [("dept advice", "debt advice"), ("excercise", "exercise")],
+    [("excercise classes", "exercise classes"), ("accomodation", "accommodation")],
 )
 def test_a_real_word_is_searched_as_typed_with_a_suggestion(demo_search, typed, offered):
     client = demo_search.test_client()

@@ -71,9 +71,12 @@ def test_a_corrected_query_says_what_it_searched_for(lexicon):
 
 
 def test_a_real_word_is_searched_as_typed_and_a_near_one_only_offered(lexicon):
-    understood = understand("Dept advice", VOCABULARY, lexicon)  # "dept" is English
-    assert understood.words == ["dept", "advice"] and understood.corrected is None
-    assert understood.suggestion == "debt advice"
+    vocabulary = {**VOCABULARY, "exercise": 4, "classes": 9}
+    understood = understand("Excercise classes", vocabulary, lexicon)  # in wordfreq's list
+    assert understood.words == ["excercise", "classes"] and understood.corrected is None
+    assert understood.suggestion == "exercise classes"
+    dept = understand("Dept advice", VOCABULARY, lexicon)  # a common word: nothing offered
+    assert dept.words == ["dept", "advice"] and dept.corrected is dept.suggestion is None
     assert understand("Debbt advice", VOCABULARY, lexicon, as_typed=True).words == [
         "debbt",
         "advice",

@@ -77,10 +77,14 @@ STOPWORDS = frozenset(
 # replaced. Some common misspellings sit above it ("accomodation" 2.4, "recieve" 2.8): they
 # are searched as typed, with the catalogue's word offered as "Did you mean".
 ENGLISH_ZIPF = 2.0
-# A real word is offered a catalogue word one letter away only when it is rarer than this
-# (4.0: ten uses in a million words) and rarer than the catalogue word: "dept" (3.7) may be
-# a slip for "debt" (4.7); "hits" (4.7) is not a slip for "sits".
-SUGGEST_BELOW_ZIPF = 4.0
+# A real word is offered a catalogue word one letter away ("Did you mean") only when it
+# looks like a slip for it: the word is rare (under SUGGEST_BELOW_ZIPF: once in a million
+# words), the catalogue word is at least SUGGEST_MORE_COMMON more common on the same scale
+# (30 times), and both start with the same letter (slips seldom change the first one).
+# "excercise" (2.3) is offered "exercise" (4.7); "hits", "scared", "bully" (common words)
+# and "fright" ("right": another first letter) are offered nothing.
+SUGGEST_BELOW_ZIPF = 3.0
+SUGGEST_MORE_COMMON = 1.5
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,12 @@ def understand(
     find crisis words, slang and synonyms; vocabulary is the catalogue's words (word -> how
     many listings use it)."""
     tokens = normalise(text).split()
-    fixes = [(t, t) if as_typed else spelling(t, vocabulary, lexicon) for t in tokens]
+    fixes = [
+        (t, t)
+        if as_typed or _in_danger_words(tokens, i, lexicon)
+        else spelling(t, vocabulary, lexicon)
+        for i, t in enumerate(tokens)
+    ]
     corrected_tokens = [searched for searched, _offered in fixes]
     offered_tokens = [offered for _searched, offered in fixes]
     corrected = " ".join(corrected_tokens)
@@ -216,6 +225,14 @@ def understand(
         suggestion=" ".join(offered_tokens) if offered_tokens != corrected_tokens else None,
         named_needs=list(dict.fromkeys(named)),
         stand_ins={w: list(dict.fromkeys(s)) for w, s in stand_ins.items() if w in words and s},
+    )
+
+
+def _in_danger_words(tokens: list[str], at: int, lexicon: Lexicon) -> bool:
+    """Whether the word at a place is part of words that may signal danger with the word
+    before or after it ("harn" in "self harn"): such a word is never changed."""
+    return is_crisis(tokens[max(at - 1, 0) : at + 1], lexicon) or is_crisis(
+        tokens[at : at + 2], lexicon
     )
 
 
@@ -254,8 +271,9 @@ def spelling(word: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> tupl
     """(the word to search for, the word to offer as "Did you mean").
 
     Only a non-word is replaced: one that is not English, not in the catalogue and not in
-    the needs vocabulary. A real word is searched as typed; when it is rare, and rarer than
-    a catalogue word one edit away, that word is offered. Short words are left alone (too
+    the needs vocabulary. A real word is searched as typed; when it looks like a slip for a
+    catalogue word one edit away (see SUGGEST_BELOW_ZIPF), that word is offered. Short
+    words are left alone (too
     many near neighbours), and so is any word that may signal danger. A non-word may be
     one edit away from its replacement (two from eight letters), a swap of two letters
     counting as one; among equally near words, the one more listings use wins.
@@ -276,7 +294,11 @@ def spelling(word: str, vocabulary: Mapping[str, int], lexicon: Lexicon) -> tupl
         if nearest is None or is_crisis([nearest], lexicon):
             return word, word
         rarity = _zipf(word)
-        if rarity < SUGGEST_BELOW_ZIPF and _zipf(nearest) > rarity:
+        if (
+            rarity < SUGGEST_BELOW_ZIPF
+            and _zipf(nearest) >= rarity + SUGGEST_MORE_COMMON
+            and nearest[0] == word[0]
+        ):
             return word, nearest
         return word, word
     nearest = _nearest(word, vocabulary, 1 if len(word) < 8 else 2)
