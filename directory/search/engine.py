@@ -39,7 +39,7 @@ from directory.search import arrays
 from directory.search.index import SCHEMA, SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import Band, Hit, ResolvedPlace, SearchResults
-from directory.search.understanding import Lexicon, Understood, understand
+from directory.search.understanding import Lexicon, Understood, english_frequency, understand
 from matcher.distance import miles_between, rounded
 from matcher.facts import DAYS
 
@@ -53,6 +53,13 @@ NEED_TERM_BOOST = 2.0
 # in a handful of listings, any word is in a large share of them.
 FILLER_SHARE = 0.2
 FILLER_FROM_LISTINGS = 50
+# Words English uses so often (Zipf 5.9: once in about 1,250 words: "what", "much", "got",
+# "going") that they say little about what someone needs, however few listings use them.
+FILLER_ZIPF = 5.9
+# When the listings saying enough of the words are fewer than this (after the filters),
+# fewer of the words are asked for, one at a time, down to one: a long sentence or an
+# uncommon pairing ("food parcel") still finds the listings that say most of it.
+ENOUGH_MATCHES = 5
 # Words that say what kind of help, not what it is about, however rare in a catalogue.
 FILLER_WORDS = (
     "advice",
@@ -189,13 +196,18 @@ class Requirement:
 
 
 def requirement(
-    view: arrays.View, searcher: Searcher, understood: Understood
+    view: arrays.View,
+    searcher: Searcher,
+    understood: Understood,
+    allowed: np.ndarray | None = None,
 ) -> tuple[Requirement, np.ndarray]:
     """The rule a listing must meet to match the words, and which listings meet it.
 
     A listing matches when it meets a need the words name (understood.named_needs), or
     says the distinctive words: all of them when there are one or two, all but one when
-    there are more, so that a long sentence still finds things. A word counts as said when
+    there are more, so that a long sentence still finds things; and fewer, down to one,
+    while fewer than ENOUGH_MATCHES of the `allowed` listings say them (needs aside). A
+    word counts as said when
     the listing has it, or a distinctive word of its slang or synonym phrase. Words no
     listing has are left out (they can find nothing); filler words decide, by the same
     count, only when the query has nothing else ("support group").
@@ -215,6 +227,8 @@ def requirement(
 
     def is_filler(word: str, found: np.ndarray) -> bool:
         if word in FILLER_WORDS or set(_tokens(word)) & _FILLER_TOKENS:
+            return True
+        if english_frequency(word) >= FILLER_ZIPF:
             return True
         return judged and int(found.sum()) > FILLER_SHARE * alive
 
@@ -236,17 +250,18 @@ def requirement(
             distinctive.append((terms, found))
     needs = tuple(understood.named_needs)
     chosen = distinctive or ([] if needs else filler)
-    at_least = _how_many(len(chosen))
-    rule = Requirement(needs, tuple(t for t, _ in chosen), at_least)
-    matched = np.zeros(view.size, dtype=bool)
-    if chosen:
-        count = np.zeros(view.size, dtype=np.int16)
-        for _terms, found in chosen:
-            count += found
-        matched = count >= at_least
+    meets_need = np.zeros(view.size, dtype=bool)
     for code in needs:
-        matched[view.postings(searcher, "needs", code)[0]] = True
-    return rule, matched
+        meets_need[view.postings(searcher, "needs", code)[0]] = True
+    count = np.zeros(view.size, dtype=np.int16)
+    for _terms, found in chosen:
+        count += found
+    shown = view.alive if allowed is None else allowed
+    at_least = _how_many(len(chosen))
+    while at_least > 1 and int((count >= at_least)[shown].sum()) < ENOUGH_MATCHES:
+        at_least -= 1
+    matched = meets_need | (count >= at_least) if chosen else meets_need
+    return Requirement(needs, tuple(t for t, _ in chosen), at_least), matched
 
 
 def _how_many(words: int) -> int:
@@ -282,7 +297,7 @@ def _matches(
     if not terms:  # no words, or only words like "help": browse with the filters
         docs = np.flatnonzero(allowed)
         return docs, np.ones(len(docs))
-    _rule, matched = requirement(view, searcher, understood)
+    _rule, matched = requirement(view, searcher, understood, allowed)
     docs = np.flatnonzero(allowed & matched)
     scores = view.scores(searcher, terms)
     return docs, scores[docs]
