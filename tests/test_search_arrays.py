@@ -139,7 +139,9 @@ def test_matches_and_scores_equal_whoosh_over_several_segments(edited_index, wor
         filters = engine.filter_queries(request)
         text = engine.text_query(understood)
         if text is not None:
-            filters.append(engine.requirement(view, searcher, understood)[0].query())
+            allowed = engine.filtered(view, searcher, request)
+            rule = engine.requirement(view, searcher, understood, allowed)[0]
+            filters.append(rule.query())
         expected = _whoosh(searcher, text, filters)
         docs, scores = engine._matches(view, searcher, request, understood)
     assert sorted(docs.tolist()) == sorted(expected)

@@ -286,13 +286,19 @@ def _word_terms(word: str) -> list[Term]:
 _FILLER_TOKENS = frozenset(t for word in FILLER_WORDS for t in _tokens(word))
 
 
+def filtered(view: arrays.View, searcher: Searcher, request: SearchRequest) -> np.ndarray:
+    """Which documents are alive and meet every filter."""
+    allowed = view.alive.copy()
+    for query in filter_queries(request):
+        allowed &= view.mask(searcher, query)
+    return allowed
+
+
 def _matches(
     view: arrays.View, searcher: Searcher, request: SearchRequest, understood: Understood
 ) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers matching the words and filters, and their scores."""
-    allowed = view.alive.copy()
-    for query in filter_queries(request):
-        allowed &= view.mask(searcher, query)
+    allowed = filtered(view, searcher, request)
     terms = text_terms(understood)
     if not terms:  # no words, or only words like "help": browse with the filters
         docs = np.flatnonzero(allowed)
