@@ -585,7 +585,8 @@ def run_size(size: int, args: argparse.Namespace, lexicon: Lexicon, folder: Path
                 "whoosh_total": results.total,
                 "fts5_total": total,
                 "page_overlap": round(overlap, 2),
-                "did_you_mean": results.did_you_mean,
+                "corrected": results.corrected,
+                "suggestion": results.suggestion,
                 "needs": results.needs_understood,
                 "crisis": results.crisis is not None,
             }

@@ -274,16 +274,39 @@ TYPOS = [
     ("councelling", "counselling", "Counselling"),
     ("anxeity", "anxiety", "Managing Anxiety Online Course"),
     ("beavement", "bereavement", "Bereavement"),
-    ("dept advice", "debt advice", "Debt Advice"),
+    ("debbt advice", "debt advice", "Debt Advice"),
 ]
 
 
 @pytest.mark.parametrize(("typed", "meant", "finds"), TYPOS)
 def test_typos_find_the_right_services_and_say_what_was_searched(demo_search, typed, meant, finds):
     answer = api(demo_search.test_client(), {"q": typed})
-    assert answer["did_you_mean"] == meant
+    assert answer["corrected"] == answer["did_you_mean"] == meant
+    assert answer["suggestion"] is None
     names = [r["name"] for r in answer["results"]]
     assert any(finds in name for name in names[:3] + names[10:13]), names
+
+
+def test_words_wanted_as_typed_are_not_corrected(demo_search):
+    answer = api(demo_search.test_client(), {"q": "councelling", "as_typed": "1"})
+    assert answer["corrected"] is None and answer["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [("excercise classes", "exercise classes"), ("accomodation", "accommodation")],
+)
+def test_a_real_word_is_searched_as_typed_with_a_suggestion(demo_search, typed, offered):
+    client = demo_search.test_client()
+    answer = api(client, {"q": typed})
+    assert answer["corrected"] is None and answer["suggestion"] == offered
+    assert api(client, {"q": offered})["total"] > 0  # the offer finds something
+
+
+@pytest.mark.parametrize("typed", ["my boyfriend hits me", "scared of my partner"])
+def test_real_words_are_never_corrected_or_offered_as_others(demo_search, typed):
+    answer = api(demo_search.test_client(), {"q": typed})
+    assert answer["corrected"] is None and answer["suggestion"] is None
 
 
 SLANG = [

@@ -116,7 +116,8 @@ def edited_index(tmp_path_factory):
 
 
 def _whoosh(searcher, text: q.Query | None, filters: list[q.Query]) -> dict[int, float]:
-    """The yardstick: Whoosh's own searcher, a posting at a time."""
+    """The yardstick: Whoosh's own searcher, a posting at a time (the match rule, as a
+    Whoosh query, among the filters)."""
     allow = q.And(filters) if filters else None
     if text is None:
         return dict.fromkeys((allow or q.Every()).docs(searcher), 1.0)
@@ -135,7 +136,13 @@ def test_matches_and_scores_equal_whoosh_over_several_segments(edited_index, wor
         view = engine._views_for(edited_index).view(searcher, object())
         request = SearchRequest(text=words, **filters)
         understood = understand(words, view.vocabulary, lexicon)
-        expected = _whoosh(searcher, engine.text_query(understood), engine.filter_queries(request))
+        filters = engine.filter_queries(request)
+        text = engine.text_query(understood)
+        if text is not None:
+            allowed = engine.filtered(view, searcher, request)
+            rule = engine.requirement(view, searcher, understood, allowed)[0]
+            filters.append(rule.query())
+        expected = _whoosh(searcher, text, filters)
         docs, scores = engine._matches(view, searcher, request, understood)
     assert sorted(docs.tolist()) == sorted(expected)
     for doc, score in zip(docs.tolist(), scores.tolist(), strict=True):

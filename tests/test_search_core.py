@@ -50,7 +50,7 @@ def lexicon():
         ("councelling", "counselling"),
         ("anxeity", "anxiety"),
         ("beavement", "bereavement"),
-        ("dept", "debt"),
+        ("debbt", "debt"),
         ("walkng", "walking"),
     ],
 )
@@ -64,10 +64,23 @@ def test_known_short_or_unmatched_words_are_left_alone(lexicon, word):
 
 
 def test_a_corrected_query_says_what_it_searched_for(lexicon):
-    understood = understand("Dept advice", VOCABULARY, lexicon)
-    assert understood.corrected == "debt advice"
+    understood = understand("Debbt advice", VOCABULARY, lexicon)
+    assert understood.corrected == "debt advice" and understood.suggestion is None
     assert "money_debt" in understood.needs
     assert understand("debt advice", VOCABULARY, lexicon).corrected is None
+
+
+def test_a_real_word_is_searched_as_typed_and_a_near_one_only_offered(lexicon):
+    vocabulary = {**VOCABULARY, "exercise": 4, "classes": 9}
+    understood = understand("Excercise classes", vocabulary, lexicon)  # in wordfreq's list
+    assert understood.words == ["excercise", "classes"] and understood.corrected is None
+    assert understood.suggestion == "exercise classes"
+    dept = understand("Dept advice", VOCABULARY, lexicon)  # a common word: nothing offered
+    assert dept.words == ["dept", "advice"] and dept.corrected is dept.suggestion is None
+    assert understand("Debbt advice", VOCABULARY, lexicon, as_typed=True).words == [
+        "debbt",
+        "advice",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -111,14 +111,33 @@ def test_cards_say_cost_age_self_referral_and_when_open(demo_search, monkeypatch
         ("councelling", "counselling"),
         ("anxeity", "anxiety"),
         ("beavement", "bereavement"),
-        ("dept advice", "debt advice"),
+        ("debbt advice", "debt advice"),
     ],
 )
 def test_a_corrected_search_says_what_it_showed(demo_search, typed, meant):
     response = get(demo_search, {"q": typed})
-    assert f"Showing results for {meant}" in main_text(response)
+    assert f"Showing results for {meant} Search instead for {typed}" in main_text(response)
     assert service_links(response)
     assert f"Search results for “{typed}”" in main_text(response)  # what they typed stays
+    as_typed = parse_qs(urlsplit(links(response)[typed]).query)
+    assert as_typed == {"q": [typed], "as_typed": ["1"]}
+    again = get(demo_search, {"q": typed, "as_typed": "1"})
+    assert "Showing results for" not in main_text(again)
+
+
+def test_a_real_but_rare_word_is_searched_and_a_near_one_offered(demo_search):
+    response = get(demo_search, {"q": "excercise classes"})
+    page = main_text(response)
+    assert "Showing results for" not in page
+    assert "Did you mean exercise classes ?" in page  # the words are a link
+    offer = parse_qs(urlsplit(links(response)["exercise classes"]).query)
+    assert offer == {"q": ["exercise classes"]}
+
+
+@pytest.mark.parametrize("typed", ["my boyfriend hits me", "scared of my partner"])
+def test_real_words_are_searched_as_they_are(demo_search, typed):
+    page = main_text(get(demo_search, {"q": typed}))
+    assert "Showing results for" not in page and "Did you mean" not in page
 
 
 @pytest.mark.parametrize("typed", ["skint", "feel rubbish", "can't sleep", "exam stress"])

@@ -48,14 +48,19 @@ class Meaning(NamedTuple):
 def meant_by(text: str, meanings: Mapping[str, Meaning]) -> Meaning:
     """What normalised words mean: every synonym and phrase found in them as whole words
     ("no friends at school": loneliness, young_people, ...), each word and need once."""
-    padded = f" {text} "
     words: dict[str, None] = {}
     needs: dict[str, None] = {}
-    for phrase, meaning in meanings.items():
-        if f" {phrase} " in padded:
-            words.update(dict.fromkeys(meaning.words))
-            needs.update(dict.fromkeys(meaning.needs))
+    for phrase in phrases_in(text, meanings):
+        words.update(dict.fromkeys(meanings[phrase].words))
+        needs.update(dict.fromkeys(meanings[phrase].needs))
     return Meaning(tuple(words), tuple(needs))
+
+
+def phrases_in(text: str, meanings: Mapping[str, Meaning]) -> list[str]:
+    """The synonyms and phrases found in normalised words as whole words, in the
+    vocabulary's order."""
+    padded = f" {text} "
+    return [phrase for phrase in meanings if f" {phrase} " in padded]
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,18 @@ in separate bands, so that neither drowns the other.
 Relevance is Whoosh's BM25F over the boosted fields, summed over arrays of the
 index's postings (see arrays.py) rather than a posting at a time; filters are
 Whoosh queries, read once per segment as masks.
+
+What makes a listing a match is stricter than what scores it (see `requirement`): it
+must meet a need the words name, or say the query's distinctive words (all of one or two,
+all but one of more). Filler words ("advice", "support", or any word in more than a fifth
+of the listings) and broad expansions ("talking" for "counselling") add to the score of a
+match but never make one on their own, so "debt advice" finds the listings about debt,
+not every listing that gives advice.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import uuid
@@ -32,7 +40,7 @@ from directory.search import arrays
 from directory.search.index import SCHEMA, SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import Band, Hit, ResolvedPlace, SearchResults
-from directory.search.understanding import Lexicon, Understood, understand
+from directory.search.understanding import Lexicon, Understood, english_frequency, understand
 from matcher import opening
 from matcher.distance import miles_between, rounded
 from matcher.facts import OpeningSession
@@ -41,6 +49,41 @@ HALF_SCORE_MILES = 1.5
 ONLINE_ON_FIRST_PAGE = 5
 TEXT_FIELDS = ("name", "need_words", "keywords", "organisation", "description")
 NEED_TERM_BOOST = 2.0
+# A word in more than this share of the listings tells them too little apart to make a
+# match on its own ("people", "help", "support" in the demo catalogue; "talk", which the
+# synonyms of several needs use). Only judged in an index of FILLER_FROM_LISTINGS or more:
+# in a handful of listings, any word is in a large share of them.
+FILLER_SHARE = 0.2
+FILLER_FROM_LISTINGS = 50
+# Words English uses so often (Zipf 5.9: once in about 1,250 words: "what", "much", "got",
+# "going") that they say little about what someone needs, however few listings use them.
+FILLER_ZIPF = 5.9
+# When the listings saying enough of the words are fewer than this (after the filters),
+# fewer of the words are asked for, one at a time, down to one: a long sentence or an
+# uncommon pairing ("food parcel") still finds the listings that say most of it.
+ENOUGH_MATCHES = 5
+# Words that say what kind of help, not what it is about, however rare in a catalogue.
+FILLER_WORDS = (
+    "advice",
+    "advise",
+    "support",
+    "help",
+    "service",
+    "group",
+    "club",
+    "local",
+    "people",
+    "free",
+    "information",
+    "session",
+    "project",
+    "centre",
+    "center",
+    "someone",
+    "somewhere",
+)
+
+Term = tuple[str, str]  # (field, token)
 
 _views: dict[str, arrays.Views] = {}
 _views_lock = threading.Lock()
@@ -72,7 +115,7 @@ def run(
     with index.searcher() as searcher:
         generation = (index.live_build(), searcher.reader().generation())
         view = _views_for(index).view(searcher, generation)
-        understood = understand(request.text, view.vocabulary, lexicon)
+        understood = understand(request.text, view.vocabulary, lexicon, as_typed=request.as_typed)
         if request.age is None and understood.age is not None:
             request = request.with_changes(age=understood.age)
         docs, scores = _matches(view, searcher, request, understood)
@@ -85,7 +128,8 @@ def run(
         request=request,
         local=_page(view, local, request, request.band in ("all", "local"), open_now),
         online=_online_band(view, online, request, open_now),
-        did_you_mean=understood.corrected,
+        corrected=understood.corrected,
+        suggestion=understood.suggestion,
         crisis=safety.panel(understood.crisis_kind) if understood.crisis_kind else None,
         place=place,
         needs_understood=understood.needs,
@@ -165,19 +209,134 @@ def filter_queries(request: SearchRequest) -> list[q.Query]:
     return terms
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """What makes a listing a match for the words; everything else only ranks matches."""
+
+    needs: tuple[str, ...]  # meeting any of these needs is a match
+    words: tuple[tuple[Term, ...], ...]  # each word: the terms that count as saying it
+    at_least: int  # ... or saying this many of the words
+
+    def query(self) -> q.Query:
+        """The same rule as a Whoosh query (the yardstick the arrays are checked by)."""
+        either: list[q.Query] = [q.Term("needs", code) for code in self.needs]
+        if self.words and self.at_least:
+            said = [q.Or([q.Term(name, token) for name, token in w]) for w in self.words]
+            either += [q.And(list(c)) for c in itertools.combinations(said, self.at_least)]
+        return q.Or(either) if either else q.NullQuery
+
+
+def requirement(
+    view: arrays.View,
+    searcher: Searcher,
+    understood: Understood,
+    allowed: np.ndarray | None = None,
+) -> tuple[Requirement, np.ndarray]:
+    """The rule a listing must meet to match the words, and which listings meet it.
+
+    A listing matches when it meets a need the words name (understood.named_needs), or
+    says the distinctive words: all of them when there are one or two, all but one when
+    there are more, so that a long sentence still finds things; and fewer, down to one,
+    while fewer than ENOUGH_MATCHES of the `allowed` listings say them (needs aside). A
+    word counts as said when
+    the listing has it, or a distinctive word of its slang or synonym phrase. Words no
+    listing has are left out (they can find nothing); filler words decide, by the same
+    count, only when the query has nothing else ("support group").
+    """
+    alive = int(view.alive.sum())
+    judged = alive >= FILLER_FROM_LISTINGS
+    said_cache: dict[str, tuple[tuple[Term, ...], np.ndarray]] = {}
+
+    def said(word: str) -> tuple[tuple[Term, ...], np.ndarray]:
+        if word not in said_cache:
+            terms = tuple(_word_terms(word))
+            found = np.zeros(view.size, dtype=bool)
+            for name, token in terms:
+                found[view.postings(searcher, name, token)[0]] = True
+            said_cache[word] = (terms, found & view.alive)
+        return said_cache[word]
+
+    def is_filler(word: str, found: np.ndarray) -> bool:
+        if word in FILLER_WORDS or set(_tokens(word)) & _FILLER_TOKENS:
+            return True
+        if english_frequency(word) >= FILLER_ZIPF:
+            return True
+        return judged and int(found.sum()) > FILLER_SHARE * alive
+
+    distinctive: list[tuple[tuple[Term, ...], np.ndarray]] = []
+    filler: list[tuple[tuple[Term, ...], np.ndarray]] = []
+    for word in understood.words:
+        terms, found = said(word)
+        if is_filler(word, found):
+            if found.any():
+                filler.append((terms, found))
+            continue
+        found = found.copy()
+        for other in understood.stand_ins.get(word, []):
+            other_terms, other_found = said(other)
+            if other_found.any() and not is_filler(other, other_found):
+                terms += other_terms
+                found |= other_found
+        if found.any():
+            distinctive.append((terms, found))
+    needs = tuple(understood.named_needs)
+    chosen = distinctive or ([] if needs else filler)
+    meets_need = np.zeros(view.size, dtype=bool)
+    for code in needs:
+        meets_need[view.postings(searcher, "needs", code)[0]] = True
+    count = np.zeros(view.size, dtype=np.int16)
+    for _terms, found in chosen:
+        count += found
+    shown = view.alive if allowed is None else allowed
+    at_least = _how_many(len(chosen))
+    while at_least > 1 and int((count >= at_least)[shown].sum()) < ENOUGH_MATCHES:
+        at_least -= 1
+    matched = meets_need | (count >= at_least) if chosen else meets_need
+    return Requirement(needs, tuple(t for t, _ in chosen), at_least), matched
+
+
+def _how_many(words: int) -> int:
+    """How many of the distinctive words a match must say: all of one or two, all but one
+    of more."""
+    return words if words <= 2 else words - 1
+
+
+def _tokens(word: str) -> list[str]:
+    return list(SCHEMA["name"].process_text(word, mode="query"))
+
+
+def _word_terms(word: str) -> list[Term]:
+    """(field, token) of a word in every text field."""
+    return [
+        (name, token)
+        for name in TEXT_FIELDS
+        for token in SCHEMA[name].process_text(word, mode="query")
+    ]
+
+
+_FILLER_TOKENS = frozenset(t for word in FILLER_WORDS for t in _tokens(word))
+
+
+def filtered(view: arrays.View, searcher: Searcher, request: SearchRequest) -> np.ndarray:
+    """Which documents are alive and meet every filter."""
+    allowed = view.alive.copy()
+    for query in filter_queries(request):
+        allowed &= view.mask(searcher, query)
+    return allowed
+
+
 def _matches(
     view: arrays.View, searcher: Searcher, request: SearchRequest, understood: Understood
 ) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers matching the words and filters, and their scores."""
-    allowed = view.alive.copy()
-    for query in filter_queries(request):
-        allowed &= view.mask(searcher, query)
+    allowed = filtered(view, searcher, request)
     terms = text_terms(understood)
     if not terms:  # no words, or only words like "help": browse with the filters
         docs = np.flatnonzero(allowed)
         return docs, np.ones(len(docs))
+    _rule, matched = requirement(view, searcher, understood, allowed)
+    docs = np.flatnonzero(allowed & matched)
     scores = view.scores(searcher, terms)
-    docs = np.flatnonzero(allowed & (scores > 0))
     return docs, scores[docs]
 
 

@@ -66,6 +66,7 @@ class SearchRequest:
     band: str = "all"
     page: int = 1
     per_page: int = 10
+    as_typed: bool = False  # search the words as typed: no spelling correction
 
     @property
     def has_filters(self) -> bool:
@@ -113,6 +114,7 @@ class SearchRequest:
             ("sort", self.sort if self.sort != "best" else None),
             ("band", self.band if self.band != "all" else None),
             ("page", self.page if self.page != 1 else None),
+            ("as_typed", "1" if self.as_typed else None),
         ]
         for name, value in pairs:
             if value not in (None, ""):
@@ -249,6 +251,9 @@ class SearchParameters(BaseModel):
     sort: Sort = Field("best", description="The order of the results.")
     band: Band = Field("all", description="Local results, online ones, or both.")
     page: Page = Field(1, description="Page number, from 1.")
+    as_typed: Tick = Field(
+        False, description="Search the words as typed, without correcting their spelling."
+    )
 
     def request(self, *, per_page: int = 10) -> SearchRequest:
         """The search these parameters ask for."""
@@ -271,6 +276,7 @@ class SearchParameters(BaseModel):
             band=self.band,
             page=self.page,
             per_page=per_page,
+            as_typed=self.as_typed,
         )
 
 

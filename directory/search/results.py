@@ -54,7 +54,11 @@ class SearchResults:
     request: SearchRequest
     local: Band
     online: Band
-    did_you_mean: str | None = None
+    # the words searched instead of theirs, when a non-word in them was replaced
+    # ("Showing results for ...", with a link to search their words as typed)
+    corrected: str | None = None
+    # a search offered, not run: "Did you mean ...?" (a rare word a letter from a catalogue one)
+    suggestion: str | None = None
     crisis: CrisisPanel | None = None  # urgent help of the kind the words call for
     place: ResolvedPlace | None = None
     place_problem: str | None = None

@@ -427,7 +427,27 @@ SCHEMAS: Json = {
             "local_total": {"type": "integer"},
             "online_total": {"type": "integer"},
             "page": {"type": "integer"},
-            "did_you_mean": {"type": "string", "nullable": True},
+            "corrected": {
+                "type": "string",
+                "nullable": True,
+                "description": "The words searched instead of `q`, when a word in it was no "
+                "word at all (not English, not in the catalogue) and was replaced by the "
+                "catalogue word nearest to it: show 'Showing results for ...', with a link "
+                "to the same search with `as_typed=1`. Real words are never replaced.",
+            },
+            "suggestion": {
+                "type": "string",
+                "nullable": True,
+                "description": "A search offered, not run: `q` with a rare word changed to "
+                "a catalogue word one letter away ('Did you mean ...?'); the results are for "
+                "`q` itself (or `corrected`).",
+            },
+            "did_you_mean": {
+                "type": "string",
+                "nullable": True,
+                "deprecated": True,
+                "description": "The same as `corrected`, under its older name.",
+            },
             "crisis": _ref("UrgentHelp"),
         },
     ),

@@ -52,7 +52,9 @@ def answer(found: public.Found, wanted: SearchRequest) -> dict[str, Any]:
         "local_total": results.local.total,
         "online_total": results.online.total,
         "page": wanted.page,
-        "did_you_mean": results.did_you_mean,
+        "corrected": results.corrected,
+        "suggestion": results.suggestion,
+        "did_you_mean": results.corrected,  # the older name of corrected, kept for clients
         "crisis": safety.as_json(results.crisis, wanted.age) if results.crisis else None,
         "place": {"label": results.place.label, "kind": results.place.kind}
         if results.place
