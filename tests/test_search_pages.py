@@ -130,7 +130,7 @@ def test_the_online_band_can_be_seen_in_full_and_paged(demo_search):
     response = get(demo_search, {"q": "lonely", "band": "online"})
     page = main_text(response)
     total = api(demo_search.test_client(), {"q": "lonely"})["online_total"]
-    assert f"{total} services you can use from anywhere, page 1 of 2." in page
+    assert f"{total} services you can use from home, page 1 of 2." in page
     assert "Near " not in page and "Services in Leeds" not in page
     assert len(service_links(response)) == 10
     assert params_of(links(response)["Back to all results"]) == {"q": ["lonely"]}

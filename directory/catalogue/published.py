@@ -25,6 +25,7 @@ from directory.models import (
     ServiceTaxonomyTerm,
     TaxonomyTerm,
 )
+from matcher.facts import Area
 
 T = TypeVar("T")
 
@@ -103,11 +104,26 @@ def _full_service_options() -> list[LoaderOption]:
 
 
 def _card_options() -> list[LoaderOption]:
-    """Load what a service card shows: its organisation and its costs."""
+    """Load what a service card shows: its organisation, its costs and who it serves."""
     return [
         selectinload(Service.organisation),  # type: ignore[arg-type]
         selectinload(Service.cost_options),  # type: ignore[arg-type]
+        selectinload(Service.areas),  # type: ignore[arg-type]
     ]
+
+
+def areas_served(service: Service) -> tuple[Area, ...]:
+    """Who a service serves, as the matcher's areas: the one conversion, so that matching,
+    search and the cards judge and say an area alike (matcher.rules.serves, area_words)."""
+    return tuple(
+        Area(
+            kind=area.extent_type.value,
+            codes=tuple(area.codes),
+            miles=area.radius_miles,
+            name=area.name,
+        )
+        for area in service.areas
+    )
 
 
 def needs(session: Session) -> list[NeedSummary]:
