@@ -21,6 +21,7 @@ from directory.models import (
     Location,
     Organisation,
     Service,
+    ServiceArea,
     ServiceAtLocation,
     ServiceTaxonomyTerm,
     TaxonomyTerm,
@@ -113,16 +114,18 @@ def _card_options() -> list[LoaderOption]:
 
 
 def areas_served(service: Service) -> tuple[Area, ...]:
-    """Who a service serves, as the matcher's areas: the one conversion, so that matching,
-    search and the cards judge and say an area alike (matcher.rules.serves, area_words)."""
-    return tuple(
-        Area(
-            kind=area.extent_type.value,
-            codes=tuple(area.codes),
-            miles=area.radius_miles,
-            name=area.name,
-        )
-        for area in service.areas
+    """Who a service serves, as the matcher's areas, so that matching, search, the cards and
+    the Open Referral UK API judge and say an area alike (matcher.rules.serves, area_words)."""
+    return tuple(area_of(area) for area in service.areas)
+
+
+def area_of(area: ServiceArea) -> Area:
+    """One area a service serves, as the matcher's Area: the one conversion."""
+    return Area(
+        kind=area.extent_type.value,
+        codes=tuple(area.codes),
+        miles=area.radius_miles,
+        name=area.name,
     )
 
 
