@@ -314,6 +314,15 @@ def test_the_page_says_how_many_services_are_only_for_other_areas(demo_search):
     assert "Only for people in LS7 or LS8" in no_place  # said on the card without a place
 
 
+def test_nothing_found_for_someone_elsewhere_still_says_what_was_left_out(demo_search):
+    with demo_search.test_client() as client:
+        page = main_text(client.get("/search?q=food&postcode=M1+1AE"))
+        json = api(client, {"q": "food", "postcode": "M1 1AE"})
+    assert json["total"] == 0 and json["other_areas"] > 1
+    assert f"Not shown: {json['other_areas']} more services only for other areas." in page
+    assert "No services found" in page
+
+
 def test_the_online_band_says_from_home_not_from_anywhere(demo_search):
     with demo_search.test_client() as client:
         page = main_text(client.get("/search?q=support"))
