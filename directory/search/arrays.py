@@ -40,6 +40,8 @@ SCORED_FIELDS = ("name", "need_words", "keywords", "organisation", "description"
 NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers, weights
+# Places (local authority and districts) whose judgement of every distinct area is kept
+MAX_PLACES_HELD = 1024
 
 
 @dataclass
@@ -219,6 +221,7 @@ class View:
                 self.vocabulary[word] = self.vocabulary.get(word, 0) + count
         self._postings: dict[tuple[str, str], Postings] = {}
         self._masks: dict[str, np.ndarray] = {}
+        self._fits_by_place: dict[tuple[str | None, tuple[str, ...]], np.ndarray] = {}
         self._lock = threading.Lock()
 
     def _join_areas(self) -> None:
@@ -347,7 +350,7 @@ class View:
         local authority or districts not known; a radius around no venue).
         matcher.rules.serves judges each distinct area once, and a radius by the miles as
         shown, as it does (a test holds them equal)."""
-        fits = np.array([self._fits(a, local_authority, districts) for a in self.area_table])
+        fits = self._fitting(local_authority, tuple(districts))
         asked = np.zeros(self.size, dtype=bool)
         asked[docs] = True
         chosen = asked[self.area_doc]
@@ -360,8 +363,23 @@ class View:
             (miles_of <= self.area_radius[chosen]) | np.isnan(miles_of)
         )
         inside = ~self.has_areas
-        inside[owners[fits.astype(bool)[refs] | near]] = True
+        inside[owners[fits[refs] | near]] = True
         return inside[docs]
+
+    def _fitting(self, local_authority: str | None, districts: tuple[str, ...]) -> np.ndarray:
+        """Which distinct areas include the place (radius ones aside), judged once per
+        local authority and districts: people search from a few hundred districts."""
+        key = (local_authority, districts)
+        found = self._fits_by_place.get(key)
+        if found is None:
+            found = np.array(
+                [self._fits(a, local_authority, districts) for a in self.area_table], dtype=bool
+            )
+            with self._lock:
+                if len(self._fits_by_place) >= MAX_PLACES_HELD:
+                    self._fits_by_place.clear()
+                self._fits_by_place[key] = found
+        return found
 
     @staticmethod
     def _fits(area: Area, local_authority: str | None, districts: Sequence[str]) -> bool:

@@ -183,13 +183,20 @@ def _bands(
         near, near_relevance, miles = near[within], near_relevance[within], miles[within]
     other_areas = 0
     if place is not None:  # what would be shown, but only serves people elsewhere
-        served = view.serving(place.local_authority, place.districts, near, miles)
-        near, near_relevance, miles = near[served], near_relevance[served], miles[served]
-        served_far = view.serving(
-            place.local_authority, place.districts, far, np.full(len(far), np.nan)
+        served = view.serving(
+            place.local_authority,
+            place.districts,
+            np.concatenate([near, far]),
+            np.concatenate([miles, np.full(len(far), np.nan)]),
+        )
+        other_areas = int(len(served) - served.sum())
+        served_near, served_far = served[: len(near)], served[len(near) :]
+        near, near_relevance, miles = (
+            near[served_near],
+            near_relevance[served_near],
+            miles[served_near],
         )
         far, far_relevance = far[served_far], far_relevance[served_far]
-        other_areas = int((~served).sum() + (~served_far).sum())
     ids = view.tie_break(near)
     if place is not None and request.sort == "distance":
         order = np.lexsort((*ids, -near_relevance, miles))
