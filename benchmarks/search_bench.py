@@ -60,6 +60,8 @@ from directory.search.request import SearchRequest  # noqa: E402
 from directory.search.results import Hit, ResolvedPlace, SearchResults  # noqa: E402
 from directory.search.understanding import Lexicon, Understood, load_lexicon, understand  # noqa: E402
 from matcher.distance import miles_between, rounded  # noqa: E402
+from matcher.facts import Area  # noqa: E402
+from matcher.rules import serves  # noqa: E402
 
 DEFAULT_SIZES = (2_000, 20_000, 100_000)
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "search_bench.json"
@@ -82,19 +84,20 @@ def targets_for(size: int) -> dict[str, float]:
 # --- the queries ---------------------------------------------------------------------------
 
 # Known points in Leeds (postcode centroids from the ONS directory).
+LEEDS = "E08000035"
 PLACES = {
-    "LS6 3HN": ResolvedPlace("LS6 3HN", 53.8203, -1.5785, "postcode"),  # Headingley
-    "LS1 3AD": ResolvedPlace("LS1 3AD", 53.8000, -1.5497, "postcode"),  # City Centre
-    "LS8 5HS": ResolvedPlace("LS8 5HS", 53.8126, -1.5171, "postcode"),  # Harehills
-    "LS12 3AA": ResolvedPlace("LS12 3AA", 53.7966, -1.5920, "postcode"),  # Armley
-    "LS11 8PN": ResolvedPlace("LS11 8PN", 53.7724, -1.5692, "postcode"),  # Beeston
-    "LS14 6NZ": ResolvedPlace("LS14 6NZ", 53.8219, -1.4611, "postcode"),  # Seacroft
-    "LS9": ResolvedPlace("LS9", 53.7985, -1.5113, "district"),
-    "LS6": ResolvedPlace("LS6", 53.8184, -1.5662, "district"),
-    "Chapeltown": ResolvedPlace("Chapeltown", 53.8177, -1.5317, "neighbourhood"),
-    "Hyde Park": ResolvedPlace("Hyde Park", 53.8130, -1.5654, "neighbourhood"),
-    "Moortown": ResolvedPlace("Moortown", 53.8476, -1.5494, "neighbourhood"),
-    "Roundhay": ResolvedPlace("Roundhay", 53.8400, -1.5037, "neighbourhood"),
+    "LS6 3HN": ResolvedPlace("LS6 3HN", 53.8203, -1.5785, "postcode", LEEDS, ("LS6",)),
+    "LS1 3AD": ResolvedPlace("LS1 3AD", 53.8000, -1.5497, "postcode", LEEDS, ("LS1",)),
+    "LS8 5HS": ResolvedPlace("LS8 5HS", 53.8126, -1.5171, "postcode", LEEDS, ("LS8",)),
+    "LS12 3AA": ResolvedPlace("LS12 3AA", 53.7966, -1.5920, "postcode", LEEDS, ("LS12",)),
+    "LS11 8PN": ResolvedPlace("LS11 8PN", 53.7724, -1.5692, "postcode", LEEDS, ("LS11",)),
+    "LS14 6NZ": ResolvedPlace("LS14 6NZ", 53.8219, -1.4611, "postcode", LEEDS, ("LS14",)),
+    "LS9": ResolvedPlace("LS9", 53.7985, -1.5113, "district", LEEDS, ("LS9",)),
+    "LS6": ResolvedPlace("LS6", 53.8184, -1.5662, "district", LEEDS, ("LS6",)),
+    "Chapeltown": ResolvedPlace("Chapeltown", 53.8177, -1.5317, "neighbourhood", LEEDS, ("LS7",)),
+    "Hyde Park": ResolvedPlace("Hyde Park", 53.8130, -1.5654, "neighbourhood", LEEDS, ("LS6",)),
+    "Moortown": ResolvedPlace("Moortown", 53.8476, -1.5494, "neighbourhood", LEEDS, ("LS17",)),
+    "Roundhay": ResolvedPlace("Roundhay", 53.8400, -1.5037, "neighbourhood", LEEDS, ("LS8",)),
 }
 
 
@@ -272,6 +275,7 @@ class Fts5:
         self.tokens = StandardAnalyzer()  # Whoosh's tokenising and stop words, without stemming
         weights = [BOOSTS[c] for c in TEXT_COLUMNS] + [NEED_BOOST * NEED_TERM_BOOST]
         self.bm25 = f"bm25(fts, {', '.join(str(w) for w in weights)})"
+        self.areas: dict[int, tuple[Area, ...]] = {}
 
     def build(self, services: list[ServiceFacts]) -> None:
         db = self.db
@@ -331,6 +335,7 @@ class Fts5:
             ):
                 tag_rows += [(f"{kind}:{v}", rowid) for v in dict.fromkeys(values)]
             site_rows += [(rowid, lat, lon) for lat, lon in facts.sites]
+            self.areas[rowid] = facts.areas
         with db:
             db.executemany(
                 "INSERT INTO fts (rowid, name, need_words, keywords, organisation, "
@@ -449,8 +454,10 @@ class Fts5:
                     miles = rounded(nearest[rowid])
                 if request.miles is not None and (miles is None or miles > request.miles):
                     continue
+                if place is not None and not _serves(self.areas[rowid], place, nearest[rowid]):
+                    continue
                 near.append(Hit(rowid, score / top, miles))  # type: ignore[arg-type]
-            else:
+            elif place is None or _serves(self.areas[rowid], place, None):
                 online.append(Hit(rowid, score / top))  # type: ignore[arg-type]
         if place is not None and request.sort == "distance":
             near.sort(key=lambda h: (h.distance_miles, -h.score, h.service_id))
@@ -487,6 +494,15 @@ class Fts5:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _serves(areas: tuple[Area, ...], place: ResolvedPlace, miles: float | None) -> bool:
+    """The matcher's rule, a service at a time, as search applies it: a service stating no
+    area serves anyone, and one whose radius has no venue to measure from is kept."""
+    if not areas or (miles is None and any(a.kind == "radius" for a in areas)):
+        return True
+    where = place.districts or (None,)
+    return any(serves(a, place.local_authority, d, miles) for a in areas for d in where)
 
 
 def _quote(word: str) -> str:

@@ -69,6 +69,33 @@ AREAS: dict[str, tuple[float, float]] = {
     "Adel": (53.8560, -1.5850),
     "Wortley": (53.7890, -1.5980),
 }
+# The postcode district of each inner neighbourhood's centre, for services that serve a
+# few districts only (as the demo's Chapeltown lunch club serves LS7 and LS8).
+DISTRICTS: dict[str, str] = {
+    "City Centre": "LS1",
+    "Headingley": "LS6",
+    "Hyde Park": "LS6",
+    "Woodhouse": "LS6",
+    "Little London": "LS7",
+    "Meanwood": "LS6",
+    "Kirkstall": "LS5",
+    "Burley": "LS4",
+    "Armley": "LS12",
+    "Bramley": "LS13",
+    "Chapeltown": "LS7",
+    "Chapel Allerton": "LS7",
+    "Harehills": "LS8",
+    "Burmantofts": "LS9",
+    "Richmond Hill": "LS9",
+    "Gipton": "LS9",
+    "Seacroft": "LS14",
+    "Roundhay": "LS8",
+    "Moortown": "LS17",
+    "Beeston": "LS11",
+    "Holbeck": "LS11",
+    "Hunslet": "LS10",
+}
+LEEDS = "E08000035"
 LAT_RANGE = (53.74, 53.87)
 LON_RANGE = (-1.68, -1.43)
 # Inner neighbourhoods hold more services than the outer ones.
@@ -469,6 +496,9 @@ class _Generator:
                     self.means[code] += [w for w in phrase.means if w not in self.means[code]]
         self.areas = list(AREAS)
         self.words = _Words(self.rng)
+        # Who each service serves comes from a stream of its own, so that the rest of
+        # the catalogue is the same as before services had areas.
+        self.area_rng = random.Random(seed * 7919 + 1)
         self.count = 0
 
     # --- small helpers --------------------------------------------------------
@@ -547,9 +577,27 @@ class _Generator:
             languages=self.languages(),
             access=() if remote else self.access(len(sites)),
             sites=sites,
+            areas=self.served(area, bool(sites)),
             sessions=self.sessions(remote),
             stamp=f"1:2026-01-{1 + self.count % 28:02d}T09:00:00",
         )
+
+    def served(self, area: str, has_sites: bool) -> tuple[facts.Area, ...]:
+        """Who a service serves, about as in the demo catalogue: mostly Leeds, some a few
+        postcode districts or a radius of their venues, a tenth anyone."""
+        rng = self.area_rng
+        kinds = ["local_authority", "districts", "radius", "national"]
+        kind = rng.choices(kinds, [63, 14, 10, 13])[0]
+        if kind == "districts" and area in DISTRICTS:
+            others = rng.sample(sorted(set(DISTRICTS.values())), rng.choice((0, 1, 2)))
+            codes = tuple(dict.fromkeys([DISTRICTS[area], *others]))
+            return (facts.Area("districts", codes, name="Postcode districts " + ", ".join(codes)),)
+        if kind == "radius" and has_sites:
+            miles = float(rng.choice((1, 2, 3, 5)))
+            return (facts.Area("radius", miles=miles),)
+        if kind == "national":
+            return (facts.Area("national", name="Anywhere in the UK"),)
+        return (facts.Area("local_authority", (LEEDS,), name="Leeds"),)
 
     def name(self, need: Need, area: str, remote: bool) -> str:
         rng = self.rng

@@ -45,29 +45,52 @@ def age_rule(person: Profile, service: ServiceFacts, _: Situation) -> Reason | N
 
 def area_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reason | None:
     """The person lives inside an area the service serves (any one of them)."""
-    if not service.areas or any(_inside(person, area, seen) for area in service.areas):
+    where = (person.local_authority, person.postcode_district, seen.distance_miles)
+    if not service.areas or any(serves(area, *where) for area in service.areas):
         return None
-    served = join([_area_words(area) for area in service.areas], last="or")
+    served = join([area_words(area) for area in service.areas], last="or")
     if not (person.located or person.local_authority or person.postcode_district):
         return Reason("area", f"only for people {served}, and we don't know where you live")
     return Reason("area", f"only for people {served}{_where(person, service, seen)}")
 
 
-def _inside(person: Profile, area: Area, seen: Situation) -> bool:
+def serves(
+    area: Area,
+    local_authority: str | None,
+    district: str | None,
+    miles_to_nearest_site: float | None,
+) -> bool:
+    """Whether someone living in this local authority (ONS code) and postcode district,
+    this far from the service's nearest venue, lives inside the area. The one rule of
+    where people live: matching excludes by it, and search leaves services out by it (its
+    arrays apply it once per distinct area, and to the miles as shown for a radius).
+    What is not known (None) is never inside, so a rule fails safe."""
     if area.kind == "national":
         return True
     if area.kind == "local_authority":
-        return person.local_authority is not None and person.local_authority in area.codes
+        return local_authority is not None and local_authority in area.codes
     if area.kind == "districts":
-        return person.postcode_district is not None and person.postcode_district in area.codes
+        return district is not None and district in area.codes
     if area.kind == "radius":
-        # the miles as shown (and as search filters on), so a rule never contradicts them
-        distance = seen.distance_miles
-        return distance is not None and area.miles is not None and rounded(distance) <= area.miles
+        return (
+            miles_to_nearest_site is not None
+            and area.miles is not None
+            and within(miles_to_nearest_site, area.miles)
+        )
     return False  # an area kind we do not know: fail safe
 
 
-def _area_words(area: Area) -> str:
+def within(miles: float, radius: float) -> bool:
+    """A distance is within a radius when the miles as shown are (3.04 miles, shown as 3.0,
+    is within 3 miles), so a rule never contradicts the distance on the page."""
+    return rounded(miles) <= radius
+
+
+def area_words(area: Area) -> str:
+    """Where the area's people live, to follow "only for people": "in Leeds",
+    "in LS6 or LS7", "within 3 miles of where it runs", "anywhere in the UK"."""
+    if area.kind == "national":
+        return "anywhere in the UK"
     if area.kind == "radius":
         return f"within {area.miles:g} miles of where it runs"
     if area.kind == "districts":
@@ -91,7 +114,7 @@ def reach_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reaso
         return None
     if seen.distance_miles is None:
         return Reason("distance", "only in person, and we don't know where you live")
-    if rounded(seen.distance_miles) > limit:  # as shown: "3.0 miles" is within 3 miles
+    if not within(seen.distance_miles, limit):  # as shown: "3.0 miles" is within 3 miles
         return Reason(
             "distance",
             f"only in person, {miles(seen.distance_miles)} away: "

@@ -321,6 +321,26 @@ def test_each_rule_allows_or_excludes_with_its_reason(
         assert found.kind
 
 
+@pytest.mark.parametrize(
+    ("area", "where", "inside"),
+    [
+        (matcher.Area("national"), (None, None, None), True),
+        (matcher.Area("local_authority", (LEEDS,)), (LEEDS, None, None), True),
+        (matcher.Area("local_authority", (LEEDS,)), ("E08000003", "M1", None), False),
+        (matcher.Area("local_authority", (LEEDS,)), (None, "LS6", 0.1), False),  # unknown
+        (matcher.Area("districts", ("LS6", "LS7")), (LEEDS, "LS7", None), True),
+        (matcher.Area("districts", ("LS7",)), (LEEDS, "LS6", None), False),
+        (matcher.Area("districts", ("LS7",)), (LEEDS, None, None), False),
+        (matcher.Area("radius", miles=3.0), (None, None, 3.04), True),  # shown as 3.0
+        (matcher.Area("radius", miles=3.0), (None, None, 3.06), False),  # shown as 3.1
+        (matcher.Area("radius", miles=3.0), (LEEDS, "LS6", None), False),  # no distance
+        (matcher.Area("moon", ("LS6",)), (LEEDS, "LS6", 0.0), False),
+    ],
+)
+def test_serves_is_the_one_rule_of_where_people_live(area, where, inside):
+    assert rules.serves(area, *where) is inside
+
+
 def test_every_rule_is_in_the_list_the_matcher_applies():
     named = {name for name in dir(rules) if name.endswith("_rule")}
     assert {rule.__name__ for rule in rules.RULES} == named

@@ -122,7 +122,9 @@ def _name(params: dict[str, object]) -> str:
 @pytest.mark.parametrize("params", FILTERS, ids=_name)
 def test_each_filter_alone_returns_only_services_that_satisfy_it(demo_search, session_for, params):
     client = demo_search.test_client()
-    everything = len(every_result(client, {"postcode": LS6}))  # every listing, by distance
+    # every listing, by distance: those for people in LS6, and those only for other areas
+    everything = len(every_result(client, {"postcode": LS6}))
+    everything += api(client, {"postcode": LS6})["other_areas"]
     results = every_result(client, params)
     assert 0 < len(results) < everything  # the filter found some, and left some out
     assert len({r["service_id"] for r in results}) == len(results)
@@ -257,7 +259,7 @@ def test_an_answer_describes_each_service(demo_search, session_for):
     first = answer["results"][0]
     assert set(first) == {
         "service_id", "name", "organisation", "summary", "distance_miles", "score", "band",
-        "open_now", "free", "minimum_age", "maximum_age", "self_referral", "url",
+        "open_now", "free", "minimum_age", "maximum_age", "self_referral", "area", "url",
     }  # fmt: skip
     service = session_for(demo_search).get(Service, uuid.UUID(first["service_id"]))
     assert first["name"] == service.name

@@ -21,10 +21,12 @@ from directory.models import (
     Location,
     Organisation,
     Service,
+    ServiceArea,
     ServiceAtLocation,
     ServiceTaxonomyTerm,
     TaxonomyTerm,
 )
+from matcher.facts import Area
 
 T = TypeVar("T")
 
@@ -103,12 +105,30 @@ def _full_service_options() -> list[LoaderOption]:
 
 
 def _card_options() -> list[LoaderOption]:
-    """Load what a service card shows: its organisation, its costs and its opening times."""
+    """Load what a service card shows: its organisation, its costs, its opening times and
+    who it serves."""
     return [
         selectinload(Service.organisation),  # type: ignore[arg-type]
         selectinload(Service.cost_options),  # type: ignore[arg-type]
         selectinload(Service.schedules),  # type: ignore[arg-type]
+        selectinload(Service.areas),  # type: ignore[arg-type]
     ]
+
+
+def areas_served(service: Service) -> tuple[Area, ...]:
+    """Who a service serves, as the matcher's areas, so that matching, search, the cards and
+    the Open Referral UK API judge and say an area alike (matcher.rules.serves, area_words)."""
+    return tuple(area_of(area) for area in service.areas)
+
+
+def area_of(area: ServiceArea) -> Area:
+    """One area a service serves, as the matcher's Area: the one conversion."""
+    return Area(
+        kind=area.extent_type.value,
+        codes=tuple(area.codes),
+        miles=area.radius_miles,
+        name=area.name,
+    )
 
 
 def needs(session: Session) -> list[NeedSummary]:

@@ -46,15 +46,7 @@ def facts_from_service(service: Service) -> matcher.ServiceFacts:
         status=service.status.value,
         last_verified=service.last_verified,
         modes=tuple(service.delivery),
-        areas=tuple(
-            matcher.Area(
-                kind=area.extent_type.value,
-                codes=tuple(area.codes),
-                miles=area.radius_miles,
-                name=area.name,
-            )
-            for area in service.areas
-        ),
+        areas=published.areas_served(service),
         sites=tuple(_site(link.location) for link in service.location_links if _located(link)),
         sessions=tuple(
             matcher.OpeningSession(days=tuple(s.days), opens=s.opens_at, closes=s.closes_at)

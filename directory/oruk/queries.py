@@ -29,12 +29,11 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from directory.catalogue.published import is_published
+from directory.catalogue.published import area_of, is_published
 from directory.catalogue.vocabulary import DAYS
 from directory.geo import postcodes
 from directory.inputs import OneOf, Says, from_query, problems_of
 from directory.models import (
-    AreaType,
     Contact,
     ListingStatus,
     Location,
@@ -48,6 +47,7 @@ from directory.models import (
     TaxonomyTerm,
 )
 from matcher.distance import METRES_PER_MILE, miles_between
+from matcher.rules import serves
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -438,18 +438,13 @@ def service(session: Session, service_id: uuid.UUID) -> Service | None:
 
 
 def _covers(place: Place, area: ServiceArea, sites: list[tuple[float, float]]) -> bool:
-    """Whether the postcode lies in the area the service serves."""
-    kind = area.extent_type
-    if kind == AreaType.NATIONAL:
-        return True
-    if kind == AreaType.LOCAL_AUTHORITY:
-        return place.local_authority_code in area.codes
-    if kind == AreaType.DISTRICTS:
-        return place.district in area.codes
-    miles = area.radius_miles or 0
-    return any(
-        miles_between(place.latitude, place.longitude, lat, lon) <= miles for lat, lon in sites
+    """Whether the postcode lies in the area the service serves: the matcher's rule (a
+    radius by the miles to the nearest site, as shown), as matching and search judge it."""
+    miles = min(
+        (miles_between(place.latitude, place.longitude, lat, lon) for lat, lon in sites),
+        default=None,
     )
+    return serves(area_of(area), place.local_authority_code or None, place.district, miles)
 
 
 def link_ids(session: Session, filters: Filters) -> list[uuid.UUID]:

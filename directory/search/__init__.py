@@ -61,7 +61,7 @@ def rebuild(session: Session, search_index: SearchIndex) -> int:
 def refresh(session: Session, search_index: SearchIndex, ids: Iterable[uuid.UUID]) -> None:
     """Bring these services up to date in the index: added, changed, or gone from search."""
     wanted = list(ids)
-    if not search_index.exists():
+    if not search_index.exists() or search_index.outdated():  # a new field: build it anew
         rebuild(session, search_index)
         return
     found = list(documents.searchable_services(session, wanted))

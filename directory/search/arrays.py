@@ -29,7 +29,8 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from matcher import distance
-from matcher.facts import DAYS
+from matcher.facts import DAYS, Area
+from matcher.rules import serves
 
 # Whoosh's BM25F defaults, which the index was tuned with.
 B = 0.75
@@ -39,6 +40,8 @@ SCORED_FIELDS = ("name", "need_words", "keywords", "organisation", "description"
 NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers, weights
+# Places (local authority and districts) whose judgement of every distinct area is kept
+MAX_PLACES_HELD = 1024
 
 
 @dataclass
@@ -62,6 +65,10 @@ class Segment:
     hours_days: np.ndarray
     hours_from: np.ndarray
     hours_until: np.ndarray
+    # who each document serves, one row per area: whose, and which of `area_table`
+    area_doc: np.ndarray
+    area_ref: np.ndarray
+    area_table: list[Area]
     lengths: dict[str, np.ndarray]
     vocabulary: dict[str, int]
     postings: dict[tuple[str, str], Postings] = field(default_factory=dict)
@@ -77,6 +84,9 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
     site_doc: list[int] = []
     site_lat: list[float] = []
     site_lon: list[float] = []
+    area_doc: list[int] = []
+    area_ref: list[int] = []
+    areas: dict[Area, int] = {}  # each distinct area once: most services share a few
     for docnum in reader.all_doc_ids():
         stored = reader.stored_fields(docnum)
         ids[docnum] = stored["id"]
@@ -88,6 +98,10 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
         for days, opens, closes in json.loads(stored.get("sessions") or "[]"):
             bits = sum(1 << DAYS.index(d) for d in set(days) if d in DAYS)
             hours.append((docnum, bits, _minutes(opens), _minutes(closes)))
+        for kind, codes, miles in json.loads(stored.get("areas") or "[]"):
+            area = Area(kind, tuple(codes), miles)
+            area_doc.append(docnum)
+            area_ref.append(areas.setdefault(area, len(areas)))
     lengths = {name: read_lengths(reader, name) for name in SCORED_FIELDS}
     vocabulary = {_text(term): info.doc_frequency() for term, info in reader.iter_field("spelling")}
     numbers = [uuid.UUID(i).int if i else 0 for i in ids]  # "" where deleted
@@ -105,6 +119,9 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
         hours_days=np.array([h[1] for h in hours], dtype=np.int64),
         hours_from=np.array([h[2] for h in hours], dtype=np.int64),
         hours_until=np.array([h[3] for h in hours], dtype=np.int64),
+        area_doc=np.array(area_doc, dtype=np.int64),
+        area_ref=np.array(area_ref, dtype=np.int64),
+        area_table=list(areas),
         lengths=lengths,
         vocabulary=vocabulary,
     )
@@ -191,6 +208,7 @@ class View:
         self.site_lat = _joined([s.site_lat for s in self.segments], np.float64)
         self.site_lon = _joined([s.site_lon for s in self.segments], np.float64)
         self.site_cos = np.cos(np.radians(self.site_lat))  # kept for matcher.distance
+        self._join_areas()
         self.lengths = {
             name: _joined([s.lengths[name] for s in self.segments], np.float64)
             for name in SCORED_FIELDS
@@ -203,7 +221,27 @@ class View:
                 self.vocabulary[word] = self.vocabulary.get(word, 0) + count
         self._postings: dict[tuple[str, str], Postings] = {}
         self._masks: dict[str, np.ndarray] = {}
+        self._fits_by_place: dict[tuple[str | None, tuple[str, ...]], np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def _join_areas(self) -> None:
+        """The segments' areas as one table of distinct areas and rows that point into it."""
+        table: dict[Area, int] = {}
+        refs = []
+        for segment in self.segments:
+            renumber = np.array(
+                [table.setdefault(area, len(table)) for area in segment.area_table], dtype=np.int64
+            )
+            refs.append(renumber[segment.area_ref] if len(segment.area_ref) else segment.area_ref)
+        self.area_table = list(table)
+        self.area_doc = self._documents("area_doc")
+        self.area_ref = _joined(refs, np.int64)
+        radius = np.array([a.kind == "radius" for a in self.area_table], dtype=bool)
+        radii = np.array([a.miles if a.miles is not None else np.nan for a in self.area_table])
+        self.area_is_radius = radius[self.area_ref] if len(self.area_ref) else radius[:0]
+        self.area_radius = radii[self.area_ref] if len(self.area_ref) else radii[:0]
+        self.has_areas = np.zeros(self.size, dtype=bool)
+        self.has_areas[self.area_doc] = True
 
     def _documents(self, name: str) -> np.ndarray:
         """A per-segment array of document numbers, renumbered across the segments."""
@@ -297,6 +335,63 @@ class View:
         found = np.zeros(self.size, dtype=bool)
         found[self.hours_doc[sessions]] = True
         return found
+
+    def serving(
+        self,
+        local_authority: str | None,
+        districts: Sequence[str],
+        docs: np.ndarray,
+        miles: np.ndarray,
+    ) -> np.ndarray:
+        """Which of `docs` may serve someone living in this local authority and in one of
+        these postcode districts (one, or the few a neighbourhood spans), `miles` (as shown;
+        NaN: no site) from each document's nearest site: those inside any one of their
+        areas, those stating none, and those the place is not known to be outside of (its
+        local authority or districts not known; a radius around no venue).
+        matcher.rules.serves judges each distinct area once, and a radius by the miles as
+        shown, as it does (a test holds them equal)."""
+        fits = self._fitting(local_authority, tuple(districts))
+        asked = np.zeros(self.size, dtype=bool)
+        asked[docs] = True
+        chosen = asked[self.area_doc]
+        owners, refs = self.area_doc[chosen], self.area_ref[chosen]
+        distance_of = np.full(self.size, np.nan)
+        distance_of[docs] = miles
+        # a radius is measured from the venues: around none, it is not known to exclude
+        miles_of = distance_of[owners]
+        near = self.area_is_radius[chosen] & (
+            (miles_of <= self.area_radius[chosen]) | np.isnan(miles_of)
+        )
+        inside = ~self.has_areas
+        inside[owners[fits[refs] | near]] = True
+        return inside[docs]
+
+    def _fitting(self, local_authority: str | None, districts: tuple[str, ...]) -> np.ndarray:
+        """Which distinct areas include the place (radius ones aside), judged once per
+        local authority and districts: people search from a few hundred districts."""
+        key = (local_authority, districts)
+        found = self._fits_by_place.get(key)
+        if found is None:
+            found = np.array(
+                [self._fits(a, local_authority, districts) for a in self.area_table], dtype=bool
+            )
+            with self._lock:
+                if len(self._fits_by_place) >= MAX_PLACES_HELD:
+                    self._fits_by_place.clear()
+                self._fits_by_place[key] = found
+        return found
+
+    @staticmethod
+    def _fits(area: Area, local_authority: str | None, districts: Sequence[str]) -> bool:
+        """Whether someone in the local authority and any of the districts lives inside a
+        local authority, districts or national area (a radius is judged by the miles)."""
+        if area.kind == "radius":
+            return False
+        if (area.kind == "local_authority" and local_authority is None) or (
+            area.kind == "districts" and not districts
+        ):
+            return True  # the place does not say: not known to be outside
+        return any(serves(area, local_authority, d, None) for d in districts or (None,))
 
     def nearest_sites(
         self, latitude: float, longitude: float, docs: np.ndarray | None = None

@@ -18,7 +18,7 @@ from directory.models import (
     ListingStatus,
     Service,
 )
-from matcher.facts import WEEKEND
+from matcher.facts import WEEKEND, Area
 
 # A session that ends at or after this time counts as "evening".
 EVENING_FROM = "17:30"
@@ -51,6 +51,8 @@ class ServiceFacts:
     languages: tuple[str, ...] = ()
     access: tuple[str, ...] = ()
     sites: tuple[tuple[float, float], ...] = ()
+    # who it serves (anyone inside any one of them); none: no stated area, anyone
+    areas: tuple[Area, ...] = ()
     sessions: tuple[OpeningSession, ...] = field(default_factory=tuple)
     # Changes whenever the listing does, so a check can find index entries gone stale.
     stamp: str = ""
@@ -85,6 +87,7 @@ def document(facts: ServiceFacts) -> dict[str, object]:
         "weekend": any(d in WEEKEND for d in days),
         "sites": json.dumps([[round(lat, 5), round(lon, 5)] for lat, lon in facts.sites]),
         "sessions": json.dumps([[list(s.days), s.opens, s.closes] for s in facts.sessions]),
+        "areas": json.dumps([[a.kind, list(a.codes), a.miles] for a in facts.areas]),
         "stamp": facts.stamp,
     }
 
@@ -114,6 +117,7 @@ def facts_from_service(service: Service) -> ServiceFacts:
             for site in sites
             if site.latitude is not None and site.longitude is not None
         ),
+        areas=published.areas_served(service),
         sessions=tuple(
             OpeningSession(days=tuple(s.days), opens=s.opens_at, closes=s.closes_at)
             for s in service.schedules

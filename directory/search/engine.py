@@ -6,7 +6,10 @@ keeps half its relevance and one on the doorstep keeps all of it. With no place,
 best is relevance. sort=distance orders local services nearest first.
 
 Local services (with a site) and services online or by phone (no site) are kept
-in separate bands, so that neither drowns the other.
+in separate bands, so that neither drowns the other. With a place, services whose
+areas do not include it (matcher.rules.serves: a local authority, postcode districts,
+a radius of their sites) are left out of both bands and counted (other_areas); with
+no place nothing is left out, and a card says who an area-limited service is for.
 
 Relevance is Whoosh's BM25F over the boosted fields, summed over arrays of the
 index's postings (see arrays.py) rather than a posting at a time; filters are
@@ -123,7 +126,7 @@ def run(
             docs, scores = urgent_help_first(view, searcher, docs, scores, understood)
     now = now or london_now()
     open_now = view.open_at(now.weekday(), now.hour * 60 + now.minute)
-    local, online = _bands(view, docs, scores, request, place, open_now)
+    local, online, other_areas = _bands(view, docs, scores, request, place, open_now)
     return SearchResults(
         request=request,
         local=_page(view, local, request, request.band in ("all", "local"), open_now),
@@ -133,6 +136,7 @@ def run(
         crisis=safety.panel(understood.crisis_kind) if understood.crisis_kind else None,
         place=place,
         needs_understood=understood.needs,
+        other_areas=other_areas,
     )
 
 
@@ -347,7 +351,9 @@ def _bands(
     request: SearchRequest,
     place: ResolvedPlace | None,
     open_now: np.ndarray,
-) -> tuple[_Ranked, _Ranked]:
+) -> tuple[_Ranked, _Ranked, int]:
+    """The local and online bands in order, and how many matches were left out because
+    they serve only other areas than the place's (none without a place)."""
     top = float(scores.max()) if len(scores) else 1.0
     relevance = scores / (top or 1.0)
     if request.open_now:
@@ -357,6 +363,7 @@ def _bands(
         docs, relevance = docs[keep], relevance[keep]
     is_local = view.local[docs]
     near, near_relevance = docs[is_local], relevance[is_local]
+    far, far_relevance = docs[~is_local], relevance[~is_local]
     if place is not None:
         miles = view.nearest_sites(place.latitude, place.longitude, near)
     else:
@@ -364,6 +371,22 @@ def _bands(
     if request.miles is not None:
         within = ~np.isnan(miles) & (miles <= request.miles)
         near, near_relevance, miles = near[within], near_relevance[within], miles[within]
+    other_areas = 0
+    if place is not None:  # what would be shown, but only serves people elsewhere
+        served = view.serving(
+            place.local_authority,
+            place.districts,
+            np.concatenate([near, far]),
+            np.concatenate([miles, np.full(len(far), np.nan)]),
+        )
+        other_areas = int(len(served) - served.sum())
+        served_near, served_far = served[: len(near)], served[len(near) :]
+        near, near_relevance, miles = (
+            near[served_near],
+            near_relevance[served_near],
+            miles[served_near],
+        )
+        far, far_relevance = far[served_far], far_relevance[served_far]
     ids = view.tie_break(near)
     if place is not None and request.sort == "distance":
         order = np.lexsort((*ids, -near_relevance, miles))
@@ -372,10 +395,9 @@ def _bands(
     else:
         order = np.lexsort((*ids, -near_relevance))
     local = _Ranked(near[order], near_relevance[order], miles[order])
-    far, far_relevance = docs[~is_local], relevance[~is_local]
     order = np.lexsort((*view.tie_break(far), -far_relevance))
     online = _Ranked(far[order], far_relevance[order], np.full(len(far), np.nan))
-    return local, online
+    return local, online, other_areas
 
 
 def blended(relevance: Any, miles: Any) -> Any:

@@ -68,6 +68,8 @@ SCHEMA = Schema(
     max_age=NUMERIC(int),
     sites=STORED,
     sessions=STORED,
+    # who it serves: [[kind, codes, miles], ...], read into arrays (see arrays.py)
+    areas=STORED,
     stamp=STORED,
 )
 
@@ -150,6 +152,11 @@ class SearchIndex:
         with self._lock:
             _close_all(self._held)
             self._opened = None
+
+    def outdated(self) -> bool:
+        """Whether the live index has other fields than SCHEMA (built by an older release):
+        an edit cannot be written to it, and its searches miss what the new fields say."""
+        return set(self.open().schema.names()) != set(SCHEMA.names())
 
     def live_build(self) -> str:
         """The folder name of the build being read."""

@@ -28,7 +28,15 @@ def resolve(session: Session, text: str) -> ResolvedPlace:
         except postcodes.PostcodeError as error:
             raise PlaceNotFound(str(error), []) from None
         kind = "postcode" if postcodes.is_postcode(cleaned) else "district"
-        return ResolvedPlace(found.postcode, found.latitude, found.longitude, kind)
+        return ResolvedPlace(
+            found.postcode,
+            found.latitude,
+            found.longitude,
+            kind,
+            # a district's is the local authority most of its postcodes are in
+            local_authority=found.local_authority_code or None,
+            districts=(found.postcode.split()[0],),
+        )
     hoods = session.exec(select(Neighbourhood)).all()
     by_name = {h.name.lower(): h for h in hoods}
     match = by_name.get(cleaned.lower())
@@ -38,7 +46,14 @@ def resolve(session: Session, text: str) -> ResolvedPlace:
         )
         match = by_name[near[0]] if near else None
     if match is not None:
-        return ResolvedPlace(match.name, match.latitude, match.longitude, "neighbourhood")
+        return ResolvedPlace(
+            match.name,
+            match.latitude,
+            match.longitude,
+            "neighbourhood",
+            local_authority=match.local_authority_code or None,
+            districts=tuple(match.districts.split()),
+        )
     suggestions = [
         by_name[name].name
         for name, _score, _i in process.extract(

@@ -33,12 +33,22 @@ class Band:
 
 @dataclass(frozen=True)
 class ResolvedPlace:
-    """Where distances are measured from: a postcode, a district or a neighbourhood."""
+    """Where distances are measured from, and who lives there for the areas services serve:
+    a postcode, a district or a neighbourhood."""
 
     label: str
     latitude: float
     longitude: float
     kind: str  # postcode, district or neighbourhood
+    local_authority: str | None = None  # ONS code ("E08000035"); None: not known
+    # The postcode districts the place is in: one for a postcode or a district, those a
+    # neighbourhood spans ("LS6", "LS2" for Woodhouse); none: not known.
+    districts: tuple[str, ...] = ()
+
+    @property
+    def postcode_district(self) -> str | None:
+        """The place's one postcode district, when it has one."""
+        return self.districts[0] if len(self.districts) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class SearchResults:
     place_suggestions: list[str] = field(default_factory=list)
     needs_understood: list[str] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
+    # Matches left out because they serve only other areas than the place's (0 without one)
+    other_areas: int = 0
 
     @property
     def total(self) -> int:

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from directory import safety
-from directory.catalogue import vocabulary
+from directory.catalogue import published, vocabulary
 from directory.clock import now as clock_now
 from directory.clock import today as clock_today
 from directory.models import Capacity, Location, Schedule, Service
@@ -19,6 +19,7 @@ from directory.search.results import ResolvedPlace
 from matcher import opening, words
 from matcher.distance import miles_between
 from matcher.facts import DAYS, OpeningSession
+from matcher.rules import area_words
 
 # Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
 CONTACT_SCHEMES = ("tel:", "sms:", "https:")
@@ -150,6 +151,21 @@ def restrictions(service: Service) -> list[str]:
     return [vocabulary.RESTRICTIONS.get(r, r) for r in service.restrictions]
 
 
+def only_for_area(service: Service) -> str:
+    """'Only for people in Leeds' (or in LS6 or LS7, or within 3 miles of where it runs);
+    '' for a service anyone may use. The matcher's words, so the card and a link worker's
+    reason agree."""
+    areas = published.areas_served(service)
+    if not areas or any(area.kind == "national" for area in areas):
+        return ""
+    return "Only for people " + words.join([area_words(area) for area in areas], last="or")
+
+
+def other_areas(count: int) -> str:
+    """'3 more services only for other areas': matches left out for where someone lives."""
+    return f"{count} more {'service' if count == 1 else 'services'} only for other areas"
+
+
 def languages(service: Service) -> str:
     return ", ".join(language.name for language in service.languages)
 
@@ -270,6 +286,8 @@ def register(app: Flask) -> None:
         referral_routes=referral_routes,
         restrictions=restrictions,
         languages=languages,
+        only_for_area=only_for_area,
+        other_areas=other_areas,
         distance_away=distance_away,
         distance_from=distance_from,
         nearest_from=nearest_from,

@@ -419,6 +419,12 @@ SCHEMAS: Json = {
                         "summary": TEXT,
                         "distance_miles": {"type": "number", "nullable": True},
                         "band": {"type": "string", "enum": ["local", "online"]},
+                        "area": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "Who may use it, when only people in some "
+                            "places may (“Only for people in Leeds”); null: anyone.",
+                        },
                         "url": {"type": "string", "format": "uri"},
                     },
                 ),
@@ -426,6 +432,11 @@ SCHEMAS: Json = {
             "total": {"type": "integer"},
             "local_total": {"type": "integer"},
             "online_total": {"type": "integer"},
+            "other_areas": {
+                "type": "integer",
+                "description": "How many more services match but are left out because they "
+                "serve only people living elsewhere than the place given (0 without a place).",
+            },
             "page": {"type": "integer"},
             "corrected": {
                 "type": "string",

@@ -16,6 +16,7 @@ from directory.models import Service
 from directory.search import SearchInputError, SearchRequest, public
 from directory.search.index import IndexMissing
 from directory.search.results import Hit
+from directory.web.presenters import only_for_area
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -51,6 +52,7 @@ def answer(found: public.Found, wanted: SearchRequest) -> dict[str, Any]:
         "total": results.total,
         "local_total": results.local.total,
         "online_total": results.online.total,
+        "other_areas": results.other_areas,
         "page": wanted.page,
         "corrected": results.corrected,
         "suggestion": results.suggestion,
@@ -82,6 +84,7 @@ def result(hit: Hit, service: Service, band: str) -> dict[str, Any]:
         "minimum_age": service.minimum_age,
         "maximum_age": service.maximum_age,
         "self_referral": service.self_referral,
+        "area": only_for_area(service) or None,
         "url": url_for("public.service", service_id=service.id, _external=True),
     }
 
