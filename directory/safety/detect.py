@@ -50,6 +50,20 @@ class Kind:
     phrases: tuple[tuple[str, ...], ...]
     patterns: tuple[re.Pattern[str], ...]
 
+    @functools.cached_property
+    def phrase_sizes(self) -> tuple[tuple[int, frozenset[tuple[str, ...]]], ...]:
+        """The phrases by length, each length once: a window of words is looked up, not
+        compared with every phrase."""
+        sizes = sorted({len(p) for p in self.phrases})
+        return tuple((n, frozenset(p for p in self.phrases if len(p) == n)) for n in sizes)
+
+    @functools.cached_property
+    def any_pattern(self) -> re.Pattern[str] | None:
+        """Every pattern as one expression: one search finds whether any matches."""
+        if not self.patterns:
+            return None
+        return re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns))
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -62,6 +76,7 @@ class Lexicon:
     not_typos: frozenset[str]
 
 
+@functools.lru_cache(maxsize=8192)  # the same words come back search after search
 def detect(text: str) -> str | None:
     """ "self" (suicide, self-harm) or "abuse" when the words may mean someone is in danger
     now, else None.
@@ -145,12 +160,11 @@ def _carries(tokens: list[str], kind: Kind, lexicon: Lexicon) -> bool:
     for a, b in itertools.pairwise(tokens):
         if "|" not in (a, b) and _joined(a, b, lexicon) in kind.words:
             return True
-    for phrase in kind.phrases:
-        size = len(phrase)
-        if any(tuple(read[i : i + size]) == phrase for i in range(len(read) - size + 1)):
+    for size, phrases in kind.phrase_sizes:
+        if any(tuple(read[i : i + size]) in phrases for i in range(len(read) - size + 1)):
             return True
-    text = f" {' '.join(read)} "
-    return any(p.search(text) for p in kind.patterns)
+    pattern = kind.any_pattern
+    return pattern is not None and pattern.search(f" {' '.join(read)} ") is not None
 
 
 def _joined(a: str, b: str, lexicon: Lexicon) -> str:
