@@ -95,6 +95,21 @@ def _admin_connection() -> Iterator[sa.Connection]:
         engine.dispose()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked sqlite_only (slow, and checking what no database changes: the search
+    index, the vocabulary's reading) run on SQLite alone."""
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("databases")
+        if backend == "postgresql" and item.get_closest_marker("sqlite_only"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     if request.param == "postgresql":

@@ -302,6 +302,7 @@ def matched_needs(app, words: str) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.sqlite_only  # the index and the vocabulary's reading, not the database
 def test_the_matcher_reads_every_synonym_phrase_and_typo_as_search_does(matching_app):
     """Every word search understands (each need's synonyms, each search phrase: slang such
     as "skint", misspellings such as "lonley") is a need the matcher takes, through the

@@ -430,6 +430,7 @@ def test_every_public_page_of_the_demo_catalogue_renders(demo_app, session_for):
         assert "maincontent" in page.ids, path
 
 
+@pytest.mark.sqlite_only  # the listings' own words, whatever database holds them
 def test_every_phone_number_in_a_published_listing_can_be_tapped(demo_app, session_for):
     """Each number in a listing (its contacts, and its words, as phonenumbers finds them) is
     a tel: link on its page, and a listing with no number of its own offers its

@@ -141,11 +141,13 @@ def outcomes(demo_search: Flask) -> list[harness.Outcome]:
     return harness.run(demo_search, QUERIES)
 
 
+@pytest.mark.sqlite_only  # the index and the vocabulary's reading, not the database
 def test_every_query_gets_an_answer(outcomes: list[harness.Outcome]) -> None:
     assert [o.query.id for o in outcomes] == [q.id for q in QUERIES]
     assert all(len(o.ranking) <= 15 for o in outcomes)  # ten near the place, five online
 
 
+@pytest.mark.sqlite_only  # the index and the vocabulary's reading, not the database
 def test_each_file_ranks_no_worse_than_its_floors(outcomes: list[harness.Outcome]) -> None:
     floors = harness.read_yaml(harness.FLOORS)["by_file"]
     figures = harness.report(outcomes)["by_file"]
@@ -155,6 +157,7 @@ def test_each_file_ranks_no_worse_than_its_floors(outcomes: list[harness.Outcome
             assert_above(figures[name], floor, name)
 
 
+@pytest.mark.sqlite_only  # the index and the vocabulary's reading, not the database
 def test_the_whole_set_ranks_no_worse_than_its_floors(outcomes: list[harness.Outcome]) -> None:
     floors = harness.read_yaml(harness.FLOORS)
     missing = set(floors["by_file"]) - {path.name for path in FILES}
