@@ -12,23 +12,13 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from conftest import CHROMIUM
 from playwright.sync_api import expect
 
 from directory import safety
-from tests.test_browser import AXE, WCAG_22_AA
+from tests.test_browser import AXE, _axe_violations
+from tests.test_browser import pytestmark as browser_marks
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.live_server,
-    pytest.mark.parametrize("databases", ["sqlite"], indirect=True),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
-    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)"),
-]
+pytestmark = browser_marks  # browser, live_server, SQLite, skipped without Chromium or axe
 
 PHONE = {"width": 360, "height": 740}
 SEARCHES = {
@@ -74,14 +64,7 @@ def test_a_danger_search_shows_its_urgent_help_first_with_tappable_numbers_on_a_
         # a thumb can reach it: on the page, not off its edge, and not a sliver
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         assert box["height"] >= 16
-    violations = page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-            return result.violations.map(v => `${v.id}: ${v.nodes[0].html.slice(0, 120)}`);
-        }""",
-        WCAG_22_AA,
-    )
-    assert violations == []
+    assert _axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.close()
 
