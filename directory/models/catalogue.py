@@ -249,6 +249,9 @@ class Service(Tracked, table=True):
     self_referral: bool = False
     professional_referral: bool = False
     gp_referral: bool = False
+    # False when nobody has said how to get in (an import that found no words for it): the
+    # matcher then allows the listing and says to check with the service, as unknown is not no.
+    routes_known: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     application_process: str = Field(default="", sa_type=sa.Text)
 
     # Beyond the standard: listing status, capacity, freshness.
@@ -258,6 +261,9 @@ class Service(Tracked, table=True):
     capacity: Capacity = Field(default=Capacity.OPEN, sa_type=enum_column(Capacity))
     waiting_weeks: int | None = None
     last_verified: date | None = None
+    # Where an imported listing's last_verified came from, when nobody here has checked it:
+    # "from Leeds Directory, updated" (then the date); "" once a manager or editor checks it.
+    checked_source: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     # Exceptions to the weekly times, in words: "Closed on bank holidays".
     opening_exceptions: str = Field(default="", max_length=300)
 

@@ -1,0 +1,192 @@
+"""What an Open Referral feed says in prose about how to get into a service and how it is
+delivered, read from its own words: "just turn up" is self referral, "ask your GP" is a GP
+referral, "telephone befriending" is delivered by phone.
+
+HSDS has no field for referral routes, and its delivery is only the kinds of a service's
+locations, so a council's feed says these things in `application_process`, `description`,
+`eligibility_description` and the schedules' `attending_type`. The cues below are the one
+list of the words we read; each is a regular expression over lower-case text, matched on
+word boundaries. A cue is not taken when a negation comes just before it in the same clause
+("not suitable for drop in", "no GP referral needed") or just after it ("a GP referral is
+not needed"), so the words that mean "no referral needed" are self-referral cues of their own.
+
+What no cue says stays unknown: an empty answer means "we cannot tell", never "no".
+Pure functions, no database: importing.py calls them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Who can refer: route -> the phrases that say it. Order within a list does not matter.
+_PROFESSIONALS = (
+    r"(professionals?|social workers?|health visitors?|link workers?|key workers?|support "
+    r"workers?|care co-?ordinators?|mental health teams?|social prescribers?|midwi(fe|ves)|"
+    r"schools?|agenc(y|ies)|partner organisations?)"
+)
+_ARTICLE = r"(a |an |your |their |the |his |her )?"
+ROUTE_CUES: dict[str, tuple[str, ...]] = {
+    "self": (
+        r"just (turn|come|pop|drop|walk) (up|along|in|by)",
+        r"turn up",
+        r"drop[- ]?ins?",
+        r"walk[- ]?ins?",
+        r"come along",
+        r"pop (in|along|by)",
+        r"self[- ]?refer(ral|rals|red|ring|s)?",
+        r"refer (yourself|themselves|themself|myself|yourselves)",
+        r"no (gp |professional |formal |medical )?referrals? (is |are )?"
+        r"(needed|required|necessary)",
+        r"no need (for (a |any )?(gp |professional |formal )?referral|to (book|register|be "
+        r"referred))",
+        r"without (a |any )?(gp |professional |formal )?referral",
+        r"(do not|don't|dont|does not|doesn't) need (a |any |to get a )?(gp |professional )?"
+        r"referral",
+        r"referrals? (from [a-z]+( [a-z]+)? )?(is |are )?not (needed|required|necessary)",
+        r"(contact|call|phone|ring|email|text|message) (us|the team|the service|[a-z]+) to "
+        r"(book|join|register|sign up|arrange|find out)",
+        r"book (a|your) (place|space|session|appointment)",
+        r"(open to|welcomes?) (all|everyone|anyone)",
+        r"(everyone|anyone|all) (is |are )?welcome",
+        r"anyone can (come|join|attend|use)",
+    ),
+    "gp": (
+        r"ask (your|their|a) (gp|doctor)",
+        r"gp referrals?",
+        r"referrals? (only )?(from|by|through|via) " + _ARTICLE + r"(gp|doctor|surgery)",
+        r"referred (by|from|through) " + _ARTICLE + r"(gp|doctor|surgery)",
+        r"(your|their|a) (gp|doctor) (can|will|must|should) refer",
+    ),
+    "professional": (
+        r"referrals? (only )?(are |is )?(accepted |taken |welcomed? )?(from|by|through|via) "
+        + _ARTICLE
+        + _PROFESSIONALS,
+        r"referred (by|from|through) " + _ARTICLE + _PROFESSIONALS,
+        r"professional referrals?",
+        r"ask " + _ARTICLE + _PROFESSIONALS + r" to refer",
+        _PROFESSIONALS + r" (can|may) refer",
+        r"(professional|agency) referrals? (only|accepted|welcome)",
+    ),
+}
+
+# How it is delivered, besides in person (which only a physical place says).
+MODE_CUES: dict[str, tuple[str, ...]] = {
+    "phone": (
+        r"(tele)?phone befriending",
+        r"befriending (phone |telephone )?calls?",
+        r"(phone|telephone|support|advice) ?lines?",
+        r"helplines?",
+        r"call us for (support|advice|a chat|help)",
+        r"(support|advice|counselling|befriending|sessions?|chat|talk|help) (over|by|on) the "
+        r"(tele)?phone",
+        r"(support|advice|counselling|sessions?|help) by (tele)?phone",
+        r"(tele)?phone (support|counselling|advice|sessions?|calls? each week|service)",
+        r"(weekly|regular|friendly) (phone |telephone )?(calls?|chats?)",
+    ),
+    "online": (
+        r"online (course|courses|sessions?|groups?|support|meetings?|classes|class|chat|"
+        r"counselling|workshops?|programme|therapy|community|forum)",
+        r"video (call|calls|calling|conferencing|chat|sessions?)",
+        r"zoom",
+        r"(microsoft|ms) teams",
+        r"(via|on|over) teams",
+        r"webinars?",
+        r"web ?chat",
+        r"live chat",
+        r"virtual (sessions?|groups?|meetings?|classes|support)",
+        r"(attend|join|delivered|run|held|meet|meets) (remotely|online)",
+        r"remotely via",
+    ),
+}
+
+# Words that turn a cue around when they come within NEAR words before it in its clause.
+NEGATIONS = frozenset(
+    {"no", "not", "never", "without", "cannot", "can't", "cant", "unable", "unsuitable"}
+    | {"don't", "dont", "doesn't", "doesnt", "isn't", "isnt", "aren't", "arent"}
+)
+NEAR = 4
+# Or just after it: "a GP referral is not needed".
+NEGATED_AFTER = re.compile(r"^\W*(is |are )?(not|no longer) (needed|required|necessary|possible)")
+# A clause ends at punctuation or a "but": a negation does not reach across it.
+CLAUSE_END = re.compile(r"[.,;:!?\n()]|\bbut\b")
+WORD = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A compiled cue: what it says (a route or a mode) and its pattern."""
+
+    says: str
+    pattern: re.Pattern[str]
+
+
+def _compile(cues: dict[str, tuple[str, ...]]) -> tuple[Cue, ...]:
+    return tuple(
+        Cue(says, re.compile(rf"\b(?:{pattern})\b"))
+        for says, found in cues.items()
+        for pattern in found
+    )
+
+
+ROUTES = _compile(ROUTE_CUES)
+MODES = _compile(MODE_CUES)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split()).replace("–", "-")
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Whether the phrase text[start:end] is turned around by a negation in its clause."""
+    before = CLAUSE_END.split(text[:start])[-1]
+    if NEGATIONS & set(WORD.findall(before)[-NEAR:]):
+        return True
+    after = CLAUSE_END.split(text[end:])[0]
+    return bool(NEGATED_AFTER.match(after))
+
+
+def said(cues: Iterable[Cue], texts: Iterable[str]) -> set[str]:
+    """What the cues find said (not negated) anywhere in the texts."""
+    found: set[str] = set()
+    for raw in texts:
+        text = _clean(raw)
+        if not text:
+            continue
+        for cue in cues:
+            if cue.says in found:
+                continue
+            if any(not negated(text, m.start(), m.end()) for m in cue.pattern.finditer(text)):
+                found.add(cue.says)
+    return found
+
+
+def referral_routes(texts: Iterable[str]) -> set[str]:
+    """The referral routes (self, gp, professional) the words say; empty when they say none."""
+    return said(ROUTES, texts)
+
+
+def delivery_modes(texts: Iterable[str]) -> set[str]:
+    """The ways of delivery besides in person (phone, online) the words say."""
+    return said(MODES, texts)
+
+
+def feed_words(record: dict[str, object]) -> list[str]:
+    """The words of an HSDS service record that may say how to get in and how it runs:
+    its application process, description, eligibility, alert, and its schedules' and
+    locations' descriptions and attending types."""
+    texts = [
+        record.get(name)
+        for name in ("application_process", "description", "eligibility_description", "alert")
+    ]
+    for schedule in _dicts(record.get("schedules")):
+        texts += [schedule.get("attending_type"), schedule.get("description")]
+    for link in _dicts(record.get("service_at_locations")):
+        for schedule in _dicts(link.get("schedules")):
+            texts += [schedule.get("attending_type"), schedule.get("description")]
+    return [str(t) for t in texts if isinstance(t, str) and t.strip()]
+
+
+def _dicts(value: object) -> list[dict[str, object]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
