@@ -192,6 +192,9 @@ class ServiceFacts:
     max_age: int | None = None
     restrictions: tuple[str, ...] = ()  # women_only, men_only, carers_only, ...
     referral_routes: tuple[str, ...] = ()  # self, professional, gp
+    # False when nobody has said how to get in (an imported listing whose words say no
+    # route): unknown is not "no", so the referral rule allows it and the reasons say so.
+    routes_known: bool = True
     capacity: str = "open"  # open, waiting_list, not_taking_referrals
     waiting_weeks: int | None = None
     status: str = "published"  # draft, pending_review, published, archived

@@ -124,10 +124,13 @@ def reach_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reaso
 
 
 def referral_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reason | None:
-    """The service takes referrals by a route open to whoever is referring."""
+    """The service takes referrals by a route open to whoever is referring, or its routes
+    are unknown (not the same as none)."""
     open_routes = seen.weights.routes_for(person.referrer)
     if any(route in open_routes for route in service.referral_routes):
         return None
+    if not service.routes_known:
+        return None  # nobody has said: the reasons tell the person to check how to get in
     if not service.referral_routes:
         return Reason("referral", "lists no way to be referred")
     routes = join([ROUTE_WORDS.get(r, r) for r in service.referral_routes], last="or")

@@ -76,6 +76,8 @@ def fit(
     if for_other_ages(person, s, vocabulary):
         total += weights.other_ages
     total += age_band_score(s, weights) + freshness(s, weights, today) + waiting(s, weights)
+    if not s.routes_known:
+        total += weights.routes_unknown
     return total
 
 
@@ -313,6 +315,8 @@ def _access_reason(person: Profile, s: ServiceFacts, vocabulary: Vocabulary) -> 
 
 
 def _referral_reason(person: Profile, s: ServiceFacts, weights: Weights) -> Reason | None:
+    if not s.routes_known:
+        return Reason("referral_caveat", "check with the service how to get in")
     routes = set(s.referral_routes) & set(weights.routes_for(person.referrer))
     if person.referrer == "professional" and "professional" in routes:
         text = "you can refer yourself, or I can refer you" if "self" in routes else None

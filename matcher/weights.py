@@ -76,6 +76,9 @@ class Weights:
     waiting_per_week: float = -0.02  # per week of waiting list
     waiting_cap: float = -0.25  # the most a waiting list takes off
     waiting_weeks_unknown: int = 6  # assumed when a waiting list gives no weeks
+    # Nobody has said how to get in (routes unknown, as an import may leave them): allowed,
+    # but below a listing whose known route fits.
+    routes_unknown: float = -0.2
 
     # --- diversity: cover the person's different needs rather than repeat one ------------------
     # A need already met by k chosen services counts decay ** k for the next one.

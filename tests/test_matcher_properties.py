@@ -105,7 +105,9 @@ def services(draw: st.DrawFn, key: int) -> matcher.ServiceFacts:
         min_age=low,
         max_age=high,
         restrictions=draw(subset(RESTRICTIONS, 0, 2)),
-        referral_routes=draw(subset(("self", "professional", "gp"))),
+        referral_routes=(routes := draw(subset(("self", "professional", "gp")))),
+        # unknown routes (an import found no words for them) only where none are listed
+        routes_known=bool(routes) or draw(st.booleans()),
         capacity=draw(st.sampled_from(("open", "waiting_list", "not_taking_referrals"))),
         waiting_weeks=draw(st.none() | st.integers(0, 20)),
         status=draw(
@@ -184,7 +186,7 @@ def oracle(person: matcher.Profile, service: matcher.ServiceFacts) -> tuple[set[
     if not all(qualifies.get(code, False) for code in service.restrictions):
         broken.add("restriction")
     usable = {"self": {"self"}, "professional": {"self", "professional"}}[person.referrer]
-    if not usable.intersection(service.referral_routes):
+    if service.routes_known and not usable.intersection(service.referral_routes):
         broken.add("referral")
     nearest = None
     if person.latitude is not None and person.longitude is not None and service.sites:

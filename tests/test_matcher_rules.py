@@ -229,6 +229,14 @@ CASES = [
         "only takes referrals from a GP",
     ),
     (rules.referral_rule, {"referral_routes": ()}, {}, "lists no way to be referred"),
+    # routes nobody has said (an import that found no words for them): unknown is not "no"
+    (rules.referral_rule, {"referral_routes": (), "routes_known": False}, {}, None),
+    (
+        rules.referral_rule,
+        {"referral_routes": (), "routes_known": False},
+        {"referrer": "self"},
+        None,
+    ),
     # capacity
     (rules.capacity_rule, {"capacity": "waiting_list", "waiting_weeks": 6}, {}, None),
     (
@@ -476,6 +484,12 @@ def test_a_suggestion_says_why_in_words_a_link_worker_can_read_aloud():
         ({"modes": ("in_person", "online")}, {}, "distance", "0.5 miles away, or online"),
         ({"referral_routes": ("professional",)}, {}, "referral", "I can refer you"),
         ({}, {}, "referral", "you can refer yourself, or I can refer you"),
+        (
+            {"referral_routes": (), "routes_known": False},
+            {},
+            "referral_caveat",
+            "check with the service how to get in",
+        ),
         (
             {"capacity": "waiting_list", "waiting_weeks": 6},
             {},

@@ -41,6 +41,7 @@ def facts_from_service(service: Service) -> matcher.ServiceFacts:
         max_age=service.maximum_age,
         restrictions=tuple(service.restrictions),
         referral_routes=tuple(service.referral_routes),
+        routes_known=service.routes_known,
         capacity=service.capacity.value,
         waiting_weeks=service.waiting_weeks,
         status=service.status.value,

@@ -4,8 +4,11 @@ Re-importing a file updates the records it holds (never duplicates them); each
 service's children (openings, languages, costs, contacts, places, needs) are
 replaced by the file's. New listings wait for review unless `publish`. What HSDS
 cannot say (delivery modes, referral routes, restrictions) is inferred where it
-can be (in person when there is a physical place, by phone when there are phones)
-and otherwise left for a manager to set.
+can be: in person when there is a physical place; referral routes, by phone and online
+from the feed's own words (oruk/inference.py); by phone also for a service with a phone
+and no place at all. Routes no words give are recorded as unknown (`routes_known`), not
+as none. A listing's "last checked" is the feed's assured_date, else its last_modified,
+else the day of the import, with where it came from (`checked_source`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from directory import clock
 from directory.catalogue import needs as known_needs
 from directory.catalogue.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
 from directory.listings import duplicates
@@ -42,7 +46,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from directory.oruk import queries, serialise
+from directory.oruk import inference, queries, serialise
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NeedsMap
 
@@ -107,12 +111,15 @@ def import_services(
     report: Report,
     *,
     publish: bool,
+    source: str = "",
     progress: Callable[[Iterable[int]], Iterable[int]] = lambda items: items,
 ) -> ImportResult:
-    """Import every record without errors in one transaction; returns what happened."""
+    """Import every record without errors in one transaction; returns what happened.
+    `source` names the directory the records come from ("Leeds Directory"), for the
+    words beside each listing's "last checked"."""
     result = ImportResult()
     needs = NeedsMap(known_needs.held(session))
-    writer = _Writer(session, report, publish)
+    writer = _Writer(session, report, publish, source or "the imported file")
     writer.preload(services)
     try:
         # Rows are written together at the end (batched), not before every read.
@@ -136,8 +143,9 @@ def import_services(
 
 
 class _Writer:
-    def __init__(self, session: Session, report: Report, publish: bool) -> None:
+    def __init__(self, session: Session, report: Report, publish: bool, source: str) -> None:
         self.session = session
+        self.source = source
         self.places = report.places
         self.publish = publish
         self.organisations: dict[uuid.UUID, Organisation] = {}
@@ -371,7 +379,7 @@ class _Writer:
         for name in ("minimum_age", "maximum_age"):
             value = data.get(name)
             setattr(service, name, int(value) if isinstance(value, int | float) else None)
-        service.last_verified = _date(data.get("assured_date"))
+        self._checked(service, data)
         # A record without a list (a /services page holds one-to-one fields only) leaves
         # what it does not mention as it was; a present list, even empty, replaces it.
         given = _given(data, created)
@@ -382,15 +390,49 @@ class _Writer:
         if given("cost_options"):
             costs = [c for c in data.get("cost_options") or [] if isinstance(c, dict)]
             service.is_free = not any((c.get("amount") or 0) > 0 for c in costs)
+        self._routes(service, data, created)
+        self._delivery(service, data, given)
+
+    def _checked(self, service: Service, data: Json) -> None:
+        """Last checked: the feed's assured date, else its last change, else today; and
+        the words that say so beside the date."""
+        for name, how in (("assured_date", "checked"), ("last_modified", "updated")):
+            found = _date(data.get(name))
+            if found is not None:
+                break
+        else:
+            found, how = clock.today(), "imported"
+        service.last_verified = found
+        service.checked_source = f"from {self.source}, {how}"[:200]
+
+    def _routes(self, service: Service, data: Json, created: bool) -> None:
+        """Referral routes from the feed's words. Words that say none leave the routes
+        unknown on a new listing, and as they were on one already here."""
+        routes = inference.referral_routes(inference.feed_words(data))
+        if not routes and not created:
+            return
+        service.self_referral = "self" in routes
+        service.professional_referral = "professional" in routes
+        service.gp_referral = "gp" in routes
+        service.routes_known = bool(routes)
+
+    def _delivery(self, service: Service, data: Json, given: Callable[..., bool]) -> None:
+        """In person at a physical place; online at a virtual one or by the words (or with
+        only a website); by phone by the words, or with a phone and no place at all."""
+        said = inference.delivery_modes(inference.feed_words(data))
+        links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
         if given("service_at_locations"):
-            links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
             kinds = {(x.get("location") or {}).get("location_type") for x in links}
             service.in_person = "physical" in kinds
             service.online = "virtual" in kinds or (not links and bool(service.url))
-        if given("phones", "contacts"):
-            service.by_phone = bool(data.get("phones")) or any(
+        service.online = service.online or "online" in said
+        if given("phones", "contacts", "service_at_locations"):
+            phoned = bool(data.get("phones")) or any(
                 c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
             )
+            service.by_phone = "phone" in said or (phoned and not links)
+        else:
+            service.by_phone = service.by_phone or "phone" in said
 
     def _children(
         self,
