@@ -94,7 +94,14 @@ def test_the_feed_words_come_from_every_field_that_may_say_them() -> None:
         "service_at_locations": [{"schedules": [{"attending_type": "Drop-in"}]}],
     }
     words = inference.feed_words(record)
-    assert words == ["Just turn up.", "A group.", "Adults.", "Online via Zoom", "Weekly.", "Drop-in"]
+    assert words == [
+        "Just turn up.",
+        "A group.",
+        "Adults.",
+        "Online via Zoom",
+        "Weekly.",
+        "Drop-in",
+    ]
     assert inference.delivery_modes(words) == {"online"}
 
 

@@ -84,7 +84,8 @@ def confirm(
     session.exec(
         sa.update(Service)
         .where(col(Service.id) == service.id)
-        .values(last_verified=today, updated_at=Service.updated_at)
+        # checked here now: no longer the date an imported feed gave
+        .values(last_verified=today, checked_source="", updated_at=Service.updated_at)
     )
     editing.record(
         session,

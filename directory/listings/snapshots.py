@@ -291,6 +291,7 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         service.self_referral = "self" in routes
         service.professional_referral = "professional" in routes
         service.gp_referral = "gp" in routes
+        service.routes_known = True  # someone here has said how to get in
     if "needs" in values:
         _apply_needs(session, service, values["needs"])
     if "sessions" in values:

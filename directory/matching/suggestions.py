@@ -7,15 +7,17 @@ result = suggest(session, profile)
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from datetime import date
 
 from flask import current_app, has_app_context
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 import matcher
 from directory import clock
 from directory.catalogue import needs
 from directory.matching.facts import load_catalogue, match_vocabulary
+from directory.models import Service
 
 
 def suggest(
@@ -55,3 +57,14 @@ def configured_weights() -> matcher.Weights:
         review_days=current_app.config["STALE_AFTER_DAYS"],
         grace_days=current_app.config["MATCHING_GRACE_DAYS"],
     )
+
+
+def imported_unchecked(session: Session, service_ids: list[uuid.UUID]) -> dict[str, Service]:
+    """Of these services, those whose "last checked" is an imported feed's date (nobody
+    here has checked them), by id: the results say where the date came from."""
+    if not service_ids:
+        return {}
+    statement = select(Service).where(
+        col(Service.id).in_(service_ids), col(Service.checked_source) != ""
+    )
+    return {str(service.id): service for service in session.exec(statement).all()}

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from directory import db, migrate, search
-from directory.oruk import checks, export, importing, reading, spreadsheet
+from directory.oruk import checks, export, importing, readiness, reading, spreadsheet
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
@@ -47,10 +47,18 @@ def export_oruk(destination: Path) -> None:
     is_flag=True,
     help="Publish what is imported at once (otherwise it waits for review).",
 )
-def import_oruk(source: Path, skip_invalid: bool, publish: bool) -> None:
+@click.option(
+    "--source",
+    "source_name",
+    metavar="NAME",
+    help="The directory's name, shown beside each listing's last check "
+    "(default: a name from the file or folder).",
+)
+def import_oruk(source: Path, skip_invalid: bool, publish: bool, source_name: str | None) -> None:
     """Import SOURCE: a JSON array of HSDS 3 services, a Page of /services, or a datapackage
     (folder or zip). Checks everything first; a file with errors changes nothing."""
     migrate.require_schema()
+    name = (source_name or "").strip() or reading.source_name(source)
     try:
         found = reading.read_source(source, current_app.config["IMPORT_MAX_BYTES"])
     except reading.SourceError as error:
@@ -72,10 +80,11 @@ def import_oruk(source: Path, skip_invalid: bool, publish: bool) -> None:
             raise click.ClickException("No record can be imported: nothing was imported.")
         with _progress(len(services)) as bar:
             result = importing.import_services(
-                session, services, report, publish=publish, progress=bar
+                session, services, report, publish=publish, source=name, progress=bar
             )
         search.refresh(session, search.index(), result.changed_ids)
-    _show_result(result, publish)
+        ready = readiness.check(session, result.changed_ids, result.unmapped)
+    _show_result(result, publish, ready)
 
 
 class _progress:
@@ -119,7 +128,7 @@ def _show_problems(report: checks.Report) -> None:
         click.echo(f"  … and {len(report.problems) - SHOWN_PROBLEMS} more.")
 
 
-def _show_result(result: importing.ImportResult, publish: bool) -> None:
+def _show_result(result: importing.ImportResult, publish: bool, ready: readiness.Readiness) -> None:
     state = "published" if publish else "waiting for review"
     click.echo(
         f"Imported: {result.created} new, {result.updated} updated ({state}); "
@@ -141,6 +150,8 @@ def _show_result(result: importing.ImportResult, publish: bool) -> None:
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:
             click.echo(f"  {line}")
+    for line in ready.lines():
+        click.echo(line)
 
 
 @click.command("spreadsheet-template")
@@ -189,9 +200,12 @@ def import_spreadsheet(source: Path, publish: bool) -> None:
             )
         if not sheet.services:
             raise click.ClickException("The sheet has no rows to import.")
-        result = importing.import_services(session, sheet.services, report, publish=publish)
+        result = importing.import_services(
+            session, sheet.services, report, publish=publish, source=reading.source_name(source)
+        )
         search.refresh(session, search.index(), result.changed_ids)
-    _show_result(result, publish)
+        ready = readiness.check(session, result.changed_ids, result.unmapped)
+    _show_result(result, publish, ready)
 
 
 def init_app(app: Flask) -> None:

@@ -396,11 +396,10 @@ class _Writer:
     def _checked(self, service: Service, data: Json) -> None:
         """Last checked: the feed's assured date, else its last change, else today; and
         the words that say so beside the date."""
-        for name, how in (("assured_date", "checked"), ("last_modified", "updated")):
-            found = _date(data.get(name))
-            if found is not None:
-                break
-        else:
+        found, how = _date(data.get("assured_date")), "checked"
+        if found is None:
+            found, how = _date(data.get("last_modified")), "updated"
+        if found is None:
             found, how = clock.today(), "imported"
         service.last_verified = found
         service.checked_source = f"from {self.source}, {how}"[:200]

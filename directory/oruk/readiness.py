@@ -5,8 +5,8 @@ no need, each with the page to map it on.
 The rules are judged for a neutral person: someone a link worker refers, about whom
 nothing else is known. So only the rules that do not depend on the person are counted:
 the listing's status, its last check, its capacity, its referral routes, and its stated
-restrictions (a listing for one group is counted by its restriction, "for women only"). Age, area and
-distance depend on who is matched, and are left out.
+restrictions (a listing for one group is counted by its restriction, "for women only").
+Age, area and distance depend on who is matched, and are left out.
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ def check(
             found.routes_unknown += not broken and not facts.routes_known
     found.excluded = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
     found.unmapped = [
-        UnmappedTerm(term, len(names), mapping_link(term)) for term, names in sorted(unmapped.items())
+        UnmappedTerm(term, len(names), mapping_link(term))
+        for term, names in sorted(unmapped.items())
     ]
     return found

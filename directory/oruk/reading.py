@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -158,3 +159,41 @@ def _package(read: Any) -> Json | None:
     if not isinstance(package, dict):
         raise SourceError([f"{PACKAGE} is not a datapackage descriptor (an object)."])
     return package
+
+
+# Names that say nothing of whose directory a file holds.
+GENERIC_NAMES = frozenset(
+    [
+        "services",
+        "service",
+        "service_list",
+        "service_full",
+        "page",
+        "datapackage",
+        "data",
+        "export",
+        "import",
+        "feed",
+        "upload",
+        "csv",
+        "json",
+        "tabular",
+        "openreferral",
+        "open_referral",
+        "oruk",
+        "hsds",
+    ]
+)
+
+
+def source_name(path: Path) -> str:
+    """A readable name for the directory a file or folder came from, for the words beside
+    each imported listing's "last checked": "leeds-directory.json" -> "Leeds Directory";
+    a generic name ("services.json") gives its folder's name, else "the imported file"."""
+    for part in (path.stem if path.suffix else path.name, path.parent.name):
+        words = part.replace("-", " ").replace("_", " ").split()
+        key = "_".join(w.lower() for w in words)
+        # (an upload waits in a folder named by a random token: not a name either)
+        if words and key not in GENERIC_NAMES and not re.fullmatch(r"[0-9a-f]{32}|\d+", key):
+            return " ".join(w if w.isupper() else w.capitalize() for w in words)[:100]
+    return "the imported file"

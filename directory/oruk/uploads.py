@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from directory import search
-from directory.oruk import checks, importing, reading, spreadsheet
+from directory.oruk import checks, importing, readiness, reading, spreadsheet
 
 Json = dict[str, Any]
 SPREADSHEETS = (".csv", ".xlsx")
@@ -70,6 +70,7 @@ class Checked:
     problems: list[checks.Problem] = field(default_factory=list)
     report: checks.Report | None = None
     result: importing.ImportResult | None = None  # what the import did, or would do
+    ready: readiness.Readiness | None = None  # what the matcher makes of it
 
     @property
     def errors(self) -> list[checks.Problem]:
@@ -164,9 +165,12 @@ def check(session: Session, path: Path, max_bytes: int) -> Checked:
     return checked
 
 
-def preview(engine: Engine, path: Path, max_bytes: int, *, publish: bool) -> Checked:
+def preview(
+    engine: Engine, path: Path, max_bytes: int, *, publish: bool, source: str = ""
+) -> Checked:
     """Check a file and, if it has no errors, import it in a transaction that is then
-    rolled back: what would be created, updated, mapped and found alike, with nothing saved."""
+    rolled back: what would be created, updated, mapped and found alike, and what the
+    matcher would make of it, with nothing saved. `source` names the directory."""
     with engine.connect() as connection:
         outer = connection.begin()
         try:
@@ -174,22 +178,31 @@ def preview(engine: Engine, path: Path, max_bytes: int, *, publish: bool) -> Che
             with Session(bind=connection, join_transaction_mode="rollback_only") as session:
                 checked = check(session, path, max_bytes)
                 if checked.importable and checked.report is not None:
-                    checked.result = importing.import_services(
-                        session, checked.services, checked.report, publish=publish
-                    )
+                    _import(session, checked, publish, source or reading.source_name(path))
         finally:
             outer.rollback()
     return checked
 
 
-def run(session: Session, path: Path, max_bytes: int, *, publish: bool) -> Checked:
+def run(
+    session: Session, path: Path, max_bytes: int, *, publish: bool, source: str = ""
+) -> Checked:
     """Check the file again (the catalogue may have changed) and import it if it has no
     errors; the imported listings are searchable at once."""
     checked = check(session, path, max_bytes)
     if not checked.importable or checked.report is None:
         return checked
-    checked.result = importing.import_services(
-        session, checked.services, checked.report, publish=publish
-    )
-    search.refresh(session, search.index(), checked.result.changed_ids)
+    result = _import(session, checked, publish, source or reading.source_name(path))
+    search.refresh(session, search.index(), result.changed_ids)
     return checked
+
+
+def _import(
+    session: Session, checked: Checked, publish: bool, source: str
+) -> importing.ImportResult:
+    assert checked.report is not None
+    result = checked.result = importing.import_services(
+        session, checked.services, checked.report, publish=publish, source=source
+    )
+    checked.ready = readiness.check(session, result.changed_ids, result.unmapped)
+    return result

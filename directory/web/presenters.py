@@ -127,24 +127,42 @@ def capacity(service: Service) -> str:
 
 
 def last_checked(service: Service, today: date | None = None) -> str:
-    """'Last checked 14 September 2026', with how long ago when it is stale."""
+    """'Last checked 14 September 2026', with how long ago when it is stale; an imported
+    listing nobody here has checked says where its date came from: 'Last checked: from
+    Leeds Directory, updated 3 May 2026'."""
     if service.last_verified is None:
         return "Not yet checked by the organisation"
     today = today or clock_today()
     shown = f"{service.last_verified.day} {service.last_verified:%B %Y}"
+    if service.checked_source:
+        shown = f"{service.checked_source} {shown}"
     age_days = (today - service.last_verified).days
     if age_days > current_app.config["STALE_AFTER_DAYS"]:
         months = age_days // 30
         return f"Last checked {months} months ago ({shown}): details may have changed"
-    return f"Last checked {shown}"
+    return f"Last checked: {shown}" if service.checked_source else f"Last checked {shown}"
 
 
 def delivery(service: Service) -> str:
     return ", ".join(vocabulary.DELIVERY[d] for d in service.delivery)
 
 
+ROUTES_UNKNOWN = "Ask the service how to get in"
+
+
 def referral_routes(service: Service) -> list[str]:
+    """Who can refer, in words; for a listing whose routes nobody has said (an import
+    found no words for them), 'Ask the service how to get in'."""
+    if not service.routes_known and not service.referral_routes:
+        return [ROUTES_UNKNOWN]
     return [vocabulary.REFERRAL_ROUTES[r] for r in service.referral_routes]
+
+
+def refer_yourself(service: Service) -> str:
+    """'Yes' or 'No' for a card, or 'Ask the service how to get in' when nobody has said."""
+    if not service.routes_known and not service.referral_routes:
+        return ROUTES_UNKNOWN
+    return "Yes" if service.self_referral else "No"
 
 
 def restrictions(service: Service) -> list[str]:
@@ -284,6 +302,7 @@ def register(app: Flask) -> None:
         last_checked=last_checked,
         delivery=delivery,
         referral_routes=referral_routes,
+        refer_yourself=refer_yourself,
         restrictions=restrictions,
         languages=languages,
         only_for_area=only_for_area,

@@ -23,7 +23,7 @@ from directory.accounts.permissions import (
     may_see_feedback,
 )
 from directory.catalogue import needs
-from directory.matching import facts, match_request
+from directory.matching import facts, match_request, suggestions
 from directory.referrals import feedback, shortlists
 from directory.web.linkworker import matching_form
 
@@ -63,7 +63,8 @@ def match_results() -> Rendered:
         for key, found in feedback.counts_by_service(session, shown).items()
         if found.flagged
     }
-    return render_match(request.form, result=result, flagged=flagged), 200
+    imported = suggestions.imported_unchecked(session, shown)
+    return render_match(request.form, result=result, flagged=flagged, imported=imported), 200
 
 
 def render_match(
@@ -73,6 +74,7 @@ def render_match(
     result: Any = None,
     persona: matching_form.Persona | None = None,
     flagged: Mapping[str, list[str]] | None = None,
+    imported: Mapping[str, Any] | None = None,
 ) -> str:
     known = needs.current()
     age = (form.get("age") or "").strip()
@@ -85,6 +87,7 @@ def render_match(
         problems=in_form_order(problems or {}),
         result=result,
         flagged=flagged or {},
+        imported=imported or {},
         persona=persona,
         personas=matching_form.personas(),
         need_groups=matching_form.need_groups(known, form.getlist("needs")),

@@ -537,6 +537,7 @@ class ImportForm(FlaskForm):
         ],
     )
     publish = BooleanField("Publish the listings at once, without review")
+    source = _text("Directory name", 100)
 
 
 class ConfirmImportForm(FlaskForm):

@@ -28,7 +28,8 @@ def _instance() -> Path:
 
 
 def _waiting() -> tuple[uploads.Upload, bool] | None:
-    """The upload this person's session is waiting to import, and whether to publish it."""
+    """The upload this person's session is waiting to import, and whether to publish it
+    (the directory's name it came from is `_source()`)."""
     kept = session.get(WAITING)
     if not isinstance(kept, dict) or kept.get("user") != str(current_user.id):
         return None
@@ -38,6 +39,11 @@ def _waiting() -> tuple[uploads.Upload, bool] | None:
     except (KeyError, uploads.UploadError):
         return None
     return upload, bool(kept.get("publish"))
+
+
+def _source() -> str:
+    kept = session.get(WAITING)
+    return str(kept.get("source") or "") if isinstance(kept, dict) else ""
 
 
 def _forget() -> None:
@@ -67,14 +73,16 @@ def imports() -> tuple[str, int]:
         return _page(form, 400)
     publish = bool(form.publish.data) and can(current_user, Action.PUBLISH_DIRECTLY)
     path = upload.path(_instance())
+    source = form.source.data or ""
     checked = uploads.preview(
-        db.engine(), path, current_app.config["IMPORT_MAX_BYTES"], publish=publish
+        db.engine(), path, current_app.config["IMPORT_MAX_BYTES"], publish=publish, source=source
     )
     if checked.importable:
         session[WAITING] = {
             "token": upload.token,
             "name": upload.name,
             "publish": publish,
+            "source": source,
             "user": str(current_user.id),
         }
     else:
@@ -101,6 +109,7 @@ def confirm_import() -> Response | tuple[str, int]:
             upload.path(_instance()),
             current_app.config["IMPORT_MAX_BYTES"],
             publish=publish,
+            source=_source(),
         )
     finally:
         _forget()
