@@ -193,7 +193,6 @@ def test_fresher_listings_and_shorter_waits_rank_first():
     assert ranked(run(profile=person(), services=[waiting, open_now])) == ["open", "waiting"]
 
 
-
 def test_a_listing_whose_route_is_unknown_comes_after_one_whose_known_route_fits():
     known = service("known")
     unknown = service("unknown", referral_routes=(), routes_known=False)

@@ -416,15 +416,10 @@ class _Writer:
         service.routes_known = bool(routes)
 
     def _delivery(self, service: Service, data: Json, given: Callable[..., bool]) -> None:
-        """In person at a physical place; online at a virtual one or by the words (or with
-        only a website); by phone by the words, or with a phone and no place at all."""
+        """In person at a physical place; by phone by the words, or with a phone and no
+        place at all; online at a virtual place or by the words, or with only a website."""
         said = inference.delivery_modes(inference.feed_words(data))
         links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
-        if given("service_at_locations"):
-            kinds = {(x.get("location") or {}).get("location_type") for x in links}
-            service.in_person = "physical" in kinds
-            service.online = "virtual" in kinds or (not links and bool(service.url))
-        service.online = service.online or "online" in said
         if given("phones", "contacts", "service_at_locations"):
             phoned = bool(data.get("phones")) or any(
                 c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
@@ -432,6 +427,13 @@ class _Writer:
             service.by_phone = "phone" in said or (phoned and not links)
         else:
             service.by_phone = service.by_phone or "phone" in said
+        if given("service_at_locations"):
+            kinds = {(x.get("location") or {}).get("location_type") for x in links}
+            service.in_person = "physical" in kinds
+            # no place and no phone: a website is the only way in
+            website_only = not links and bool(service.url) and not service.by_phone
+            service.online = "virtual" in kinds or website_only
+        service.online = service.online or "online" in said
 
     def _children(
         self,

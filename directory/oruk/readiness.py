@@ -73,9 +73,11 @@ class Readiness:
             found.append("  Excluded, because:")
             found += [f"    {reason}: {n}" for reason, n in self.excluded]
         if self.routes_unknown:
+            n = self.routes_unknown
             found.append(
-                f"  {self.routes_unknown} say nothing of how to get in: they can be suggested, "
-                "with “check with the service how to get in”."
+                f"  {n} {'says' if n == 1 else 'say'} nothing of how to get in: "
+                f"{'it' if n == 1 else 'they'} can be suggested, with “check with the service "
+                "how to get in”."
             )
         if self.unmapped:
             found.append("  Taxonomy terms that meet no need (map them to needs):")

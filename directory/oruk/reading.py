@@ -182,6 +182,8 @@ GENERIC_NAMES = frozenset(
         "open_referral",
         "oruk",
         "hsds",
+        "example",
+        "examples",
     ]
 )
 

@@ -1,0 +1,312 @@
+"""Done when (issue 12): importing the official Open Referral UK examples and a messy feed
+built from them (no assured_date, referral routes only in prose, foreign taxonomy terms,
+phones on venue-only groups) gives a catalogue where `flask match` suggests services for
+every need the feed covers, with no hard rule broken, without any manual step; and the
+import report ends with "Ready for matching".
+
+The catalogue is built once for the module (importing and matching read it only).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from accounts_helpers import add_people, client_for
+from flask import Flask
+from sqlmodel import Session, col, select
+
+from directory import clock, db
+from directory.catalogue import published
+from directory.matching import match_request
+from directory.matching.facts import facts_from_service
+from directory.matching.suggestions import configured_weights
+from directory.models import ListingStatus, Service
+from matcher import rules
+from tests.conftest import dispose, make_app
+from tests.oruk_helpers import UK, need_standards
+from tests.test_oruk_import_export import run, with_needs
+
+PERSON = ["--age", "40", "--postcode", "LS6 1BD"]  # Hyde Park, Leeds: inside the feed's area
+RECENTLY = (datetime.now(UTC) - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+UNMAPPED = ("Waste and recycling", "Planning applications")
+
+# name: (description, application_process, foreign terms, postcode or None (no place at
+# all), phone, last_modified or None). Routes and delivery are only in the words.
+MESSY = {
+    "Hyde Park Friendship Café": (
+        "A weekly café for anyone who feels lonely or cut off. Just turn up: no referral needed.",
+        "",
+        ["Loneliness and isolation", "Waste and recycling"],
+        "LS6 1BD",
+        "0113 496 0101",
+        RECENTLY,
+    ),
+    "Armley Telephone Friends": (
+        "Telephone befriending: a volunteer calls you each week for a chat.",
+        "Call us to book your first call.",
+        ["befriending"],
+        None,
+        "0113 496 0102",
+        None,
+    ),
+    "Money Matters Leeds": (
+        "Free, confidential help with bills and debts at our Armley office.",
+        "Contact us to book an appointment.",
+        ["debt", "Planning applications"],
+        "LS12 3LN",
+        "0113 496 0103",
+        None,
+    ),
+    "Budgeting Course": (
+        "An online course on budgeting over six weeks, on Zoom.",
+        "By referral from a professional: a social worker, health visitor or link worker.",
+        ["debt"],
+        None,
+        "",
+        RECENTLY,
+    ),
+    "Headingley Mood Walk": (
+        "A gentle walk for people with low mood. No GP referral needed.",
+        "",
+        ["mental health"],
+        "LS6 3HN",
+        "0113 496 0105",
+        RECENTLY,
+    ),
+    "Woodhouse Wellbeing Group": (
+        "A peer support group for people living with low mood or anxiety.",
+        "",
+        ["Low mood and mental wellbeing", "anxiety"],
+        "LS6 1AA",
+        "",
+        None,
+    ),
+    "Harehills Counselling": (
+        "Counselling for anxiety, not suitable for drop in.",
+        "GP referral only: ask your GP.",
+        ["Stress and anxiety"],
+        "LS8 5BG",
+        "0113 496 0107",
+        RECENTLY,
+    ),
+}
+COVERED = ("loneliness", "money_debt", "low_mood", "stress_anxiety")
+
+
+def _term(name: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "link_type": "service",
+        "taxonomy_term": {
+            "id": str(uuid.uuid4()),
+            "name": name,
+            "code": "",
+            "taxonomy": "Leeds Directory categories",
+            "description": "",
+        },
+    }
+
+
+def messy_feed() -> list[dict]:
+    """Services copied from the official service_full.json, made into a council's feed."""
+    example = json.loads((UK / "examples" / "service_full.json").read_text())
+    organisation = {
+        **example["organization"],
+        "id": str(uuid.uuid4()),
+        "name": "Leeds Community Network",
+    }
+    organisation.pop("parent_organization_id", None)
+    feed = []
+    for name, (description, applying, terms, postcode, phone, modified) in MESSY.items():
+        service = copy.deepcopy(example)
+        for key in ("assured_date", "assurer_email", "alert", "fees", "accreditations"):
+            service.pop(key, None)
+        service.update(
+            id=str(uuid.uuid4()),
+            name=name,
+            description=description,
+            application_process=applying,
+            organization=organisation,
+            minimum_age=16,
+            cost_options=[],
+            attributes=[_term(t) for t in terms],
+            schedules=[],
+            languages=[],
+        )
+        if modified:
+            service["last_modified"] = modified
+        else:
+            service.pop("last_modified")
+        service["contacts"] = [
+            {
+                "id": str(uuid.uuid4()),
+                "name": "Front desk",
+                "phones": [{"id": str(uuid.uuid4()), "number": phone}] if phone else [],
+            }
+        ]
+        service["service_areas"][0]["id"] = str(uuid.uuid4())
+        links = service["service_at_locations"]
+        if postcode is None:
+            service["service_at_locations"] = []
+        else:
+            place = links[0]["location"]
+            links[0]["id"] = str(uuid.uuid4())
+            place.update(id=str(uuid.uuid4()), name=f"{name} venue", accessibility=[])
+            place.pop("latitude"), place.pop("longitude")  # the example's are not on Earth
+            place["addresses"] = [
+                {
+                    "id": str(uuid.uuid4()),
+                    "address_1": "1 Example Street",
+                    "city": "Leeds",
+                    "postal_code": postcode,
+                    "country": "GB",
+                    "address_type": "physical",
+                }
+            ]
+        feed.append(service)
+    return feed
+
+
+@pytest.fixture(scope="module")
+def imported(databases, tmp_path_factory) -> tuple[Flask, dict[str, str]]:
+    """An app with the official examples and the messy feed imported and published, and
+    the import-oruk output for each file."""
+    need_standards()
+    folder = tmp_path_factory.mktemp("feeds")
+    app = with_needs(make_app(databases.new_migrated(), folder / "instance"))
+    feed = folder / "leeds-directory.json"
+    feed.write_text(json.dumps(messy_feed()))
+    outputs = {}
+    sources = {
+        "service_full": UK / "examples" / "service_full.json",
+        "service_list": UK / "examples" / "service_list.json",
+        "csv": UK / "examples" / "csv",
+        "messy": feed,
+    }
+    for label, source in sources.items():
+        result = run(app, "import-oruk", str(source), "--publish")
+        assert result.exit_code == 0, result.output
+        outputs[label] = result.output
+    yield app, outputs
+    dispose(app)
+
+
+def _service(session: Session, name: str) -> Service:
+    return session.exec(select(Service).where(Service.name == name)).one()
+
+
+def test_the_feeds_words_give_routes_and_delivery_and_a_phone_alone_does_not(imported) -> None:
+    app, _ = imported
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        cafe = _service(session, "Hyde Park Friendship Café")
+        assert cafe.referral_routes == ["self"] and cafe.routes_known
+        assert cafe.delivery == ["in_person"]  # it has a phone, but it meets at a venue
+        phone = _service(session, "Armley Telephone Friends")
+        assert phone.delivery == ["phone"] and phone.referral_routes == ["self"]
+        course = _service(session, "Budgeting Course")
+        assert course.delivery == ["online"] and course.referral_routes == ["professional"]
+        walk = _service(session, "Headingley Mood Walk")
+        assert walk.referral_routes == ["self"]  # "No GP referral needed" is not GP only
+        assert _service(session, "Harehills Counselling").referral_routes == ["gp"]
+        group = _service(session, "Woodhouse Wellbeing Group")
+        assert group.referral_routes == [] and not group.routes_known
+        for name in ("Money Matters Leeds", "Headingley Mood Walk"):
+            assert not _service(session, name).by_phone
+        # the needs the feed covers, by its foreign terms, are the ones matched below
+        needs = {term.code for name in MESSY for term in _service(session, name).needs}
+        assert needs == set(COVERED)
+
+
+def test_last_checked_is_the_feeds_date_or_the_import_day_with_its_source(imported) -> None:
+    app, _ = imported
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        cafe = _service(session, "Hyde Park Friendship Café")
+        assert cafe.last_verified == datetime.fromisoformat(RECENTLY).date()
+        assert cafe.checked_source == "from Leeds Directory, updated"
+        advice = _service(session, "Money Matters Leeds")
+        assert advice.last_verified == clock.today()
+        assert advice.checked_source == "from Leeds Directory, imported"
+        example = _service(session, "Community Counselling")
+        assert example.last_verified.isoformat() == "2005-01-01"  # its assured_date
+        assert example.checked_source == "from the imported file, checked"
+        page = app.test_client().get(f"/services/{cafe.id}").text
+    day = datetime.fromisoformat(RECENTLY).date()
+    assert f"Last checked: from Leeds Directory, updated {day.day} {day:%B %Y}" in page
+
+
+@pytest.mark.parametrize("need", COVERED)
+def test_every_need_the_feed_covers_gets_suggestions_that_break_no_rule(imported, need) -> None:
+    app, _ = imported
+    result = run(app, "match", *PERSON, "--need", need, "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["suggestions"], answer["excluded"]
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        person = match_request.read_request({"age": 40, "postcode": "LS6 1BD", "needs": [need]})
+        profile = person.profile
+        ids = [uuid.UUID(s["service_id"]) for s in answer["suggestions"]]
+        rows = session.exec(
+            select(Service).where(col(Service.id).in_(ids)).options(*published.facts_options())
+        ).all()
+        distance = {s["service_id"]: s["distance_miles"] for s in answer["suggestions"]}
+        for row in rows:
+            assert row.status == ListingStatus.PUBLISHED
+            seen = rules.Situation(clock.today(), configured_weights(), distance[str(row.id)])
+            assert rules.broken(profile, facts_from_service(row), seen) == []
+
+
+def test_a_listing_whose_route_is_unknown_is_suggested_with_a_word_of_caution(imported) -> None:
+    app, _ = imported
+    answer = json.loads(run(app, "match", *PERSON, "--need", "low_mood", "--json").stdout)
+    found = {s["name"]: s for s in answer["suggestions"]}
+    assert "check with the service how to get in" in found["Woodhouse Wellbeing Group"]["reasons"]
+    names = [s["name"] for s in answer["suggestions"]]
+    assert names.index("Headingley Mood Walk") < names.index("Woodhouse Wellbeing Group")
+    # a GP-only service is still excluded for a link worker's referral, by its own words
+    excluded = json.loads(run(app, "match", *PERSON, "--need", "stress_anxiety", "--json").stdout)
+    reasons = {e["name"]: e["reasons"] for e in excluded["excluded"]}
+    assert reasons["Harehills Counselling"] == ["only takes referrals from a GP"]
+
+
+def test_the_report_ends_with_ready_for_matching(imported) -> None:
+    _, outputs = imported
+    messy = outputs["messy"]
+    section = messy[messy.index("Ready for matching:") :]
+    assert "6 of 7 imported listings can be suggested for someone a link worker refers" in section
+    assert "Excluded, because:\n    only takes referrals from a GP: 1" in section
+    assert "1 says nothing of how to get in: it can be suggested" in section
+    for term in UNMAPPED:
+        path = f"/manage/taxonomy?term={term.replace(' ', '+')}"
+        assert f"{term} (Leeds Directory categories): 1 service, map at {path}" in section
+    # the official example was last checked in 2005: the report says why it is left out
+    example = outputs["service_full"]
+    assert "0 of 1 imported listing can be suggested" in example
+    assert "the listing was last checked in January 2005, over" in example
+    assert "name (taxonomy): 1 service, map at /manage/taxonomy?term=name" in example
+
+
+def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_app) -> None:
+    need_standards()
+    add_people(small_app)
+    client = client_for(small_app, "manager")
+    data = json.dumps(messy_feed()).encode()
+    page = client.post(
+        "/manage/imports",
+        data={"file": (io.BytesIO(data), "feed.json"), "source": "Leeds Council"},
+        content_type="multipart/form-data",
+    ).text
+    assert "Ready for matching" in page and "Directory name" not in page
+    assert "can be suggested to someone a link worker refers" in page
+    assert 'href="/manage/taxonomy?term=Waste+and+recycling"' in page
+    token = page.split('name="upload" type="hidden" value="')[1].split('"')[0]
+    done = client.post("/manage/imports/confirm", data={"upload": token}).text
+    assert "Ready for matching" in done
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        cafe = _service(session, "Hyde Park Friendship Café")
+        assert cafe.checked_source == "from Leeds Council, updated"
+    assert "Directory name" in client.get("/manage/imports").text
