@@ -225,3 +225,21 @@ def test_an_expired_or_forged_check_link_does_nothing(app):
         assert app.test_client().post(link, data={"answer": "closed"}).status_code == 404
     assert app.test_client().get(link[:-4] + "AAAA").status_code == 404
     assert service(app).status == ListingStatus.PUBLISHED
+
+
+def test_an_imported_date_shows_its_source_until_someone_here_checks_it(app):
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        tea = session.get(Service, TEA)
+        tea.checked_source = "from Leeds Directory, updated"
+        session.add(tea)
+        session.commit()
+    with time_machine.travel(LAST_FRESH, tick=False):
+        page = app.test_client().get(f"/services/{TEA}").text
+        assert "Last checked: from Leeds Directory, updated 14 September 2026" in page
+    with time_machine.travel(FIRST_STALE, tick=False):
+        page = app.test_client().get(f"/services/{TEA}").text
+        assert "Last checked 6 months ago (from Leeds Directory, updated 14 September 2026)" in page
+        client_for(app, "manager").post(f"/manage/services/{TEA}/confirm")
+        after = service(app)
+        assert after.checked_source == "" and after.last_verified == date(2027, 3, 17)
+        assert "Last checked 17 March 2027" in app.test_client().get(f"/services/{TEA}").text

@@ -463,3 +463,31 @@ def test_an_editor_can_withdraw_a_change_still_waiting_for_review(app):
     )
     assert change.after == {"name": "Tea Time"} and change.before == {"name": before["name"]}
     assert "Withdrawn by editor@example.org" in manager.get(f"/manage/services/{TEA}/history").text
+
+
+def test_routes_nobody_has_said_read_ask_the_service_until_someone_sets_them(app):
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        tea = session.get(Service, TEA)
+        tea.self_referral = tea.professional_referral = tea.gp_referral = False
+        tea.routes_known = False  # as an import leaves a listing whose words say no route
+        session.add(tea)
+        session.commit()
+    page = app.test_client().get(f"/services/{TEA}").text
+    assert "Ask the service how to get in" in page
+    manager = client_for(app, "manager")
+    assert (
+        "Nobody has said yet how people get into this service"
+        in manager.get(f"/manage/services/{TEA}/edit").text
+    )
+    # saving the form without ticking a route says nothing new: still unknown
+    version = version_of(app)
+    assert edit(manager, dict(current(app), name="Tuesday Tea"), version).status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.get(Service, TEA).routes_known is False
+    assert (
+        edit(manager, dict(current(app), referral_routes=["self"]), version + 1).status_code == 302
+    )
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        tea = session.get(Service, TEA)
+        assert tea.routes_known and tea.referral_routes == ["self"]
+    assert "Ask the service how to get in" not in app.test_client().get(f"/services/{TEA}").text

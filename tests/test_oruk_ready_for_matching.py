@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from accounts_helpers import add_people, client_for
+from accounts_helpers import FAST_HASH, add_people, client_for, email_of
 from flask import Flask
 from sqlmodel import Session, col, select
 
@@ -25,7 +25,7 @@ from directory.catalogue import published
 from directory.matching import match_request
 from directory.matching.facts import facts_from_service
 from directory.matching.suggestions import configured_weights
-from directory.models import ListingStatus, Service
+from directory.models import ListingStatus, Role, Service, User
 from matcher import rules
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import UK, need_standards
@@ -271,6 +271,20 @@ def test_a_listing_whose_route_is_unknown_is_suggested_with_a_word_of_caution(im
     excluded = json.loads(run(app, "match", *PERSON, "--need", "stress_anxiety", "--json").stdout)
     reasons = {e["name"]: e["reasons"] for e in excluded["excluded"]}
     assert reasons["Harehills Counselling"] == ["only takes referrals from a GP"]
+
+
+def test_link_workers_see_where_an_imported_date_came_from(imported) -> None:
+    app, _ = imported
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        email = email_of("linkworker")
+        if session.exec(select(User).where(User.email == email)).first() is None:
+            session.add(User(email=email, password_hash=FAST_HASH, role=Role.LINK_WORKER))
+            session.commit()
+    form = {"age": "40", "postcode": "LS6 1BD", "needs": "loneliness"}
+    page = client_for(app, "linkworker").post("/link-worker/match", data=form).text
+    day = datetime.fromisoformat(RECENTLY).date()
+    assert "Hyde Park Friendship Café" in page
+    assert f"Last checked: from Leeds Directory, updated {day.day} {day:%B %Y}." in page
 
 
 def test_the_report_ends_with_ready_for_matching(imported) -> None:
