@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from directory import clock, db
 from directory.catalogue import published
+from directory.listings import freshness
 from directory.matching import match_request
 from directory.matching.facts import facts_from_service
 from directory.matching.suggestions import configured_weights
@@ -29,7 +30,7 @@ from directory.models import ListingStatus, Role, Service, User
 from matcher import rules
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import UK, need_standards
-from tests.test_oruk_import_export import run, with_needs
+from tests.test_oruk_import_export import a_service, run, with_needs, write
 
 PERSON = ["--age", "40", "--postcode", "LS6 1BD"]  # Hyde Park, Leeds: inside the feed's area
 RECENTLY = (datetime.now(UTC) - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -324,3 +325,30 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
         cafe = _service(session, "Hyde Park Friendship Café")
         assert cafe.checked_source == "from Leeds Council, updated"
     assert "Directory name" in client.get("/manage/imports").text
+
+
+def test_a_check_made_here_outlives_an_older_date_in_the_feed(small_app, tmp_path) -> None:
+    record = a_service(last_modified="2026-11-01T09:00:00Z")
+    source = write(tmp_path, [record], "leeds.json")
+    assert run(small_app, "import-oruk", source, "--publish").exit_code == 0
+    service_id = uuid.UUID(record["id"])
+    engine = small_app.extensions[db.ENGINE_KEY]
+    with Session(engine) as session:
+        imported = session.get(Service, service_id)
+        assert (imported.last_verified.isoformat(), imported.checked_source) == (
+            "2026-11-01",
+            "from Leeds, updated",
+        )
+        with small_app.app_context():
+            freshness.confirm(session, imported, user=None, actor="a manager")
+    # the feed again, with the same date and then none: the check made here stands
+    for again in (record, {k: v for k, v in record.items() if k != "last_modified"}):
+        assert run(small_app, "import-oruk", write(tmp_path, [again], "leeds.json")).exit_code == 0
+        with Session(engine) as session:
+            kept = session.get(Service, service_id)
+            assert (kept.last_verified, kept.checked_source) == (clock.today(), "")
+    # a newer date in the feed is newer news
+    newer = dict(record, assured_date=(clock.today() + timedelta(days=1)).isoformat())
+    assert run(small_app, "import-oruk", write(tmp_path, [newer], "leeds.json")).exit_code == 0
+    with Session(engine) as session:
+        assert session.get(Service, service_id).checked_source == "from Leeds, checked"

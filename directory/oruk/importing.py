@@ -379,7 +379,7 @@ class _Writer:
         for name in ("minimum_age", "maximum_age"):
             value = data.get(name)
             setattr(service, name, int(value) if isinstance(value, int | float) else None)
-        self._checked(service, data)
+        self._checked(service, data, created)
         # A record without a list (a /services page holds one-to-one fields only) leaves
         # what it does not mention as it was; a present list, even empty, replaces it.
         given = _given(data, created)
@@ -393,14 +393,20 @@ class _Writer:
         self._routes(service, data, created)
         self._delivery(service, data, given)
 
-    def _checked(self, service: Service, data: Json) -> None:
-        """Last checked: the feed's assured date, else its last change, else today; and
-        the words that say so beside the date."""
+    def _checked(self, service: Service, data: Json, created: bool) -> None:
+        """Last checked: the feed's assured date, else its last change, else the day of the
+        import; and the words that say where the date came from. A check made here (no
+        source) that is as recent is kept, and a feed without dates changes no date."""
         found, how = _date(data.get("assured_date")), "checked"
         if found is None:
             found, how = _date(data.get("last_modified")), "updated"
+        known = None if created else service.last_verified
         if found is None:
+            if known is not None:
+                return
             found, how = clock.today(), "imported"
+        if known is not None and not service.checked_source and known >= found:
+            return
         service.last_verified = found
         service.checked_source = f"from {self.source}, {how}"[:200]
 
