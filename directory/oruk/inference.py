@@ -116,17 +116,17 @@ WORD = re.compile(r"[a-z']+")
 
 @dataclass(frozen=True)
 class Cue:
-    """A compiled cue: what it says (a route or a mode) and its pattern."""
+    """A compiled cue: what it says (a route or a mode) and the pattern of its phrases."""
 
     says: str
     pattern: re.Pattern[str]
 
 
 def _compile(cues: dict[str, tuple[str, ...]]) -> tuple[Cue, ...]:
+    """One expression for each meaning: its phrases as alternatives, on word boundaries."""
     return tuple(
-        Cue(says, re.compile(rf"\b(?:{pattern})\b"))
+        Cue(says, re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in found) + r")\b"))
         for says, found in cues.items()
-        for pattern in found
     )
 
 
