@@ -352,3 +352,26 @@ def test_a_check_made_here_outlives_an_older_date_in_the_feed(small_app, tmp_pat
     assert run(small_app, "import-oruk", write(tmp_path, [newer], "leeds.json")).exit_code == 0
     with Session(engine) as session:
         assert session.get(Service, service_id).checked_source == "from Leeds, checked"
+
+
+def test_a_page_without_places_or_route_words_keeps_delivery_and_routes(
+    small_app, tmp_path
+) -> None:
+    page = small_app.test_client().get("/api/v1/services?per_page=200").get_json()
+    assert page["contents"]
+    for service in page["contents"]:
+        service["description"] = "Changed by the other directory."
+        service["phones"] = [{"id": str(uuid.uuid4()), "number": "0113 496 0000"}]
+    engine = small_app.extensions[db.ENGINE_KEY]
+
+    def ways() -> dict:
+        with Session(engine) as session:
+            return {
+                s.id: (s.delivery, s.referral_routes, s.routes_known)
+                for s in session.exec(select(Service)).all()
+            }
+
+    before = ways()
+    result = run(small_app, "import-oruk", write(tmp_path, page, "page.json"))
+    assert result.exit_code == 0, result.output
+    assert ways() == before

@@ -391,7 +391,7 @@ class _Writer:
             costs = [c for c in data.get("cost_options") or [] if isinstance(c, dict)]
             service.is_free = not any((c.get("amount") or 0) > 0 for c in costs)
         self._routes(service, data, created)
-        self._delivery(service, data, given)
+        self._delivery(service, data, given, created)
 
     def _checked(self, service: Service, data: Json, created: bool) -> None:
         """Last checked: the feed's assured date, else its last change, else the day of the
@@ -411,34 +411,40 @@ class _Writer:
         service.checked_source = f"from {self.source}, {how}"[:200]
 
     def _routes(self, service: Service, data: Json, created: bool) -> None:
-        """Referral routes from the feed's words. Words that say none leave the routes
-        unknown on a new listing, and as they were on one already here."""
+        """Referral routes from the feed's words. Words that say none leave a new
+        listing's routes unknown; on a listing already here, the words only add routes
+        (words that do not name a route do not say it is closed)."""
         routes = inference.referral_routes(inference.feed_words(data))
-        if not routes and not created:
-            return
+        if not created:
+            if not routes:
+                return
+            routes |= set(service.referral_routes)
         service.self_referral = "self" in routes
         service.professional_referral = "professional" in routes
         service.gp_referral = "gp" in routes
         service.routes_known = bool(routes)
 
-    def _delivery(self, service: Service, data: Json, given: Callable[..., bool]) -> None:
+    def _delivery(
+        self, service: Service, data: Json, given: Callable[..., bool], created: bool
+    ) -> None:
         """In person at a physical place; by phone by the words, or with a phone and no
-        place at all; online at a virtual place or by the words, or with only a website."""
+        place at all; online at a virtual place or by the words, or with only a website.
+        On a listing already here these only add ways (a feed cannot say "not by phone")."""
         said = inference.delivery_modes(inference.feed_words(data))
+        kept = not created
         links = [x for x in data.get("service_at_locations") or [] if isinstance(x, dict)]
-        if given("phones", "contacts", "service_at_locations"):
-            phoned = bool(data.get("phones")) or any(
-                c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
-            )
-            service.by_phone = "phone" in said or (phoned and not links)
-        else:
-            service.by_phone = service.by_phone or "phone" in said
+        # a record without the list of places (a /services page) keeps the stored ones
+        placed = bool(links) if given("service_at_locations") else bool(service.location_links)
+        phoned = bool(data.get("phones")) or any(
+            c.get("phones") for c in data.get("contacts") or [] if isinstance(c, dict)
+        )
+        service.by_phone = (kept and service.by_phone) or "phone" in said or (phoned and not placed)
         if given("service_at_locations"):
             kinds = {(x.get("location") or {}).get("location_type") for x in links}
             service.in_person = "physical" in kinds
             # no place and no phone: a website is the only way in
             website_only = not links and bool(service.url) and not service.by_phone
-            service.online = "virtual" in kinds or website_only
+            service.online = (kept and service.online) or "virtual" in kinds or website_only
         service.online = service.online or "online" in said
 
     def _children(
