@@ -375,3 +375,21 @@ def test_a_page_without_places_or_route_words_keeps_delivery_and_routes(
     result = run(small_app, "import-oruk", write(tmp_path, page, "page.json"))
     assert result.exit_code == 0, result.output
     assert ways() == before
+
+
+def test_the_open_data_gives_an_assured_date_only_where_someone_vouched(imported) -> None:
+    app, _ = imported
+    client = app.test_client()
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        ids = {
+            name: _service(session, name).id
+            for name in (
+                "Hyde Park Friendship Café",
+                "Money Matters Leeds",
+                "Community Counselling",
+            )
+        }
+    bodies = {name: client.get(f"/api/v1/services/{i}").get_json() for name, i in ids.items()}
+    assert "assured_date" not in bodies["Hyde Park Friendship Café"]  # the feed's last change
+    assert "assured_date" not in bodies["Money Matters Leeds"]  # the day of the import
+    assert bodies["Community Counselling"]["assured_date"] == "2005-01-01"  # the feed's own

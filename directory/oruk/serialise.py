@@ -163,11 +163,20 @@ def service_brief(service: Service) -> Json:
             "eligibility_description": service.eligibility_description,
             "minimum_age": service.minimum_age,
             "maximum_age": service.maximum_age,
-            "assured_date": _date(service.last_verified),
+            "assured_date": _date(assured_on(service)),
             "last_modified": timestamp(service.updated_at),
             "organization": organisation_brief(service.organisation),
         }
     )
+
+
+def assured_on(service: Service) -> date | None:
+    """The day someone vouched for the listing. An imported listing's date taken from the
+    other directory's last change, or the day of the import, is no assurance: not given."""
+    source = service.checked_source
+    if source and not source.endswith(", checked"):
+        return None
+    return service.last_verified
 
 
 def service_full(service: Service, *, with_organisation: bool = True) -> Json:
