@@ -1,11 +1,14 @@
 """Reading referral routes and delivery from an Open Referral feed's own words
-(directory/oruk/inference.py): many phrasings, and the negations that turn them around."""
+(directory/oruk/inference.py): many phrasings, and the negations that turn them around; and
+the name an import gives its source when it is not told one."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from directory.oruk import inference
+from directory.oruk import inference, reading
 
 
 @pytest.mark.parametrize(
@@ -108,3 +111,17 @@ def test_the_feed_words_come_from_every_field_that_may_say_them() -> None:
 def test_every_cue_is_a_valid_pattern_with_a_known_meaning() -> None:
     assert {c.says for c in inference.ROUTES} == {"self", "gp", "professional"}
     assert {c.says for c in inference.MODES} == {"phone", "online"}
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/feeds/leeds-directory.json", "Leeds Directory"),
+        ("/feeds/bradford_council/services.json", "Bradford Council"),
+        ("/feeds/NHS_services_2026.zip", "NHS Services 2026"),
+        ("/standards/examples/csv", "the imported file"),
+        ("/instance/uploads/" + "a1" * 16 + "/services.json", "the imported file"),
+    ],
+)
+def test_a_source_is_named_from_its_file_or_folder(path, name) -> None:
+    assert reading.source_name(Path(path)) == name

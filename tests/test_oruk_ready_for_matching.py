@@ -330,14 +330,15 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
 def test_a_check_made_here_outlives_an_older_date_in_the_feed(small_app, tmp_path) -> None:
     record = a_service(last_modified="2026-11-01T09:00:00Z")
     source = write(tmp_path, [record], "leeds.json")
-    assert run(small_app, "import-oruk", source, "--publish").exit_code == 0
+    named = run(small_app, "import-oruk", source, "--publish", "--source", " Leeds City Council ")
+    assert named.exit_code == 0, named.output
     service_id = uuid.UUID(record["id"])
     engine = small_app.extensions[db.ENGINE_KEY]
     with Session(engine) as session:
         imported = session.get(Service, service_id)
         assert (imported.last_verified.isoformat(), imported.checked_source) == (
             "2026-11-01",
-            "from Leeds, updated",
+            "from Leeds City Council, updated",
         )
         with small_app.app_context():
             freshness.confirm(session, imported, user=None, actor="a manager")
@@ -347,7 +348,7 @@ def test_a_check_made_here_outlives_an_older_date_in_the_feed(small_app, tmp_pat
         with Session(engine) as session:
             kept = session.get(Service, service_id)
             assert (kept.last_verified, kept.checked_source) == (clock.today(), "")
-    # a newer date in the feed is newer news
+    # a newer date in the feed is newer news (without --source: the file's name)
     newer = dict(record, assured_date=(clock.today() + timedelta(days=1)).isoformat())
     assert run(small_app, "import-oruk", write(tmp_path, [newer], "leeds.json")).exit_code == 0
     with Session(engine) as session:
