@@ -38,6 +38,10 @@ from directory.oruk import inference, reading
         ("Professionals can refer using our online form.", {"professional"}),
         ("Referred by a health visitor.", {"professional"}),
         ("Ask your GP or refer yourself.", {"gp", "self"}),
+        # getting in touch is self referral only where no route is named
+        ("GP referral only. Call us to book your first session.", {"gp"}),
+        ("By referral from a professional. Everyone is welcome.", {"professional"}),
+        ("Call us to find out more.", set()),
         ("Self-referral or professional referral.", {"self", "professional"}),
         # unknown stays unknown
         ("Counselling provided by trained professionals.", set()),
@@ -48,6 +52,8 @@ from directory.oruk import inference, reading
         ("Please do not just turn up.", set()),
         ("Sorry, no drop-ins.", set()),
         ("We cannot accept self-referrals.", set()),
+        ("Self-referrals are not accepted.", set()),
+        ("Self-referrals will not be accepted; ask your GP.", {"gp"}),
         ("We do not take GP referrals; ask a social worker to refer you.", {"professional"}),
     ],
 )
@@ -110,6 +116,7 @@ def test_the_feed_words_come_from_every_field_that_may_say_them() -> None:
 
 def test_every_cue_is_a_valid_pattern_with_a_known_meaning() -> None:
     assert {c.says for c in inference.ROUTES} == {"self", "gp", "professional"}
+    assert {c.says for c in inference.IN_TOUCH} == {"self"}
     assert {c.says for c in inference.MODES} == {"phone", "online"}
 
 

@@ -9,6 +9,8 @@ list of the words we read; each is a regular expression over lower-case text, ma
 word boundaries. A cue is not taken when a negation comes just before it in the same clause
 ("not suitable for drop in", "no GP referral needed") or just after it ("a GP referral is
 not needed"), so the words that mean "no referral needed" are self-referral cues of their own.
+Words that only invite people to get in touch ("contact us to book", "everyone welcome") say
+self referral only where the words name no route at all.
 
 What no cue says stays unknown: an empty answer means "we cannot tell", never "no".
 Pure functions, no database: importing.py calls them.
@@ -45,12 +47,6 @@ ROUTE_CUES: dict[str, tuple[str, ...]] = {
         r"(do not|don't|dont|does not|doesn't) need (a |any |to get a )?(gp |professional )?"
         r"referral",
         r"referrals? (from [a-z]+( [a-z]+)? )?(is |are )?not (needed|required|necessary)",
-        r"(contact|call|phone|ring|email|text|message) (us|the team|the service|[a-z]+) to "
-        r"(book|join|register|sign up|arrange|find out)",
-        r"book (a|your) (place|space|session|appointment)",
-        r"(open to|welcomes?) (all|everyone|anyone)",
-        r"(everyone|anyone|all) (is |are )?welcome",
-        r"anyone can (come|join|attend|use)",
     ),
     "gp": (
         r"ask (your|their|a) (gp|doctor)",
@@ -70,6 +66,17 @@ ROUTE_CUES: dict[str, tuple[str, ...]] = {
         r"(professional|agency) referrals? (only|accepted|welcome)",
     ),
 }
+
+# Words that say a person can simply get in touch or come: self referral, but only when
+# the words name no referral route ("GP referral only. Call us to book" is GP only).
+IN_TOUCH_CUES: tuple[str, ...] = (
+    r"(contact|call|phone|ring|email|text|message) (us|the team|the service|[a-z]+) to "
+    r"(book|join|register|sign up|arrange)",
+    r"book (a|your) (place|space|session|appointment)",
+    r"(open to|welcomes?) (all|everyone|anyone)",
+    r"(everyone|anyone|all) (is |are )?welcome",
+    r"anyone can (come|join|attend|use)",
+)
 
 # How it is delivered, besides in person (which only a physical place says).
 MODE_CUES: dict[str, tuple[str, ...]] = {
@@ -108,7 +115,10 @@ NEGATIONS = frozenset(
 )
 NEAR = 4
 # Or just after it: "a GP referral is not needed".
-NEGATED_AFTER = re.compile(r"^\W*(is |are )?(not|no longer) (needed|required|necessary|possible)")
+NEGATED_AFTER = re.compile(
+    r"^\W*(is |are |will |can )?(not|no longer|never) (be )?(needed|required|necessary|"
+    r"possible|accepted|taken|available|offered|allowed|permitted)"
+)
 # A clause ends at punctuation or a "but": a negation does not reach across it.
 CLAUSE_END = re.compile(r"[.,;:!?\n()]|\bbut\b")
 WORD = re.compile(r"[a-z']+")
@@ -131,6 +141,7 @@ def _compile(cues: dict[str, tuple[str, ...]]) -> tuple[Cue, ...]:
 
 
 ROUTES = _compile(ROUTE_CUES)
+IN_TOUCH = _compile({"self": IN_TOUCH_CUES})
 MODES = _compile(MODE_CUES)
 
 
@@ -164,7 +175,8 @@ def said(cues: Iterable[Cue], texts: Iterable[str]) -> set[str]:
 
 def referral_routes(texts: Iterable[str]) -> set[str]:
     """The referral routes (self, gp, professional) the words say; empty when they say none."""
-    return said(ROUTES, texts)
+    texts = list(texts)
+    return said(ROUTES, texts) or said(IN_TOUCH, texts)
 
 
 def delivery_modes(texts: Iterable[str]) -> set[str]:
