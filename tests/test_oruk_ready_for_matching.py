@@ -318,6 +318,10 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
     assert "Ready for matching" in page and "Directory name" not in page
     assert "can be suggested to someone a link worker refers" in page
     assert 'href="/manage/taxonomy?term=Waste+and+recycling"' in page
+    # not published at once: the section says what keeps them from matching
+    assert "0 of 7</strong> imported listings" in page
+    assert "The listing is waiting for review" in page
+    assert "Its organisation is not published yet" in page
     token = page.split('name="upload" type="hidden" value="')[1].split('"')[0]
     done = client.post("/manage/imports/confirm", data={"upload": token}).text
     assert "Ready for matching" in done

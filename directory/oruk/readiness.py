@@ -5,7 +5,8 @@ no need, each with the page to map it on.
 The rules are judged for a neutral person: someone a link worker refers, about whom
 nothing else is known. So only the rules that do not depend on the person are counted:
 the listing's status, its last check, its capacity, its referral routes, and its stated
-restrictions (a listing for one group is counted by its restriction, "for women only").
+restrictions (a listing for one group is counted by its restriction, "for women only");
+and, as matching reads only published organisations' services, the organisation's status.
 Age, area and distance depend on who is matched, and are left out.
 """
 
@@ -24,7 +25,7 @@ from directory import clock
 from directory.catalogue import published
 from directory.matching.facts import facts_from_service
 from directory.matching.suggestions import configured_weights
-from directory.models import Service
+from directory.models import ListingStatus, Service
 from matcher import rules
 
 NEUTRAL_RULES: tuple[rules.Rule, ...] = (
@@ -41,6 +42,7 @@ NEUTRAL_WORDS = (
     "distance are left aside)"
 )
 MAPPING_PAGE = "/manage/taxonomy"
+ORGANISATION_WAITING = "its organisation is not published yet"
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,10 @@ def check(
         )
         for service in session.exec(statement).all():
             facts = facts_from_service(service)
-            broken = rules.broken(NEUTRAL_PERSON, facts, seen, NEUTRAL_RULES)
-            reasons.update(reason.text for reason in broken)
+            broken = [r.text for r in rules.broken(NEUTRAL_PERSON, facts, seen, NEUTRAL_RULES)]
+            if service.organisation.status != ListingStatus.PUBLISHED:
+                broken.append(ORGANISATION_WAITING)  # matching leaves its services out
+            reasons.update(broken)
             found.ready += not broken
             found.routes_unknown += not broken and not facts.routes_known
     found.excluded = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
