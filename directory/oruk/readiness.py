@@ -38,8 +38,8 @@ NEUTRAL_RULES: tuple[rules.Rule, ...] = (
 NEUTRAL_PERSON = matcher.Profile(age=None, needs=("any",), referrer="professional")
 NEUTRAL_WORDS = (
     "for someone a link worker refers, judged by the rules that do not depend on the "
-    "person (status, last check, capacity, referral route, restrictions; age, area and "
-    "distance are left aside)"
+    "person (the listing's and its organisation's status, last check, capacity, referral "
+    "route, restrictions; age, area and distance are left aside)"
 )
 MAPPING_PAGE = "/manage/taxonomy"
 ORGANISATION_WAITING = "its organisation is not published yet"
