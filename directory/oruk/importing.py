@@ -502,6 +502,8 @@ class _Writer:
             found = needs.find(term)
             if not needs.is_ours(term):
                 foreign[term] = None
+            elif found.need is None:
+                continue  # Signpost's own term for something else (not a need)
             if found.need is None:
                 if found.how == NOT_A_NEED:
                     result.mapped[term.shown] = "not a need (by a manager)"

@@ -290,8 +290,14 @@ class NeedsMap:
         return self.cache[term]
 
     def is_ours(self, term: ForeignTerm) -> bool:
-        """A term of our own needs taxonomy (not kept as a foreign term)."""
-        return term.term_id in self.by_id or term.taxonomy_id == str(NEEDS_TAXONOMY_ID)
+        """A term of Signpost's own, never kept as a foreign term: one of our needs, or a term
+        of a Signpost taxonomy (named "Signpost ...", as our needs' taxonomy is), which a
+        Signpost export carries for what HSDS has no field for."""
+        return (
+            term.term_id in self.by_id
+            or term.taxonomy_id == str(NEEDS_TAXONOMY_ID)
+            or term.taxonomy.lower().startswith("signpost")
+        )
 
     def _find(self, term: ForeignTerm) -> Mapping:
         if term.term_id in self.by_id:
