@@ -262,30 +262,29 @@ def test_a_mapping_keeps_a_need_another_term_still_gives(managed, tmp_path) -> N
     assert _needs_of(managed, service["id"]) == ["money_debt", "benefits"]
 
 
-@pytest.mark.parametrize(
-    ("choice", "message"),
-    [
-        ({}, "Choose a need from the list, or say that it is not a need."),
-        ({"need": "nonsense"}, "“nonsense” is not one of the needs"),
-        ({"suggested": "<script>"}, "“&lt;script&gt;” is not one of the needs"),
-    ],
-)
-def test_a_bad_choice_is_refused_and_changes_nothing(managed, tmp_path, choice, message) -> None:
+BAD_CHOICES = [
+    ({}, "Choose a need from the list, or say that it is not a need."),
+    ({"need": "nonsense"}, "“nonsense” is not one of the needs"),
+    ({"suggested": "<script>"}, "“&lt;script&gt;” is not one of the needs"),
+]
+
+
+def test_a_bad_choice_is_refused_and_changes_nothing(small_app, tmp_path) -> None:
+    add_people(small_app)
     odd = term("Lonelyness and isolaton")
     service = _with_terms(odd)
-    _import(managed, tmp_path, [service])
-    refused = _choose(client_for(managed, "manager"), odd, **choice)
-    assert refused.status_code == 400 and message in refused.text
-    assert "There is a problem" in refused.text
-    assert _needs_of(managed, service["id"]) == []
-    with _session(managed) as session:
-        assert session.exec(select(TaxonomyMapping)).all() == []
-
-
-def test_a_term_no_import_carried_is_refused_and_a_missing_one_said(managed) -> None:
-    client = client_for(managed, "manager")
+    _import(small_app, tmp_path, [service])
+    client = client_for(small_app, "manager")
+    for choice, message in BAD_CHOICES:
+        refused = _choose(client, odd, **choice)
+        assert refused.status_code == 400 and message in refused.text
+        assert "There is a problem" in refused.text
     refused = _choose(client, term("Never imported"), suggested="loneliness")
     assert refused.status_code == 400 and "No imported service carries the term" in refused.text
+    assert _needs_of(small_app, service["id"]) == []
+    with _session(small_app) as session:
+        assert session.exec(select(TaxonomyMapping)).all() == []
+        assert session.exec(select(VocabularyChange)).all() == []
     missing = client.get(PAGE, query_string={"term": "Never imported"})
     assert missing.status_code == 404
     assert "No imported service carries a term called" in missing.text
