@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from directory.catalogue import needs as known_needs
@@ -172,7 +173,14 @@ def choose(
         )
     row.need_code, row.user_id, row.actor, row.decided_at = need_code, user.id, user.email, utcnow()
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another manager saved this term's first mapping just now
+        session.rollback()
+        raise MappingError(
+            f"Someone else chose what “{term.shown}” means at the same moment: "
+            "nothing of yours was saved. Look at the term again and choose."
+        ) from None
     session.add(
         VocabularyChange(
             user_id=user.id,
