@@ -36,6 +36,11 @@ from directory.models import (
 )
 from directory.oruk import queries
 from directory.oruk.needs_map import (
+    BY_CODE,
+    BY_ID,
+    BY_MANAGER,
+    BY_NAME,
+    BY_OPEN_ELIGIBILITY,
     NOT_A_NEED,
     ForeignTerm,
     NeedsMap,
@@ -46,11 +51,11 @@ from directory.oruk.needs_map import (
 # VocabularyChange.kind of a manager's mapping (needs_editing keeps "need" and "phrase").
 TERM = "taxonomy term"
 HOW_IN_WORDS = {
-    "id": "it is one of our needs",
-    "manager": "chosen by a manager",
-    "code": "by its code",
-    "open eligibility": "by the Open Eligibility cross-walk",
-    "name": "by its name or a synonym",
+    BY_ID: "it is one of our needs",
+    BY_MANAGER: "chosen by a manager",
+    BY_CODE: "by its code",
+    BY_OPEN_ELIGIBILITY: "by the Open Eligibility cross-walk",
+    BY_NAME: "by its name or a synonym",
     NOT_A_NEED: "a manager said it is not a need",
 }
 
@@ -104,7 +109,7 @@ def seen_terms(session: Session, known: NeedsVocabulary | None = None) -> list[S
     for term, count in _counted(session):
         mapping = needs.find(term)
         decided = needs.stored.find(term) if needs.stored else None
-        by_manager = decided is not None and mapping.how in ("manager", NOT_A_NEED)
+        by_manager = decided is not None and mapping.how in (BY_MANAGER, NOT_A_NEED)
         found.append(
             SeenTerm(
                 term=term,
