@@ -197,12 +197,16 @@ def term(name: str, code: str = "", taxonomy: str = "Council directory") -> dict
 
 
 def test_foreign_terms_map_to_needs_and_the_rest_are_listed(small_app, tmp_path) -> None:
+    """Only by id, code, cross-walk or exact words: a close spelling, a population group and
+    a way of delivery stay unmapped, for a manager to decide (/manage/taxonomy)."""
     attributes = [
         term("Anything", code="loneliness"),  # by code
         term("Money worries and debt"),  # by name
         term("skint"),  # by a synonym
-        term("Lonelyness and isolaton"),  # by a close spelling
+        term("Food banks"),  # by a synonym, plural
+        term("Lonelyness and isolaton"),  # a close spelling: only suggested
         term("Befriending", code="1303", taxonomy="Open Eligibility"),  # cross-walk
+        term("Telephone support"),  # delivery: never a need
         term("Underwater basket weaving"),  # nothing
     ]
     for item in attributes:
@@ -211,7 +215,10 @@ def test_foreign_terms_map_to_needs_and_the_rest_are_listed(small_app, tmp_path)
     result = run(small_app, "import-oruk", write(tmp_path, [service]))
     assert result.exit_code == 0, result.output
     assert "Underwater basket weaving (Council directory): 1 service(s)" in result.output
-    assert "Lonelyness and isolaton (Council directory) -> loneliness (by fuzzy)" in result.output
+    assert "Lonelyness and isolaton (Council directory): 1 service(s)" in result.output
+    assert "Telephone support (Council directory): 1 service(s)" in result.output
+    assert "Food banks (Council directory) -> food (by name)" in result.output
+    assert "fuzzy" not in result.output
     with Session(small_app.extensions[db.ENGINE_KEY]) as session:
         codes = session.exec(
             select(TaxonomyTerm.code)
@@ -219,7 +226,7 @@ def test_foreign_terms_map_to_needs_and_the_rest_are_listed(small_app, tmp_path)
             .where(ServiceTaxonomyTerm.service_id == uuid.UUID(service["id"]))
             .order_by(ServiceTaxonomyTerm.rank)
         ).all()
-    assert codes == ["loneliness", "money_debt"]
+    assert codes == ["loneliness", "money_debt", "food"]
 
 
 def test_likely_duplicates_are_reported(small_app, tmp_path) -> None:

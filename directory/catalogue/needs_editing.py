@@ -140,6 +140,8 @@ def changed_by_managers(session: Session) -> tuple[set[str], set[str]]:
         if change.kind == NEED:
             codes.add(change.key)
             continue
+        if change.kind != PHRASE:  # a taxonomy term's mapping (directory.oruk)
+            continue
         for said in (change.key, change.before.get("phrase"), change.after.get("phrase")):
             if isinstance(said, str) and said:
                 phrases.add(normalise(said))

@@ -81,6 +81,7 @@ def facts_options() -> list[LoaderOption]:
         selectinload(Service.schedules),  # type: ignore[arg-type]
         selectinload(Service.languages),  # type: ignore[arg-type]
         selectinload(Service.areas),  # type: ignore[arg-type]
+        selectinload(Service.foreign_terms),  # type: ignore[arg-type]
     ]
 
 

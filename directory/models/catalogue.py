@@ -143,6 +143,44 @@ class ServiceTaxonomyTerm(SQLModel, table=True):
     term: "TaxonomyTerm" = Relationship()
 
 
+class ServiceForeignTerm(SQLModel, table=True):
+    """A term of another directory's taxonomy that an imported service carried, kept as the
+    feed gave it: exported back out with its own taxonomy, and searched by its name. What it
+    means in our needs is decided by directory.oruk.needs_map and TaxonomyMapping."""
+
+    __tablename__ = "service_foreign_term"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    # The taxonomy's name and id, and the term's id, code and name, as the feed gave them.
+    taxonomy: str = Field(default="", max_length=200)
+    taxonomy_id: str = Field(default="", max_length=100)
+    term_id: str = Field(default="", max_length=100)
+    code: str = Field(default="", max_length=100)
+    name: str = Field(default="", max_length=200, index=True)
+    position: int = Field(default=0)
+
+
+class TaxonomyMapping(SQLModel, table=True):
+    """A manager's decision on what a term of another directory's taxonomy means: one of our
+    needs, or not a need (need_code None). Re-applied on every later import, and at once to
+    the services already carrying the term (directory.oruk.taxonomy_mapping)."""
+
+    __tablename__ = "taxonomy_mapping"
+    __table_args__ = (sa.UniqueConstraint("taxonomy", "term_id", "code", "name"),)
+
+    id: uuid.UUID = id_field()
+    taxonomy: str = Field(default="", max_length=200)
+    term_id: str = Field(default="", max_length=100)
+    code: str = Field(default="", max_length=100)
+    name: str = Field(default="", max_length=200)
+    need_code: str | None = Field(default=None, max_length=100)
+    decided_at: datetime = Field(default_factory=utcnow, nullable=False)
+    user_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    # Who, in words that stay true if the account goes: their email.
+    actor: str = Field(default="", max_length=254)
+
+
 # --- organisations and places ----------------------------------------------
 
 
@@ -279,6 +317,10 @@ class Service(Tracked, table=True):
     need_links: list["ServiceTaxonomyTerm"] = Relationship(
         cascade_delete=True,
         sa_relationship_kwargs={"order_by": "ServiceTaxonomyTerm.rank"},
+    )
+    foreign_terms: list["ServiceForeignTerm"] = Relationship(
+        cascade_delete=True,
+        sa_relationship_kwargs={"order_by": "ServiceForeignTerm.position"},
     )
 
     @property

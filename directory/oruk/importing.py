@@ -48,7 +48,7 @@ from directory.models import (
 )
 from directory.oruk import inference, queries, serialise
 from directory.oruk.checks import UK_COUNTRIES, Report
-from directory.oruk.needs_map import NeedsMap
+from directory.oruk.needs_map import NOT_A_NEED, ForeignTerm, NeedsMap
 
 Json = dict[str, Any]
 WEEKS = re.compile(r"(\d+)\s*week", re.I)
@@ -543,18 +543,29 @@ class _Writer:
         )
 
     def _needs(self, service: Service, data: Json, needs: NeedsMap, result: ImportResult) -> None:
+        """The needs the service's terms mean (needs_map: by id, a manager's mapping, code,
+        cross-walk or exact words, never by likeness), and the terms of other taxonomies
+        kept on the service as the feed gave them."""
+        needs.read_mappings(self.session)
         wanted: list[ServiceTaxonomyTerm] = []
         ranked: set[uuid.UUID] = set()
+        foreign: dict[ForeignTerm, None] = {}
         for item in data.get("attributes") or []:
-            term = item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
+            term = ForeignTerm.read(
+                item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
+            )
             found = needs.find(term)
-            shown = f"{term.get('name') or term.get('code') or term.get('id')}"
-            if term.get("taxonomy"):
-                shown += f" ({term['taxonomy']})"
+            if not needs.is_ours(term):
+                foreign[term] = None
+            elif found.need is None:
+                continue  # Signpost's own term for something else (not a need)
             if found.need is None:
-                result.unmapped.setdefault(shown, []).append(service.name)
+                if found.how == NOT_A_NEED:
+                    result.mapped[term.shown] = "not a need (by a manager)"
+                else:
+                    result.unmapped.setdefault(term.shown, []).append(service.name)
                 continue
-            result.mapped[shown] = f"{found.need.code} (by {found.how})"
+            result.mapped[term.shown] = f"{found.need.code} (by {found.how})"
             if found.need.term_id not in ranked:
                 ranked.add(found.need.term_id)
                 wanted.append(
@@ -563,6 +574,8 @@ class _Writer:
                     )
                 )
         _replace(self.session, service.need_links, wanted)
+        kept = [term.row(service.id, position) for position, term in enumerate(foreign)]
+        _replace(self.session, service.foreign_terms, kept)
 
 
 def _given(data: Json, created: bool) -> Callable[..., bool]:

@@ -320,6 +320,7 @@ def service_options() -> list[Any]:
         selectinload(Service.areas),  # type: ignore[arg-type]
         selectinload(Service.cost_options),  # type: ignore[arg-type]
         selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]
+        selectinload(Service.foreign_terms),  # type: ignore[arg-type]
     ]
 
 

@@ -202,7 +202,8 @@ def service_full(service: Service, *, with_organisation: bool = True) -> Json:
             "cost_options": [cost_option(c) for c in _by_id(service.cost_options)],
             "contacts": [contact(c) for c in contacts],
             "capacities": [capacity(service)],
-            "attributes": [need_attribute(service, link.term) for link in service.need_links],
+            "attributes": [need_attribute(service, link.term) for link in service.need_links]
+            + foreign_term_attributes(service),
         }
     )
     return found
@@ -230,6 +231,45 @@ def need_attribute(service: Service, term: TaxonomyTerm) -> Json:
         "taxonomy_term_id": str(term.id),
         "taxonomy_term": taxonomy_term(term),
     }
+
+
+def foreign_term_attributes(service: Service) -> list[Json]:
+    """The terms of other directories' taxonomies the service carried when it was imported,
+    each with its own taxonomy, as the feed gave them (ids made from the words where the
+    feed's were not UUIDs)."""
+    found = []
+    for item in service.foreign_terms:
+        key = f"{item.taxonomy}/{item.term_id or item.code or item.name}"
+        term_id = _uuid_or(item.term_id, stable_id("taxonomy_term", key))
+        taxonomy_id = _uuid_or(item.taxonomy_id, stable_id("taxonomy", item.taxonomy))
+        found.append(
+            {
+                "id": str(stable_id("attribute", f"{service.id}/{term_id}")),
+                "link_id": str(service.id),
+                "link_type": "service",
+                "link_entity": "service",
+                "taxonomy_term_id": term_id,
+                "taxonomy_term": _compact(
+                    {
+                        "id": term_id,
+                        "code": item.code,
+                        "name": item.name or item.code or item.term_id,
+                        "description": "",
+                        "taxonomy": item.taxonomy,
+                        "taxonomy_id": taxonomy_id if item.taxonomy else None,
+                    },
+                    keep=("description",),
+                ),
+            }
+        )
+    return found
+
+
+def _uuid_or(value: str, otherwise: uuid.UUID) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return str(otherwise)
 
 
 def schedule(item: Schedule) -> Json:

@@ -104,7 +104,8 @@ def facts_from_service(service: Service) -> ServiceFacts:
         description=f"{service.description} {service.eligibility_description}".strip(),
         needs=tuple(t.code for t in terms),
         need_words=" ".join([t.name for t in terms] + [w for t in terms for w in t.synonyms]),
-        keywords=tuple(service.keywords),
+        # and the words of other directories' taxonomies it was imported with
+        keywords=tuple(service.keywords) + tuple(t.name for t in service.foreign_terms if t.name),
         modes=tuple(service.delivery),
         free=service.is_free,
         self_referral=service.self_referral,

@@ -4,6 +4,7 @@ from directory.web.manage import (  # noqa: F401  (routes)
     import_views,
     merge_views,
     public_views,
+    taxonomy_views,
     vocabulary_views,
 )
 from directory.web.manage.views import blueprint

@@ -43,6 +43,7 @@ from directory.catalogue.needs import normalise
 from directory.geo import postcodes
 from directory.models import AreaType, Capacity, ReportKind
 from directory.oruk import uploads
+from directory.oruk.needs_map import ForeignTerm
 from directory.web.forms import (
     MultiCheckboxField,
     choices,
@@ -583,3 +584,35 @@ class PhraseForm(VocabularyForm):
             means=tuple(normalise(self.means.data or "").split()),
             needs=needs_editing.codes_from(self.needs.data or ""),
         )
+
+
+class TermMappingForm(FlaskForm):
+    """What a term of another directory's taxonomy means: a suggested need (its button), any
+    need (the list), or not a need. The term travels in hidden fields, as it was imported."""
+
+    taxonomy = HiddenField()
+    term_id = HiddenField()
+    code = HiddenField()
+    name = HiddenField()
+    need = StringField("Or choose any need", filters=[strip])
+    suggested = StringField(filters=[strip])  # the value of the suggestion's button pressed
+    not_a_need = StringField()  # sent by the "Not a need" button
+
+    NOTHING_CHOSEN = "Choose a need from the list, or say that it is not a need."
+
+    def term(self) -> ForeignTerm:
+        return ForeignTerm(
+            taxonomy=self.taxonomy.data or "",
+            term_id=self.term_id.data or "",
+            code=self.code.data or "",
+            name=self.name.data or "",
+        )
+
+    def choice(self) -> str | None:
+        """The chosen need's code, or None for "not a need"; ValueError when there is none."""
+        if self.not_a_need.data:
+            return None
+        chosen = self.suggested.data or self.need.data
+        if not chosen:
+            raise ValueError(self.NOTHING_CHOSEN)
+        return str(chosen)
