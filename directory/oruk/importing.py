@@ -5,7 +5,8 @@ service's children (openings, languages, costs, contacts, places, needs) are
 replaced by the file's. New listings wait for review unless `publish`. What HSDS
 cannot say (delivery modes, referral routes, restrictions) is inferred where it
 can be (in person when there is a physical place, by phone when there are phones)
-and otherwise left for a manager to set.
+and otherwise left for a manager to set; a record from another Signpost says them in
+its own terms, which win (signpost_terms.py).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from directory.oruk import queries, serialise
+from directory.oruk import queries, serialise, signpost_terms
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NeedsMap
 
@@ -226,6 +227,7 @@ class _Writer:
                 kind = f"{item.get('identifier_scheme', '')} {item.get('identifier_type', '')}"
                 if "CHC" in kind.upper() or "CHARITY" in kind.upper():
                     org.charity_number = _text(item, "identifier", 20) or None
+            signpost_terms.apply_to_organisation(org, data)
             _replace(
                 self.session,
                 org.phones,
@@ -315,6 +317,8 @@ class _Writer:
         else:
             service.status = self._status(None if created else service.status)
         self._children(service, data, org, needs, result, created)
+        # Signpost's own fields, when the record carries them, win over any inference.
+        signpost_terms.apply_to_service(service, data)
         modified = created or self.session.is_modified(service, include_collections=False)
         if modified and not created:
             service.version = (service.version or 0) + 1
@@ -405,7 +409,9 @@ class _Writer:
         owner = f"service:{service.id}"
         given = _given(data, created)
         if given("schedules"):
-            self._schedules(service, data, owner)
+            # the old openings go before the places they may name
+            _replace(session, service.schedules, [])
+        link_ids: dict[str, uuid.UUID] = {}  # the file's id of a service at a location -> ours
         if given("service_at_locations"):
             links, seen = [], set()
             for link in data.get("service_at_locations") or []:
@@ -413,10 +419,13 @@ class _Writer:
                 if place.id not in seen:
                     seen.add(place.id)
                     link_id = self.own_id(ServiceAtLocation, link["id"], owner)
+                    link_ids[str(link["id"])] = link_id
                     links.append(
                         ServiceAtLocation(service_id=service.id, id=link_id, location_id=place.id)
                     )
             _replace(session, service.location_links, links)
+        if given("schedules"):
+            self._schedules(service, data, owner, link_ids)
         if given("cost_options"):
             self._costs(service, data, owner)
         if given("service_areas"):
@@ -429,7 +438,9 @@ class _Writer:
         if given("attributes"):
             self._needs(service, data, needs, result)
 
-    def _schedules(self, service: Service, data: Json, owner: str) -> None:
+    def _schedules(
+        self, service: Service, data: Json, owner: str, link_ids: dict[str, uuid.UUID]
+    ) -> None:
         _replace(
             self.session,
             service.schedules,
@@ -437,6 +448,7 @@ class _Writer:
                 Schedule(
                     service_id=service.id,
                     id=self.own_id(Schedule, s["id"], owner),
+                    service_at_location_id=link_ids.get(str(s.get("service_at_location_id"))),
                     byday=",".join(d.strip().upper() for d in str(s["byday"]).split(",")),
                     opens_at=str(s["opens_at"])[:5],
                     closes_at=str(s["closes_at"])[:5],
@@ -492,6 +504,8 @@ class _Writer:
         ranked: set[uuid.UUID] = set()
         for item in data.get("attributes") or []:
             term = item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
+            if signpost_terms.is_signpost_term(term):
+                continue  # a route, a keyword, ...: not a need (signpost_terms applies it)
             found = needs.find(term)
             shown = f"{term.get('name') or term.get('code') or term.get('id')}"
             if term.get("taxonomy"):
