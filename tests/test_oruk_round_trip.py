@@ -10,7 +10,7 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +217,7 @@ def exported_rows(app: Flask, service_ids: list[str]) -> dict[str, list[dict]]:
     rows(
         "phone",
         phone.contact_id.in_(_ids(found["contact"]))
-        | phone.organization_id.in_(_ids(organisations)) & phone.contact_id.is_(None),
+        | (phone.organization_id.in_(_ids(organisations)) & phone.contact_id.is_(None)),
     )
     assert set(found) == set(CARRIED)
     return found
@@ -227,12 +227,8 @@ def _comparable(table: str, row: dict) -> dict:
     skipped = NOT_COMPARED | NOT_COMPARED_IN.get(table, set())
     values = {k: v for k, v in row.items() if k not in skipped}
     if table == "service":
-        values["updated_at"] = _to_the_second(values["updated_at"])
+        values["updated_at"] = values["updated_at"].replace(microsecond=0)
     return values
-
-
-def _to_the_second(value: datetime) -> datetime:
-    return value.replace(microsecond=0)
 
 
 def _key(table: sa.Table, row: dict) -> tuple:
@@ -256,7 +252,9 @@ def test_the_source_gives_every_compared_column_more_than_one_value(exported) ->
                 continue
             if len({json.dumps(row[column.name], default=str, sort_keys=True) for row in rows}) < 2:
                 alike.append(f"{name}.{column.name}")
-    assert alike == []
+    assert alike == [], (
+        "give each a second value in _vary(), or name it in ALIKE_BY_DESIGN with the reason"
+    )
 
 
 def test_a_round_trip_keeps_every_column_of_every_row(exported, imported) -> None:
@@ -289,6 +287,8 @@ def test_a_round_trip_stores_nothing_else(imported) -> None:
         assert taxonomy.name not in imported.output
 
 
+# The rows compared above make the same export; once (from the zip) shows it.
+@pytest.mark.parametrize("imported", ["datapackage.zip"], indirect=True)
 def test_a_round_trip_exports_the_same_again(exported, imported, tmp_path) -> None:
     again = tmp_path / "again"
     assert run(imported.app, "export-oruk", str(again)).exit_code == 0

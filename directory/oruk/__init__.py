@@ -5,6 +5,7 @@ serialise.py    services as HSDS 3.0 objects
 reading.py      JSON and datapackage files read     tabular.py  datapackage tables
 checks.py       an import checked before it changes anything
 importing.py    records written as listings         needs_map.py  foreign terms to our needs
+signpost_terms.py  Signpost's own fields (routes, delivery, keywords, ...) as attributes, both ways
 spreadsheet.py  the spreadsheet template and its import
 uploads.py      files a manager uploads, kept until confirmed
 export.py       the published catalogue as JSON and a datapackage

@@ -94,12 +94,21 @@ ROUTE_FIELDS = {
     "gp": "gp_referral",
 }
 DELIVERY_FIELDS = {"in_person": "in_person", "online": "online", "phone": "by_phone"}
+# Text a listing keeps that HSDS has no field for: term code -> (the Service column, the
+# term's name and description). A new text field of a listing is one more line here.
+TEXT_DETAILS = {
+    "summary": ("summary", "Card summary", "The listing's one-line summary, as cards show it."),
+    "opening_exceptions": (
+        "opening_exceptions",
+        "Exceptions to the opening times",
+        "In words: 'Closed on bank holidays'.",
+    ),
+}
+FREE, LAST_CHECKED = "free", "last_checked"
 # details: term code -> (name, description)
-SUMMARY, FREE, EXCEPTIONS, LAST_CHECKED = "summary", "free", "opening_exceptions", "last_checked"
 DETAIL_TERMS = {
-    SUMMARY: ("Card summary", "The listing's one-line summary, as cards show it."),
+    **{code: (name, description) for code, (_c, name, description) in TEXT_DETAILS.items()},
     FREE: ("Free of charge", "yes or no."),
-    EXCEPTIONS: ("Exceptions to the opening times", "In words: 'Closed on bank holidays'."),
     LAST_CHECKED: ("Last checked", "The day the organisation's details were last checked."),
 }
 # Every fixed term, by id, so a term given by id alone is still known.
@@ -147,11 +156,10 @@ def service_attributes(service: Service) -> list[Json]:
         for c in dict.fromkeys(service.restrictions)
     ]
     terms += [(KEYWORDS.term(word, word), None) for word in dict.fromkeys(service.keywords)]
-    if service.summary:
-        terms.append((_detail(SUMMARY), service.summary))
     terms.append((_detail(FREE), YES if service.is_free else NO))
-    if service.opening_exceptions:
-        terms.append((_detail(EXCEPTIONS), service.opening_exceptions))
+    for code, (column, _name, _description) in TEXT_DETAILS.items():
+        if getattr(service, column):
+            terms.append((_detail(code), getattr(service, column)))
     return [_attribute(service.id, "service", term, value) for term, value in terms]
 
 
@@ -200,7 +208,7 @@ def _ours(data: Json) -> list[tuple[Taxonomy, str, Any]]:
     return found
 
 
-def _text(value: Any, limit: int) -> str:
+def _text(value: Any, limit: int | None = None) -> str:
     return ("" if value is None else str(value).strip())[:limit]
 
 
@@ -218,10 +226,11 @@ def apply_to_service(service: Service, data: Json) -> bool:
     service.restrictions = list(dict.fromkeys(c for t, c, _v in found if t is RESTRICTIONS_STATED))
     service.keywords = list(dict.fromkeys(c for t, c, _v in found if t is KEYWORDS))
     details = {c: v for t, c, v in found if t is DETAILS}
-    service.summary = _text(details.get(SUMMARY), 300)
     if FREE in details:
-        service.is_free = _text(details[FREE], 10).lower() != NO
-    service.opening_exceptions = _text(details.get(EXCEPTIONS), 300)
+        service.is_free = _text(details[FREE]).lower() != NO
+    for code, (column, _name, _description) in TEXT_DETAILS.items():
+        length = getattr(Service.__table__.c[column].type, "length", None)  # type: ignore[attr-defined]
+        setattr(service, column, _text(details.get(code), length))
     return True
 
 
@@ -230,6 +239,6 @@ def apply_to_organisation(org: Organisation, data: Json) -> None:
     details = {c: v for t, c, v in _ours(data) if t is DETAILS}
     if LAST_CHECKED in details:
         try:
-            org.last_verified = date.fromisoformat(_text(details[LAST_CHECKED], 10))
+            org.last_verified = date.fromisoformat(_text(details[LAST_CHECKED]))
         except ValueError:
             org.last_verified = None
