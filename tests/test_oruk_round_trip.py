@@ -353,7 +353,9 @@ def test_signpost_terms_win_over_what_the_record_suggests(small_app, tmp_path) -
         ],
     )
     theirs = a_service(phones=phones, attributes=[])
-    result = run(small_app, "import-oruk", write(tmp_path, [ours, theirs]))
+    # another directory that borrows Signpost's routes only
+    borrowing = a_service(phones=phones, attributes=[_attribute(signpost_terms.ROUTES, "gp")])
+    result = run(small_app, "import-oruk", write(tmp_path, [ours, theirs, borrowing]))
     assert result.exit_code == 0, result.output
     assert "Unmapped" not in result.output
     mine = _stored(small_app, ours["id"])
@@ -364,8 +366,13 @@ def test_signpost_terms_win_over_what_the_record_suggests(small_app, tmp_path) -
     )
     assert (mine.in_person, mine.online, mine.by_phone) == (False, True, False)
     assert mine.keywords == ["walking football"] and mine.is_free is False
+    assert mine.summary == ""  # a Signpost record without a summary has none
     other = _stored(small_app, theirs["id"])
     assert (other.in_person, other.by_phone) == (True, True)  # inferred, as before
+    borrowed = _stored(small_app, borrowing["id"])
+    assert (borrowed.self_referral, borrowed.gp_referral) == (False, True)
+    assert (borrowed.in_person, borrowed.by_phone) == (True, True)  # the rest inferred
+    assert borrowed.summary == "A gentle walk around Armley Park."
 
 
 def test_a_term_that_only_borrows_a_signpost_name_is_not_one(small_app, tmp_path) -> None:

@@ -8,10 +8,12 @@ service to any classification; a free value (a summary, a date) goes in the attr
 `value`, as HSDS 3.0 has it. So an export still passes the Open Referral UK checks, and
 another Signpost that imports it keeps every field.
 
-A record that carries any of these terms came from a Signpost: its terms then say all
-there is (a route without a term is off), and they win over anything inferred from its
-words. A record without them (another directory's feed) is left to that inference. These
-terms are never needs: the import neither maps them nor reports them as unmapped.
+A record from a Signpost always says whether the service is free: its terms then say all
+there is (a route without a term is off, a summary without one is empty), and they win
+over anything inferred from its words. A record that names only some kinds of these terms
+(another directory that borrows them) sets those kinds only; a record without any (another
+directory's feed) is left to that inference. These terms are never needs: the import
+neither maps them nor reports them as unmapped.
 """
 
 from __future__ import annotations
@@ -218,19 +220,28 @@ def apply_to_service(service: Service, data: Json) -> bool:
     found = _ours(data)
     if not found:
         return False
-    codes = {(t.key, c) for t, c, _v in found}
-    for code, name in ROUTE_FIELDS.items():
-        setattr(service, name, (ROUTES.key, code) in codes)
-    for code, name in DELIVERY_FIELDS.items():
-        setattr(service, name, (DELIVERY_MODES.key, code) in codes)
-    service.restrictions = list(dict.fromkeys(c for t, c, _v in found if t is RESTRICTIONS_STATED))
-    service.keywords = list(dict.fromkeys(c for t, c, _v in found if t is KEYWORDS))
     details = {c: v for t, c, v in found if t is DETAILS}
+    # Every Signpost record says whether it is free: one that does says all there is;
+    # another (a directory that borrows some of these terms) sets only the kinds it names.
+    complete = FREE in details
+    named = {t for t, _c, _v in found}
+    codes = {(t.key, c) for t, c, _v in found}
+    for taxonomy, fields in ((ROUTES, ROUTE_FIELDS), (DELIVERY_MODES, DELIVERY_FIELDS)):
+        if complete or taxonomy in named:
+            for code, name in fields.items():
+                setattr(service, name, (taxonomy.key, code) in codes)
+    if complete or RESTRICTIONS_STATED in named:
+        service.restrictions = list(
+            dict.fromkeys(c for t, c, _ in found if t is RESTRICTIONS_STATED)
+        )
+    if complete or KEYWORDS in named:
+        service.keywords = list(dict.fromkeys(c for t, c, _v in found if t is KEYWORDS))
     if FREE in details:
         service.is_free = _text(details[FREE]).lower() != NO
     for code, (column, _name, _description) in TEXT_DETAILS.items():
-        length = getattr(Service.__table__.c[column].type, "length", None)  # type: ignore[attr-defined]
-        setattr(service, column, _text(details.get(code), length))
+        if complete or code in details:
+            length = getattr(Service.__table__.c[column].type, "length", None)  # type: ignore[attr-defined]
+            setattr(service, column, _text(details.get(code), length))
     return True
 
 
