@@ -123,6 +123,11 @@ def _vary(session: Session) -> None:
     place.postal_code, place.local_authority_code = found.postcode, found.local_authority_code
     place.latitude, place.longitude = round(found.latitude, 6), round(found.longitude, 6)
     place.city = "Bradford"
+    # a place one organisation keeps, where another's service meets
+    shared = placed[2].location_links[0].location
+    shared.organization_id = next(
+        s.organization_id for s in services if s.organisation is not placed[2].organisation
+    )
     places = (link.location for s in services for link in s.location_links)
     next(a for p in places for a in p.accessibility).details = "Ramp at the side door"
     next(x for s in services for x in s.languages).note = "An interpreter on request"

@@ -69,6 +69,13 @@ def _uuid(value: Any) -> uuid.UUID:
     return uuid.UUID(str(value))
 
 
+def _optional_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return _uuid(value) if value else None
+    except ValueError:
+        return None
+
+
 def _text(record: Json, name: str, limit: int | None = None) -> str:
     value = record.get(name)
     text = "" if value is None else str(value).strip()
@@ -140,6 +147,7 @@ class _Writer:
     def __init__(self, session: Session, report: Report, publish: bool) -> None:
         self.session = session
         self.places = report.places
+        self.report = report
         self.publish = publish
         self.organisations: dict[uuid.UUID, Organisation] = {}
         self.locations: dict[uuid.UUID, Location] = {}
@@ -147,6 +155,7 @@ class _Writer:
         self.stored: dict[str, dict[uuid.UUID, str]] = {}
         self.ids: dict[str, set[uuid.UUID]] = {}
         self.preloaded: list[Service] = []
+        self.organisation_ids: set[uuid.UUID | None] = set()
 
     def own_id(self, model: type, raw: Any, owner: str) -> uuid.UUID:
         """The file's id for a child record, unless another owner already has it (HSDS
@@ -179,6 +188,14 @@ class _Writer:
                 wanted.append(_uuid(service.get("id")))
             except ValueError:
                 continue
+        # the organisations a place may name: those stored, and those the file brings
+        skipped = {problem.record for problem in self.report.errors}
+        brought = {
+            _optional_uuid(record["organization"].get("id"))
+            for label, record in zip(self.report.labels, services, strict=True)
+            if isinstance(record.get("organization"), dict) and label not in skipped
+        }
+        self.organisation_ids = (set(self._ids(Organisation)) | brought) - {None}
         stored = [i for i in wanted if i in self._ids(Service)]
         for start in range(0, len(stored), 500):
             chunk = stored[start : start + 500]
@@ -247,8 +264,12 @@ class _Writer:
         place = self.get(Location, place_id)
         created = place is None
         if place is None:
-            place = Location(id=place_id, name="", organisation=org)
+            place = Location(id=place_id, name="", organization_id=org.id)
             self.session.add(place)
+        # The organisation that keeps the place, as the file says, when Signpost has it.
+        keeper = _optional_uuid(data.get("organization_id"))
+        if keeper in self.organisation_ids:
+            place.organization_id = keeper
         addresses = [a for a in data.get("addresses") or [] if isinstance(a, dict)]
         address = next(
             (a for a in addresses if a.get("address_type") == "physical"),
