@@ -321,7 +321,7 @@ def test_signpost_fields_travel_in_a_form_that_conforms(exported) -> None:
     assert varied
     assert [p for s in varied[:10] for p in conformance_problems("service", s)] == []
     for taxonomy in signpost_terms.TAXONOMIES:
-        assert conformance_problems("taxonomy", taxonomy.detail()) == []
+        assert conformance_problems("taxonomy", taxonomy.detail) == []
         term = taxonomy.term("a code, with spaces", "A name")
         assert conformance_problems("taxonomy_term", term) == []
 

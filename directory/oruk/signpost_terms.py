@@ -18,6 +18,7 @@ neither maps them nor reports them as unmapped.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +40,7 @@ class Taxonomy:
     name: str
     description: str
 
-    @property
+    @functools.cached_property
     def id(self) -> uuid.UUID:
         return stable_id("taxonomy", f"signpost-{self.key}")
 
@@ -48,8 +49,9 @@ class Taxonomy:
         return f"urn:signpost:{self.key}"
 
     def term_id(self, code: str) -> uuid.UUID:
-        return stable_id("taxonomy_term", f"signpost-{self.key}/{code}")
+        return _term_id(self.key, code)
 
+    @functools.cached_property
     def detail(self) -> Json:
         """The taxonomy as HSDS 3.0 nests it in a term (`taxonomy_detail`)."""
         return {
@@ -68,9 +70,15 @@ class Taxonomy:
             "description": description,
             "taxonomy": self.name,
             "taxonomy_id": str(self.id),
-            "taxonomy_detail": self.detail(),
+            "taxonomy_detail": self.detail,
             "term_uri": f"{self.uri}:{quote(code, safe='')}",
         }
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_id(taxonomy: str, code: str) -> uuid.UUID:
+    # cached: an export makes the same few terms for every listing
+    return stable_id("taxonomy_term", f"signpost-{taxonomy}/{code}")
 
 
 ROUTES = Taxonomy(
