@@ -167,7 +167,11 @@ def test_full_service_holds_what_hsds_nests(demo_api, demo_app, session_for) -> 
     assert body["organization"]["id"] == str(service.organization_id)
     assert {lang["code"] for lang in body["languages"]} == {x.code for x in service.languages}
     assert all(lang["name"] for lang in body["languages"])
-    assert [a["taxonomy_term_id"] for a in body["attributes"]] == [
+    # the needs, by rank (Signpost's routes, delivery and keywords follow them)
+    needs = [
+        a for a in body["attributes"] if a["taxonomy_term"]["taxonomy_id"] == str(NEEDS_TAXONOMY_ID)
+    ]
+    assert [a["taxonomy_term_id"] for a in needs] == [
         str(link.taxonomy_term_id) for link in service.need_links
     ]
     address = body["service_at_locations"][0]["location"]["addresses"][0]

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from directory import db, search
+from directory import db
 from directory.catalogue import seeding
 from directory.catalogue.seed_files import NEEDS_FILE, read_needs
 from directory.models import (
@@ -94,7 +94,7 @@ def write(tmp_path: Path, data: object, name: str = "import.json") -> str:
     return str(path)
 
 
-# --- export, and the round trip ----------------------------------------------------
+# --- export (the round trip: tests/test_oruk_round_trip.py) ---------------------------
 
 
 def test_export_writes_json_and_a_datapackage_that_conform(demo_app, tmp_path) -> None:
@@ -125,31 +125,6 @@ def test_export_writes_json_and_a_datapackage_that_conform(demo_app, tmp_path) -
     if UK.exists():
         problems = [p for s in services[:40] for p in conformance_problems("service", s)]
         assert problems == []
-
-
-def test_export_then_import_into_an_empty_database_then_export_is_the_same(
-    demo_app, databases, tmp_path
-) -> None:
-    from tests.conftest import dispose, make_app
-
-    assert run(demo_app, "export-oruk", str(tmp_path / "first")).exit_code == 0
-    for source in ("services.json", "datapackage"):
-        app = with_needs(make_app(databases.new_migrated(), tmp_path / f"instance-{source}"))
-        result = run(app, "import-oruk", str(tmp_path / "first" / source), "--publish")
-        assert result.exit_code == 0, result.output
-        assert "Importing" in result.output  # the progress bar of a large file
-        assert "Checked: no problems." in result.output  # not even a warning
-        again = tmp_path / f"again-{source}"
-        assert run(app, "export-oruk", str(again)).exit_code == 0
-        first = json.loads((tmp_path / "first" / "services.json").read_text())
-        assert json.loads((again / "services.json").read_text()) == first
-        csv_files = sorted((tmp_path / "first" / "datapackage").glob("*.csv"))
-        assert csv_files  # else the comparison below would pass without comparing anything
-        for csv_file in csv_files:
-            assert (again / "datapackage" / csv_file.name).read_text() == csv_file.read_text()
-        with Session(app.extensions[db.ENGINE_KEY]) as session:
-            assert search.check(session, app.extensions[search.EXTENSION]).clean
-        dispose(app)
 
 
 def test_importing_twice_updates_and_never_duplicates(small_app, tmp_path) -> None:

@@ -379,6 +379,8 @@ class Schedule(SQLModel, table=True):
     notes: str = Field(default="", max_length=300)
 
     service: "Service" = Relationship(back_populates="schedules")
+    # Declared so that a flush writes the place before the openings that name it.
+    service_at_location: Optional["ServiceAtLocation"] = Relationship()
 
     @property
     def days(self) -> list[str]:

@@ -6,6 +6,7 @@ reading.py      JSON and datapackage files read     tabular.py  datapackage tabl
 checks.py       an import checked before it changes anything
 importing.py    records written as listings         needs_map.py  foreign terms to our needs
 taxonomy_mapping.py  foreign terms seen in imports; managers' mappings (/manage/taxonomy)
+signpost_terms.py  Signpost's own fields (routes, delivery, keywords, ...) as attributes, both ways
 spreadsheet.py  the spreadsheet template and its import
 uploads.py      files a manager uploads, kept until confirmed
 export.py       the published catalogue as JSON and a datapackage

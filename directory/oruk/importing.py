@@ -8,7 +8,9 @@ can be: in person when there is a physical place; referral routes, by phone and 
 from the feed's own words (oruk/inference.py); by phone also for a service with a phone
 and no place at all. Routes no words give are recorded as unknown (`routes_known`), not
 as none. A listing's "last checked" is the feed's assured_date, else its last_modified,
-else the day of the import, with where it came from (`checked_source`).
+else the day of the import, with where it came from (`checked_source`);
+a record from another Signpost says routes and delivery in its own terms, which win
+(signpost_terms.py).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from directory.oruk import inference, queries, serialise
+from directory.oruk import inference, queries, serialise, signpost_terms
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NOT_A_NEED, ForeignTerm, NeedsMap
 
@@ -70,6 +72,13 @@ class ImportResult:
 
 def _uuid(value: Any) -> uuid.UUID:
     return uuid.UUID(str(value))
+
+
+def _optional_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return _uuid(value) if value else None
+    except ValueError:
+        return None
 
 
 def _text(record: Json, name: str, limit: int | None = None) -> str:
@@ -147,6 +156,7 @@ class _Writer:
         self.session = session
         self.source = source
         self.places = report.places
+        self.report = report
         self.publish = publish
         self.organisations: dict[uuid.UUID, Organisation] = {}
         self.locations: dict[uuid.UUID, Location] = {}
@@ -154,6 +164,7 @@ class _Writer:
         self.stored: dict[str, dict[uuid.UUID, str]] = {}
         self.ids: dict[str, set[uuid.UUID]] = {}
         self.preloaded: list[Service] = []
+        self.organisation_ids: set[uuid.UUID | None] = set()
 
     def own_id(self, model: type, raw: Any, owner: str) -> uuid.UUID:
         """The file's id for a child record, unless another owner already has it (HSDS
@@ -186,6 +197,14 @@ class _Writer:
                 wanted.append(_uuid(service.get("id")))
             except ValueError:
                 continue
+        # the organisations a place may name: those stored, and those the file brings
+        skipped = {problem.record for problem in self.report.errors}
+        brought = {
+            _optional_uuid(record["organization"].get("id"))
+            for label, record in zip(self.report.labels, services, strict=True)
+            if isinstance(record.get("organization"), dict) and label not in skipped
+        }
+        self.organisation_ids = (set(self._ids(Organisation)) | brought) - {None}
         stored = [i for i in wanted if i in self._ids(Service)]
         for start in range(0, len(stored), 500):
             chunk = stored[start : start + 500]
@@ -234,6 +253,7 @@ class _Writer:
                 kind = f"{item.get('identifier_scheme', '')} {item.get('identifier_type', '')}"
                 if "CHC" in kind.upper() or "CHARITY" in kind.upper():
                     org.charity_number = _text(item, "identifier", 20) or None
+            signpost_terms.apply_to_organisation(org, data)
             _replace(
                 self.session,
                 org.phones,
@@ -253,8 +273,12 @@ class _Writer:
         place = self.get(Location, place_id)
         created = place is None
         if place is None:
-            place = Location(id=place_id, name="", organisation=org)
+            place = Location(id=place_id, name="", organization_id=org.id)
             self.session.add(place)
+        # The organisation that keeps the place, as the file says, when Signpost has it.
+        keeper = _optional_uuid(data.get("organization_id"))
+        if keeper in self.organisation_ids:
+            place.organization_id = keeper
         addresses = [a for a in data.get("addresses") or [] if isinstance(a, dict)]
         address = next(
             (a for a in addresses if a.get("address_type") == "physical"),
@@ -323,6 +347,8 @@ class _Writer:
         else:
             service.status = self._status(None if created else service.status)
         self._children(service, data, org, needs, result, created)
+        # Signpost's own fields, when the record carries them, win over any inference.
+        signpost_terms.apply_to_service(service, data)
         modified = created or self.session.is_modified(service, include_collections=False)
         if modified and not created:
             service.version = (service.version or 0) + 1
@@ -460,7 +486,9 @@ class _Writer:
         owner = f"service:{service.id}"
         given = _given(data, created)
         if given("schedules"):
-            self._schedules(service, data, owner)
+            # the old openings go before the places they may name
+            _replace(session, service.schedules, [])
+        link_ids: dict[str, uuid.UUID] = {}  # the file's id of a service at a location -> ours
         if given("service_at_locations"):
             links, seen = [], set()
             for link in data.get("service_at_locations") or []:
@@ -468,10 +496,13 @@ class _Writer:
                 if place.id not in seen:
                     seen.add(place.id)
                     link_id = self.own_id(ServiceAtLocation, link["id"], owner)
+                    link_ids[str(link["id"])] = link_id
                     links.append(
                         ServiceAtLocation(service_id=service.id, id=link_id, location_id=place.id)
                     )
             _replace(session, service.location_links, links)
+        if given("schedules"):
+            self._schedules(service, data, owner, link_ids)
         if given("cost_options"):
             self._costs(service, data, owner)
         if given("service_areas"):
@@ -484,7 +515,9 @@ class _Writer:
         if given("attributes"):
             self._needs(service, data, needs, result)
 
-    def _schedules(self, service: Service, data: Json, owner: str) -> None:
+    def _schedules(
+        self, service: Service, data: Json, owner: str, link_ids: dict[str, uuid.UUID]
+    ) -> None:
         _replace(
             self.session,
             service.schedules,
@@ -492,6 +525,7 @@ class _Writer:
                 Schedule(
                     service_id=service.id,
                     id=self.own_id(Schedule, s["id"], owner),
+                    service_at_location_id=link_ids.get(str(s.get("service_at_location_id"))),
                     byday=",".join(d.strip().upper() for d in str(s["byday"]).split(",")),
                     opens_at=str(s["opens_at"])[:5],
                     closes_at=str(s["closes_at"])[:5],
@@ -551,9 +585,10 @@ class _Writer:
         ranked: set[uuid.UUID] = set()
         foreign: dict[ForeignTerm, None] = {}
         for item in data.get("attributes") or []:
-            term = ForeignTerm.read(
-                item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
-            )
+            raw = item.get("taxonomy_term") or {"id": item.get("taxonomy_term_id")}
+            if signpost_terms.is_signpost_term(raw):
+                continue  # a route, a keyword, ...: not a need (signpost_terms applies it)
+            term = ForeignTerm.read(raw)
             found = needs.find(term)
             if not needs.is_ours(term):
                 foreign[term] = None

@@ -3,7 +3,9 @@
 Full HSDS 3.0 objects (phones, languages with name and code, application process,
 eligibility description), which also satisfy the UK profile: the profile removes
 fields from HSDS but never forbids extra ones. Capacity goes out as HSDS 3.1's
-`capacities` (service_capacity objects); last verified as `assured_date`.
+`capacities` (service_capacity objects); last verified as `assured_date`; what HSDS has
+no field for (referral routes, delivery, restrictions, keywords, ...) as attributes of
+Signpost's own taxonomies (signpost_terms.py).
 
 Empty values are left out rather than sent as "" or null: the schemas check the
 format of `email`, `url` and ids, and an empty string is not an email address.
@@ -35,6 +37,7 @@ from directory.models import (
     TaxonomyTerm,
     stable_id,
 )
+from directory.oruk import signpost_terms
 
 Json = dict[str, Any]
 
@@ -126,6 +129,9 @@ def organisation_detail(org: Organisation) -> Json:
             }
         ]
     found["phones"] = [phone(p) for p in _by_id(org.phones)]
+    attributes = signpost_terms.organisation_attributes(org)
+    if attributes:
+        found["attributes"] = attributes
     return found
 
 
@@ -202,8 +208,10 @@ def service_full(service: Service, *, with_organisation: bool = True) -> Json:
             "cost_options": [cost_option(c) for c in _by_id(service.cost_options)],
             "contacts": [contact(c) for c in contacts],
             "capacities": [capacity(service)],
+            # needs by rank, the foreign terms kept, then Signpost's own fields (routes, ...)
             "attributes": [need_attribute(service, link.term) for link in service.need_links]
-            + foreign_term_attributes(service),
+            + foreign_term_attributes(service)
+            + signpost_terms.service_attributes(service),
         }
     )
     return found

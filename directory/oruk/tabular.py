@@ -307,6 +307,20 @@ class _Tables:
             for item in parent.get(name, []):
                 self.add(table, item, **links)
 
+    def add_attributes(self, parent: Json, link_id: str) -> None:
+        """Add a record's attributes, linked to it, with their terms and taxonomies."""
+        for item in parent.get("attributes", []):
+            self.add("attribute", item, link_id=link_id)
+            term = item.get("taxonomy_term")
+            if term:
+                self.add("taxonomy_term", term)
+                taxonomy = term.get("taxonomy_detail") or {
+                    "id": term.get("taxonomy_id"),
+                    "name": term.get("taxonomy"),
+                }
+                if taxonomy.get("id"):
+                    self.add("taxonomy", taxonomy)
+
 
 def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
     """Full service objects as rows of the HSDS tables, in the order first met (so that
@@ -318,6 +332,7 @@ def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
         if org:
             tables.add("organization", org)
             tables.add_nested(org, ORGANISATION_LISTS, organization_id=org["id"])
+            tables.add_attributes(org, link_id=org["id"])
         tables.add("service", service)
         # Service phones before contact phones, as the phone table has always listed them.
         tables.add_nested(service, {"phones": "phone"}, service_id=sid)
@@ -331,15 +346,7 @@ def flatten(services: Iterable[Json]) -> dict[str, list[Json]]:
             if place:
                 tables.add("location", place)
                 tables.add_nested(place, LOCATION_LISTS, location_id=place["id"])
-        for item in service.get("attributes", []):
-            tables.add("attribute", item, link_id=sid)
-            term = item.get("taxonomy_term")
-            if term:
-                tables.add("taxonomy_term", term)
-                if term.get("taxonomy_id"):
-                    tables.add(
-                        "taxonomy", {"id": term["taxonomy_id"], "name": term.get("taxonomy")}
-                    )
+        tables.add_attributes(service, link_id=sid)
         for item in service.get("capacities", []):
             unit = item.get("unit") or {}
             tables.add("service_capacity", item, service_id=sid, unit_id=unit.get("id"))
@@ -491,7 +498,10 @@ def _assemble(tables: dict[str, list[Json]]) -> list[Json]:
             ("capacities", "service_capacity"),
         )
     }
-    attributes = _by(tables["attribute"], "link_id")
+    attributes = _attributes(tables, terms)
+    for org_id, items in attributes.items():
+        if org_id in organisations:
+            organisations[org_id]["attributes"] = items
     services = []
     for row in tables["service"]:
         service = dict(row)
@@ -509,11 +519,19 @@ def _assemble(tables: dict[str, list[Json]]) -> list[Json]:
         for item in service["capacities"]:
             if str(item.get("unit_id")) in units:
                 item["unit"] = units[str(item["unit_id"])]
-        service["attributes"] = []
-        for attribute in attributes.get(sid, []):
-            item = dict(attribute)
-            if str(item.get("taxonomy_term_id")) in terms:
-                item["taxonomy_term"] = terms[str(item["taxonomy_term_id"])]
-            service["attributes"].append(item)
+        service["attributes"] = attributes.get(sid, [])
         services.append(service)
     return services
+
+
+def _attributes(tables: dict[str, list[Json]], terms: dict[str, Json]) -> dict[str, list[Json]]:
+    """Attributes by the id of what they describe (a service, an organisation), each with
+    its term."""
+    found: dict[str, list[Json]] = defaultdict(list)
+    for link_id, rows in _by(tables["attribute"], "link_id").items():
+        for row in rows:
+            item = dict(row)
+            if str(item.get("taxonomy_term_id")) in terms:
+                item["taxonomy_term"] = terms[str(item["taxonomy_term_id"])]
+            found[link_id].append(item)
+    return found

@@ -2,7 +2,7 @@
 and managers' decisions on which of our needs each means
 
 Revision ID: 0010_taxonomy_mappings
-Revises: 0008_vocabulary_changes
+Revises: 0009_import_routes_freshness
 Create Date: 2026-12-07 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0010_taxonomy_mappings"
-down_revision = "0008_vocabulary_changes"
+down_revision = "0009_import_routes_freshness"
 branch_labels = None
 depends_on = None
 

@@ -217,12 +217,19 @@ SCHEMAS: Json = {
                     },
                     "attributes": {
                         "type": "array",
+                        "description": "The needs the service meets, by rank, then Signpost's "
+                        "own fields (referral routes, delivery, restrictions, keywords, listing "
+                        "details) as terms of its own taxonomies",
                         "items": _object(
                             ["id"],
                             {
                                 "id": UUID,
                                 "taxonomy_term_id": UUID,
                                 "taxonomy_term": _ref("TaxonomyTerm"),
+                                "value": {
+                                    "type": "string",
+                                    "description": "A listing detail's value (HSDS 3.0)",
+                                },
                             },
                         ),
                     },
