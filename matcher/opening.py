@@ -86,9 +86,7 @@ def is_open(
         return False
     day = DAYS[now.weekday()]
     clock = f"{now.hour:02d}:{now.minute:02d}"
-    return any(
-        day in s.days and s.opens <= clock < s.closes and s.runs_on(today) for s in sessions
-    )
+    return any(day in s.days and s.opens <= clock < s.closes and s.runs_on(today) for s in sessions)
 
 
 def next_opening(
@@ -118,9 +116,7 @@ def next_opening(
     if not later:
         return Opening(open_now=False, at=None, session=-1, closed_for=closed_for)
     start, _end, session = min(later)
-    return Opening(
-        open_now=False, at=_moment(now, start), session=session, closed_for=closed_for
-    )
+    return Opening(open_now=False, at=_moment(now, start), session=session, closed_for=closed_for)
 
 
 def _closed_days(closures: Sequence[Closure], today: date) -> dict[int, Closure]:
