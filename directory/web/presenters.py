@@ -69,12 +69,10 @@ def opening_time(schedule: Schedule) -> str:
 
 def long_date(day: date) -> str:
     """'5 January 2027'."""
-    return f"{day.day} {day:%B %Y}"
+    return words.day_month(day, with_year=True)
 
 
-def day_month(day: date, with_year: bool = False) -> str:
-    """'5 January' (with the year when asked)."""
-    return long_date(day) if with_year else f"{day.day} {day:%B}"
+day_month = words.day_month
 
 
 def closures(service: Service, today: date | None = None) -> list[str]:
@@ -145,7 +143,8 @@ def when_open(service: Service, now: datetime | None = None) -> str:
     elif found.at is None:
         text = "No opening times coming up"
     else:
-        text = f"Opens {_moment(found.at, now)}"
+        # after a closure, the day it opens again by its date: "Tuesday 6 January"
+        text = f"Opens {_moment(found.at, now, dated=found.closed_for is not None)}"
     note = schedules[found.session].notes if found.session >= 0 else ""
     text = f"{text} ({note})" if note else text
     closure = found.closed_for
@@ -158,7 +157,7 @@ def when_open(service: Service, now: datetime | None = None) -> str:
     return f"{shut}. {text[0].upper()}{text[1:]}" if found.at is not None else shut
 
 
-def _moment(moment: datetime, now: datetime, *, at_end: bool = False) -> str:
+def _moment(moment: datetime, now: datetime, *, at_end: bool = False, dated: bool = False) -> str:
     """'today at 2pm', 'tomorrow at 10am', 'Tuesday at 10am', 'next Monday at 10am', and
     further off 'Tuesday 6 January at 10am'; a closing time today is just '4pm', then '2am
     tomorrow' or 'Saturday at 2am'."""
@@ -166,7 +165,7 @@ def _moment(moment: datetime, now: datetime, *, at_end: bool = False) -> str:
     time = clock(f"{moment.hour:02d}:{moment.minute:02d}")
     if at_end and days in (0, 1):
         return time if days == 0 else f"{time} tomorrow"
-    if days > 7:
+    if days > 7 or (dated and days > 1):
         later = day_month(moment.date(), moment.year != now.year and days > 300)
         return f"{_day(moment)} {later} at {time}"
     when = {0: "today", 1: "tomorrow", 7: f"next {_day(moment)}"}.get(days, _day(moment))
