@@ -557,3 +557,18 @@ def test_an_editor_can_withdraw_a_change_still_waiting_for_review(app):
     )
     assert change.after == {"name": "Tea Time"} and change.before == {"name": before["name"]}
     assert "Withdrawn by editor@example.org" in manager.get(f"/manage/services/{TEA}/history").text
+
+
+def test_a_closure_waiting_for_review_reads_in_words(app):
+    editor = client_for(app, "editor")
+    closure = {"starts": "24/12/2026", "ends": "05/01/2027", "reason": "Christmas break"}
+    assert edit(editor, dict(current(app), closures=[closure]), 1).status_code == 302
+    manager = client_for(app, "manager")
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.exec(select(ListingRevision)).one()
+    assert revision.proposed == {
+        "closures": [{"starts": "2026-12-24", "ends": "2027-01-05", "reason": "Christmas break"}]
+    }
+    page = manager.get(f"/manage/revisions/{revision.id}").text
+    assert "Closed 24 December 2026 to 5 January 2027 (Christmas break)" in page
+    assert current(app)["closures"] == []  # not live until approved

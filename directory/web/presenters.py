@@ -57,14 +57,29 @@ def opening_time(schedule: Schedule) -> str:
     """'Monday and Wednesday, 10am to 12pm', and a seasonal session's season: ', from 20
     July to 28 August 2026'."""
     text = f"{day_list(schedule.days)}, {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
-    first, last = schedule.valid_from, schedule.valid_to
+    return text + season(schedule.valid_from, schedule.valid_to)
+
+
+def season(first: date | None, last: date | None) -> str:
+    """', from 20 July to 28 August 2026', ', from 20 July 2026', ', until 28 August 2026' or
+    '' for a session that runs all year."""
     if first and last:
-        return f"{text}, from {day_month(first, last.year != first.year)} to {long_date(last)}"
+        return f", from {day_month(first, last.year != first.year)} to {long_date(last)}"
     if first:
-        return f"{text}, from {long_date(first)}"
+        return f", from {long_date(first)}"
     if last:
-        return f"{text}, until {long_date(last)}"
-    return text
+        return f", until {long_date(last)}"
+    return ""
+
+
+def closure_words(starts: date, ends: date, reason: str) -> str:
+    """'Closed 24 December 2026 to 5 January 2027 (Christmas break)', 'Closed on 1 March
+    2027'."""
+    if starts == ends:
+        text = f"Closed on {long_date(starts)}"
+    else:
+        text = f"Closed {day_month(starts, starts.year != ends.year)} to {long_date(ends)}"
+    return f"{text} ({reason})" if reason else text
 
 
 def long_date(day: date) -> str:
@@ -80,16 +95,7 @@ def closures(service: Service, today: date | None = None) -> list[str]:
     (Christmas break)', 'Closed on 1 May 2027 (Staff training)'; and 'Closed on bank
     holidays' for a service that is."""
     today = today or clock_today()
-    found = []
-    for closure in service.closures:
-        if closure.ends < today:
-            continue
-        if closure.starts == closure.ends:
-            text = f"Closed on {long_date(closure.starts)}"
-        else:
-            first = day_month(closure.starts, closure.starts.year != closure.ends.year)
-            text = f"Closed {first} to {long_date(closure.ends)}"
-        found.append(f"{text} ({closure.reason})" if closure.reason else text)
+    found = [closure_words(c.starts, c.ends, c.reason) for c in service.closures if c.ends >= today]
     if service.closed_on_bank_holidays:
         found.append("Closed on bank holidays")
     return found
