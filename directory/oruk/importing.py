@@ -27,6 +27,7 @@ from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    Closure,
     Contact,
     CostOption,
     Language,
@@ -42,7 +43,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from directory.oruk import queries, serialise
+from directory.oruk import closures, queries, serialise
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NeedsMap
 
@@ -406,6 +407,7 @@ class _Writer:
         given = _given(data, created)
         if given("schedules"):
             self._schedules(service, data, owner)
+            self._closures(service, data, owner)
         if given("service_at_locations"):
             links, seen = [], set()
             for link in data.get("service_at_locations") or []:
@@ -450,6 +452,24 @@ class _Writer:
                 and s.get("byday")
                 and s.get("opens_at")
                 and s.get("closes_at")
+            ],
+        )
+
+    def _closures(self, service: Service, data: Json, owner: str) -> None:
+        """Schedules that say when it is shut (oruk/closures.py) as closures."""
+        found, service.closed_on_bank_holidays = closures.read(data.get("schedules") or [])
+        _replace(
+            self.session,
+            service.closures,
+            [
+                Closure(
+                    service_id=service.id,
+                    id=self.own_id(Closure, c.id, owner),
+                    starts=c.starts,
+                    ends=c.ends,
+                    reason=c.reason,
+                )
+                for c in found
             ],
         )
 

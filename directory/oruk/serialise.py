@@ -35,6 +35,7 @@ from directory.models import (
     TaxonomyTerm,
     stable_id,
 )
+from directory.oruk import closures
 
 Json = dict[str, Any]
 
@@ -183,7 +184,8 @@ def service_full(service: Service, *, with_organisation: bool = True) -> Json:
     found.update(
         {
             "phones": phones,
-            "schedules": [schedule(s) for s in _by_id(service.schedules)],
+            "schedules": [schedule(s) for s in _by_id(service.schedules)]
+            + closures.as_schedules(service),
             "service_areas": [service_area(a) for a in _by_id(service.areas)],
             "service_at_locations": [
                 service_at_location_brief(link, with_service=False)
