@@ -15,6 +15,10 @@ Relevance is Whoosh's BM25F over the boosted fields, summed over arrays of the
 index's postings (see arrays.py) rather than a posting at a time; filters are
 Whoosh queries, read once per segment as masks.
 
+A listing past its check date (last checked more than STALE_AFTER_DAYS ago, or never)
+keeps STALE_SHARE of its relevance (`fresher_first`), after relevance and before distance:
+of two that fit as well the fresh one comes first; it is never filtered out.
+
 What makes a listing a match is stricter than what scores it (see `requirement`): it
 must meet a need the words name, or say the query's distinctive words (all of one or two,
 all but one of more). Filler words ("advice", "support", or any word in more than a fifth
