@@ -15,6 +15,7 @@ from matcher.catalogue import Catalogue
 from matcher.engine import match
 from matcher.facts import (
     Area,
+    Closure,
     Exclusion,
     InvalidProfile,
     MatchResult,
@@ -36,6 +37,7 @@ __all__ = [
     "RULES",
     "Area",
     "Catalogue",
+    "Closure",
     "Exclusion",
     "InvalidProfile",
     "MatchResult",

@@ -170,11 +170,32 @@ class Area:
 
 @dataclass(frozen=True, slots=True)
 class OpeningSession:
-    """A regular weekly session: days (MO..SU), opening and closing time ("HH:MM")."""
+    """A regular weekly session: days (MO..SU), opening and closing time ("HH:MM"), and
+    for a seasonal one the first and last day it runs (HSDS valid_from, valid_to)."""
 
     days: tuple[str, ...]
     opens: str
     closes: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def runs_on(self, day: date) -> bool:
+        """Whether the session is in its season on this day (every day when it has none)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """Closed from one day to another, both included, and why ("Christmas break")."""
+
+    starts: date
+    ends: date
+    reason: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.starts <= day <= self.ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +224,8 @@ class ServiceFacts:
     areas: tuple[Area, ...] = ()  # serves anyone inside any of them; none: no stated area
     sites: tuple[Site, ...] = ()
     sessions: tuple[OpeningSession, ...] = ()  # none: on demand, by arrangement or 24/7
+    # days it is shut whatever its sessions say, bank holidays already among them
+    closures: tuple[Closure, ...] = ()
     free: bool = True
     languages: tuple[str, ...] = ()
 

@@ -20,9 +20,18 @@ from matcher.facts import (
     minutes,
     parse_range,
 )
+from matcher.opening import closure_on, in_season
 from matcher.rules import RESTRICTIONS
 from matcher.weights import Weights
-from matcher.words import ages, first_lower, join, miles, month_year, plural_days
+from matcher.words import (
+    ages,
+    day_month,
+    first_lower,
+    join,
+    miles,
+    month_year,
+    plural_days,
+)
 
 # Parts of the day, in minutes since midnight.
 WINDOWS = {"morning": (360, 720), "afternoon": (720, 1020), "evening": (1020, 1440)}
@@ -64,7 +73,7 @@ def fit(
     if prefs.modes and s.modes:
         total += weights.mode if set(prefs.modes) & set(s.modes) else weights.mode_mismatch
     if prefs.days or prefs.times:
-        fits = fitting_sessions(person, s) is not None
+        fits = fitting_sessions(person, s, today) is not None
         total += weights.times if fits else weights.times_mismatch
     total += language_score(person, s, weights)
     if prefs.access:
@@ -161,16 +170,17 @@ def access_share(person: Profile, s: ServiceFacts) -> float:
     return max(sum(f in site.access for f in wanted) / len(wanted) for site in s.sites)
 
 
-def fitting_sessions(person: Profile, s: ServiceFacts) -> dict[str, list[str]] | None:
+def fitting_sessions(person: Profile, s: ServiceFacts, today: date) -> dict[str, list[str]] | None:
     """When the service runs at times the person is free, as part of day -> days; an empty
-    dict for a service with no fixed times; None when it runs only when they are busy."""
+    dict for a service with no fixed times; None when it runs only when they are busy, or
+    only in a season other than today's (a summer holiday club in December)."""
     if not s.sessions:
         return {}
     prefs = person.preferences
     days = set(prefs.days or DAYS)
     windows = [_window(t) for t in prefs.times] or [WHOLE_DAY]
     found: dict[str, list[str]] = defaultdict(list)
-    for session in s.sessions:
+    for session in in_season(s.sessions, today):
         span = _span(session)
         if span is None or not any(_fits(span, w) for w in windows):
             continue
@@ -223,7 +233,7 @@ def reasons(
         _age_reason(person, s),
         *[Reason("group", text) for text in welcoming(person, s)],
         _place_reason(s, c.distance_miles),
-        _times_reason(person, s),
+        _times_reason(person, s, today),
         Reason("cost", "free") if s.free else None,
         _language_reason(person, s, vocabulary),
         _access_reason(person, s, vocabulary),
@@ -269,11 +279,11 @@ def _place_reason(s: ServiceFacts, distance: float | None) -> Reason | None:
     return None
 
 
-def _times_reason(person: Profile, s: ServiceFacts) -> Reason | None:
+def _times_reason(person: Profile, s: ServiceFacts, today: date) -> Reason | None:
     prefs = person.preferences
     if not (prefs.days or prefs.times):
         return None
-    sessions = fitting_sessions(person, s)
+    sessions = fitting_sessions(person, s, today)
     if sessions is None:
         return None
     if not sessions:
@@ -326,6 +336,17 @@ def _referral_reason(person: Profile, s: ServiceFacts, weights: Weights) -> Reas
     return None
 
 
+def _out_of_season(s: ServiceFacts, today: date) -> str:
+    """'not running now: next runs from 20 July' for a service whose sessions are all out of
+    season today; '' otherwise."""
+    if not s.sessions or in_season(s.sessions, today):
+        return ""
+    starts = [x.valid_from for x in s.sessions if x.valid_from and x.valid_from > today]
+    if not starts:
+        return "not running now: its season has ended"
+    return f"not running now: next runs from {day_month(min(starts))}"
+
+
 def _caveats(
     person: Profile, s: ServiceFacts, weights: Weights, vocabulary: Vocabulary, today: date
 ) -> list[Reason | None]:
@@ -339,8 +360,15 @@ def _caveats(
     if prefs.modes and s.modes and not set(prefs.modes) & set(s.modes):
         ways = join([MODE_WORDS.get(m, m) for m in s.modes], last="or")
         found.append(Reason("mode_caveat", f"only {ways}"))
-    if (prefs.days or prefs.times) and fitting_sessions(person, s) is None:
+    season = _out_of_season(s, today)
+    if season:
+        found.append(Reason("season_caveat", season))
+    elif (prefs.days or prefs.times) and fitting_sessions(person, s, today) is None:
         found.append(Reason("times_caveat", "runs only at times you said you are busy"))
+    closure = closure_on(s.closures, today)
+    if closure is not None:
+        why = f" ({closure.reason})" if closure.reason else ""
+        found.append(Reason("closed_caveat", f"closed until {day_month(closure.ends)}{why}"))
     language = prefs.language or "en"
     if s.languages and language not in s.languages:
         offered = join([vocabulary.language(code) for code in s.languages], last="or")

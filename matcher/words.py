@@ -84,6 +84,11 @@ def month_year(day: date) -> str:
     return day.strftime("%B %Y")
 
 
+def day_month(day: date, with_year: bool = False) -> str:
+    """'5 January', or with the year '5 January 2027'."""
+    return f"{day.day} {day:%B %Y}" if with_year else f"{day.day} {day:%B}"
+
+
 def first_lower(text: str) -> str:
     """ "Loneliness and isolation" -> "loneliness and isolation" (keeps "LGBTQ+" as it is)."""
     if len(text) > 1 and text[1].isupper():

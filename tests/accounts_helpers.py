@@ -132,7 +132,12 @@ def form_for(values: dict[str, object], version: int, sessions_rows: int = 5) ->
                     (f"sessions-{i}-opens", row["opens"] if row else ""),
                     (f"sessions-{i}-closes", row["closes"] if row else ""),
                 ]
-        elif name in ("places", "areas"):
+                data += [
+                    (f"sessions-{i}-{key}", row[key])
+                    for key in ("valid_from", "valid_to")
+                    if row and row.get(key)
+                ]
+        elif name in ("places", "areas", "closures"):
             # Each row as the page sends it, then the blank row the page offers for adding one.
             for i, row in enumerate([*value, {}]):  # type: ignore[misc]
                 for key, item in row.items():
@@ -142,6 +147,8 @@ def form_for(values: dict[str, object], version: int, sessions_rows: int = 5) ->
                         data.append((f"{name}-{i}-{key}", str(item)))
         elif name == "is_free":
             data.append((name, "yes" if value else "no"))
+        elif isinstance(value, bool):  # a checkbox: sent ticked, or not at all
+            data += [(name, "y")] if value else []
         elif isinstance(value, list):
             data += [(name, str(v)) for v in value]
         elif value is None:

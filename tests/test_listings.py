@@ -266,6 +266,28 @@ BAD_SERVICE_INPUT = [
     ("sessions", [{"days": [], "opens": "10:00", "closes": "12:00"}], "Choose the days"),
     ("sessions", [{"days": ["XX"], "opens": "10:00", "closes": "12:00"}], CHOOSE),
     ("opening_exceptions", LONG, "Field cannot be longer than 300 characters."),
+    (
+        "sessions",
+        [{"days": ["MO"], "opens": "10:00", "closes": "12:00", "valid_from": "31/02/2027"}],
+        "“31/02/2027” is not a date",
+    ),
+    (
+        "sessions",
+        [
+            {
+                "days": ["MO"],
+                "opens": "10:00",
+                "closes": "12:00",
+                "valid_from": "28/08/2027",
+                "valid_to": "20/07/2027",
+            }
+        ],
+        "The last day must be the same as the first or after it.",
+    ),
+    ("closures.starts", "next Tuesday", "“next Tuesday” is not a date"),
+    ("closures.starts", "32/12/2026", "is not a date: write the day, month and year"),
+    ("closures.ends", "5/1/27", "is not a date"),
+    ("closures.reason", "x" * 201, "Field cannot be longer than 200 characters."),
     ("cost_amount", "lots", "Not a valid decimal value."),
     ("cost_amount", "-3", "Enter an amount from 0 to 10000."),
     ("fees_description", LONG, "Field cannot be longer than 1000 characters."),
@@ -323,6 +345,78 @@ def test_every_service_field_refuses_bad_input_and_changes_nothing(app):
     assert current(app) == start
     assert version_of(app) == 1
     assert history(app) == []
+
+
+@SQLITE_ONLY
+def test_a_closure_needs_a_first_day_and_cannot_end_before_it(app):
+    manager = client_for(app, "manager")
+    start = current(app)
+    cases = [
+        (
+            {"starts": "05/01/2027", "ends": "24/12/2026", "reason": "Christmas break"},
+            "or after it",
+        ),
+        ({"starts": "", "ends": "24/12/2026", "reason": "Christmas break"}, "Enter the first day"),
+    ]
+    for closure, message in cases:
+        response = edit(manager, dict(start, closures=[closure]), 1)
+        assert response.status_code == 400 and message in response.text, closure
+        assert 'href="#closures-0-' in response.text  # the summary leads to the row
+    assert current(app) == start and history(app) == []
+
+
+def test_editors_set_closures_bank_holidays_and_a_season_and_the_public_sees_them(app):
+    manager = client_for(app, "manager")
+    summer = {
+        "days": ["WE"],
+        "opens": "10:00",
+        "closes": "15:00",
+        "valid_from": "20/07/2027",
+        "valid_to": "28 August 2027",
+    }
+    values = dict(
+        current(app),
+        sessions=[summer],
+        closed_on_bank_holidays=True,
+        closures=[
+            {"starts": "24/12/2026", "ends": "05/01/2027", "reason": "Christmas break"},
+            {"starts": "2027-03-01", "ends": "", "reason": "Staff training"},
+        ],
+    )
+    assert edit(manager, values, 1).status_code == 302
+    now = current(app)
+    assert now["closed_on_bank_holidays"] is True
+    assert now["closures"] == [
+        {"starts": "2026-12-24", "ends": "2027-01-05", "reason": "Christmas break"},
+        {"starts": "2027-03-01", "ends": "2027-03-01", "reason": "Staff training"},
+    ]
+    assert now["sessions"] == [
+        {
+            "days": ["WE"],
+            "opens": "10:00",
+            "closes": "15:00",
+            "valid_from": "2027-07-20",
+            "valid_to": "2027-08-28",
+        }
+    ]
+    form = manager.get(f"/manage/services/{TEA}/edit").text
+    assert 'value="24/12/2026"' in form and 'value="20/07/2027"' in form
+    page = app.test_client().get(f"/services/{TEA}").text
+    for words in (
+        "Wednesday, 10am to 3pm, from 20 July to 28 August 2027",
+        "Closed 24 December 2026 to 5 January 2027 (Christmas break)",
+        "Closed on 1 March 2027 (Staff training)",
+        "Closed on bank holidays",
+    ):
+        assert words in page, words
+    # the first closure ticked to remove, the bank holidays unticked: both gone
+    data = form_for(dict(now, closed_on_bank_holidays=False), 2)
+    data["closures-0-remove"] = "y"
+    assert manager.post(f"/manage/services/{TEA}/edit", data=data).status_code == 302
+    after = current(app)
+    assert after["closures"] == now["closures"][1:]
+    assert after["closed_on_bank_holidays"] is False
+    assert after["sessions"] == now["sessions"]  # an edit elsewhere keeps the season
 
 
 @SQLITE_ONLY
@@ -491,3 +585,18 @@ def test_routes_nobody_has_said_read_ask_the_service_until_someone_sets_them(app
         tea = session.get(Service, TEA)
         assert tea.routes_known and tea.referral_routes == ["self"]
     assert "Ask the service how to get in" not in app.test_client().get(f"/services/{TEA}").text
+
+
+def test_a_closure_waiting_for_review_reads_in_words(app):
+    editor = client_for(app, "editor")
+    closure = {"starts": "24/12/2026", "ends": "05/01/2027", "reason": "Christmas break"}
+    assert edit(editor, dict(current(app), closures=[closure]), 1).status_code == 302
+    manager = client_for(app, "manager")
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.exec(select(ListingRevision)).one()
+    assert revision.proposed == {
+        "closures": [{"starts": "2026-12-24", "ends": "2027-01-05", "reason": "Christmas break"}]
+    }
+    page = manager.get(f"/manage/revisions/{revision.id}").text
+    assert "Closed 24 December 2026 to 5 January 2027 (Christmas break)" in page
+    assert current(app)["closures"] == []  # not live until approved

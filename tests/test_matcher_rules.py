@@ -532,6 +532,28 @@ def test_a_suggestion_says_why_in_words_a_link_worker_can_read_aloud():
         ),
         ({}, {"preferences": {"days": ("SA",)}}, "times", "no fixed times: whenever suits you"),
         (
+            {"sessions": (matcher.OpeningSession(("SA",), "10:00", "12:00", date(2027, 7, 20)),)},
+            {"preferences": {"days": ("SA",)}},
+            "season_caveat",
+            "not running now: next runs from 20 July",
+        ),
+        (
+            {"sessions": (matcher.OpeningSession(("SA",), "10:00", "12:00", None, TODAY),)},
+            {"preferences": {"days": ("SA",)}},
+            "times",
+            "open Saturday mornings",
+        ),
+        (
+            {
+                "closures": (
+                    matcher.Closure(TODAY - timedelta(days=3), date(2027, 1, 5), "Christmas break"),
+                )
+            },
+            {},
+            "closed_caveat",
+            "closed until 5 January (Christmas break)",
+        ),
+        (
             {
                 "sessions": (
                     matcher.OpeningSession(("MO", "TU", "WE", "TH", "FR"), "18:00", "20:00"),

@@ -130,6 +130,10 @@ def test_without_a_location_distance_does_not_count():
 # --- preferences -------------------------------------------------------------------------
 
 
+def saturday_club(first, last):
+    return matcher.OpeningSession(("SA",), "10:00", "12:00", first, last)
+
+
 @pytest.mark.parametrize(
     ("preferences", "better", "worse"),
     [
@@ -144,6 +148,16 @@ def test_without_a_location_distance_does_not_count():
             {"times": ("evening",)},
             {"sessions": (matcher.OpeningSession(("TU",), "18:00", "20:00"),)},
             {"sessions": (matcher.OpeningSession(("TU",), "10:00", "12:00"),)},
+        ),
+        (  # a Saturday club in its season beats one whose season is over (or not yet begun)
+            {"days": ("SA",)},
+            {"sessions": (saturday_club(None, TODAY + timedelta(days=30)),)},
+            {"sessions": (saturday_club(TODAY - timedelta(days=90), TODAY - timedelta(days=1)),)},
+        ),
+        (
+            {"days": ("SA",)},
+            {"sessions": (saturday_club(TODAY, None),)},
+            {"sessions": (saturday_club(TODAY + timedelta(days=1), None),)},
         ),
         ({"language": "pl"}, {"languages": ("pl", "en")}, {"languages": ("en",)}),
         ({}, {"languages": ("en",)}, {"languages": ("pl",)}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.results import ResolvedPlace
 from directory.search.understanding import load_lexicon, understand
-from matcher.facts import DAYS
+from matcher.facts import DAYS, Closure
 from tests.conftest import demo_needs
 
 WORDS = [
@@ -92,9 +92,27 @@ def _service(rng: random.Random, number: int) -> ServiceFacts:
         languages=tuple(rng.sample(("en", "pl", "ur", "so"), rng.randint(1, 2))),
         access=tuple(rng.sample(("step_free", "hearing_loop", "bsl"), rng.randint(0, 2))),
         sites=sites,
-        sessions=(OpeningSession(tuple(rng.sample(DAYS, 2)), "10:00", "19:00"),),
+        sessions=(
+            OpeningSession(tuple(rng.sample(DAYS, 2)), "10:00", "19:00", *rng.choice(SEASONS)),
+        ),
+        closures=rng.choice(CLOSURES),
         stamp=str(number),
     )
+
+
+# Seasons and closures around the week of Monday 9 March 2026 that open_at is asked about.
+SEASONS = [
+    (None, None),
+    (date(2026, 3, 11), None),
+    (None, date(2026, 3, 10)),
+    (date(2026, 3, 1), date(2026, 3, 31)),
+]
+CLOSURES = [
+    (),
+    (),
+    (Closure(date(2026, 3, 11), date(2026, 3, 12), "Staff training"),),
+    (Closure(date(2026, 3, 9), date(2026, 3, 9)), Closure(date(2026, 3, 14), date(2026, 4, 1))),
+]
 
 
 @pytest.fixture(scope="module")
@@ -192,10 +210,8 @@ def test_open_at_agrees_with_the_opening_sessions(edited_index, day, clock):
     now = datetime(2026, 3, 9 + day, int(clock[:2]), int(clock[3:]), tzinfo=LONDON)
     with edited_index.searcher() as searcher:
         view = engine._views_for(edited_index).view(searcher, object())
-        found = view.open_at(now.weekday(), now.hour * 60 + now.minute)
+        found = view.open_at(now.date(), now.hour * 60 + now.minute)
         for doc in searcher.reader().all_doc_ids():
-            sessions = tuple(
-                (tuple(d), o, c) for d, o, c in json.loads(searcher.stored_fields(doc)["sessions"])
-            )
-            assert found[doc] == engine.is_open(sessions, now)
-            assert view.has_hours[doc] == bool(sessions)
+            stored = searcher.stored_fields(doc)
+            assert found[doc] == engine.is_open(stored, now)
+            assert view.has_hours[doc] == bool(json.loads(stored["sessions"]))

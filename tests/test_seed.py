@@ -189,6 +189,26 @@ BAD_EDITS = [
     ("bad email", lambda d: d.update(email="not an email"), "email"),
     ("note too long", lambda d: _service(d)["schedule"][0].update(note="x" * 301), "note"),
     (
+        "season ends first",
+        lambda d: _service(d)["schedule"][0].update({"from": "2027-08-28", "until": "2027-07-20"}),
+        "schedule[0].until",
+    ),
+    (
+        "closure without a first day",
+        lambda d: _service(d).update(closures=[{"until": "2027-01-05"}]),
+        "closures[0].from",
+    ),
+    (
+        "closure ends first",
+        lambda d: _service(d).update(closures=[{"from": "2027-01-05", "until": "2026-12-24"}]),
+        "closures[0].until",
+    ),
+    (
+        "bank holidays as text",
+        lambda d: _service(d).update(closed_on_bank_holidays="yes"),
+        "closed_on_bank_holidays",
+    ),
+    (
         "bad authority",
         lambda d: _service(d).update(area={"type": "local_authority", "codes": ["Leeds"]}),
         "codes",

@@ -26,7 +26,8 @@ from directory.models import (
     ServiceTaxonomyTerm,
     TaxonomyTerm,
 )
-from matcher.facts import Area
+from matcher import opening
+from matcher.facts import Area, Closure, OpeningSession
 
 T = TypeVar("T")
 
@@ -79,6 +80,7 @@ def facts_options() -> list[LoaderOption]:
         .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
         .selectinload(Location.accessibility),  # type: ignore[arg-type]
         selectinload(Service.schedules),  # type: ignore[arg-type]
+        selectinload(Service.closures),  # type: ignore[arg-type]
         selectinload(Service.languages),  # type: ignore[arg-type]
         selectinload(Service.areas),  # type: ignore[arg-type]
         selectinload(Service.foreign_terms),  # type: ignore[arg-type]
@@ -112,8 +114,24 @@ def _card_options() -> list[LoaderOption]:
         selectinload(Service.organisation),  # type: ignore[arg-type]
         selectinload(Service.cost_options),  # type: ignore[arg-type]
         selectinload(Service.schedules),  # type: ignore[arg-type]
+        selectinload(Service.closures),  # type: ignore[arg-type]
         selectinload(Service.areas),  # type: ignore[arg-type]
     ]
+
+
+def sessions_of(service: Service) -> tuple[OpeningSession, ...]:
+    """A service's weekly sessions, with their seasons, as matcher/opening.py reads them:
+    the one conversion, so that search, matching and the cards agree on when it is open."""
+    return tuple(
+        OpeningSession(tuple(s.days), s.opens_at, s.closes_at, s.valid_from, s.valid_to)
+        for s in service.schedules
+    )
+
+
+def closures_of(service: Service) -> tuple[Closure, ...]:
+    """The days a service is shut: its closures, and bank holidays when it closes on them."""
+    rows = (Closure(c.starts, c.ends, c.reason) for c in service.closures)
+    return opening.closures_of(rows, service.closed_on_bank_holidays)
 
 
 def areas_served(service: Service) -> tuple[Area, ...]:

@@ -107,6 +107,18 @@ class OpeningTime:
     opens: str
     closes: str
     note: str = ""
+    # a seasonal session's first and last day (HSDS valid_from, valid_to)
+    starts: date | None = None
+    ends: date | None = None
+
+
+@dataclass
+class ClosureRecord:
+    """Closed from a day to a day (both included), and why."""
+
+    starts: date
+    ends: date
+    reason: str = ""
 
 
 @dataclass
@@ -160,6 +172,8 @@ class ServiceRecord:
     waiting_weeks: int | None
     languages: list[str]
     schedule: list[OpeningTime]
+    closures: list[ClosureRecord]
+    closed_on_bank_holidays: bool
     contact: ContactPerson | None
     url: str
     status: str
@@ -481,6 +495,12 @@ def _service(
             _opening_time(r, s, f"{where}.schedule[{i}]")
             for i, s in enumerate(r.items(data, "schedule", where=where))
         ],
+        closures=[
+            c
+            for i, item in enumerate(r.items(data, "closures", where=where))
+            if (c := _closure(r, item, f"{where}.closures[{i}]")) is not None
+        ],
+        closed_on_bank_holidays=_yes_or_no(r, data, "closed_on_bank_holidays", where),
         contact=_contact(r, contact, f"{where}.contact") if isinstance(contact, dict) else None,
         url=r.web_address(data, "url", where=where),
         status=r.choice(data, "status", STATUS, default="published", where=where),
@@ -535,9 +555,37 @@ def _opening_time(r: _Reader, data: Any, where: str) -> OpeningTime:
     if TIME.match(opens) and TIME.match(closes) and opens >= closes:
         r.problem(f"{where}.closes", f"{closes} is not after the opening time {opens}")
     days.sort(key=DAYS.index)
+    starts, ends = r.day(data, "from", where=where), r.day(data, "until", where=where)
+    if starts and ends and ends < starts:
+        r.problem(f"{where}.until", f"{ends} is before the first day {starts}")
     return OpeningTime(
-        days=days, opens=opens, closes=closes, note=r.text(data, "note", where=where, limit=300)
+        days=days,
+        opens=opens,
+        closes=closes,
+        note=r.text(data, "note", where=where, limit=300),
+        starts=starts,
+        ends=ends,
     )
+
+
+def _yes_or_no(r: _Reader, data: dict[str, Any], key: str, where: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        r.problem(f"{where}.{key}", f"{value!r} is not true or false")
+        return False
+    return value
+
+
+def _closure(r: _Reader, data: dict[str, Any], where: str) -> ClosureRecord | None:
+    starts, ends = r.day(data, "from", where=where), r.day(data, "until", where=where)
+    if starts is None:
+        r.problem(f"{where}.from", "give the first day closed, such as 2026-12-24")
+        return None
+    if ends is not None and ends < starts:
+        r.problem(f"{where}.until", f"{ends} is before the first day closed {starts}")
+        return None
+    reason = r.text(data, "reason", where=where, limit=200)
+    return ClosureRecord(starts=starts, ends=ends or starts, reason=reason)
 
 
 def _contact(r: _Reader, data: dict[str, Any], where: str) -> ContactPerson:

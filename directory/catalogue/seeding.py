@@ -44,6 +44,7 @@ from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    Closure,
     Contact,
     CostOption,
     Language,
@@ -368,6 +369,7 @@ def _load_service(
     service.capacity = Capacity(record.capacity)
     service.waiting_weeks = record.waiting_weeks
     service.last_verified = record.last_verified
+    service.closed_on_bank_holidays = record.closed_on_bank_holidays
     _touch(session, service)
     _replace_children(session, service, record, terms, sites, place)
 
@@ -384,6 +386,7 @@ def _replace_children(
     _replace(session, service.need_links, _needs_met(service.id, record, terms))
     _replace(session, service.location_links, _sites_used(service.id, record, sites))
     _replace(session, service.schedules, _opening_times(service.id, record))
+    _replace(session, service.closures, _closures(service.id, record))
     _replace(session, service.cost_options, _cost(service.id, record))
     _replace(session, service.areas, _area_served(service.id, record, place))
     _replace(session, service.languages, _languages_spoken(service.id, record))
@@ -425,8 +428,23 @@ def _opening_times(service_id: uuid.UUID, record: ServiceRecord) -> list[Schedul
             opens_at=s.opens,
             closes_at=s.closes,
             notes=s.note,
+            valid_from=s.starts,
+            valid_to=s.ends,
         )
         for i, s in enumerate(record.schedule)
+    ]
+
+
+def _closures(service_id: uuid.UUID, record: ServiceRecord) -> list[Closure]:
+    return [
+        Closure(
+            service_id=service_id,
+            id=stable_id("closure", f"{record.id}/{i}"),
+            starts=c.starts,
+            ends=c.ends,
+            reason=c.reason,
+        )
+        for i, c in enumerate(record.closures)
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -22,6 +23,7 @@ from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    Closure,
     Contact,
     CostOption,
     EntityType,
@@ -61,7 +63,9 @@ SERVICE_FIELDS: dict[str, str] = {
     "restrictions": "Only for",
     "eligibility_description": "Who can go",
     "sessions": "Opening times",
-    "opening_exceptions": "Exceptions to the opening times",
+    "closures": "Closures",
+    "closed_on_bank_holidays": "Closed on bank holidays",
+    "opening_exceptions": "A note on the opening times",
     "is_free": "Free",
     "cost_amount": "Cost in pounds",
     "fees_description": "About the cost",
@@ -195,10 +199,15 @@ def service_snapshot(service: Service) -> Snapshot:
         "maximum_age": service.maximum_age,
         "restrictions": list(service.restrictions),
         "eligibility_description": service.eligibility_description,
-        "sessions": [
-            {"days": s.days, "opens": s.opens_at, "closes": s.closes_at}
-            for s in sorted(service.schedules, key=_schedule_order)
-        ],
+        "sessions": [session_snapshot(s) for s in sorted(service.schedules, key=_schedule_order)],
+        "closures": sorted(
+            (
+                {"starts": c.starts.isoformat(), "ends": c.ends.isoformat(), "reason": c.reason}
+                for c in service.closures
+            ),
+            key=lambda c: (c["starts"], c["ends"], c["reason"]),
+        ),
+        "closed_on_bank_holidays": service.closed_on_bank_holidays,
         "opening_exceptions": service.opening_exceptions,
         "is_free": service.is_free,
         "cost_amount": _cost_amount(service),
@@ -218,6 +227,21 @@ def service_snapshot(service: Service) -> Snapshot:
         "contact_email": (contact.email or "") if contact else "",
         "url": service.url or "",
     }
+
+
+def session_snapshot(schedule: Schedule) -> dict[str, Any]:
+    """One weekly session as plain values; a seasonal one adds its first and last day (ISO
+    dates), so a plain session reads as it always did."""
+    value: dict[str, Any] = {
+        "days": schedule.days,
+        "opens": schedule.opens_at,
+        "closes": schedule.closes_at,
+    }
+    if schedule.valid_from is not None:
+        value["valid_from"] = schedule.valid_from.isoformat()
+    if schedule.valid_to is not None:
+        value["valid_to"] = schedule.valid_to.isoformat()
+    return value
 
 
 def _schedule_order(schedule: Schedule) -> tuple[int, str]:
@@ -262,6 +286,7 @@ SCALARS = (
     "maximum_age",
     "eligibility_description",
     "opening_exceptions",
+    "closed_on_bank_holidays",
     "is_free",
     "fees_description",
     "application_process",
@@ -302,8 +327,21 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
                 byday=",".join(s["days"]),
                 opens_at=s["opens"],
                 closes_at=s["closes"],
+                valid_from=_date(s.get("valid_from")),
+                valid_to=_date(s.get("valid_to")),
             )
             for s in values["sessions"]
+        ]
+    if "closures" in values:
+        _replace(session, service.closures)
+        service.closures = [
+            Closure(
+                service_id=service.id,
+                starts=date.fromisoformat(c["starts"]),
+                ends=date.fromisoformat(c["ends"]),
+                reason=c.get("reason", ""),
+            )
+            for c in values["closures"]
         ]
     if "cost_amount" in values or "fees_description" in values:
         amount = values.get("cost_amount", _cost_amount(service))
@@ -329,6 +367,10 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         _apply_areas(session, service, values["areas"])
     if {"contact_name", "contact_phone", "contact_email"} & values.keys():
         _apply_contact(session, service, values)
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def _replace(session: Session, rows: list[Any]) -> None:

@@ -49,10 +49,8 @@ def facts_from_service(service: Service) -> matcher.ServiceFacts:
         modes=tuple(service.delivery),
         areas=published.areas_served(service),
         sites=tuple(_site(link.location) for link in service.location_links if _located(link)),
-        sessions=tuple(
-            matcher.OpeningSession(days=tuple(s.days), opens=s.opens_at, closes=s.closes_at)
-            for s in service.schedules
-        ),
+        sessions=published.sessions_of(service),
+        closures=published.closures_of(service),
         free=service.is_free,
         languages=tuple(language.code for language in service.languages),
     )

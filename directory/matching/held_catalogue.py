@@ -20,6 +20,7 @@ from directory import db
 from directory.matching import facts
 from directory.models import (
     Accessibility,
+    Closure,
     Language,
     Location,
     Organisation,
@@ -40,6 +41,7 @@ COUNTED = (
     ServiceAtLocation,
     ServiceTaxonomyTerm,
     Schedule,
+    Closure,
     ServiceArea,
     Language,
     Accessibility,

@@ -302,14 +302,22 @@ class Service(Tracked, table=True):
     # Where an imported listing's last_verified came from, when nobody here has checked it:
     # "from Leeds Directory, updated" (then the date); "" once a manager or editor checks it.
     checked_source: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
-    # Exceptions to the weekly times, in words: "Closed on bank holidays".
+    # A note on the opening times, in words ("Ring first in school holidays"); the days it
+    # is shut are closures (below) and closed_on_bank_holidays.
     opening_exceptions: str = Field(default="", max_length=300)
+    # Shut on every bank holiday in England and Wales (matcher/bank_holidays.json).
+    closed_on_bank_holidays: bool = False
 
     organisation: "Organisation" = Relationship(back_populates="services")
     location_links: list["ServiceAtLocation"] = Relationship(
         back_populates="service", cascade_delete=True
     )
     schedules: list["Schedule"] = Relationship(back_populates="service", cascade_delete=True)
+    closures: list["Closure"] = Relationship(
+        back_populates="service",
+        cascade_delete=True,
+        sa_relationship_kwargs={"order_by": "Closure.starts"},
+    )
     cost_options: list["CostOption"] = Relationship(back_populates="service", cascade_delete=True)
     areas: list["ServiceArea"] = Relationship(back_populates="service", cascade_delete=True)
     languages: list["Language"] = Relationship(back_populates="service", cascade_delete=True)
@@ -385,6 +393,22 @@ class Schedule(SQLModel, table=True):
     @property
     def days(self) -> list[str]:
         return [d for d in self.byday.split(",") if d]
+
+
+class Closure(SQLModel, table=True):
+    """Closed from one day to another, both included, with the reason ("Christmas break").
+    Beyond the standard: exported as an HSDS schedule with no opening times (see
+    directory/oruk/serialise.py)."""
+
+    __tablename__ = "closure"
+
+    id: uuid.UUID = id_field()
+    service_id: uuid.UUID = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    starts: date
+    ends: date
+    reason: str = Field(default="", max_length=200)
+
+    service: "Service" = Relationship(back_populates="closures")
 
 
 class CostOption(SQLModel, table=True):

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from directory.catalogue.vocabulary import DAYS
 from directory.geo import postcodes
 from directory.models import Organisation, TaxonomyTerm
+from directory.oruk import closures
 
 Json = dict[str, Any]
 UK_COUNTRIES = {
@@ -373,6 +374,10 @@ def _list(record: Json, name: str) -> list[Any]:
 
 def _check_schedule(where: str, item: Any, add: Any) -> None:
     if not isinstance(item, dict):
+        return
+    if closures.is_closure(item):  # closed from a day to a day (see closures.py)
+        for name, message in closures.problems(item):
+            add(f"{where}.{name}", message)
         return
     days = [d.strip() for d in str(item.get("byday") or "").split(",") if d.strip()]
     wrong = [d for d in days if d.upper() not in DAYS]

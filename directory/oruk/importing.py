@@ -33,6 +33,7 @@ from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    Closure,
     Contact,
     CostOption,
     Language,
@@ -48,7 +49,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
-from directory.oruk import inference, queries, serialise, signpost_terms
+from directory.oruk import closures, inference, queries, serialise, signpost_terms
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NOT_A_NEED, ForeignTerm, NeedsMap
 
@@ -503,6 +504,7 @@ class _Writer:
             _replace(session, service.location_links, links)
         if given("schedules"):
             self._schedules(service, data, owner, link_ids)
+            self._closures(service, data, owner)
         if given("cost_options"):
             self._costs(service, data, owner)
         if given("service_areas"):
@@ -539,6 +541,24 @@ class _Writer:
                 and s.get("byday")
                 and s.get("opens_at")
                 and s.get("closes_at")
+            ],
+        )
+
+    def _closures(self, service: Service, data: Json, owner: str) -> None:
+        """Schedules that say when it is shut (oruk/closures.py) as closures."""
+        found, service.closed_on_bank_holidays = closures.read(data.get("schedules") or [])
+        _replace(
+            self.session,
+            service.closures,
+            [
+                Closure(
+                    service_id=service.id,
+                    id=self.own_id(Closure, c.id, owner),
+                    starts=c.starts,
+                    ends=c.ends,
+                    reason=c.reason,
+                )
+                for c in found
             ],
         )
 

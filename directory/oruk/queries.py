@@ -316,6 +316,7 @@ def service_options() -> list[Any]:
         .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
         .selectinload(Location.accessibility),  # type: ignore[arg-type]
         selectinload(Service.schedules),  # type: ignore[arg-type]
+        selectinload(Service.closures),  # type: ignore[arg-type]
         selectinload(Service.languages),  # type: ignore[arg-type]
         selectinload(Service.areas),  # type: ignore[arg-type]
         selectinload(Service.cost_options),  # type: ignore[arg-type]

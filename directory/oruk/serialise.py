@@ -37,7 +37,7 @@ from directory.models import (
     TaxonomyTerm,
     stable_id,
 )
-from directory.oruk import signpost_terms
+from directory.oruk import closures, signpost_terms
 
 Json = dict[str, Any]
 
@@ -198,7 +198,8 @@ def service_full(service: Service, *, with_organisation: bool = True) -> Json:
     found.update(
         {
             "phones": phones,
-            "schedules": [schedule(s) for s in _by_id(service.schedules)],
+            "schedules": [schedule(s) for s in _by_id(service.schedules)]
+            + closures.as_schedules(service),
             "service_areas": [service_area(a) for a in _by_id(service.areas)],
             "service_at_locations": [
                 service_at_location_brief(link, with_service=False)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app
 from rapidfuzz import process, utils
 from sqlmodel import Session, select
 
+from directory import clock
 from directory.catalogue import needs
 from directory.geo import postcodes
 from directory.models import SearchLog, Service, utcnow
@@ -105,7 +106,9 @@ def search(
             place = places.resolve(session, request.place)
         except places.PlaceNotFound as error:
             place_problem, suggestions = error.message, error.suggestions
-    results = engine.run(search_index, request, lexicon, place=place, now=now)
+    results = engine.run(
+        search_index, request, lexicon, place=place, now=now, stale_before=stale_before(now)
+    )
     results.place_problem = place_problem
     results.place_suggestions = suggestions
     nothing_near = request.place and results.local.total == 0
@@ -114,6 +117,13 @@ def search(
     if request.page == 1 and request.band == "all":  # turning pages is not a new search
         log(session, request, results, channel)
     return results
+
+
+def stale_before(now: datetime | None = None) -> date:
+    """Listings last checked before this day are past their check date (STALE_AFTER_DAYS,
+    the rule of directory/listings/freshness.py): search ranks them a little lower."""
+    today = now.date() if now is not None else clock.today()
+    return today - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
 
 
 def alternatives(

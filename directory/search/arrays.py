@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,10 @@ SCORED_FIELDS = ("name", "need_words", "keywords", "organisation", "description"
 NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers, weights
+# Date ordinals for no season (a session that runs always) and for a listing never checked.
+ALWAYS_FROM = 0
+ALWAYS_TO = date.max.toordinal()
+NEVER_CHECKED = -1
 # Places (local authority and districts) whose judgement of every distinct area is kept
 MAX_PLACES_HELD = 1024
 
@@ -65,6 +70,15 @@ class Segment:
     hours_days: np.ndarray
     hours_from: np.ndarray
     hours_until: np.ndarray
+    # and the first and last day of each session's season (date ordinals; none: always)
+    hours_first: np.ndarray
+    hours_last: np.ndarray
+    # closures, one row each: whose, first and last day shut (date ordinals)
+    closure_doc: np.ndarray
+    closure_first: np.ndarray
+    closure_last: np.ndarray
+    # the day each document was last checked (date ordinal; NEVER_CHECKED: never)
+    verified: np.ndarray
     # who each document serves, one row per area: whose, and which of `area_table`
     area_doc: np.ndarray
     area_ref: np.ndarray
@@ -80,7 +94,9 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
     size = reader.doc_count_all()
     ids = [""] * size
     local = np.zeros(size, dtype=bool)
-    hours: list[tuple[int, int, int, int]] = []
+    hours: list[tuple[int, int, int, int, int, int]] = []
+    closures: list[tuple[int, int, int]] = []
+    verified = np.full(size, NEVER_CHECKED, dtype=np.int64)
     site_doc: list[int] = []
     site_lat: list[float] = []
     site_lon: list[float] = []
@@ -95,9 +111,22 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
             site_doc.append(docnum)
             site_lat.append(lat)
             site_lon.append(lon)
-        for days, opens, closes in json.loads(stored.get("sessions") or "[]"):
+        for days, opens, closes, *season in json.loads(stored.get("sessions") or "[]"):
             bits = sum(1 << DAYS.index(d) for d in set(days) if d in DAYS)
-            hours.append((docnum, bits, _minutes(opens), _minutes(closes)))
+            first, last = (season + [None, None])[:2]
+            hours.append(
+                (
+                    docnum,
+                    bits,
+                    _minutes(opens),
+                    _minutes(closes),
+                    _ordinal(first, ALWAYS_FROM),
+                    _ordinal(last, ALWAYS_TO),
+                )
+            )
+        for starts, ends in json.loads(stored.get("closures") or "[]"):
+            closures.append((docnum, _ordinal(starts, 0), _ordinal(ends, 0)))
+        verified[docnum] = _ordinal(stored.get("last_verified"), NEVER_CHECKED)
         for kind, codes, miles in json.loads(stored.get("areas") or "[]"):
             area = Area(kind, tuple(codes), miles)
             area_doc.append(docnum)
@@ -119,6 +148,12 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
         hours_days=np.array([h[1] for h in hours], dtype=np.int64),
         hours_from=np.array([h[2] for h in hours], dtype=np.int64),
         hours_until=np.array([h[3] for h in hours], dtype=np.int64),
+        hours_first=np.array([h[4] for h in hours], dtype=np.int64),
+        hours_last=np.array([h[5] for h in hours], dtype=np.int64),
+        closure_doc=np.array([c[0] for c in closures], dtype=np.int64),
+        closure_first=np.array([c[1] for c in closures], dtype=np.int64),
+        closure_last=np.array([c[2] for c in closures], dtype=np.int64),
+        verified=verified,
         area_doc=np.array(area_doc, dtype=np.int64),
         area_ref=np.array(area_ref, dtype=np.int64),
         area_table=list(areas),
@@ -154,6 +189,11 @@ def read_lengths(reader: IndexReader, name: str) -> np.ndarray:
 def _minutes(clock: str) -> int:
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def _ordinal(day: str | None, otherwise: int) -> int:
+    """An ISO date as its ordinal (date.toordinal), or `otherwise` for none."""
+    return date.fromisoformat(day).toordinal() if day else otherwise
 
 
 def _text(term: bytes | str) -> str:
@@ -202,6 +242,12 @@ class View:
         self.hours_days = _joined([s.hours_days for s in self.segments], np.int64)
         self.hours_from = _joined([s.hours_from for s in self.segments], np.int64)
         self.hours_until = _joined([s.hours_until for s in self.segments], np.int64)
+        self.hours_first = _joined([s.hours_first for s in self.segments], np.int64)
+        self.hours_last = _joined([s.hours_last for s in self.segments], np.int64)
+        self.closure_doc = self._documents("closure_doc")
+        self.closure_first = _joined([s.closure_first for s in self.segments], np.int64)
+        self.closure_last = _joined([s.closure_last for s in self.segments], np.int64)
+        self.verified = _joined([s.verified for s in self.segments], np.int64)
         self.has_hours = np.zeros(self.size, dtype=bool)
         self.has_hours[self.hours_doc] = True
         self.site_doc = self._documents("site_doc")
@@ -324,17 +370,27 @@ class View:
             )
         return total
 
-    def open_at(self, day: int, minute: int) -> np.ndarray:
-        """Which documents have a session open on a day (0 is Monday) at a minute after
-        midnight: opening time included, closing time not."""
+    def open_at(self, day: date, minute: int) -> np.ndarray:
+        """Which documents have a session open on a day at a minute after midnight (opening
+        time included, closing time not), in its season, on a day they are not closed:
+        matcher.opening.is_open over arrays (a test holds them equal)."""
+        ordinal = day.toordinal()
         sessions = (
-            (self.hours_days & (1 << day)).astype(bool)
+            (self.hours_days & (1 << day.weekday())).astype(bool)
             & (self.hours_from <= minute)
             & (minute < self.hours_until)
+            & (self.hours_first <= ordinal)
+            & (ordinal <= self.hours_last)
         )
         found = np.zeros(self.size, dtype=bool)
         found[self.hours_doc[sessions]] = True
+        shut = (self.closure_first <= ordinal) & (ordinal <= self.closure_last)
+        found[self.closure_doc[shut]] = False
         return found
+
+    def stale(self, checked_before: date) -> np.ndarray:
+        """Which documents were last checked before this day, or never."""
+        return self.verified < checked_before.toordinal()
 
     def serving(
         self,

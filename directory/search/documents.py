@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -18,19 +19,12 @@ from directory.models import (
     ListingStatus,
     Service,
 )
-from matcher.facts import WEEKEND, Area
+from matcher.facts import WEEKEND, Area, Closure, OpeningSession
 
 # A session that ends at or after this time counts as "evening".
 EVENING_FROM = "17:30"
 NO_MINIMUM_AGE = 0
 NO_MAXIMUM_AGE = 200
-
-
-@dataclass(frozen=True)
-class OpeningSession:
-    days: tuple[str, ...]
-    opens: str
-    closes: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +48,10 @@ class ServiceFacts:
     # who it serves (anyone inside any one of them); none: no stated area, anyone
     areas: tuple[Area, ...] = ()
     sessions: tuple[OpeningSession, ...] = field(default_factory=tuple)
+    # days it is shut (bank holidays among them, when it closes on them)
+    closures: tuple[Closure, ...] = ()
+    # when it was last checked (None: never); search ranks stale listings a little lower
+    last_verified: date | None = None
     # Changes whenever the listing does, so a check can find index entries gone stale.
     stamp: str = ""
 
@@ -86,10 +84,23 @@ def document(facts: ServiceFacts) -> dict[str, object]:
         "evening": any(s.closes >= EVENING_FROM for s in facts.sessions),
         "weekend": any(d in WEEKEND for d in days),
         "sites": json.dumps([[round(lat, 5), round(lon, 5)] for lat, lon in facts.sites]),
-        "sessions": json.dumps([[list(s.days), s.opens, s.closes] for s in facts.sessions]),
+        "sessions": json.dumps(
+            [
+                [list(s.days), s.opens, s.closes, _day(s.valid_from), _day(s.valid_to)]
+                for s in facts.sessions
+            ]
+        ),
+        "closures": json.dumps(
+            [[c.starts.isoformat(), c.ends.isoformat()] for c in facts.closures]
+        ),
+        "last_verified": _day(facts.last_verified),
         "areas": json.dumps([[a.kind, list(a.codes), a.miles] for a in facts.areas]),
         "stamp": facts.stamp,
     }
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def facts_from_service(service: Service) -> ServiceFacts:
@@ -119,10 +130,9 @@ def facts_from_service(service: Service) -> ServiceFacts:
             if site.latitude is not None and site.longitude is not None
         ),
         areas=published.areas_served(service),
-        sessions=tuple(
-            OpeningSession(days=tuple(s.days), opens=s.opens_at, closes=s.closes_at)
-            for s in service.schedules
-        ),
+        sessions=published.sessions_of(service),
+        closures=published.closures_of(service),
+        last_verified=service.last_verified,
         stamp=stamp(service),
     )
 

@@ -15,6 +15,10 @@ Relevance is Whoosh's BM25F over the boosted fields, summed over arrays of the
 index's postings (see arrays.py) rather than a posting at a time; filters are
 Whoosh queries, read once per segment as masks.
 
+A listing past its check date (last checked more than STALE_AFTER_DAYS ago, or never)
+keeps STALE_SHARE of its relevance (`fresher_first`), after relevance and before distance:
+of two that fit as well the fresh one comes first; it is never filtered out.
+
 What makes a listing a match is stricter than what scores it (see `requirement`): it
 must meet a need the words name, or say the query's distinctive words (all of one or two,
 all but one of more). Filler words ("advice", "support", or any word in more than a fifth
@@ -26,11 +30,13 @@ not every listing that gives advice.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -46,9 +52,11 @@ from directory.search.results import Band, Hit, ResolvedPlace, SearchResults
 from directory.search.understanding import Lexicon, Understood, english_frequency, understand
 from matcher import opening
 from matcher.distance import miles_between, rounded
-from matcher.facts import OpeningSession
+from matcher.facts import Closure, OpeningSession
 
 HALF_SCORE_MILES = 1.5
+# What share of its relevance a listing past its check date keeps (see fresher_first).
+STALE_SHARE = 0.85
 ONLINE_ON_FIRST_PAGE = 5
 TEXT_FIELDS = ("name", "need_words", "keywords", "organisation", "description")
 NEED_TERM_BOOST = 2.0
@@ -113,8 +121,10 @@ def run(
     *,
     place: ResolvedPlace | None = None,
     now: datetime | None = None,
+    stale_before: date | None = None,
 ) -> SearchResults:
-    """Search; the caller loads the rows for the returned ids."""
+    """Search; the caller loads the rows for the returned ids. Listings last checked before
+    `stale_before` (or never) rank a little lower (see `fresher_first`)."""
     with index.searcher() as searcher:
         generation = (index.live_build(), searcher.reader().generation())
         view = _views_for(index).view(searcher, generation)
@@ -125,7 +135,9 @@ def run(
         if understood.crisis_kind:
             docs, scores = urgent_help_first(view, searcher, docs, scores, understood)
     now = now or london_now()
-    open_now = view.open_at(now.weekday(), now.hour * 60 + now.minute)
+    open_now = view.open_at(now.date(), now.hour * 60 + now.minute)
+    if stale_before is not None:
+        scores = fresher_first(scores, view.stale(stale_before)[docs])
     local, online, other_areas = _bands(view, docs, scores, request, place, open_now)
     return SearchResults(
         request=request,
@@ -165,6 +177,14 @@ def urgent_help_first(
     for need in other_needs:
         keep |= view.mask(searcher, q.Term("needs", need))[docs]
     return docs[keep], (scores + lift)[keep]
+
+
+def fresher_first(scores: np.ndarray, stale: np.ndarray) -> np.ndarray:
+    """Scores with those of stale listings (past their check date, or never checked) cut to
+    STALE_SHARE: after relevance, before distance, so that of two listings that fit as well
+    the fresh one comes first, while a stale one that fits much better still leads. Not a
+    filter: a stale listing is still found, and its card says when it was last checked."""
+    return np.where(stale, scores * STALE_SHARE, scores)
 
 
 def text_terms(understood: Understood) -> list[tuple[str, str, float]]:
@@ -466,6 +486,19 @@ def nearest_miles(place: ResolvedPlace, sites: tuple[tuple[float, float], ...]) 
     return rounded(nearest)
 
 
-def is_open(sessions: tuple[tuple[tuple[str, ...], str, str], ...], now: datetime) -> bool:
-    """Open now, by the one rule (matcher/opening.py), for sessions as the index stores them."""
-    return opening.is_open([OpeningSession(days, o, c) for days, o, c in sessions], now)
+def is_open(stored: Mapping[str, Any], now: datetime) -> bool:
+    """Open now, by the one rule (matcher/opening.py), for a document's stored sessions and
+    closures (documents.document)."""
+    sessions = [
+        OpeningSession(tuple(days), o, c, *(_date(d) for d in (season + [None, None])[:2]))
+        for days, o, c, *season in json.loads(stored.get("sessions") or "[]")
+    ]
+    closures = [
+        Closure(date.fromisoformat(a), date.fromisoformat(b), "")
+        for a, b in json.loads(stored.get("closures") or "[]")
+    ]
+    return opening.is_open(sessions, now, closures)
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

@@ -67,7 +67,12 @@ SCHEMA = Schema(
     min_age=NUMERIC(int),
     max_age=NUMERIC(int),
     sites=STORED,
+    # [[days, opens, closes, valid_from, valid_to], ...] and [[starts, ends], ...] of its
+    # closures (ISO dates): open now, read into arrays (see arrays.py)
     sessions=STORED,
+    closures=STORED,
+    # ISO date it was last checked, or None: stale listings rank a little lower
+    last_verified=STORED,
     # who it serves: [[kind, codes, miles], ...], read into arrays (see arrays.py)
     areas=STORED,
     stamp=STORED,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 import phonenumbers
@@ -17,6 +20,34 @@ from directory.accounts import users
 def strip(value: Any) -> Any:
     """Trim spaces around text; other values pass through."""
     return value.strip() if isinstance(value, str) else value
+
+
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\- ]+(\d{1,2})[/.\- ]+(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_WORDED_FORMATS = ("%d %B %Y", "%d %b %Y")
+
+
+def parse_day(text: str) -> date | None:
+    """A date as people write it in a form: "24/12/2026", "24-12-2026", "24 12 2026",
+    "24 December 2026", "24 Dec 2026" or "2026-12-24"; None when it is not one (or is
+    outside 2000 to 2099)."""
+    text = " ".join(text.split())
+    found: date | None = None
+    try:
+        if match := _NUMERIC_DATE.fullmatch(text):
+            day, month, year = (int(x) for x in match.groups())
+            found = date(year, month, day)
+        elif match := _ISO_DATE.fullmatch(text):
+            year, month, day = (int(x) for x in match.groups())
+            found = date(year, month, day)
+        else:
+            for pattern in _WORDED_FORMATS:
+                with contextlib.suppress(ValueError):
+                    found = datetime.strptime(text, pattern).date()
+                    break
+    except ValueError:
+        return None
+    return found if found is not None and 2000 <= found.year <= 2099 else None
 
 
 def choices(items: Any) -> list[SelectChoice]:

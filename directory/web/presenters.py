@@ -18,7 +18,7 @@ from directory.safety import CrisisContact, CrisisPanel
 from directory.search.results import ResolvedPlace
 from matcher import opening, words
 from matcher.distance import miles_between
-from matcher.facts import DAYS, OpeningSession
+from matcher.facts import DAYS
 from matcher.rules import area_words
 
 # Crisis contacts are reached by phone, text or a web page; nothing else goes in a link.
@@ -54,8 +54,51 @@ def cost(service: Service) -> str:
 
 
 def opening_time(schedule: Schedule) -> str:
-    """'Monday and Wednesday, 10am to 12pm'."""
-    return f"{day_list(schedule.days)}, {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
+    """'Monday and Wednesday, 10am to 12pm', and a seasonal session's season: ', from 20
+    July to 28 August 2026'."""
+    text = f"{day_list(schedule.days)}, {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
+    return text + season(schedule.valid_from, schedule.valid_to)
+
+
+def season(first: date | None, last: date | None) -> str:
+    """', from 20 July to 28 August 2026', ', from 20 July 2026', ', until 28 August 2026' or
+    '' for a session that runs all year."""
+    if first and last:
+        return f", from {day_month(first, last.year != first.year)} to {long_date(last)}"
+    if first:
+        return f", from {long_date(first)}"
+    if last:
+        return f", until {long_date(last)}"
+    return ""
+
+
+def closure_words(starts: date, ends: date, reason: str) -> str:
+    """'Closed 24 December 2026 to 5 January 2027 (Christmas break)', 'Closed on 1 March
+    2027'."""
+    if starts == ends:
+        text = f"Closed on {long_date(starts)}"
+    else:
+        text = f"Closed {day_month(starts, starts.year != ends.year)} to {long_date(ends)}"
+    return f"{text} ({reason})" if reason else text
+
+
+def long_date(day: date) -> str:
+    """'5 January 2027'."""
+    return words.day_month(day, with_year=True)
+
+
+day_month = words.day_month
+
+
+def closures(service: Service, today: date | None = None) -> list[str]:
+    """The closures not yet over, in words: 'Closed 24 December 2026 to 5 January 2027
+    (Christmas break)', 'Closed on 1 May 2027 (Staff training)'; and 'Closed on bank
+    holidays' for a service that is."""
+    today = today or clock_today()
+    found = [closure_words(c.starts, c.ends, c.reason) for c in service.closures if c.ends >= today]
+    if service.closed_on_bank_holidays:
+        found.append("Closed on bank holidays")
+    return found
 
 
 def day_list(codes: list[str]) -> str:
@@ -85,32 +128,52 @@ def clock(hhmm: str) -> str:
 
 def when_open(service: Service, now: datetime | None = None) -> str:
     """'Open now until 4pm', 'Opens today at 2pm', 'Opens tomorrow at 10am', 'Opens Tuesday
-    at 10am', 'Opens next Monday at 10am' or 'Open 24 hours', in London time, from the weekly
-    sessions (matcher/opening.py), with the deciding session's note ('(Term time only)');
-    '' when the service has no regular hours."""
+    at 10am', 'Opens next Monday at 10am', 'Opens Tuesday 6 January at 10am' or 'Open 24
+    hours', in London time, from the weekly sessions, their seasons and the closures
+    (matcher/opening.py), with the deciding session's note ('(Term time only)'); a closure
+    today comes first: 'Closed until 5 January (Christmas break). Opens Tuesday 6 January at
+    10am'. '' when the service has no regular hours."""
     now = now or clock_now()
     schedules = list(service.schedules)
-    sessions = [OpeningSession(tuple(s.days), s.opens_at, s.closes_at) for s in schedules]
-    found = opening.next_opening(sessions, now)
+    found = opening.next_opening(
+        published.sessions_of(service), now, published.closures_of(service)
+    )
     if found is None:
         return ""
-    if found.at is None:
-        text = "Open 24 hours"
-    elif found.open_now:
-        text = f"Open now until {_moment(found.at, now, at_end=True)}"
+    if found.open_now:
+        text = (
+            "Open 24 hours"
+            if found.at is None
+            else f"Open now until {_moment(found.at, now, at_end=True)}"
+        )
+    elif found.at is None:
+        text = "No opening times coming up"
     else:
-        text = f"Opens {_moment(found.at, now)}"
-    note = schedules[found.session].notes
-    return f"{text} ({note})" if note else text
+        # after a closure, the day it opens again by its date: "Tuesday 6 January"
+        text = f"Opens {_moment(found.at, now, dated=found.closed_for is not None)}"
+    note = schedules[found.session].notes if found.session >= 0 else ""
+    text = f"{text} ({note})" if note else text
+    closure = found.closed_for
+    if closure is None:
+        return text
+    shut = (
+        "Closed today" if closure.ends == now.date() else f"Closed until {day_month(closure.ends)}"
+    )
+    shut = f"{shut} ({closure.reason})" if closure.reason else shut
+    return f"{shut}. {text[0].upper()}{text[1:]}" if found.at is not None else shut
 
 
-def _moment(moment: datetime, now: datetime, *, at_end: bool = False) -> str:
-    """'today at 2pm', 'tomorrow at 10am', 'Tuesday at 10am', 'next Monday at 10am'; a
-    closing time today is just '4pm', then '2am tomorrow' or 'Saturday at 2am'."""
+def _moment(moment: datetime, now: datetime, *, at_end: bool = False, dated: bool = False) -> str:
+    """'today at 2pm', 'tomorrow at 10am', 'Tuesday at 10am', 'next Monday at 10am', and
+    further off 'Tuesday 6 January at 10am'; a closing time today is just '4pm', then '2am
+    tomorrow' or 'Saturday at 2am'."""
     days = (moment.date() - now.date()).days
     time = clock(f"{moment.hour:02d}:{moment.minute:02d}")
     if at_end and days in (0, 1):
         return time if days == 0 else f"{time} tomorrow"
+    if days > 7 or (dated and days > 1):
+        later = day_month(moment.date(), moment.year != now.year and days > 300)
+        return f"{_day(moment)} {later} at {time}"
     when = {0: "today", 1: "tomorrow", 7: f"next {_day(moment)}"}.get(days, _day(moment))
     return f"{when} at {time}"
 
@@ -132,15 +195,29 @@ def last_checked(service: Service, today: date | None = None) -> str:
     Leeds Directory, updated 3 May 2026'."""
     if service.last_verified is None:
         return "Not yet checked by the organisation"
-    today = today or clock_today()
-    shown = f"{service.last_verified.day} {service.last_verified:%B %Y}"
+    shown = long_date(service.last_verified)
     if service.checked_source:
         shown = f"{service.checked_source} {shown}"
-    age_days = (today - service.last_verified).days
-    if age_days > current_app.config["STALE_AFTER_DAYS"]:
-        months = age_days // 30
-        return f"Last checked {months} months ago ({shown}): details may have changed"
+    stale = past_check_date(service, today)
+    if stale:
+        return f"{stale} ({shown}): details may have changed"
     return f"Last checked: {shown}" if service.checked_source else f"Last checked {shown}"
+
+
+def past_check_date(service: Service, today: date | None = None) -> str:
+    """'Last checked 18 months ago' for a listing past its check date (STALE_AFTER_DAYS, as
+    search judges it when it ranks such listings lower), 'Not yet checked' for one never
+    checked; '' for one checked since."""
+    if service.last_verified is None:
+        return "Not yet checked"
+    today = today or clock_today()
+    age_days = (today - service.last_verified).days
+    if age_days <= current_app.config["STALE_AFTER_DAYS"]:
+        return ""
+    months = age_days // 30
+    if months >= 24:
+        return f"Last checked {age_days // 365} years ago"
+    return f"Last checked {months} months ago"
 
 
 def delivery(service: Service) -> str:
@@ -298,6 +375,8 @@ def register(app: Flask) -> None:
         age_range=age_range,
         cost=cost,
         opening_time=opening_time,
+        closures=closures,
+        past_check_date=past_check_date,
         capacity=capacity,
         last_checked=last_checked,
         delivery=delivery,

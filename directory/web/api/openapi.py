@@ -250,16 +250,27 @@ SCHEMAS: Json = {
             ),
         ],
     },
-    "Schedule": _object(
-        ["id"],
-        {
-            "id": UUID,
-            "freq": {"type": "string", "enum": ["WEEKLY", "MONTHLY"]},
-            "byday": TEXT,
-            "opens_at": TEXT,
-            "closes_at": TEXT,
-        },
-    ),
+    "Schedule": {
+        **_object(
+            ["id"],
+            {
+                "id": UUID,
+                "freq": {"type": "string", "enum": ["WEEKLY", "MONTHLY"]},
+                "byday": TEXT,
+                "opens_at": TEXT,
+                "closes_at": TEXT,
+                "valid_from": {"type": "string", "format": "date"},
+                "valid_to": {"type": "string", "format": "date"},
+                "description": TEXT,
+            },
+        ),
+        "description": (
+            "A weekly opening, in its season from valid_from to valid_to when it has one; or, "
+            "with no byday and no times and a description starting 'Closed', a closure: shut "
+            "from valid_from to valid_to ('Closed: Christmas break'), or on every bank "
+            "holiday in England and Wales ('Closed on bank holidays')."
+        ),
+    },
     "Location": _object(
         ["id", "location_type"],
         {

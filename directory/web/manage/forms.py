@@ -8,6 +8,7 @@ diff, review and record it.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any, Self
 
@@ -49,6 +50,7 @@ from directory.web.forms import (
     choices,
     email_address,
     no_control_characters,
+    parse_day,
     strip,
     uk_phone,
 )
@@ -140,12 +142,45 @@ class OrganisationForm(VersionedForm):
         }
 
 
+def _day(_form: Any, field: Any) -> None:
+    if field.data and parse_day(field.data) is None:
+        raise ValidationError(
+            f"“{field.data[:20]}” is not a date: write the day, month and year, such as 24/12/2026."
+        )
+
+
+def _date_field(label: str) -> StringField:
+    return StringField(label, filters=[strip], validators=[Optional(), Length(max=20), _day])
+
+
+def _iso(text: str | None) -> str:
+    """A date the form checked, as the snapshot holds it ("2026-12-24"); "" for none."""
+    day = parse_day(text or "")
+    return day.isoformat() if day else ""
+
+
+def _shown(iso: str | None) -> str:
+    """A snapshot's date as the form shows it ("24/12/2026")."""
+    return f"{date.fromisoformat(iso):%d/%m/%Y}" if iso else ""
+
+
+def _in_order(first: Any, last: Any, message: str) -> bool:
+    """Whether the last date is not before the first; else the error on the last."""
+    start, end = parse_day(first.data or ""), parse_day(last.data or "")
+    if start and end and end < start:
+        last.errors = [message]
+        return False
+    return True
+
+
 class SessionForm(Form):
-    """One weekly session: some days, from a time to a time."""
+    """One weekly session: some days, from a time to a time, and a season if it has one."""
 
     days = MultiCheckboxField("Days", choices=choices(vocabulary.DAYS))
     opens = StringField("Opens", filters=[strip], validators=[Optional(), Length(max=5), _time])
     closes = StringField("Closes", filters=[strip], validators=[Optional(), Length(max=5), _time])
+    valid_from = _date_field("Runs from (first day)")
+    valid_to = _date_field("Runs until (last day)")
 
     def validate(self, extra_validators: Any = None) -> bool:
         good = super().validate(extra_validators)
@@ -155,10 +190,63 @@ class SessionForm(Form):
         if any(filled) and not all(filled):
             self.days.errors = ["Choose the days, the opening time and the closing time."]
             return False
+        if not any(filled) and (self.valid_from.data or self.valid_to.data):
+            self.days.errors = ["Choose the days and times that run in this season."]
+            return False
         if all(filled) and _minutes(self.opens.data) >= _minutes(self.closes.data):
             self.closes.errors = ["The closing time must be after the opening time."]
             return False
-        return True
+        return _in_order(
+            self.valid_from,
+            self.valid_to,
+            "The last day must be the same as the first or after it.",
+        )
+
+    def value(self) -> dict[str, Any]:
+        value = {
+            "days": [d for d in vocabulary.DAYS if d in self.days.data],
+            "opens": _hhmm(self.opens.data),
+            "closes": _hhmm(self.closes.data),
+        }
+        # a season only when it has one, so that a plain session reads as it always did
+        for name in ("valid_from", "valid_to"):
+            if getattr(self, name).data:
+                value[name] = _iso(getattr(self, name).data)
+        return value
+
+
+class ClosureForm(Form):
+    """Closed from one day to another (or on one day), and why; blank or marked to remove,
+    it is not kept."""
+
+    starts = _date_field("First day closed")
+    ends = _date_field("Last day closed")
+    reason = _text("Why it is closed", 200)
+    remove = BooleanField("Remove this closure")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        good = super().validate(extra_validators)
+        if not good or self.remove.data:
+            return good
+        if (self.ends.data or self.reason.data) and not self.starts.data:
+            self.starts.errors = ["Enter the first day it is closed."]
+            return False
+        return _in_order(
+            self.starts,
+            self.ends,
+            "The last day closed must be the same as the first day closed or after it.",
+        )
+
+    def kept(self) -> bool:
+        return bool(self.starts.data) and not self.remove.data
+
+    def value(self) -> dict[str, Any]:
+        starts = _iso(self.starts.data)
+        return {
+            "starts": starts,
+            "ends": _iso(self.ends.data) or starts,
+            "reason": self.reason.data or "",
+        }
 
 
 def _minutes(hhmm: str) -> int:
@@ -273,6 +361,7 @@ class AreaForm(Form):
 
 
 MAX_PLACES = 20
+MAX_CLOSURES = 20
 
 
 class ServiceForm(VersionedForm):
@@ -292,7 +381,9 @@ class ServiceForm(VersionedForm):
     restrictions = MultiCheckboxField("Only for", choices=choices(vocabulary.RESTRICTIONS))
     eligibility_description = _long_text("Who can go, in words", 2000)
     sessions = FieldList(FormField(SessionForm), min_entries=SESSION_ROWS, max_entries=SESSION_ROWS)
-    opening_exceptions = _text("Exceptions to the opening times", 300)
+    closed_on_bank_holidays = BooleanField("Closed on bank holidays")
+    closures = FieldList(FormField(ClosureForm), min_entries=1, max_entries=MAX_CLOSURES)
+    opening_exceptions = _text("A note on the opening times", 300)
     is_free = RadioField(
         "Is it free?",
         choices=choices([("yes", "Yes, it is free"), ("no", "No, there is a cost")]),
@@ -361,14 +452,14 @@ class ServiceForm(VersionedForm):
     def values(self) -> dict[str, Any]:
         """The form as a service snapshot (see directory.listings.snapshots.service_snapshot)."""
         sessions = [
-            {
-                "days": [d for d in vocabulary.DAYS if d in entry.days.data],
-                "opens": _hhmm(entry.opens.data),
-                "closes": _hhmm(entry.closes.data),
-            }
+            entry.value()
             for entry in (row.form for row in self.sessions)
             if entry.days.data and entry.opens.data and entry.closes.data
         ]
+        closures = sorted(
+            (row.form.value() for row in self.closures if row.form.kept()),
+            key=lambda c: (c["starts"], c["ends"], c["reason"]),
+        )
         capacity = self.capacity.data
         cost = self.cost_amount.data if self.is_free.data == "no" else None
         return {
@@ -382,6 +473,8 @@ class ServiceForm(VersionedForm):
             "restrictions": list(self.restrictions.data or []),
             "eligibility_description": self.eligibility_description.data or "",
             "sessions": sessions,
+            "closures": closures,
+            "closed_on_bank_holidays": bool(self.closed_on_bank_holidays.data),
             "opening_exceptions": self.opening_exceptions.data or "",
             "is_free": self.is_free.data != "no",
             "cost_amount": f"{cost:.2f}" if cost is not None else "",
@@ -407,9 +500,24 @@ class ServiceForm(VersionedForm):
     def data_from(snapshot: dict[str, Any]) -> dict[str, Any]:
         """Form data for a service snapshot."""
         data = dict(snapshot)
-        rows = list(snapshot["sessions"])[:SESSION_ROWS]
+        rows = [
+            dict(
+                row,
+                valid_from=_shown(row.get("valid_from")),
+                valid_to=_shown(row.get("valid_to")),
+            )
+            for row in list(snapshot["sessions"])[:SESSION_ROWS]
+        ]
         rows += [{"days": [], "opens": "", "closes": ""}] * (SESSION_ROWS - len(rows))
         data["sessions"] = rows
+        # Each closure as it is, and a blank row to add one more.
+        data["closures"] = [
+            *(
+                {"starts": _shown(c["starts"]), "ends": _shown(c["ends"]), "reason": c["reason"]}
+                for c in snapshot.get("closures", [])
+            ),
+            {},
+        ][:MAX_CLOSURES]
         data["is_free"] = "yes" if snapshot["is_free"] else "no"
         data["cost_amount"] = Decimal(snapshot["cost_amount"]) if snapshot["cost_amount"] else None
         # Each place and area as it is, and a blank row to add one more.

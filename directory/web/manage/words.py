@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
@@ -51,7 +51,22 @@ def choice_words(name: str, value: Any) -> str:
 def session_words(session: dict[str, Any]) -> str:
     """A weekly session from a listing snapshot: 'Monday and Wednesday, 10am to 12pm'."""
     days = presenters.day_list(list(session.get("days", [])))
-    return f"{days}, {presenters.clock(session['opens'])} to {presenters.clock(session['closes'])}"
+    text = f"{days}, {presenters.clock(session['opens'])} to {presenters.clock(session['closes'])}"
+    return text + presenters.season(_day(session.get("valid_from")), _day(session.get("valid_to")))
+
+
+def closure_words(closure: dict[str, Any]) -> str:
+    """A closure from a listing snapshot: 'Closed 24 December 2026 to 5 January 2027
+    (Christmas break)'."""
+    return presenters.closure_words(
+        date.fromisoformat(closure["starts"]),
+        date.fromisoformat(closure["ends"]),
+        closure.get("reason", ""),
+    )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def when(moment: datetime | None) -> str:
@@ -92,6 +107,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         choice_words=choice_words,
         session_words=session_words,
+        closure_words=closure_words,
         place_words=place_words,
         area_words=area_words,
         when=when,
