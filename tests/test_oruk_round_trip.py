@@ -22,8 +22,9 @@ from sqlmodel import Session, SQLModel, col, select
 from directory import db, search
 from directory.catalogue.published import is_published
 from directory.geo import postcodes
-from directory.models import Service
+from directory.models import Closure, Service, stable_id
 from directory.oruk import reading, signpost_terms
+from directory.oruk.needs_map import ForeignTerm
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import conformance_problems, need_standards
 from tests.test_oruk_import_export import a_service, run, with_needs, write
@@ -42,6 +43,8 @@ CARRIED = (
     "contact",
     "phone",
     "service_taxonomy_term",
+    "service_foreign_term",
+    "closure",
 )
 NOT_CARRIED = {
     # Each Signpost keeps its own needs vocabulary (flask seed); an import links to it.
@@ -62,6 +65,7 @@ NOT_CARRIED = {
     "shortlist_item": "link workers' shortlists",
     "match_feedback": "link workers' feedback",
     "search_log": "anonymous search counts",
+    "taxonomy_mapping": "a manager's reading of other directories' terms, kept here",
 }
 # Differences by design, and why:
 # - version: the count of edits in this Signpost, for safe concurrent editing; an
@@ -110,6 +114,30 @@ def _vary(session: Session) -> None:
     for name in [*signpost_terms.ROUTE_FIELDS.values(), *signpost_terms.DELIVERY_FIELDS.values()]:
         setattr(third, name, False)  # no route nor delivery: none comes back
     fourth.restrictions = ["carers_only", "women_only"]
+    # as an import leaves a listing whose words name no route, dated from its feed
+    fourth.self_referral = fourth.professional_referral = fourth.gp_referral = False
+    fourth.routes_known = False
+    fourth.checked_source = "from Leeds Directory, updated"
+    third.closed_on_bank_holidays = True
+    # terms of other directories' taxonomies, kept as their feeds gave them
+    for position, (service, taxonomy, code, name) in enumerate(
+        [
+            (first, "Leeds Directory categories", "LD-17", "Lunch clubs"),
+            (first, "Bradford Families", "BF-2", "Stay and play"),
+            (second, "Leeds Directory categories", "", "Walking groups"),
+        ]
+    ):
+        term = ForeignTerm(
+            taxonomy=taxonomy,
+            taxonomy_id=str(stable_id("taxonomy", taxonomy)),  # feeds give UUIDs (HSDS)
+            term_id=f"c0ffee00-0000-4000-8000-00000000000{position}",
+            code=code,
+            name=name,
+        )
+        session.add(term.row(service.id, position % 2))
+    third.closures.append(
+        Closure(starts=date(2027, 8, 2), ends=date(2027, 8, 13), reason="Summer break")
+    )
     schedule = placed[0].schedules[0]
     schedule.service_at_location_id = placed[0].location_links[0].id
     schedule.valid_from, schedule.valid_to = date(2026, 9, 1), date(2027, 7, 20)
@@ -371,10 +399,11 @@ def test_signpost_terms_win_over_what_the_record_suggests(small_app, tmp_path) -
     assert mine.keywords == ["walking football"] and mine.is_free is False
     assert mine.summary == ""  # a Signpost record without a summary has none
     other = _stored(small_app, theirs["id"])
-    assert (other.in_person, other.by_phone) == (True, True)  # inferred, as before
+    # inferred, as before: a phone at a place does not make it "by phone" (issue 12)
+    assert (other.in_person, other.by_phone) == (True, False)
     borrowed = _stored(small_app, borrowing["id"])
     assert (borrowed.self_referral, borrowed.gp_referral) == (False, True)
-    assert (borrowed.in_person, borrowed.by_phone) == (True, True)  # the rest inferred
+    assert (borrowed.in_person, borrowed.by_phone) == (True, False)  # the rest inferred
     assert borrowed.summary == "A gentle walk around Armley Park."
 
 

@@ -42,7 +42,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlmodel import Session, select
 
 from directory.catalogue.needs import Need, NeedsVocabulary, normalise
-from directory.models import NEEDS_TAXONOMY_ID, ServiceForeignTerm, TaxonomyMapping
+from directory.models import NEEDS_TAXONOMY_ID, ServiceForeignTerm, TaxonomyMapping, stable_id
 
 SUGGEST_CUTOFF = 88
 SUGGESTED = 3
@@ -172,6 +172,12 @@ class ForeignTerm:
 
     def row(self, service_id: Any, position: int) -> ServiceForeignTerm:
         return ServiceForeignTerm(
+            # the same term on the same service keeps its id through a re-import or a copy
+            id=stable_id(
+                "service_foreign_term",
+                f"{service_id}/{self.taxonomy_id or self.taxonomy}/{self.term_id}/"
+                f"{self.code}/{self.name}",
+            ),
             service_id=service_id,
             taxonomy=self.taxonomy,
             taxonomy_id=self.taxonomy_id,

@@ -18,6 +18,7 @@ neither maps them nor reports them as unmapped.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from dataclasses import dataclass
@@ -168,7 +169,8 @@ def service_attributes(service: Service) -> list[Json]:
     terms: list[tuple[Json, str | None]] = []
     terms += [(ROUTES.term(c, REFERRAL_ROUTES[c]), None) for c in service.referral_routes]
     if not service.routes_known:
-        terms.append((ROUTES.term(ROUTES_UNKNOWN, "Not known: ask the service how to get in"), None))
+        unknown = ROUTES.term(ROUTES_UNKNOWN, "Not known: ask the service how to get in")
+        terms.append((unknown, None))
     terms += [(DELIVERY_MODES.term(c, DELIVERY[c]), None) for c in service.delivery]
     terms += [
         (RESTRICTIONS_STATED.term(c, RESTRICTIONS.get(c, c)), None)
@@ -253,10 +255,9 @@ def apply_to_service(service: Service, data: Json) -> bool:
     if complete or ROUTES in named:
         service.routes_known = (ROUTES.key, ROUTES_UNKNOWN) not in codes
     if LAST_CHECKED in details:
-        try:
+        # a date that does not read leaves the feed's own dates (importing._checked)
+        with contextlib.suppress(ValueError):
             service.last_verified = date.fromisoformat(_text(details[LAST_CHECKED]))
-        except ValueError:
-            pass  # the feed's own dates stand (importing._checked)
     if complete or RESTRICTIONS_STATED in named:
         service.restrictions = list(
             dict.fromkeys(c for t, c, _ in found if t is RESTRICTIONS_STATED)

@@ -2,7 +2,7 @@
 closed on bank holidays
 
 Revision ID: 0013_opening_exceptions
-Revises: 0008_vocabulary_changes
+Revises: 0010_taxonomy_mappings
 Create Date: 2026-12-07 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0013_opening_exceptions"
-down_revision = "0008_vocabulary_changes"
+down_revision = "0010_taxonomy_mappings"
 branch_labels = None
 depends_on = None
 
