@@ -39,6 +39,7 @@ from directory.models.catalogue import (
     TaxonomyTerm,
     VocabularyChange,
 )
+from directory.models.feeds import Feed, FeedListing, FeedSync
 from directory.models.listings import (
     EntityType,
     ListingChange,
@@ -66,6 +67,9 @@ __all__ = [
     "Contact",
     "CostOption",
     "EntityType",
+    "Feed",
+    "FeedListing",
+    "FeedSync",
     "FeedbackOutcome",
     "Language",
     "ListingChange",

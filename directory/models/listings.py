@@ -3,12 +3,16 @@
 import enum
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 from directory.models.base import JSON_VALUE, enum_column, id_field, utcnow
 from directory.models.catalogue import Service
+
+if TYPE_CHECKING:
+    from directory.models.feeds import Feed
 
 
 class EntityType(enum.StrEnum):
@@ -70,7 +74,8 @@ class ListingChange(SQLModel, table=True):
 
 
 class ListingRevision(SQLModel, table=True):
-    """An editor's proposed change to a published listing, waiting for a manager."""
+    """An editor's proposed change to a published listing, waiting for a manager; or a
+    followed feed's change to a listing changed here (feed_id set, no author)."""
 
     __tablename__ = "listing_revision"
 
@@ -82,7 +87,8 @@ class ListingRevision(SQLModel, table=True):
     # Only the fields the editor changed: the values they propose, and those they started from.
     proposed: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
     before: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
-    author_id: uuid.UUID = Field(foreign_key="user_account.id")
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    feed_id: uuid.UUID | None = Field(default=None, foreign_key="feed.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     status: RevisionStatus = Field(
         default=RevisionStatus.PENDING, sa_type=enum_column(RevisionStatus), index=True
@@ -90,6 +96,8 @@ class ListingRevision(SQLModel, table=True):
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     decided_at: datetime | None = None
     comment: str = Field(default="", sa_type=sa.Text)
+
+    feed: Optional["Feed"] = Relationship()
 
 
 class ListingReport(SQLModel, table=True):
