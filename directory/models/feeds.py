@@ -5,10 +5,10 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from directory.models.base import JSON_VALUE, enum_column, id_field, utcnow
-from directory.models.listings import EntityType
+from directory.models.listings import EntityType, ListingRevision
 
 
 class Feed(SQLModel, table=True):
@@ -22,6 +22,9 @@ class Feed(SQLModel, table=True):
     # A trusted feed's new listings are published at once; others wait for review.
     trusted: bool = False
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+    # The changes it sent that wait for review; each revision reads its feed as `.feed`.
+    revisions: list[ListingRevision] = Relationship(sa_relationship_kwargs={"backref": "feed"})
 
 
 class FeedSync(SQLModel, table=True):

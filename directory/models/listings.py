@@ -3,16 +3,12 @@
 import enum
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 from directory.models.base import JSON_VALUE, enum_column, id_field, utcnow
 from directory.models.catalogue import Service
-
-if TYPE_CHECKING:
-    from directory.models.feeds import Feed
 
 
 class EntityType(enum.StrEnum):
@@ -96,8 +92,6 @@ class ListingRevision(SQLModel, table=True):
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     decided_at: datetime | None = None
     comment: str = Field(default="", sa_type=sa.Text)
-
-    feed: Optional["Feed"] = Relationship()
 
 
 class ListingReport(SQLModel, table=True):

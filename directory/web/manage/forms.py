@@ -582,3 +582,11 @@ class PhraseForm(VocabularyForm):
             means=tuple(normalise(self.means.data or "").split()),
             needs=needs_editing.codes_from(self.needs.data or ""),
         )
+
+
+class FeedForm(FlaskForm):
+    """A feed to follow: its address and name are checked by directory.oruk.feeds.add_feed."""
+
+    url = _text("Address of the feed's Open Referral UK API", 500, "Enter the feed's address.")
+    name = _text("Name", 200, "Give the feed a name, such as Leeds Directory.")
+    trusted = BooleanField("Trust this feed: publish its new listings at once, without review")

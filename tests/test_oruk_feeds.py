@@ -1,0 +1,349 @@
+"""Following a feed: one Signpost follows another's Open Referral UK API over real HTTP.
+
+The upstream directory runs as a separate process (gunicorn, on loopback, on its own test
+database); the follower is the test's app. Edits upstream reach the follower on its next
+sync, local edits are kept (the feed's change waits for review), a listing gone from the
+feed is flagged, and feeds that cannot be read leave a clear problem on the sync's record.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask, Response
+from sqlmodel import Session, select as select_rows
+
+from directory import db
+from directory.catalogue import seeding
+from directory.listings import editing
+from directory.models import (
+    EntityType,
+    Feed,
+    FeedSync,
+    ListingChange,
+    ListingRevision,
+    ListingStatus,
+    RevisionStatus,
+    Role,
+    Service,
+    User,
+)
+from directory.oruk import feeds
+from tests.accounts_helpers import (
+    FAST_HASH,
+    LINE,
+    MONEY,
+    TEA,
+    add_people,
+    client_for,
+    email_of,
+)
+from tests.conftest import SMALL_CATALOGUE, make_app
+
+PROJECT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+LISTENING = re.compile(rb"Listening at: (http://127\.0\.0\.1:\d+)")
+
+
+# --- the two directories --------------------------------------------------------------------
+
+
+@pytest.fixture
+def upstream(databases, tmp_path) -> Iterator[Flask]:
+    """The directory followed: the small catalogue, and people who edit it."""
+    app = make_app(databases.new_migrated(), tmp_path / "upstream")
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        seeding.seed(session, SMALL_CATALOGUE)
+    add_people(app)
+    yield app
+    app.extensions[db.ENGINE_KEY].dispose()
+
+
+@pytest.fixture
+def follower(empty_app) -> Flask:
+    """The directory that follows: the needs vocabulary, no listings, a manager."""
+    with Session(empty_app.extensions[db.ENGINE_KEY]) as session:
+        seeding.seed_vocabulary(session)
+        session.add(User(email=email_of("manager"), password_hash=FAST_HASH, role=Role.MANAGER))
+        session.commit()
+    return empty_app
+
+
+@contextmanager
+def signpost_process(app: Flask, folder: Path) -> Iterator[str]:
+    """Serve app's database from a separate Signpost process (gunicorn); yields its API's URL.
+
+    gunicorn binds a port the system chooses and says which; the URL is given once the
+    API answers.
+    """
+    env = {
+        **os.environ,
+        "SIGNPOST_ENV": "development",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "SEARCH_INDEX_DIR": str(folder / "index"),
+        "SIGNPOST_INSTANCE_PATH": str(folder),
+    }
+    command = [str(GUNICORN), "--bind", "127.0.0.1:0", "--workers", "1", "wsgi:app"]
+    process = subprocess.Popen(command, cwd=PROJECT, env=env, stderr=subprocess.PIPE)
+    try:
+        yield _wait_until_serving(process) + "/api/v1"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def _wait_until_serving(process: subprocess.Popen, seconds: float = 30) -> str:
+    assert process.stderr is not None
+    deadline, said = time.monotonic() + seconds, b""
+    while (found := LISTENING.search(said)) is None:
+        assert time.monotonic() < deadline, said.decode(errors="replace")
+        assert process.poll() is None, said.decode(errors="replace")
+        ready, _, _ = select.select([process.stderr], [], [], 0.2)
+        if ready:
+            said += os.read(process.stderr.fileno(), 4096)
+    url = found.group(1).decode()
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/api/v1/", timeout=5) as answer:
+                if answer.status == 200:
+                    return url
+        except OSError:
+            assert time.monotonic() < deadline, "the upstream Signpost never answered"
+            time.sleep(0.1)
+
+
+# --- what the tests do on each side ---------------------------------------------------------
+
+
+def edit(app: Flask, who_id, service_id, **values) -> editing.Outcome:
+    """Change a service as a signed-in person would (a manager's change goes live)."""
+    with app.app_context(), Session(db.engine()) as session:
+        user = session.get(User, who_id)
+        service = editing.load_service(session, service_id)
+        assert user is not None and service is not None
+        wanted = {**editing.snapshot(service), **values}
+        return editing.save(session, user, service, service.version, wanted)
+
+
+def sync(app: Flask, name: str = "Leeds Directory", full: bool = False) -> FeedSync:
+    with app.app_context(), Session(db.engine(), expire_on_commit=False) as session:
+        feed = feeds.named(session, name)
+        assert feed is not None
+        return feeds.sync(session, feed, full=full)
+
+
+def add_feed(app: Flask, url: str, name: str = "Leeds Directory", trusted: bool = True) -> Feed:
+    with app.app_context(), Session(db.engine(), expire_on_commit=False) as session:
+        return feeds.add_feed(session, url=url, name=name, trusted=trusted)
+
+
+def service_of(app: Flask, service_id) -> Service:
+    with Session(app.extensions[db.ENGINE_KEY], expire_on_commit=False) as session:
+        found = session.get(Service, service_id)
+        assert found is not None
+        return found
+
+
+def published_ids(app: Flask) -> set:
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        return set(
+            session.exec(
+                select_rows(Service.id).where(Service.status == ListingStatus.PUBLISHED)
+            ).all()
+        )
+
+
+# --- following another Signpost ------------------------------------------------------------
+
+
+@pytest.mark.live_server
+def test_a_follower_keeps_up_with_another_signpost_and_keeps_its_own_edits(
+    upstream, follower, tmp_path
+):
+    people = {who: user.id for who, user in people_of(upstream).items()}
+    here = {who: user.id for who, user in people_of(follower).items()}
+    with signpost_process(upstream, tmp_path / "upstream-process") as api:
+        add_feed(follower, api)
+
+        first = sync(follower)
+        assert first.succeeded, first.problems
+        assert first.modified_after is None  # the first sync reads everything
+        assert published_ids(follower) == published_ids(upstream)
+        assert first.created == len(published_ids(upstream)) + 2  # and both organisations
+        assert (first.updated, first.held, first.gone) == (0, 0, 0)
+
+        # An edit upstream reaches the follower on the next sync, in its history.
+        assert edit(upstream, people["manager"], TEA, description="Tea, cake, a chat.").status == (
+            "saved"
+        )
+        second = sync(follower)
+        assert second.succeeded, second.problems
+        assert second.modified_after == first.started_at
+        assert (second.created, second.updated, second.held) == (0, 1, 0)
+        assert service_of(follower, TEA).description == "Tea, cake, a chat."
+        with Session(follower.extensions[db.ENGINE_KEY]) as session:
+            entry = session.exec(
+                select_rows(ListingChange).where(
+                    ListingChange.entity_id == TEA, ListingChange.action == "feed"
+                )
+            ).one()
+            assert entry.actor == "the feed Leeds Directory"
+            assert entry.after["description"] == "Tea, cake, a chat."
+
+        # A local edit is kept; the upstream change to the same listing waits for review.
+        assert edit(follower, here["manager"], LINE, description="Ours: ring any evening.").status == (
+            "saved"
+        )
+        assert edit(upstream, people["manager"], LINE, description="Theirs: new hours.").status == (
+            "saved"
+        )
+        third = sync(follower)
+        assert (third.updated, third.held) == (0, 1), third.problems
+        assert service_of(follower, LINE).description == "Ours: ring any evening."
+        with Session(follower.extensions[db.ENGINE_KEY]) as session:
+            waiting = session.exec(
+                select_rows(ListingRevision).where(ListingRevision.entity_id == LINE)
+            ).one()
+            assert waiting.status == RevisionStatus.PENDING
+            assert waiting.author_id is None
+            assert waiting.proposed["description"] == "Theirs: new hours."
+            assert waiting.before["description"] == "Ours: ring any evening."
+            revision_id = waiting.id
+
+        # A manager sees it in the normal review queue, marked as from the feed, and may take it.
+        manager = client_for(follower, "manager")
+        queue = manager.get("/manage/").text
+        assert f"/manage/revisions/{revision_id}" in queue
+        assert "from the feed Leeds Directory" in queue
+        page = manager.get(f"/manage/revisions/{revision_id}").text
+        assert "This change came from the feed Leeds Directory" in page
+        approved = manager.post(f"/manage/revisions/{revision_id}", data={"approve-submit": "1"})
+        assert approved.status_code == 302
+        assert service_of(follower, LINE).description == "Theirs: new hours."
+
+        # Taken: the listing agrees with the feed again, so its next change comes straight in.
+        edit(upstream, people["manager"], LINE, description="Theirs: newer hours.")
+        fourth = sync(follower)
+        assert (fourth.updated, fourth.held) == (1, 0), fourth.problems
+        assert service_of(follower, LINE).description == "Theirs: newer hours."
+
+        # A listing withdrawn upstream is flagged on a full sync, and kept.
+        with upstream.app_context(), Session(db.engine()) as session:
+            money = session.get(Service, MONEY)
+            assert money is not None
+            editing.set_status(session, money, ListingStatus.ARCHIVED, user=None, actor="test")
+        changes_only = sync(follower)
+        assert changes_only.gone == 0  # a sync of changes cannot tell what went
+        full = sync(follower, full=True)
+        assert full.succeeded and full.modified_after is None
+        assert full.gone == 1
+        assert service_of(follower, MONEY).status == ListingStatus.PUBLISHED
+        page = manager.get("/manage/feeds").text
+        assert "Gone from the feed (1)" in page
+        assert f"/manage/services/{MONEY}/edit" in page
+        listing = manager.get(f"/manage/services/{MONEY}/edit").text
+        assert "Gone from the feed Leeds Directory" in listing
+
+
+def people_of(app: Flask) -> dict:
+    """The people the fixtures made, by who they are."""
+    with Session(app.extensions[db.ENGINE_KEY], expire_on_commit=False) as session:
+        users = session.exec(select_rows(User)).all()
+    return {user.email.split("@")[0].replace("-", "_"): user for user in users}
+
+
+# --- feeds that cannot be read ----------------------------------------------------------
+
+
+def not_a_feed() -> Flask:
+    """A web server that is no Open Referral UK API, in the ways a wrong address can be."""
+    app = Flask("not_a_feed")
+
+    @app.get("/html/services")
+    def html() -> Response:
+        return Response("<html><body>Welcome</body></html>", mimetype="text/html")
+
+    @app.get("/other/services")
+    def other() -> Response:
+        return Response('{"hello": "world"}', mimetype="application/json")
+
+    @app.get("/huge/services")
+    def huge() -> Response:
+        return Response('{"contents": [], "padding": "' + "x" * 5000 + '"}')
+
+    @app.get("/slow/services")
+    def slow() -> Response:
+        time.sleep(1.5)
+        return Response('{"contents": [], "total_pages": 1}')
+
+    return app
+
+
+@pytest.mark.live_server
+def test_a_feed_that_cannot_be_read_leaves_a_clear_problem_and_changes_nothing(
+    follower, live_server
+):
+    follower.config.update(FEED_TIMEOUT=0.5, IMPORT_MAX_BYTES=2000)
+    with live_server(not_a_feed()) as site:
+        cases = {
+            "html": (f"{site}/html", "did not answer with JSON (it sent text/html)"),
+            "other": (f"{site}/other", "is not an Open Referral UK API"),
+            "huge": (f"{site}/huge", "sent more than 2 KB"),
+            "slow": (f"{site}/slow", "did not answer within 0.5 seconds"),
+            "missing": (f"{site}/nowhere", "answered 404 NOT FOUND"),
+        }
+        for name, (url, _) in cases.items():
+            add_feed(follower, url, name=name)
+        for name, (_, words) in cases.items():
+            run = sync(follower, name)
+            assert not run.succeeded
+            assert len(run.problems) == 1 and words in run.problems[0], run.problems
+            assert run.finished_at is not None
+    add_feed(follower, "http://127.0.0.1:9/api/v1", name="closed")
+    closed = sync(follower, "closed")
+    assert not closed.succeeded
+    assert closed.problems[0].startswith("Could not reach http://127.0.0.1:9/api/v1/services")
+    assert published_ids(follower) == set()
+    page = client_for(follower, "manager").get("/manage/feeds").text
+    assert "did not answer within 0.5 seconds" in page
+    assert "Failed" in page
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "field", "words"),
+    [
+        ("leeds directory", "Leeds", "url", "is not a web address"),
+        ("ftp://example.org/api", "Leeds", "url", "is not a web address"),
+        ("https://example.org/api?x=1", "Leeds", "url", "without a query"),
+        ("https://example.org/api/v1", "  ", "name", "Give the feed a name"),
+        ("https://example.org/api/v1", "x" * 201, "name", "at most 200 characters"),
+        ("https://example.org/api/v1/", "Kirklees", "url", "is followed already"),
+        ("https://example.org/other", "leeds  directory", "name", "already called"),
+    ],
+)
+def test_a_feed_with_a_bad_address_or_name_is_refused_in_words(empty_app, url, name, field, words):
+    add_feed(empty_app, "https://example.org/api/v1/services")
+    with pytest.raises(feeds.FeedRefused) as refused:
+        add_feed(empty_app, url, name=name)
+    assert words in refused.value.problems[field]
+    with Session(empty_app.extensions[db.ENGINE_KEY]) as session:
+        assert [f.url for f in session.exec(select_rows(Feed)).all()] == [
+            "https://example.org/api/v1"
+        ]
