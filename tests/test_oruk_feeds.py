@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, Response
-from sqlmodel import Session, select as select_rows
+from sqlmodel import Session
+from sqlmodel import select as select_rows
 
 from directory import db
 from directory.catalogue import seeding
 from directory.listings import editing
 from directory.models import (
-    EntityType,
     Feed,
     FeedSync,
     ListingChange,
@@ -132,14 +132,14 @@ def _wait_until_serving(process: subprocess.Popen, seconds: float = 30) -> str:
 # --- what the tests do on each side ---------------------------------------------------------
 
 
-def edit(app: Flask, who_id, service_id, **values) -> editing.Outcome:
+def edit(app: Flask, who_id, service_id, **values) -> str:
     """Change a service as a signed-in person would (a manager's change goes live)."""
     with app.app_context(), Session(db.engine()) as session:
         user = session.get(User, who_id)
         service = editing.load_service(session, service_id)
         assert user is not None and service is not None
         wanted = {**editing.snapshot(service), **values}
-        return editing.save(session, user, service, service.version, wanted)
+        return editing.save(session, user, service, service.version, wanted).status
 
 
 def sync(app: Flask, name: str = "Leeds Directory", full: bool = False) -> FeedSync:
@@ -190,9 +190,7 @@ def test_a_follower_keeps_up_with_another_signpost_and_keeps_its_own_edits(
         assert (first.updated, first.held, first.gone) == (0, 0, 0)
 
         # An edit upstream reaches the follower on the next sync, in its history.
-        assert edit(upstream, people["manager"], TEA, description="Tea, cake, a chat.").status == (
-            "saved"
-        )
+        assert edit(upstream, people["manager"], TEA, description="Tea, cake, a chat.") == "saved"
         second = sync(follower)
         assert second.succeeded, second.problems
         assert second.modified_after == first.started_at
@@ -208,15 +206,11 @@ def test_a_follower_keeps_up_with_another_signpost_and_keeps_its_own_edits(
             assert entry.after["description"] == "Tea, cake, a chat."
 
         # A local edit is kept; the upstream change to the same listing waits for review.
-        assert edit(follower, here["manager"], LINE, description="Ours: ring any evening.").status == (
-            "saved"
-        )
-        assert edit(upstream, people["manager"], LINE, description="Theirs: new hours.").status == (
-            "saved"
-        )
+        assert edit(follower, here["manager"], LINE, description="Ours: ring any day.") == "saved"
+        assert edit(upstream, people["manager"], LINE, description="Theirs: new hours.") == "saved"
         third = sync(follower)
         assert (third.updated, third.held) == (0, 1), third.problems
-        assert service_of(follower, LINE).description == "Ours: ring any evening."
+        assert service_of(follower, LINE).description == "Ours: ring any day."
         with Session(follower.extensions[db.ENGINE_KEY]) as session:
             waiting = session.exec(
                 select_rows(ListingRevision).where(ListingRevision.entity_id == LINE)
@@ -224,7 +218,7 @@ def test_a_follower_keeps_up_with_another_signpost_and_keeps_its_own_edits(
             assert waiting.status == RevisionStatus.PENDING
             assert waiting.author_id is None
             assert waiting.proposed["description"] == "Theirs: new hours."
-            assert waiting.before["description"] == "Ours: ring any evening."
+            assert waiting.before["description"] == "Ours: ring any day."
             revision_id = waiting.id
 
         # A manager sees it in the normal review queue, marked as from the feed, and may take it.
@@ -347,3 +341,90 @@ def test_a_feed_with_a_bad_address_or_name_is_refused_in_words(empty_app, url, n
         assert [f.url for f in session.exec(select_rows(Feed)).all()] == [
             "https://example.org/api/v1"
         ]
+
+
+# --- the managers' page and the commands --------------------------------------------------
+
+
+def test_only_managers_see_the_feeds_page(follower):
+    with Session(follower.extensions[db.ENGINE_KEY]) as session:
+        session.add(
+            User(email=email_of("linkworker"), password_hash=FAST_HASH, role=Role.LINK_WORKER)
+        )
+        session.commit()
+    assert follower.test_client().get("/manage/feeds").status_code == 302  # to sign in
+    assert client_for(follower, "linkworker").get("/manage/feeds").status_code == 403
+    refused = client_for(follower, "linkworker").post(
+        "/manage/feeds", data={"url": "https://example.org/api/v1", "name": "Leeds"}
+    )
+    assert refused.status_code == 403
+    manager = client_for(follower, "manager")
+    bad = manager.post("/manage/feeds", data={"url": "leeds directory", "name": ""})
+    assert bad.status_code == 400
+    assert "There is a problem" in bad.text
+    assert "is not a web address" in bad.text
+    assert "Give the feed a name" in bad.text
+    follower.config["WTF_CSRF_ENABLED"] = True
+    forged = manager.post("/manage/feeds", data={"url": "https://example.org/api", "name": "X"})
+    assert forged.status_code == 400
+    with Session(follower.extensions[db.ENGINE_KEY]) as session:
+        assert session.exec(select_rows(Feed)).all() == []
+
+
+@pytest.mark.live_server
+def test_a_manager_follows_a_feed_and_syncs_it_from_the_page(upstream, follower, live_server):
+    manager = client_for(follower, "manager")
+    with live_server(upstream) as site:
+        added = manager.post(
+            "/manage/feeds", data={"url": f"{site}/api/v1/", "name": "Leeds Directory"}
+        )
+        assert added.status_code == 302
+        page = manager.get("/manage/feeds").text
+        assert "Not synced yet" in page
+        assert "Not trusted: its new listings wait for review" in page
+        with Session(follower.extensions[db.ENGINE_KEY]) as session:
+            feed = session.exec(select_rows(Feed)).one()
+        assert feed.url == f"{site}/api/v1"
+        synced = manager.post(f"/manage/feeds/{feed.id}/sync", follow_redirects=True)
+    count = len(published_ids(upstream)) + 2
+    assert f"Synced “Leeds Directory”: {count} new, 0 updated" in synced.text
+    assert "<td>everything</td>" in synced.text
+    # not trusted: the new listings wait for a manager
+    assert published_ids(follower) == set()
+    assert service_of(follower, TEA).status == ListingStatus.PENDING_REVIEW
+    listing = manager.get(f"/manage/services/{TEA}/edit").text
+    assert "From the feed Leeds Directory" in listing
+    # the upstream has gone away: the next sync fails, and says so on the page
+    failed = manager.post(f"/manage/feeds/{feed.id}/sync", follow_redirects=True)
+    assert "could not be synced: Could not reach" in failed.text
+    assert "<strong>Failed</strong>" in failed.text
+
+
+@pytest.mark.live_server
+def test_the_feeds_commands_add_a_feed_and_sync_it(upstream, follower, live_server):
+    runner = follower.test_cli_runner()
+    with live_server(upstream) as site:
+        added = runner.invoke(
+            args=["feeds", "add", f"{site}/api/v1", "--name", "Leeds Directory", "--trusted"]
+        )
+        assert added.exit_code == 0, added.output
+        assert "Following “Leeds Directory”" in added.output
+        assert "published at once" in added.output
+        first = runner.invoke(args=["feeds", "sync"])
+        assert first.exit_code == 0, first.output
+        count = len(published_ids(upstream)) + 2
+        assert f"Leeds Directory (every service): {count} new, 0 updated" in first.output
+        again = runner.invoke(args=["feeds", "sync", "leeds directory"])
+        assert "(changes since the last sync): 0 new, 0 updated, 0 held" in again.output
+        unknown = runner.invoke(args=["feeds", "sync", "Kirklees"])
+        assert unknown.exit_code == 1
+        assert "No feed is called “Kirklees” (feeds: “Leeds Directory”)" in unknown.output
+        refused = runner.invoke(args=["feeds", "add", "kirklees", "--name", "Kirklees"])
+        assert refused.exit_code == 1
+        assert "is not a web address" in refused.output
+    assert published_ids(follower) == published_ids(upstream)
+    gone = runner.invoke(args=["feeds", "sync"])
+    assert gone.exit_code == 1
+    assert "Leeds Directory: not synced." in gone.output
+    assert "Could not reach" in gone.output
+    assert "Traceback" not in gone.output

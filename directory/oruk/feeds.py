@@ -65,7 +65,7 @@ def add_feed(session: Session, *, url: str, name: str, trusted: bool) -> Feed:
     try:
         base = upstream.base_url(url)
     except FeedError as error:
-        problems["url"] = str(error)
+        problems["url"] = str(error) if url.strip() else "Enter the address of the feed's API."
     else:
         if len(base) > 500:
             problems["url"] = "The address must be at most 500 characters."

@@ -585,8 +585,9 @@ class PhraseForm(VocabularyForm):
 
 
 class FeedForm(FlaskForm):
-    """A feed to follow: its address and name are checked by directory.oruk.feeds.add_feed."""
+    """A feed to follow: its address and name are checked by directory.oruk.feeds.add_feed,
+    every problem at once."""
 
-    url = _text("Address of the feed's Open Referral UK API", 500, "Enter the feed's address.")
-    name = _text("Name", 200, "Give the feed a name, such as Leeds Directory.")
+    url = _text("Address of the feed's Open Referral UK API", 1000)
+    name = _text("Name", 1000)
     trusted = BooleanField("Trust this feed: publish its new listings at once, without review")
