@@ -8,5 +8,7 @@ importing.py    records written as listings         needs_map.py  foreign terms 
 spreadsheet.py  the spreadsheet template and its import
 uploads.py      files a manager uploads, kept until confirmed
 export.py       the published catalogue as JSON and a datapackage
-commands.py     export-oruk, import-oruk, spreadsheet-template, import-spreadsheet
+feeds.py        following another directory's feed: register, sync, flag what went
+upstream.py     reading another directory's Open Referral UK API over HTTP
+commands.py     export-oruk, import-oruk, spreadsheet-template, import-spreadsheet, feeds
 """
