@@ -39,7 +39,7 @@ from directory.models import (
     Service,
     User,
 )
-from directory.oruk import feeds
+from directory.oruk import feeds, importing
 from tests.accounts_helpers import (
     FAST_HASH,
     LINE,
@@ -428,3 +428,30 @@ def test_the_feeds_commands_add_a_feed_and_sync_it(upstream, follower, live_serv
     assert "Leeds Directory: not synced." in gone.output
     assert "Could not reach" in gone.output
     assert "Traceback" not in gone.output
+
+
+@pytest.mark.live_server
+def test_nobody_sees_the_feeds_values_on_a_listing_changed_here_even_during_a_sync(
+    upstream, follower, live_server, monkeypatch
+):
+    """The importer commits as it goes: inside a sync its commits must stay uncommitted to
+    everyone else until the local values are back (SQLite's driver would let them out)."""
+    here = {who: user.id for who, user in people_of(follower).items()}
+    people = {who: user.id for who, user in people_of(upstream).items()}
+    seen: list[str] = []
+    real_import = importing.import_services
+
+    def import_and_look(*args, **kwargs):
+        result = real_import(*args, **kwargs)
+        seen.append(service_of(follower, LINE).description)  # another connection's view
+        return result
+
+    with live_server(upstream) as site:
+        add_feed(follower, f"{site}/api/v1")
+        assert sync(follower).succeeded
+        assert edit(follower, here["manager"], LINE, description="Ours.") == "saved"
+        assert edit(upstream, people["manager"], LINE, description="Theirs.") == "saved"
+        monkeypatch.setattr(importing, "import_services", import_and_look)
+        assert sync(follower).held == 1
+    assert seen == ["Ours."]
+    assert service_of(follower, LINE).description == "Ours."

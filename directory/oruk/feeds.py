@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import Session, col, select
 
@@ -190,13 +191,13 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
     except FeedError as error:
         return _finish(session, run, [str(error)], succeeded=False)
     try:
-        outcome = _follow(session, feed, fetched.services)
-        if run.modified_after is None:
-            outcome.gone = flag_gone(session, feed, fetched.listed)
+        outcome = _in_one_transaction(session, feed.id, fetched, whole=run.modified_after is None)
     except Exception as error:  # a cron job's record must say what happened, in words
         session.rollback()
         current_app.logger.exception("Sync of the feed %s failed", feed.name)
-        return _finish(session, run, [f"The import failed, nothing more was changed: {error}"])
+        return _finish(session, run, [f"The import failed, so nothing was changed: {error}"])
+    session.expire_all()
+    _refresh_search(session, outcome.refresh)
     run.created, run.updated, run.held, run.gone = (
         outcome.created,
         outcome.updated,
@@ -226,6 +227,35 @@ class _Outcome:
     held: int = 0
     gone: int = 0
     problems: list[str] = field(default_factory=list)
+    refresh: list[uuid.UUID] = field(default_factory=list)  # listings search must re-read
+
+
+def _in_one_transaction(
+    session: Session, feed_id: uuid.UUID, fetched: upstream.Fetched, whole: bool
+) -> _Outcome:
+    """Import, keep local work and flag what went, all committed at once or not at all.
+
+    The importer commits as it goes; here its commits only release savepoints inside one
+    transaction, so that nobody ever sees the feed's values on a listing changed here, not
+    even for the moment before they are put back.
+    """
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    with (
+        engine.connect() as connection,
+        connection.begin(),
+        Session(bind=connection, join_transaction_mode="create_savepoint") as inner,
+    ):
+        if connection.dialect.name == "sqlite":
+            # pysqlite begins lazily; a SAVEPOINT outside a transaction would be the outermost
+            # one, and releasing it would commit. Begin now, and take the write lock at once.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        feed = inner.get(Feed, feed_id)
+        assert feed is not None  # the caller holds it
+        outcome = _follow(inner, feed, fetched.services)
+        if whole:
+            outcome.gone = flag_gone(inner, feed, fetched.listed)
+    return outcome
 
 
 def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Outcome:
@@ -261,7 +291,7 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
         if settled != "unchanged":
             touched.append(listing.id)
     session.commit()
-    _refresh_search(session, result.changed_ids, touched)
+    outcome.refresh = [*result.changed_ids, *touched]
     return outcome
 
 
@@ -429,14 +459,13 @@ def _history(
     )
 
 
-def _refresh_search(
-    session: Session, service_ids: list[uuid.UUID], listing_ids: list[uuid.UUID]
-) -> None:
-    ids = set(service_ids)
-    # an organisation's name is searched with its services
-    ids |= set(
-        session.exec(select(Service.id).where(col(Service.organization_id).in_(listing_ids))).all()
-    )
+def _refresh_search(session: Session, listing_ids: list[uuid.UUID]) -> None:
+    """Search re-reads the services synced, and those of the organisations synced (an
+    organisation's name is searched with its services)."""
+    if not listing_ids:
+        return
+    ids = set(listing_ids)
+    ids |= set(session.exec(select(Service.id).where(col(Service.organization_id).in_(ids))).all())
     search.refresh(session, search.index(), sorted(ids))
 
 
