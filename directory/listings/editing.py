@@ -30,6 +30,7 @@ from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: vi
     apply,
     diff,
     load,
+    load_many,
     load_organisation,
     load_service,
     snapshot,

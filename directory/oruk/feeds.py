@@ -114,9 +114,9 @@ def states(session: Session, recent: int = 5) -> list[FeedState]:
             .order_by(col(FeedSync.started_at).desc())
             .limit(recent)
         ).all()
-        count = len(
-            session.exec(select(FeedListing.id).where(FeedListing.feed_id == feed.id)).all()
-        )
+        count = session.exec(
+            select(sa.func.count()).select_from(FeedListing).where(FeedListing.feed_id == feed.id)
+        ).one()
         found.append(FeedState(feed, list(syncs), gone_services(session, feed.id), count))
     return found
 
@@ -276,11 +276,11 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
         # lead: pass source=feed.name
     )
     session.expire_all()
-    touched: list[uuid.UUID] = []
-    for key in keys:
-        listing = editing.load(session, *key)
-        if listing is None:
+    imported = set(result.changed_ids)
+    for key, listing in _load_all(session, keys).items():
+        if key[0] == EntityType.SERVICE and key[1] not in imported:
             continue
+        version = listing.version
         settled = _settle(session, feed, listing, before)
         if settled == "created":
             outcome.created += 1
@@ -288,11 +288,20 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
             outcome.updated += 1
         elif settled == "held":
             outcome.held += 1
-        if settled != "unchanged":
-            touched.append(listing.id)
+        # the importer may change what search reads beyond the snapshot (keywords)
+        if settled != "unchanged" or version != before.existing.get(key, (None, version))[1]:
+            outcome.refresh.append(listing.id)
     session.commit()
-    outcome.refresh = [*result.changed_ids, *touched]
     return outcome
+
+
+def _load_all(session: Session, keys: list[Key]) -> dict[Key, editing.Listing]:
+    """The listings of these keys that exist, each loaded for its snapshot, in key order."""
+    found: dict[Key, editing.Listing] = {}
+    for kind in (EntityType.ORGANISATION, EntityType.SERVICE):
+        loaded = editing.load_many(session, kind, [k[1] for k in keys if k[0] == kind])
+        found.update(((kind, i), listing) for i, listing in loaded.items())
+    return {key: found[key] for key in keys if key in found}
 
 
 def _keys(services: list[importing.Json]) -> list[Key]:
@@ -327,10 +336,7 @@ class _Before:
         }
         waiting = _waiting_edits(session, [k[1] for k in keys])
         held, existing = {}, {}
-        for key in keys:
-            listing = editing.load(session, *key)
-            if listing is None:
-                continue
+        for key, listing in _load_all(session, keys).items():
             existing[key] = (listing.status, listing.version)
             now = editing.snapshot(listing)
             record = records.get(key)
