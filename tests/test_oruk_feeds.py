@@ -455,3 +455,48 @@ def test_nobody_sees_the_feeds_values_on_a_listing_changed_here_even_during_a_sy
         assert sync(follower).held == 1
     assert seen == ["Ours."]
     assert service_of(follower, LINE).description == "Ours."
+
+
+def pending_from_feed(app: Flask, service_id) -> list[ListingRevision]:
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        return list(
+            session.exec(
+                select_rows(ListingRevision).where(
+                    ListingRevision.entity_id == service_id,
+                    ListingRevision.status == RevisionStatus.PENDING,
+                )
+            ).all()
+        )
+
+
+@pytest.mark.live_server
+def test_the_feeds_change_to_a_listing_changed_here_proposes_only_what_the_feed_changed(
+    upstream, follower, live_server
+):
+    here = {who: user.id for who, user in people_of(follower).items()}
+    people = {who: user.id for who, user in people_of(upstream).items()}
+    with live_server(upstream) as site:
+        add_feed(follower, f"{site}/api/v1")
+        assert sync(follower).succeeded
+        ours = service_of(follower, LINE).application_process
+        assert edit(follower, here["manager"], LINE, description="Ours.") == "saved"
+        assert edit(upstream, people["manager"], LINE, application_process="Ring first.") == "saved"
+        assert sync(follower).held == 1
+        [waiting] = pending_from_feed(follower, LINE)
+        # the feed's change, not a revert of ours
+        assert waiting.proposed == {"application_process": "Ring first."}
+        assert waiting.before == {"application_process": ours}
+        line = service_of(follower, LINE)
+        assert (line.description, line.application_process) == ("Ours.", ours)
+
+        # nothing new upstream: nothing new to review
+        assert sync(follower).held == 0
+        assert [r.id for r in pending_from_feed(follower, LINE)] == [waiting.id]
+
+        # a newer change from the feed replaces the one waiting, and keeps what it proposed
+        assert edit(upstream, people["manager"], LINE, name="Listening Line") == "saved"
+        assert sync(follower).held == 1
+        [newer] = pending_from_feed(follower, LINE)
+        assert newer.id != waiting.id
+        assert newer.proposed == {"application_process": "Ring first.", "name": "Listening Line"}
+    assert service_of(follower, LINE).description == "Ours."

@@ -383,7 +383,7 @@ def _settle(session: Session, feed: Feed, listing: editing.Listing, before: _Bef
         listing.status = status  # publishing or holding a listing is decided here
     mine = before.held.get(key)
     if mine is not None:
-        return _hold(session, feed, listing, mine, theirs, version)
+        return _hold(session, feed, listing, mine, previous, theirs, version)
     changed = editing.diff(previous, theirs)
     if not changed:
         return "unchanged"
@@ -405,23 +405,33 @@ def _hold(
     feed: Feed,
     listing: editing.Listing,
     mine: editing.Snapshot,
+    previous: editing.Snapshot,
     theirs: editing.Snapshot,
     version: int,
 ) -> str:
-    """Put the local values back and send the feed's differences for review."""
-    changed = editing.diff(mine, theirs)
-    if not changed:
-        return "unchanged"
-    editing.apply(session, listing, {n: mine[n] for n in changed})
-    listing.version = max(listing.version, version) + 1
-    listing.updated_at = utcnow()
-    for older in session.exec(
+    """Put the local values back; send what the feed changed for review (all it differs in,
+    when the feed never wrote this listing), never a revert of a change made here."""
+    different = editing.diff(mine, theirs)
+    if different:
+        editing.apply(session, listing, {n: mine[n] for n in different})
+    olders = session.exec(
         select(ListingRevision).where(
             ListingRevision.entity_id == listing.id,
             ListingRevision.feed_id == feed.id,
             ListingRevision.status == RevisionStatus.PENDING,
         )
-    ).all():
+    ).all()
+    # what the feed changed now, and what it changed before that still waits
+    waiting = {name for older in olders for name in older.proposed}
+    proposed = [
+        n for n in different if n in waiting or n not in previous or previous[n] != theirs[n]
+    ]
+    feed_changed = not previous or bool(editing.diff(previous, theirs))
+    if not proposed or not feed_changed:
+        return "unchanged"
+    listing.version = max(listing.version, version) + 1
+    listing.updated_at = utcnow()
+    for older in olders:
         older.status = RevisionStatus.WITHDRAWN
         older.decided_at = utcnow()
         older.comment = "Replaced by a newer change from the feed."
@@ -434,8 +444,8 @@ def _hold(
             if isinstance(listing, Organisation)
             else listing.organization_id,
             base_version=listing.version,
-            proposed={n: theirs[n] for n in changed},
-            before={n: mine[n] for n in changed},
+            proposed={n: theirs[n] for n in proposed},
+            before={n: mine[n] for n in proposed},
             author_id=None,
             feed_id=feed.id,
         )
