@@ -8,6 +8,7 @@ feed is flagged, and feeds that cannot be read leave a clear problem on the sync
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -282,6 +284,12 @@ def not_a_feed() -> Flask:
     def huge() -> Response:
         return Response('{"contents": [], "padding": "' + "x" * 5000 + '"}')
 
+    @app.get("/broken/services")
+    def broken() -> Response:
+        # a service in full (it has its lists) without its organisation: refused by the check
+        service = {"id": str(uuid.uuid4()), "name": "Lunch club", "schedules": []}
+        return Response(json.dumps({"contents": [service], "total_pages": 1}))
+
     @app.get("/slow/services")
     def slow() -> Response:
         time.sleep(1.5)
@@ -500,3 +508,18 @@ def test_the_feeds_change_to_a_listing_changed_here_proposes_only_what_the_feed_
         assert newer.id != waiting.id
         assert newer.proposed == {"application_process": "Ring first.", "name": "Listening Line"}
     assert service_of(follower, LINE).description == "Ours."
+
+
+@pytest.mark.live_server
+def test_a_record_with_errors_is_skipped_in_words_and_read_again_next_time(follower, live_server):
+    with live_server(not_a_feed()) as site:
+        add_feed(follower, f"{site}/broken")
+        first = sync(follower)
+        assert first.succeeded and first.skipped == 1
+        assert first.problems[0].startswith("Not imported: record 1 (")
+        assert any("a service needs its organisation" in p for p in first.problems)
+        again = sync(follower)
+    assert again.modified_after is None  # nothing since a sync that imported everything
+    assert published_ids(follower) == set()
+    page = client_for(follower, "manager").get("/manage/feeds").text
+    assert "1 record(s) with errors not imported" in page

@@ -36,13 +36,16 @@ class FeedSync(SQLModel, table=True):
     feed_id: uuid.UUID = Field(foreign_key="feed.id", index=True, ondelete="CASCADE")
     started_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
     finished_at: datetime | None = None
-    # Changes since this time only (the start of the last good sync); None: the whole feed.
+    # Changes since this time only (the start of the last sync that imported every record it
+    # read); None: the whole feed.
     modified_after: datetime | None = None
     succeeded: bool = False
     created: int = 0
     updated: int = 0
     held: int = 0  # upstream changes to listings changed here: waiting for review
     gone: int = 0  # listings no longer in the feed, flagged for a manager
+    # Records with errors, not imported: the next sync reads again from this one's start.
+    skipped: int = 0
     problems: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
 
 

@@ -258,7 +258,8 @@ def _show_sync(name: str, run: FeedSync) -> None:
     if run.succeeded:
         click.echo(
             f"{name} ({what}): {run.created} new, {run.updated} updated, "
-            f"{run.held} held for review, {run.gone} gone from the feed."
+            f"{run.held} held for review, {run.gone} gone from the feed"
+            + (f", {run.skipped} not imported (errors below)." if run.skipped else ".")
         )
     else:
         click.echo(f"{name}: not synced.")

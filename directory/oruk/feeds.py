@@ -164,9 +164,16 @@ def origin(session: Session, entity_type: EntityType, entity_id: uuid.UUID) -> O
 
 
 def last_good_sync(session: Session, feed_id: uuid.UUID) -> FeedSync | None:
+    """The last sync that imported every record it read: the next reads changes since its
+    start. (A record skipped for its errors is read again until it is imported, even if the
+    feed does not change it: the error may have been ours, such as an unknown postcode.)"""
     return session.exec(
         select(FeedSync)
-        .where(FeedSync.feed_id == feed_id, FeedSync.succeeded == True)  # noqa: E712
+        .where(
+            FeedSync.feed_id == feed_id,
+            FeedSync.succeeded == True,  # noqa: E712
+            FeedSync.skipped == 0,
+        )
         .order_by(col(FeedSync.started_at).desc())
     ).first()
 
@@ -204,6 +211,7 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
         outcome.held,
         outcome.gone,
     )
+    run.skipped = outcome.skipped
     return _finish(session, run, outcome.problems, succeeded=True)
 
 
@@ -226,6 +234,7 @@ class _Outcome:
     updated: int = 0
     held: int = 0
     gone: int = 0
+    skipped: int = 0
     problems: list[str] = field(default_factory=list)
     refresh: list[uuid.UUID] = field(default_factory=list)  # listings search must re-read
 
@@ -264,6 +273,7 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
     report = checks.check_services(session, services)
     outcome.problems = [f"Not imported: {p}" for p in report.errors]
     good = [s for i, s in enumerate(services) if not report.has_errors(i)]
+    outcome.skipped = len(services) - len(good)
     if not good:
         return outcome
     keys = _keys(good)

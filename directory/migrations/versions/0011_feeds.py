@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("updated", sa.Integer(), nullable=False),
         sa.Column("held", sa.Integer(), nullable=False),
         sa.Column("gone", sa.Integer(), nullable=False),
+        sa.Column("skipped", sa.Integer(), nullable=False),
         sa.Column("problems", JSON_VALUE, nullable=False),
         sa.ForeignKeyConstraint(["feed_id"], ["feed.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
