@@ -36,6 +36,7 @@ from directory.models import (
     ListingChange,
     ListingRevision,
     ListingStatus,
+    Organisation,
     RevisionStatus,
     Role,
     Service,
@@ -46,6 +47,7 @@ from tests.accounts_helpers import (
     FAST_HASH,
     LINE,
     MONEY,
+    ORG_B,
     TEA,
     add_people,
     client_for,
@@ -142,6 +144,15 @@ def edit(app: Flask, who_id, service_id, **values) -> str:
         assert user is not None and service is not None
         wanted = {**editing.snapshot(service), **values}
         return editing.save(session, user, service, service.version, wanted).status
+
+
+def edit_organisation(app: Flask, who_id, organisation_id, **values) -> str:
+    with app.app_context(), Session(db.engine()) as session:
+        user = session.get(User, who_id)
+        organisation = editing.load_organisation(session, organisation_id)
+        assert user is not None and organisation is not None
+        wanted = {**editing.snapshot(organisation), **values}
+        return editing.save(session, user, organisation, organisation.version, wanted).status
 
 
 def sync(app: Flask, name: str = "Leeds Directory", full: bool = False) -> FeedSync:
@@ -489,7 +500,21 @@ def test_the_feeds_change_to_a_listing_changed_here_proposes_only_what_the_feed_
         ours = service_of(follower, LINE).application_process
         assert edit(follower, here["manager"], LINE, description="Ours.") == "saved"
         assert edit(upstream, people["manager"], LINE, application_process="Ring first.") == "saved"
-        assert sync(follower).held == 1
+        # its organisation too (it comes with the service): changed here, and upstream
+        assert edit_organisation(follower, here["manager"], ORG_B, description="Ours too.") == (
+            "saved"
+        )
+        assert edit_organisation(upstream, people["manager"], ORG_B, name="Chapeltown CIC") == (
+            "saved"
+        )
+        assert sync(follower).held == 2
+        [organisation_change] = pending_from_feed(follower, ORG_B)
+        assert organisation_change.proposed == {"name": "Chapeltown CIC"}
+        with Session(follower.extensions[db.ENGINE_KEY]) as session:
+            organisation = session.get(Organisation, ORG_B)
+            assert organisation is not None
+            assert organisation.description == "Ours too."
+            assert organisation.name != "Chapeltown CIC"
         [waiting] = pending_from_feed(follower, LINE)
         # the feed's change, not a revert of ours
         assert waiting.proposed == {"application_process": "Ring first."}
