@@ -39,7 +39,6 @@ from directory.oruk.upstream import FeedError
 
 SHOWN_PROBLEMS = 50
 Key = tuple[EntityType, uuid.UUID]
-__all__ = ["FeedError", "add_feed", "sync"]
 
 
 class FeedRefused(ValueError):
@@ -202,7 +201,8 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
     except Exception as error:  # a cron job's record must say what happened, in words
         session.rollback()
         current_app.logger.exception("Sync of the feed %s failed", feed.name)
-        return _finish(session, run, [f"The import failed, so nothing was changed: {error}"])
+        said = (str(error).splitlines() or [type(error).__name__])[0][:300]
+        return _finish(session, run, [f"The import failed, so nothing was changed: {said}"])
     session.expire_all()
     _refresh_search(session, outcome.refresh)
     run.created, run.updated, run.held, run.gone = (
