@@ -81,6 +81,8 @@ class Config:
         self.ORUK_RATE_LIMIT = env("SIGNPOST_ORUK_RATE_LIMIT", "300 per minute")
         # Files bigger than this are refused by import-oruk before they are read.
         self.IMPORT_MAX_BYTES = int(env("SIGNPOST_IMPORT_MAX_MB", "20")) * 1024 * 1024
+        # A followed feed's server must answer each request within this many seconds.
+        self.FEED_TIMEOUT = float(env("SIGNPOST_FEED_TIMEOUT", "20"))
         # No request may be bigger than an import file and its form: a larger one gets a 413
         # page before it is read.
         self.MAX_CONTENT_LENGTH = self.IMPORT_MAX_BYTES + FORM_ALLOWANCE

@@ -15,6 +15,7 @@ from test_browser import AXE, _axe_violations
 from directory import db
 from directory.listings import editing
 from directory.models import ListingReport, ReportKind, User
+from directory.oruk import feeds
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,7 +30,8 @@ pytestmark = [
 
 @pytest.fixture
 def live_small(small_app, live_server) -> Iterator[tuple[str, dict[str, str]]]:
-    """The small catalogue with accounts, a pending revision and a report, over real HTTP."""
+    """The small catalogue with accounts, a pending revision, a report and a feed, over real
+    HTTP."""
     users = add_people(small_app)
     with small_app.app_context(), Session(small_app.extensions[db.ENGINE_KEY]) as session:
         service = editing.load_service(session, TEA)
@@ -38,6 +40,9 @@ def live_small(small_app, live_server) -> Iterator[tuple[str, dict[str, str]]]:
         session.add(ListingReport(service_id=TEA, kind=ReportKind.OTHER, details="Moved."))
         session.commit()
         revision = str(outcome.revision.id)
+        # a followed feed whose sync failed: the feeds page shows its record and problem
+        feed = feeds.add_feed(session, url="http://127.0.0.1:9/api/v1", name="Leeds", trusted=False)
+        feeds.sync(session, feed)
     with live_server(small_app) as url:
         yield url, {"revision": revision}
 
@@ -98,6 +103,7 @@ def test_account_and_listing_pages_pass_axe_and_fit_the_screen(live_small, brows
                 "/manage/vocabulary",
                 "/manage/vocabulary/needs/urgent_mental_health_crisis",
                 "/manage/vocabulary/phrases/new",
+                "/manage/feeds",
                 "/sign-out",
             ],
             width,

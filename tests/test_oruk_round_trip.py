@@ -66,6 +66,9 @@ NOT_CARRIED = {
     "match_feedback": "link workers' feedback",
     "search_log": "anonymous search counts",
     "taxonomy_mapping": "a manager's reading of other directories' terms, kept here",
+    "feed": "the feeds this Signpost follows",
+    "feed_sync": "the feeds this Signpost follows",
+    "feed_listing": "the feeds this Signpost follows",
 }
 # Differences by design, and why:
 # - version: the count of edits in this Signpost, for safe concurrent editing; an

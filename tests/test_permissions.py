@@ -19,6 +19,7 @@ from directory.accounts.permissions import POLICY, Action, can
 from directory.listings import editing
 from directory.models import (
     NEEDS_TAXONOMY_ID,
+    Feed,
     ListingReport,
     OrganisationRequest,
     ReportKind,
@@ -91,6 +92,9 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.new_phrase": (Action.MANAGE_CATALOGUE, False),
     "manage.vocabulary_phrase": (Action.MANAGE_CATALOGUE, False),
     "manage.remove_phrase": (Action.MANAGE_CATALOGUE, False),
+    # the feeds followed: managers and admins only
+    "manage.feed_list": (Action.MANAGE_CATALOGUE, False),
+    "manage.sync_feed": (Action.MANAGE_CATALOGUE, False),
     # the development sign-in: only in development and tests, only from this machine
     "dev_login.sign_in": PUBLIC,
     "dev_login.sign_in_as": PUBLIC,
@@ -151,6 +155,9 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
         session.add(theirs)
         session.flush()
         session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
+        # a feed nothing listens for: a sync fails at once, and says so
+        feed = Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1")
+        session.add(feed)
         session.commit()
         ids = {
             "service_id": str(TEA),
@@ -171,6 +178,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "keep_id": str(TEA),
             "phrase_id": str(session.exec(select(SearchPhrase.id)).first()),
             "duplicate_id": str(LINE),
+            "feed_id": str(feed.id),
         }
     return small_app, ids
 

@@ -30,6 +30,7 @@ from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: vi
     apply,
     diff,
     load,
+    load_many,
     load_organisation,
     load_service,
     snapshot,
@@ -37,6 +38,7 @@ from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: vi
 )
 from directory.models import (
     EntityType,
+    Feed,
     ListingChange,
     ListingRevision,
     ListingStatus,
@@ -279,8 +281,7 @@ def approve(session: Session, manager: User, revision: ListingRevision) -> Outco
     listing = load(session, revision.entity_type, revision.entity_id)
     if listing is None:
         return Outcome("unchanged")
-    author = session.get(User, revision.author_id)
-    note = f"Proposed by {author.email if author else 'a former editor'}"
+    note = _proposer(session, revision)
     if listing.version != revision.base_version:
         return Outcome(
             "conflict",
@@ -305,6 +306,15 @@ def approve(session: Session, manager: User, revision: ListingRevision) -> Outco
         return Outcome("conflict", conflicts=conflicts)
     _decide(session, revision, manager, RevisionStatus.APPROVED, "")
     return Outcome("saved", changed=changed, revision=revision)
+
+
+def _proposer(session: Session, revision: ListingRevision) -> str:
+    """Who proposed a revision, for the history: an editor, or a followed feed."""
+    if revision.author_id is None:
+        feed = session.get(Feed, revision.feed_id) if revision.feed_id else None
+        return f"From the feed {feed.name}" if feed else "From a feed"
+    author = session.get(User, revision.author_id)
+    return f"Proposed by {author.email if author else 'a former editor'}"
 
 
 def return_revision(

@@ -42,6 +42,7 @@ from directory.models.catalogue import (
     TaxonomyTerm,
     VocabularyChange,
 )
+from directory.models.feeds import Feed, FeedListing, FeedSync
 from directory.models.listings import (
     EntityType,
     ListingChange,
@@ -70,6 +71,9 @@ __all__ = [
     "Contact",
     "CostOption",
     "EntityType",
+    "Feed",
+    "FeedListing",
+    "FeedSync",
     "FeedbackOutcome",
     "Language",
     "ListingChange",

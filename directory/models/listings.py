@@ -70,7 +70,8 @@ class ListingChange(SQLModel, table=True):
 
 
 class ListingRevision(SQLModel, table=True):
-    """An editor's proposed change to a published listing, waiting for a manager."""
+    """An editor's proposed change to a published listing, waiting for a manager; or a
+    followed feed's change to a listing changed here (feed_id set, no author)."""
 
     __tablename__ = "listing_revision"
 
@@ -82,7 +83,8 @@ class ListingRevision(SQLModel, table=True):
     # Only the fields the editor changed: the values they propose, and those they started from.
     proposed: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
     before: dict[str, object] = Field(default_factory=dict, sa_type=JSON_VALUE)
-    author_id: uuid.UUID = Field(foreign_key="user_account.id")
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    feed_id: uuid.UUID | None = Field(default=None, foreign_key="feed.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     status: RevisionStatus = Field(
         default=RevisionStatus.PENDING, sa_type=enum_column(RevisionStatus), index=True

@@ -11,5 +11,7 @@ signpost_terms.py  Signpost's own fields (routes, delivery, keywords, ...) as at
 spreadsheet.py  the spreadsheet template and its import
 uploads.py      files a manager uploads, kept until confirmed
 export.py       the published catalogue as JSON and a datapackage
-commands.py     export-oruk, import-oruk, spreadsheet-template, import-spreadsheet
+feeds.py        following another directory's feed: register, sync, flag what went
+upstream.py     reading another directory's Open Referral UK API over HTTP
+commands.py     export-oruk, import-oruk, spreadsheet-template, import-spreadsheet, feeds
 """

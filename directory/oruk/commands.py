@@ -1,4 +1,5 @@
-"""`flask --app wsgi export-oruk DEST` and `flask --app wsgi import-oruk SOURCE`."""
+"""`flask --app wsgi export-oruk DEST`, `flask --app wsgi import-oruk SOURCE`, the spreadsheet
+commands, and `flask --app wsgi feeds add URL --name NAME` / `feeds sync [NAME]`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session
 
 from directory import db, migrate, search
-from directory.oruk import checks, export, importing, readiness, reading, spreadsheet
+from directory.models import FeedSync
+from directory.oruk import checks, export, feeds, importing, readiness, reading, spreadsheet
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
@@ -208,6 +210,78 @@ def import_spreadsheet(source: Path, publish: bool) -> None:
     _show_result(result, publish, ready)
 
 
+feeds_group = AppGroup("feeds", help="Follow other directories' Open Referral UK feeds.")
+
+
+@feeds_group.command("add")
+@click.argument("url")
+@click.option("--name", required=True, help="What to call the feed, such as 'Leeds Directory'.")
+@click.option(
+    "--trusted",
+    is_flag=True,
+    help="Publish the feed's new listings at once (otherwise they wait for review).",
+)
+def add_feed(url: str, name: str, trusted: bool) -> None:
+    """Follow the Open Referral UK API at URL (its base, such as https://example.org/api/v1)."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        try:
+            feed = feeds.add_feed(session, url=url, name=name, trusted=trusted)
+        except feeds.FeedRefused as error:
+            raise click.ClickException(
+                "The feed was not added:\n" + "\n".join(f"  - {p}" for p in error.problems.values())
+            ) from None
+        state = "published at once" if feed.trusted else "waiting for review"
+        click.echo(f"Following “{feed.name}” at {feed.url}: new listings {state}.")
+        click.echo(f"Sync it now with: flask --app wsgi feeds sync '{feed.name}'")
+
+
+@feeds_group.command("sync")
+@click.argument("name", required=False)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every service, not only those changed since the last sync, and flag the "
+    "listings the feed no longer has.",
+)
+def sync_feeds(name: str | None, full: bool) -> None:
+    """Sync the feed called NAME, or every feed. Fails (exit status 1) if any sync failed."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        chosen = feeds.all_feeds(session)
+        if name is not None:
+            found = feeds.named(session, name)
+            if found is None:
+                known = ", ".join(f"“{f.name}”" for f in chosen) or "none yet"
+                raise click.ClickException(f"No feed is called “{name}” (feeds: {known}).")
+            chosen = [found]
+        if not chosen:
+            click.echo("No feeds to sync: add one with `flask --app wsgi feeds add URL --name N`.")
+            return
+        failed = 0
+        for feed in chosen:
+            run = feeds.sync(session, feed, full=full)
+            _show_sync(feed.name, run)
+            failed += not run.succeeded
+    if failed:
+        raise click.ClickException(f"{failed} of {len(chosen)} feed(s) could not be synced.")
+
+
+def _show_sync(name: str, run: FeedSync) -> None:
+    what = "every service" if run.modified_after is None else "changes since the last sync"
+    if run.succeeded:
+        click.echo(
+            f"{name} ({what}): {run.created} new, {run.updated} updated, "
+            f"{run.held} held for review, {run.gone} gone from the feed"
+            + (f", {run.skipped} not imported (errors below)." if run.skipped else ".")
+        )
+    else:
+        click.echo(f"{name}: not synced.")
+    for problem in run.problems:
+        click.echo(f"  - {problem}")
+
+
 def init_app(app: Flask) -> None:
     for command in (export_oruk, import_oruk, spreadsheet_template, import_spreadsheet):
         app.cli.add_command(command)
+    app.cli.add_command(feeds_group)

@@ -724,3 +724,12 @@ class TermMappingForm(FlaskForm):
         if not chosen:
             raise ValueError(self.NOTHING_CHOSEN)
         return str(chosen)
+
+
+class FeedForm(FlaskForm):
+    """A feed to follow: its address and name are checked by directory.oruk.feeds.add_feed,
+    every problem at once."""
+
+    url = _text("Address of the feed's Open Referral UK API", 1000)
+    name = _text("Name", 1000)
+    trusted = BooleanField("Trust this feed: publish its new listings at once, without review")

@@ -27,6 +27,7 @@ from directory.models import (
     Service,
     User,
 )
+from directory.oruk import feeds
 from directory.web.forms import EmptyForm, choices, page
 from directory.web.manage.forms import (
     InviteForm,
@@ -76,7 +77,9 @@ def organisation(organisation_id: uuid.UUID) -> str:
     )
 
 
-def _edit(listing: Any, form: Any, template: str, back: str) -> Response | tuple[str, int]:
+def _edit(
+    listing: Any, form: Any, template: str, back: str, **shown: Any
+) -> Response | tuple[str, int]:
     """The shared edit flow: save on the version it was based on, or show the conflict."""
     session = db.session()
     conflicts: list[editing.FieldConflict] = []
@@ -93,7 +96,7 @@ def _edit(listing: Any, form: Any, template: str, back: str) -> Response | tuple
     elif form.errors:
         status = 400
     return render_template(
-        template, form=form, listing=listing, conflicts=conflicts, back=back
+        template, form=form, listing=listing, conflicts=conflicts, back=back, **shown
     ), status
 
 
@@ -128,7 +131,8 @@ def edit_service(service_id: uuid.UUID) -> Response | tuple[str, int]:
     form = ServiceForm.filled_from(editing.snapshot(found), found.version)
     form.needs.choices = choices((n.term.code, n.term.name) for n in published.needs(session))
     back = url_for("manage.organisation", organisation_id=found.organization_id)
-    return _edit(found, form, "manage/edit_service.html", back)
+    origin = feeds.origin(session, EntityType.SERVICE, found.id)
+    return _edit(found, form, "manage/edit_service.html", back, origin=origin)
 
 
 @blueprint.route(
@@ -303,6 +307,8 @@ def withdraw_revision(revision_id: uuid.UUID) -> Response:
 
 
 def _tell_author(session: Any, revision: ListingRevision, listing: Any) -> None:
+    if revision.author_id is None:
+        return  # a followed feed's change: nobody to tell
     author = session.get(User, revision.author_id)
     if author is None:
         return
