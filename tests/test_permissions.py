@@ -92,6 +92,9 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.new_phrase": (Action.MANAGE_CATALOGUE, False),
     "manage.vocabulary_phrase": (Action.MANAGE_CATALOGUE, False),
     "manage.remove_phrase": (Action.MANAGE_CATALOGUE, False),
+    # foreign taxonomy terms mapped to needs: managers and admins only
+    "manage.taxonomy": (Action.MANAGE_CATALOGUE, False),
+    "manage.map_term": (Action.MANAGE_CATALOGUE, False),
     # the feeds followed: managers and admins only
     "manage.feed_list": (Action.MANAGE_CATALOGUE, False),
     "manage.sync_feed": (Action.MANAGE_CATALOGUE, False),
