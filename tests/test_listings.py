@@ -17,7 +17,7 @@ from accounts_helpers import (
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db
+from directory import clock, db
 from directory.listings import editing
 from directory.models import (
     ListingChange,
@@ -92,10 +92,18 @@ def test_moderation_end_to_end(app):
     assert current(app)["name"] == "Tuesday Tea, Cake and Chat"
     assert version_of(app) == 2
     assert "Tuesday Tea, Cake and Chat" in search_text(app, "tuesday tea")
-    change = history(app)[-1]
+    change, check = history(app)[-2:]
     assert change.action == "approved" and change.actor == "manager@example.org"
     assert change.before == {"name": "Tuesday Tea and Chat", "summary": before["summary"]}
     assert change.note == "Proposed by editor@example.org"
+    # Approving counts as a check: "last checked" moves to today, recorded like a check.
+    today = clock.today()
+    assert (check.action, check.actor) == ("confirmed", "manager@example.org")
+    assert check.before == {"last_verified": "2026-09-14"}
+    assert check.after == {"last_verified": today.isoformat()}
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.get(Service, TEA).last_verified == today
+    assert "Last checked" in manager.get(f"/manage/services/{TEA}/history").text
 
 
 def test_a_returned_revision_changes_nothing_and_reaches_its_author(app):

@@ -13,13 +13,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from directory import search
+from directory import clock, search
 from directory.accounts.permissions import Action, can
 from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: views and tests use them)
     LEGACY_SERVICE_LABELS,
@@ -46,6 +47,10 @@ from directory.models import (
     User,
     utcnow,
 )
+
+# A check in the history: someone said the listing is right on a day (last_verified moved).
+CHECKED = "confirmed"
+APPROVAL_IS_A_CHECK = "A manager approved a change, so the listing counts as checked today."
 
 # Urgent and low risk: an editor's capacity change goes live at once, without review.
 IMMEDIATE_FIELDS = frozenset({"capacity", "waiting_weeks"})
@@ -137,6 +142,39 @@ def record(
     return change
 
 
+def mark_checked(
+    session: Session,
+    listing: Listing,
+    *,
+    user: User | None,
+    actor: str,
+    today: date | None = None,
+    note: str = "",
+) -> None:
+    """Record that a listing was checked today: last_verified moves, the history says so
+    (its version and updated_at stay; the caller commits)."""
+    today = today or clock.today()
+    before = listing.last_verified
+    model = type(listing)
+    session.exec(
+        sa.update(model)
+        .where(model.id == listing.id)  # type: ignore[arg-type]
+        .values(last_verified=today, updated_at=model.updated_at)
+    )
+    set_committed_value(listing, "last_verified", today)
+    record(
+        session,
+        user=user,
+        actor=actor,
+        listing=listing,
+        action=CHECKED,
+        before={"last_verified": before.isoformat() if before else None},
+        after={"last_verified": today.isoformat()},
+        version=None,
+        note=note,
+    )
+
+
 def _go_live(
     session: Session,
     listing: Listing,
@@ -146,8 +184,10 @@ def _go_live(
     user: User,
     action: str,
     note: str = "",
+    checked: bool = False,
 ) -> list[str]:
-    """Apply values under the version check, write the history, commit, refresh search."""
+    """Apply values under the version check, write the history (and, if checked, a check),
+    commit, refresh search."""
     before = snapshot(listing)
     changed = diff(before, values)
     if not changed:
@@ -167,6 +207,8 @@ def _go_live(
         version=version,
         note=note,
     )
+    if checked:
+        mark_checked(session, listing, user=user, actor=user.email, note=APPROVAL_IS_A_CHECK)
     session.commit()
     # Only this listing changed: a shared place that was edited became this service's own.
     refresh_search(session, listing)
@@ -273,7 +315,10 @@ def pending_revisions(session: Session, organisation_id: uuid.UUID | None = None
 
 
 def approve(session: Session, manager: User, revision: ListingRevision) -> Outcome:
-    """Put a revision live (under the version check); refused if the listing moved on."""
+    """Put a revision live (under the version check); refused if the listing moved on.
+
+    A manager who approves has looked at the listing: it counts as checked that day.
+    """
     if revision.status != RevisionStatus.PENDING:
         return Outcome("unchanged")
     listing = load(session, revision.entity_type, revision.entity_id)
@@ -297,6 +342,7 @@ def approve(session: Session, manager: User, revision: ListingRevision) -> Outco
             user=manager,
             action="approved",
             note=note,
+            checked=True,
         )
     except VersionConflict:
         revision = session.get(ListingRevision, revision_id)  # type: ignore[assignment]
@@ -377,6 +423,8 @@ def set_status(
         return
     version = _bump(session, listing, listing.version)
     listing.status = status
+    if isinstance(listing, Service) and status != ListingStatus.PENDING_REVIEW:
+        listing.hold_reason = ""  # a manager decided: the import's reason has done its job
     listing.version = version
     record(
         session,

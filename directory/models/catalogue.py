@@ -260,6 +260,9 @@ class Service(Tracked, table=True):
     last_verified: date | None = None
     # Exceptions to the weekly times, in words: "Closed on bank holidays".
     opening_exceptions: str = Field(default="", max_length=300)
+    # Why the listing waits for a manager although its import said "publish at once" (it
+    # looks like another listing); cleared when a manager publishes or archives it.
+    hold_reason: str = Field(default="", max_length=500)
 
     organisation: "Organisation" = Relationship(back_populates="services")
     location_links: list["ServiceAtLocation"] = Relationship(

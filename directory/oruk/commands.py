@@ -141,6 +141,10 @@ def _show_result(result: importing.ImportResult, publish: bool) -> None:
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:
             click.echo(f"  {line}")
+    if result.held_back:
+        click.echo("Held back for a manager (not published: they look like another listing):")
+        for line in result.held_back:
+            click.echo(f"  {line}")
 
 
 @click.command("spreadsheet-template")
