@@ -30,6 +30,7 @@ from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: vi
     Snapshot,
     apply,
     diff,
+    field_changes,
     load,
     load_organisation,
     load_service,

@@ -269,13 +269,13 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
         abort(403)
     labels = editing.labels_for(found.entity_type)
     current = editing.snapshot(listing)
+    proposed = editing.upgrade(current, found.proposed)
     return render_template(
         "manage/revision.html",
         revision=found,
         listing=listing,
         current=current,
-        proposed=editing.upgrade(current, found.proposed),
-        labels=labels,
+        changes=editing.field_changes(labels, current, proposed),
         approve_form=approve_form,
         return_form=return_form,
         conflicts=conflicts,
