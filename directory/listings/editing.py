@@ -189,6 +189,40 @@ def _go_live(
 ) -> list[str]:
     """Apply values under the version check, write the history (and, if checked, a check),
     commit, refresh search."""
+    changed = take_values(
+        session,
+        listing,
+        base_version,
+        values,
+        user=user,
+        actor=user.email,
+        action=action,
+        note=note,
+    )
+    if not changed:
+        return []
+    if checked:
+        mark_checked(session, listing, user=user, actor=user.email, note=APPROVAL_IS_A_CHECK)
+    session.commit()
+    # Only this listing changed: a shared place that was edited became this service's own.
+    refresh_search(session, listing)
+    return changed
+
+
+def take_values(
+    session: Session,
+    listing: Listing,
+    base_version: int,
+    values: Mapping[str, Any],
+    *,
+    user: User | None,
+    actor: str,
+    action: str,
+    note: str = "",
+) -> list[str]:
+    """Apply the values that differ under the version check (VersionConflict, everything
+    rolled back, if the listing moved on from base_version) and write one history entry;
+    the names changed. The caller commits and refreshes search."""
     before = snapshot(listing)
     changed = diff(before, values)
     if not changed:
@@ -200,7 +234,7 @@ def _go_live(
     record(
         session,
         user=user,
-        actor=user.email,
+        actor=actor,
         listing=listing,
         action=action,
         before={n: before[n] for n in changed},
@@ -208,11 +242,6 @@ def _go_live(
         version=version,
         note=note,
     )
-    if checked:
-        mark_checked(session, listing, user=user, actor=user.email, note=APPROVAL_IS_A_CHECK)
-    session.commit()
-    # Only this listing changed: a shared place that was edited became this service's own.
-    refresh_search(session, listing)
     return changed
 
 
