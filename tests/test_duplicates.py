@@ -11,6 +11,7 @@ from accounts_helpers import LINE, ORG_A, ORG_B, TEA, add_people, client_for
 from flask import Flask
 from sqlmodel import Session, select
 from test_oruk_import_export import a_service, run, write
+from test_oruk_spreadsheet import example, write_csv
 
 from directory import db
 from directory.listings import duplicates, editing
@@ -171,3 +172,17 @@ def test_an_import_that_does_not_publish_holds_nothing_back(app, tmp_path):
     with _session(app) as session:
         twin = session.get(Service, uuid.UUID(tea_twin["id"]))
         assert (twin.status, twin.hold_reason) == (ListingStatus.PENDING_REVIEW, "")
+
+
+def test_a_spreadsheet_published_at_once_holds_its_likely_duplicates_back(app, tmp_path):
+    rows = [example(), example(service_name="Armley Walking Group for Over 65s")]
+    result = run(app, "import-spreadsheet", write_csv(tmp_path / "sheet.csv", rows), "--publish")
+    assert result.exit_code == 0, result.output
+    assert "Held back for a manager" in result.output
+    assert "one name holds the other, same postcode LS12 3LN" in result.output
+    with _session(app) as session:
+        walks = session.exec(select(Service).where(Service.name.startswith("Armley Walking"))).all()
+        assert {(s.name, s.status) for s in walks} == {
+            ("Armley Walking Group", ListingStatus.PENDING_REVIEW),
+            ("Armley Walking Group for Over 65s", ListingStatus.PENDING_REVIEW),
+        }
