@@ -2,7 +2,7 @@
 
 A listing (an organisation or a service) is read as a flat snapshot (directory.listings.snapshots):
 a dict of the fields an editor can change, in plain JSON values. Every change is a diff of
-two snapshots. It goes live through `_bump`, an UPDATE ... WHERE version = :base that
+two snapshots. It goes live through `bump`, an UPDATE ... WHERE version = :base that
 refuses a change based on an old version even when two saves race; every change
 that goes live writes one `ListingChange`. An editor's change to a published listing
 waits as a `ListingRevision` until a manager approves it (capacity goes live at once).
@@ -101,7 +101,7 @@ def history_label(entity_type: EntityType, name: str) -> str:
 # --- going live, with the version check and the history --------------------------------
 
 
-def _bump(session: Session, listing: Listing, base_version: int) -> int:
+def bump(session: Session, listing: Listing, base_version: int) -> int:
     """Raise the version from base_version, or refuse: holds when two saves race."""
     model = type(listing)
     result = session.exec(
@@ -227,7 +227,7 @@ def take_values(
     changed = diff(before, values)
     if not changed:
         return []
-    version = _bump(session, listing, base_version)
+    version = bump(session, listing, base_version)
     apply(session, listing, {name: values[name] for name in changed})
     listing.version = version
     listing.updated_at = utcnow()
@@ -451,7 +451,7 @@ def set_status(
     before = listing.status
     if before == status:
         return
-    version = _bump(session, listing, listing.version)
+    version = bump(session, listing, listing.version)
     listing.status = status
     if isinstance(listing, Service) and status != ListingStatus.PENDING_REVIEW:
         listing.hold_reason = ""  # a manager decided: the import's reason has done its job

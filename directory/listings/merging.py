@@ -275,7 +275,7 @@ def _take_chosen_values(
             )
             base = keep.version
         if combine:
-            version = editing._bump(session, keep, base)
+            version = editing.bump(session, keep, base)
             added = _combine_contacts(session, keep, duplicate)
             keep.version = version
             editing.record(
