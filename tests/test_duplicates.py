@@ -140,11 +140,14 @@ def test_publishing_at_once_holds_likely_duplicates_back_with_the_reason(app, tm
         assert session.get(Service, TEA).status == ListingStatus.PUBLISHED
         assert twin.hold_reason.startswith(f"Looks like “Tuesday Tea and Chat” ({TEA})")
         assert "same organisation" in twin.hold_reason
+        twin_organisation = twin.organization_id
         held = editing.history(session, editing.entity_type_of(twin), twin.id)
         assert held[0].actor == duplicates.IMPORT and "Held back" in held[0].note
     dashboard = client_for(app, "manager").get("/manage/").text
     assert "held back by an import that published at once" in dashboard
     assert "Looks like “Tuesday Tea and Chat”" in dashboard
+    organisation_page = client_for(app, "manager").get(f"/manage/organisations/{twin_organisation}")
+    assert "Held back by an import that published at once. Looks like" in organisation_page.text
     assert app.test_client().get(f"/api/v1/services/{tea_twin['id']}").status_code == 404
     # A manager looks and publishes it: the reason goes, and a later import keeps it live.
     manager = client_for(app, "manager")

@@ -88,7 +88,9 @@ def test_moderation_end_to_end(app):
     # Field by field: what is live, and what is proposed; unchanged fields are not listed.
     assert "Tuesday Tea, Cake and Chat" in page and "Tea and a natter." in page
     assert "Description" not in page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "counts as a check" in page
     assert manager.post(revision_url, data={"approve-submit": "1"}).status_code == 302
+    assert "it is marked as checked today" in manager.get("/manage/").text
     assert current(app)["name"] == "Tuesday Tea, Cake and Chat"
     assert version_of(app) == 2
     assert "Tuesday Tea, Cake and Chat" in search_text(app, "tuesday tea")

@@ -255,7 +255,10 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
         if "approve-submit" in request.form and approve_form.validate_on_submit():
             outcome = editing.approve(session, _me(), found)
             if outcome.status != "conflict":
-                flash(f"Approved: the changes to “{listing.name}” are live.")
+                flash(
+                    f"Approved: the changes to “{listing.name}” are live, and it is marked "
+                    "as checked today."
+                )
                 return redirect(url_for("manage.dashboard"))
             conflicts, status = outcome.conflicts, 409
         elif "approve-submit" not in request.form and return_form.validate_on_submit():
