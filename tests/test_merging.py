@@ -483,3 +483,23 @@ def test_the_merge_page_offers_a_choice_for_each_detail_that_differs(app):
         assert [(c.name, [p.number for p in c.phones]) for c in kept.contacts] == [
             ("Jo Bloggs", ["0113 496 0999"])
         ]
+
+
+def test_a_merge_racing_a_change_to_the_kept_listing_takes_nothing(app):
+    with app.app_context(), _session(app) as session:
+        keep, twin = session.get(Service, TEA), session.get(Service, TWIN)
+        summary = keep.summary
+        with _session(app) as other:  # someone saves the kept listing after the merge read it
+            other.exec(
+                sa.update(Service).where(Service.id == TEA).values(version=Service.version + 1)
+            )
+            other.commit()
+        with pytest.raises(merging.MergeRefused, match="changed while you were merging: nothing"):
+            merging.merge_services(session, _manager(session), keep, twin, {"summary": "take"})
+    with _session(app) as session:
+        assert session.get(Service, TEA).summary == summary
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+        assert session.exec(select(MatchFeedback.service_id)).all().count(TWIN) == 2
+        assert not session.exec(
+            select(ListingChange).where(col(ListingChange.action).in_(["merged", "merged into"]))
+        ).all()
