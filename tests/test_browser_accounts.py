@@ -35,7 +35,9 @@ def live_small(small_app, live_server) -> Iterator[tuple[str, dict[str, str]]]:
     users = add_people(small_app)
     with small_app.app_context(), Session(small_app.extensions[db.ENGINE_KEY]) as session:
         service = editing.load_service(session, TEA)
-        values = dict(editing.snapshot(service), name="Tea & Talk")
+        # A word changed in the description: the review marks it (<ins>/<del>, in words too).
+        description = service.description.replace("cake", "biscuits")
+        values = dict(editing.snapshot(service), name="Tea & Talk", description=description)
         outcome = editing.save(session, session.get(User, users["editor"].id), service, 1, values)
         session.add(ListingReport(service_id=TEA, kind=ReportKind.OTHER, details="Moved."))
         session.commit()

@@ -17,7 +17,7 @@ from accounts_helpers import (
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db
+from directory import clock, db
 from directory.listings import editing
 from directory.models import (
     ListingChange,
@@ -88,14 +88,24 @@ def test_moderation_end_to_end(app):
     # Field by field: what is live, and what is proposed; unchanged fields are not listed.
     assert "Tuesday Tea, Cake and Chat" in page and "Tea and a natter." in page
     assert "Description" not in page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "counts as a check" in page
     assert manager.post(revision_url, data={"approve-submit": "1"}).status_code == 302
+    assert "it is marked as checked today" in manager.get("/manage/").text
     assert current(app)["name"] == "Tuesday Tea, Cake and Chat"
     assert version_of(app) == 2
     assert "Tuesday Tea, Cake and Chat" in search_text(app, "tuesday tea")
-    change = history(app)[-1]
+    change, check = history(app)[-2:]
     assert change.action == "approved" and change.actor == "manager@example.org"
     assert change.before == {"name": "Tuesday Tea and Chat", "summary": before["summary"]}
     assert change.note == "Proposed by editor@example.org"
+    # Approving counts as a check: "last checked" moves to today, recorded like a check.
+    today = clock.today()
+    assert (check.action, check.actor) == ("confirmed", "manager@example.org")
+    assert check.before == {"last_verified": "2026-09-14"}
+    assert check.after == {"last_verified": today.isoformat()}
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.get(Service, TEA).last_verified == today
+    assert "Last checked" in manager.get(f"/manage/services/{TEA}/history").text
 
 
 def test_a_returned_revision_changes_nothing_and_reaches_its_author(app):
@@ -468,8 +478,10 @@ def test_good_input_is_normalised_and_the_postcode_is_placed(app):
     assert edit(manager, values, 1).status_code == 302
     now = current(app)
     assert now["places"][0]["accessibility"] == ["lift", "step_free"]
-    for name in ("needs", "delivery", "referral_routes", "restrictions"):
+    for name in ("delivery", "referral_routes", "restrictions"):
         assert now[name] == values[name], name
+    # The needs it keeps keep their order (the first is the main one): a new order is no change.
+    assert now["needs"] == ["loneliness", "older_people"]
     assert (now["minimum_age"], now["maximum_age"]) == (None, 99)
     assert now["places"][0]["postcode"] == "LS6 1AN"
     assert now["contact_phone"] == "0113 496 0777"
@@ -600,3 +612,82 @@ def test_a_closure_waiting_for_review_reads_in_words(app):
     page = manager.get(f"/manage/revisions/{revision.id}").text
     assert "Closed 24 December 2026 to 5 January 2027 (Christmas break)" in page
     assert current(app)["closures"] == []  # not live until approved
+
+
+def _revision_page(manager, app) -> tuple[str, str]:
+    """The only pending revision's address and the rows of its table."""
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        revision = session.exec(select(ListingRevision)).one()
+    url = f"/manage/revisions/{revision.id}"
+    page = manager.get(url).text
+    return url, page.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_the_review_names_needs_in_words_ignores_order_and_marks_the_words_that_changed(app):
+    editor, manager = client_for(app, "editor"), client_for(app, "manager")
+    before = current(app)
+    assert before["needs"] == ["loneliness", "older_people"]
+    # Only the order of needs, languages and the days of a session: no change at all.
+    reordered = dict(
+        before,
+        needs=["older_people", "loneliness"],
+        languages=list(reversed(before["languages"])),
+        sessions=[{**s, "days": list(reversed(s["days"]))} for s in before["sessions"]],
+    )
+    assert edit(editor, reordered, 1).status_code == 302
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert session.exec(select(ListingRevision)).all() == []
+    # A need added among reordered ones, and two words of the description changed.
+    description = before["description"].replace("tea, cake", "tea, biscuits")
+    proposed = dict(
+        reordered, needs=["older_people", "low_mood", "loneliness"], description=description
+    )
+    assert edit(editor, proposed, 1).status_code == 302
+    url, rows = _revision_page(manager, app)
+    assert "Needs it helps with" in rows and "Loneliness and isolation" in rows
+    assert "low_mood" not in rows and "loneliness" not in rows
+    assert (
+        '<ins><span class="nhsuk-u-visually-hidden">added: </span>'
+        "Low mood and mental wellbeing</ins>" in rows
+    )
+    assert "Languages" not in rows and "Opening times" not in rows
+    # Word by word: only the changed word is marked, announced as removed and added.
+    assert (
+        '<del><span class="nhsuk-u-visually-hidden">removed: </span>cake'
+        '<span class="nhsuk-u-visually-hidden"> (end of removal)</span></del>'
+    ) in rows
+    assert (
+        '<ins><span class="nhsuk-u-visually-hidden">added: </span>biscuits'
+        '<span class="nhsuk-u-visually-hidden"> (end of addition)</span></ins>'
+    ) in rows
+    assert "Come along for tea," in rows and "neighbours. Volunteers welcome you" in rows
+    assert manager.post(url, data={"approve-submit": "1"}).status_code == 302
+    # The needs it had keep their rank (the first is still the main one); the new one follows.
+    assert current(app)["needs"] == ["loneliness", "older_people", "low_mood"]
+    assert current(app)["description"] == description
+
+
+def test_field_changes_word_by_word_and_item_by_item():
+    labels = {"description": "Description", "languages": "Languages", "name": "Name"}
+    before = {"description": "one two three four five six seven", "languages": ["en", "ur"]}
+    after = {
+        "description": "one two 3 four five six seven eight",
+        "languages": ["pl", "en"],
+        "name": "New",
+    }
+    words, items, name = editing.field_changes(labels, {**before, "name": "Old"}, after)
+    assert (words.kind, items.kind, name.kind) == ("words", "items", "value")
+    assert [(p.kind, p.value) for p in words.before_pieces] == [
+        ("kept", "one two"),
+        ("removed", "three"),
+        ("kept", "four five six seven"),
+    ]
+    assert [(p.kind, p.value) for p in words.after_pieces] == [
+        ("kept", "one two"),
+        ("added", "3"),
+        ("kept", "four five six seven"),
+        ("added", "eight"),
+    ]
+    assert [(p.kind, p.value) for p in items.before_pieces] == [("kept", "en"), ("removed", "ur")]
+    assert [(p.kind, p.value) for p in items.after_pieces] == [("added", "pl"), ("kept", "en")]
+    assert editing.field_changes(labels, before, {"languages": ["ur", "en"]}) == []

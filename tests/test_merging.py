@@ -17,6 +17,7 @@ from test_browser_accounts import _check, _sign_in
 from directory import db
 from directory.listings import duplicates, editing, merging
 from directory.models import (
+    Contact,
     EntityType,
     FeedbackOutcome,
     ListingChange,
@@ -24,6 +25,7 @@ from directory.models import (
     ListingRevision,
     ListingStatus,
     MatchFeedback,
+    Phone,
     ReportKind,
     RevisionStatus,
     Service,
@@ -35,6 +37,9 @@ from directory.models import (
 
 SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
 TWIN = stable_id("service", "hyde-park-tuesday-tea-again")
+# The versions the merge page showed (the editor's change to the twin waits for review,
+# so both are still at their first).
+VERSIONS = {"keep_version": "1", "duplicate_version": "1"}
 
 
 def _session(app: Flask) -> Session:
@@ -265,13 +270,15 @@ def test_a_manager_merges_from_the_duplicates_page(app):
     assert manager.get(f"/manage/services/{TEA}/merge/not-an-id").status_code == 404
     itself = manager.post(f"/manage/services/{TEA}/merge/{TEA}")
     assert itself.status_code == 400 and "cannot be merged into itself" in itself.text
-    done = manager.post(confirm_url)
+    stale = manager.post(confirm_url, data={"keep_version": "0", "duplicate_version": "1"})
+    assert stale.status_code == 400 and "changed since you looked: nothing was merged" in stale.text
+    done = manager.post(confirm_url, data=VERSIONS)
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/services/{TEA}/history")
     assert (
         "Merged “Tuesday tea and chat” into “Tuesday Tea and Chat”"
         in manager.get(done.headers["Location"]).text
     )
-    again = manager.post(confirm_url)
+    again = manager.post(confirm_url, data=VERSIONS)
     assert again.status_code == 400 and "was already merged" in again.text
 
 
@@ -295,7 +302,7 @@ def test_the_merge_form_needs_its_csrf_token(app):
     with _session(app) as session:
         assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', manager.get(url).text)
-    assert manager.post(url, data={"csrf_token": token.group(1)}).status_code == 302
+    assert manager.post(url, data={"csrf_token": token.group(1), **VERSIONS}).status_code == 302
     with _session(app) as session:
         assert session.get(Service, TWIN).status == ListingStatus.ARCHIVED
 
@@ -398,3 +405,101 @@ def test_the_merge_pages_pass_axe_and_fit_a_phone(app, browser, live_server):
         failures.update(_check(page, base, paths, 360))
         page.close()
     assert failures == {}
+
+
+# --- choosing, field by field, what the kept listing keeps --------------------------------
+
+
+def _give_the_twin_a_contact(app: Flask) -> None:
+    with _session(app) as session:
+        session.add(
+            Contact(service_id=TWIN, name="Jo Bloggs", phones=[Phone(number="0113 496 0999")])
+        )
+        session.commit()
+
+
+def test_the_manager_chooses_field_by_field_and_can_keep_both_contacts(app):
+    _give_the_twin_a_contact(app)
+    with app.app_context(), _session(app) as session:
+        keep, twin = session.get(Service, TEA), session.get(Service, TWIN)
+        offered = {c.name: c for c in merging.choices(keep, twin)}
+        assert {"name", "summary", "contact"} <= set(offered)
+        assert offered["contact"].options == ("keep", "take", "both")
+        assert offered["summary"].options == ("keep", "take")
+        with pytest.raises(merging.MergeRefused, match="not a choice for “summary”"):
+            merging.merge_services(session, _manager(session), keep, twin, {"summary": "both"})
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+        versions = (keep.version, twin.version)
+        merging.merge_services(
+            session,
+            _manager(session),
+            keep,
+            twin,
+            {"summary": "take", "contact": "both"},
+            versions=versions,
+        )
+    with app.app_context(), _session(app) as session:
+        kept = editing.load_service(session, TEA)
+        assert kept.summary == "Tea and a chat on Tuesdays."  # taken from the twin
+        assert kept.name == "Tuesday Tea and Chat"  # not chosen: its own
+        phones = {c.name: [p.number for p in c.phones] for c in kept.contacts}
+        assert phones == {"Sam Okafor": ["0113 496 0124"], "Jo Bloggs": ["0113 496 0999"]}
+        assert kept.version == versions[0] + 2  # the values, then the contacts
+        history = _history(session, TEA)
+        actions = [(c.action, c.note) for c in history[:3]]
+        assert actions[0][0] == "merged" and "Took in" in actions[0][1]
+        assert actions[1] == (
+            "merged",
+            "Kept both contacts: added from “Tuesday tea and chat” the contact Jo Bloggs, "
+            "the phone 0113 496 0999.",
+        )
+        chosen = history[2]
+        assert chosen.after == {"summary": "Tea and a chat on Tuesdays."}
+        assert chosen.before == {"summary": "A relaxed weekly drop-in for a cuppa and a chat."}
+        assert chosen.note.startswith("Chosen from “Tuesday tea and chat”")
+        # The archived twin keeps its own contact: it was copied, not moved.
+        assert [c.name for c in session.get(Service, TWIN).contacts] == ["Jo Bloggs"]
+
+
+@SQLITE_ONLY
+def test_the_merge_page_offers_a_choice_for_each_detail_that_differs(app):
+    _give_the_twin_a_contact(app)
+    manager = client_for(app, "manager")
+    url = f"/manage/services/{TEA}/merge/{TWIN}"
+    page = manager.get(url).text
+    assert '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Summary</legend>' in (
+        page
+    )
+    assert 'name="choose-summary" type="radio" value="keep" aria-describedby' in page
+    assert 'id="choose-summary-keep" name="choose-summary" type="radio" value="keep"' in page
+    assert 'value="keep" aria-describedby="choose-summary-keep-hint" checked>' in page
+    assert 'value="take" aria-describedby="choose-summary-take-hint">' in page
+    assert "Keep both" in page and "Jo Bloggs" in page
+    chosen = {**VERSIONS, "choose-name": "take", "choose-contact": "take"}
+    assert manager.post(url, data=chosen).status_code == 302
+    with _session(app) as session:
+        kept = editing.load_service(session, TEA)
+        assert kept.name == "Tuesday tea and chat"
+        assert [(c.name, [p.number for p in c.phones]) for c in kept.contacts] == [
+            ("Jo Bloggs", ["0113 496 0999"])
+        ]
+
+
+def test_a_merge_racing_a_change_to_the_kept_listing_takes_nothing(app):
+    with app.app_context(), _session(app) as session:
+        keep, twin = session.get(Service, TEA), session.get(Service, TWIN)
+        summary = keep.summary
+        with _session(app) as other:  # someone saves the kept listing after the merge read it
+            other.exec(
+                sa.update(Service).where(Service.id == TEA).values(version=Service.version + 1)
+            )
+            other.commit()
+        with pytest.raises(merging.MergeRefused, match="changed while you were merging: nothing"):
+            merging.merge_services(session, _manager(session), keep, twin, {"summary": "take"})
+    with _session(app) as session:
+        assert session.get(Service, TEA).summary == summary
+        assert session.get(Service, TWIN).status == ListingStatus.PUBLISHED
+        assert session.exec(select(MatchFeedback.service_id)).all().count(TWIN) == 2
+        assert not session.exec(
+            select(ListingChange).where(col(ListingChange.action).in_(["merged", "merged into"]))
+        ).all()

@@ -85,6 +85,7 @@ ALIKE_BY_DESIGN = {
     ("service", "status"): "only published listings are exported, and imported --publish",
     ("organization", "status"): "only published organisations' listings are exported",
     ("schedule", "freq"): "Signpost keeps weekly openings only",
+    ("service", "hold_reason"): "a listing held back for a manager is not published",
     # A place abroad is kept without a position, with a warning the round trip would show.
     ("location", "country"): "Signpost's places are in the UK",
 }

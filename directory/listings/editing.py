@@ -2,7 +2,7 @@
 
 A listing (an organisation or a service) is read as a flat snapshot (directory.listings.snapshots):
 a dict of the fields an editor can change, in plain JSON values. Every change is a diff of
-two snapshots. It goes live through `_bump`, an UPDATE ... WHERE version = :base that
+two snapshots. It goes live through `bump`, an UPDATE ... WHERE version = :base that
 refuses a change based on an old version even when two saves race; every change
 that goes live writes one `ListingChange`. An editor's change to a published listing
 waits as a `ListingRevision` until a manager approves it (capacity goes live at once).
@@ -13,13 +13,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from directory import search
+from directory import clock, search
 from directory.accounts.permissions import Action, can
 from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: views and tests use them)
     LEGACY_SERVICE_LABELS,
@@ -29,6 +30,7 @@ from directory.listings.snapshots import (  # noqa: F401  (load and snapshot: vi
     Snapshot,
     apply,
     diff,
+    field_changes,
     load,
     load_many,
     load_organisation,
@@ -48,6 +50,10 @@ from directory.models import (
     User,
     utcnow,
 )
+
+# A check in the history: someone said the listing is right on a day (last_verified moved).
+CHECKED = "confirmed"
+APPROVAL_IS_A_CHECK = "A manager approved a change, so the listing counts as checked today."
 
 # Urgent and low risk: an editor's capacity change goes live at once, without review.
 IMMEDIATE_FIELDS = frozenset({"capacity", "waiting_weeks"})
@@ -97,7 +103,7 @@ def history_label(entity_type: EntityType, name: str) -> str:
 # --- going live, with the version check and the history --------------------------------
 
 
-def _bump(session: Session, listing: Listing, base_version: int) -> int:
+def bump(session: Session, listing: Listing, base_version: int) -> int:
     """Raise the version from base_version, or refuse: holds when two saves race."""
     model = type(listing)
     result = session.exec(
@@ -139,6 +145,42 @@ def record(
     return change
 
 
+def mark_checked(
+    session: Session,
+    listing: Listing,
+    *,
+    user: User | None,
+    actor: str,
+    today: date | None = None,
+    note: str = "",
+) -> None:
+    """Record that a listing was checked today: last_verified moves, the history says so
+    (its version and updated_at stay; the caller commits)."""
+    today = today or clock.today()
+    before = listing.last_verified
+    model = type(listing)
+    values: dict[str, object] = {"last_verified": today, "updated_at": model.updated_at}
+    if isinstance(listing, Service):
+        values["checked_source"] = ""  # checked here now: no longer the date a feed gave
+    session.exec(
+        sa.update(model).where(model.id == listing.id).values(**values)  # type: ignore[arg-type]
+    )
+    set_committed_value(listing, "last_verified", today)
+    if isinstance(listing, Service):
+        set_committed_value(listing, "checked_source", "")
+    record(
+        session,
+        user=user,
+        actor=actor,
+        listing=listing,
+        action=CHECKED,
+        before={"last_verified": before.isoformat() if before else None},
+        after={"last_verified": today.isoformat()},
+        version=None,
+        note=note,
+    )
+
+
 def _go_live(
     session: Session,
     listing: Listing,
@@ -148,20 +190,56 @@ def _go_live(
     user: User,
     action: str,
     note: str = "",
+    checked: bool = False,
 ) -> list[str]:
-    """Apply values under the version check, write the history, commit, refresh search."""
+    """Apply values under the version check, write the history (and, if checked, a check),
+    commit, refresh search."""
+    changed = take_values(
+        session,
+        listing,
+        base_version,
+        values,
+        user=user,
+        actor=user.email,
+        action=action,
+        note=note,
+    )
+    if not changed:
+        return []
+    if checked:
+        mark_checked(session, listing, user=user, actor=user.email, note=APPROVAL_IS_A_CHECK)
+    session.commit()
+    # Only this listing changed: a shared place that was edited became this service's own.
+    refresh_search(session, listing)
+    return changed
+
+
+def take_values(
+    session: Session,
+    listing: Listing,
+    base_version: int,
+    values: Mapping[str, Any],
+    *,
+    user: User | None,
+    actor: str,
+    action: str,
+    note: str = "",
+) -> list[str]:
+    """Apply the values that differ under the version check (VersionConflict, everything
+    rolled back, if the listing moved on from base_version) and write one history entry;
+    the names changed. The caller commits and refreshes search."""
     before = snapshot(listing)
     changed = diff(before, values)
     if not changed:
         return []
-    version = _bump(session, listing, base_version)
+    version = bump(session, listing, base_version)
     apply(session, listing, {name: values[name] for name in changed})
     listing.version = version
     listing.updated_at = utcnow()
     record(
         session,
         user=user,
-        actor=user.email,
+        actor=actor,
         listing=listing,
         action=action,
         before={n: before[n] for n in changed},
@@ -169,9 +247,6 @@ def _go_live(
         version=version,
         note=note,
     )
-    session.commit()
-    # Only this listing changed: a shared place that was edited became this service's own.
-    refresh_search(session, listing)
     return changed
 
 
@@ -275,7 +350,10 @@ def pending_revisions(session: Session, organisation_id: uuid.UUID | None = None
 
 
 def approve(session: Session, manager: User, revision: ListingRevision) -> Outcome:
-    """Put a revision live (under the version check); refused if the listing moved on."""
+    """Put a revision live (under the version check); refused if the listing moved on.
+
+    A manager who approves has looked at the listing: it counts as checked that day.
+    """
     if revision.status != RevisionStatus.PENDING:
         return Outcome("unchanged")
     listing = load(session, revision.entity_type, revision.entity_id)
@@ -298,6 +376,7 @@ def approve(session: Session, manager: User, revision: ListingRevision) -> Outco
             user=manager,
             action="approved",
             note=note,
+            checked=True,
         )
     except VersionConflict:
         revision = session.get(ListingRevision, revision_id)  # type: ignore[assignment]
@@ -385,8 +464,10 @@ def set_status(
     before = listing.status
     if before == status:
         return
-    version = _bump(session, listing, listing.version)
+    version = bump(session, listing, listing.version)
     listing.status = status
+    if isinstance(listing, Service) and status != ListingStatus.PENDING_REVIEW:
+        listing.hold_reason = ""  # a manager decided: the import's reason has done its job
     listing.version = version
     record(
         session,

@@ -79,24 +79,7 @@ def confirm(
     session: Session, service: Service, *, user: User | None, actor: str, today: date | None = None
 ) -> None:
     """Record that the listing is still right today (its version and updated_at stay)."""
-    today = today or clock.today()
-    before = service.last_verified
-    session.exec(
-        sa.update(Service)
-        .where(col(Service.id) == service.id)
-        # checked here now: no longer the date an imported feed gave
-        .values(last_verified=today, checked_source="", updated_at=Service.updated_at)
-    )
-    editing.record(
-        session,
-        user=user,
-        actor=actor,
-        listing=service,
-        action="confirmed",
-        before={"last_verified": before.isoformat() if before else None},
-        after={"last_verified": today.isoformat()},
-        version=None,
-    )
+    editing.mark_checked(session, service, user=user, actor=actor, today=today)
     session.commit()
     session.refresh(service)
 

@@ -1,14 +1,20 @@
 """Merging two listings of one service: what points at the duplicate moves to the kept one.
 
-Shortlist items, link workers' feedback and problem reports move over; changes an editor
-proposed to the duplicate are returned (they were made to a listing that goes). The
-duplicate is archived, not deleted, so both histories stay whole: the kept listing's
-history says what it took in and from where, the duplicate's says where it went.
+Where the two give a detail differently, the manager chooses, field by field, which value
+the kept listing keeps (its own unless told otherwise); contacts and their phones can be
+combined, both kept. The kept listing takes the chosen values under the version check, and
+the page's versions of both listings are checked too: a merge based on what someone has
+since changed is refused whole. Shortlist items, link workers' feedback and problem reports
+move over; changes an editor proposed to the duplicate are returned (they were made to a
+listing that goes). The duplicate is archived, not deleted, so both histories stay whole:
+the kept listing's history says what it took in and from where, the duplicate's says where
+it went.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,14 +22,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from directory.accounts.permissions import Action, can
-from directory.listings import editing
+from directory.listings import editing, snapshots
 from directory.models import (
+    Contact,
     EntityType,
     ListingChange,
     ListingReport,
     ListingRevision,
     ListingStatus,
     MatchFeedback,
+    Phone,
     RevisionStatus,
     Service,
     ShortlistItem,
@@ -34,6 +42,12 @@ from directory.models import (
 MERGED = "merged"  # history action on the kept listing
 MERGED_INTO = "merged into"  # history action on the duplicate
 COMMAND_LINE = "the merge-listings command"
+
+# The choices for each field that differs: the kept listing's value, or the duplicate's; for
+# the contact (name, phone and email, chosen together) also both.
+KEEP, TAKE, BOTH = "keep", "take", "both"
+CONTACT = "contact"
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 
 class MergeRefused(Exception):
@@ -145,15 +159,83 @@ def _move(session: Session, model: Any, duplicate: Service, keep: Service) -> in
     return int(moved.rowcount)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A detail the two listings give differently: its values in each, and what may be
+    chosen (keep, take, and for the contact both)."""
+
+    name: str
+    label: str
+    kept: Any
+    duplicate: Any
+    options: tuple[str, ...] = (KEEP, TAKE)
+
+
+def choices(keep: Service, duplicate: Service) -> list[Choice]:
+    """The details the two listings give differently, in the edit form's order."""
+    ours, theirs = snapshots.snapshot(keep), snapshots.snapshot(duplicate)
+    found = []
+    for name, label in snapshots.SERVICE_FIELDS.items():
+        if name in CONTACT_FIELDS[1:]:
+            continue
+        if name == CONTACT_FIELDS[0]:
+            kept = {n: ours[n] for n in CONTACT_FIELDS}
+            other = {n: theirs[n] for n in CONTACT_FIELDS}
+            if kept != other:
+                options = (KEEP, TAKE, BOTH) if any(other.values()) else (KEEP, TAKE)
+                found.append(Choice(CONTACT, "Contact", kept, other, options))
+        elif not snapshots.same(ours[name], theirs[name]):
+            found.append(Choice(name, label, ours[name], theirs[name]))
+    return found
+
+
+def chosen_values(
+    keep: Service, duplicate: Service, wanted: Mapping[str, str]
+) -> tuple[dict[str, Any], bool]:
+    """The values the kept listing takes from the duplicate, and whether to combine the
+    contacts, from the choices made (a detail not chosen stays as it is); MergeRefused if a
+    choice is not one offered."""
+    values: dict[str, Any] = {}
+    combine = False
+    offered = {c.name: c for c in choices(keep, duplicate)}
+    for name, option in wanted.items():
+        choice = offered.get(name)
+        if choice is None or option not in choice.options:
+            raise MergeRefused(
+                f"“{option}” is not a choice for “{name}”: choose again from the page."
+            )
+        if option == TAKE and name == CONTACT:
+            values.update(choice.duplicate)
+        elif option == TAKE:
+            values[name] = choice.duplicate
+        combine = combine or option == BOTH
+    return values, combine
+
+
 def merge_services(
-    session: Session, manager: User | None, keep: Service, duplicate: Service
+    session: Session,
+    manager: User | None,
+    keep: Service,
+    duplicate: Service,
+    wanted: Mapping[str, str] | None = None,
+    *,
+    versions: tuple[int, int] | None = None,
 ) -> Moves:
     """Merge duplicate into keep, in one transaction; raises MergeRefused with the reason.
 
-    manager is None when run from the command line (which only the server's admins can do).
+    wanted says, for details the two give differently, which to keep (see `choices`);
+    versions are the versions of keep and duplicate the choices were made on (a page), and
+    the merge is refused if either has changed since. manager is None when run from the
+    command line (which only the server's admins can do).
     """
     _check_may_merge(session, manager, keep, duplicate)
+    if versions is not None and versions != (keep.version, duplicate.version):
+        raise MergeRefused(
+            "One of the listings changed since you looked: nothing was merged. Look again."
+        )
+    values, combine = chosen_values(keep, duplicate, wanted or {})
     actor = manager.email if manager else COMMAND_LINE
+    _take_chosen_values(session, manager, actor, keep, duplicate, values, combine)
     moves = _move_what_points_at(session, keep, duplicate)
     moves.returned_revisions = _return_proposed_changes(session, manager, keep, duplicate)
     _record_in_both_histories(session, manager, actor, keep, duplicate, moves)
@@ -171,6 +253,73 @@ def _check_may_merge(
     reason = refusal(session, keep, duplicate)
     if reason:
         raise MergeRefused(reason)
+
+
+def _take_chosen_values(
+    session: Session,
+    manager: User | None,
+    actor: str,
+    keep: Service,
+    duplicate: Service,
+    values: Mapping[str, Any],
+    combine: bool,
+) -> None:
+    """The kept listing takes the chosen values (under the version check) and, if asked,
+    the duplicate's contacts beside its own; its history says which and from where."""
+    note = f"Chosen from “{duplicate.name}” ({duplicate.id}) when merging it into this listing."
+    base = keep.version
+    try:
+        if values:
+            editing.take_values(
+                session, keep, base, values, user=manager, actor=actor, action=MERGED, note=note
+            )
+            base = keep.version
+        if combine:
+            version = editing.bump(session, keep, base)
+            added = _combine_contacts(session, keep, duplicate)
+            keep.version = version
+            editing.record(
+                session,
+                user=manager,
+                actor=actor,
+                listing=keep,
+                action=MERGED,
+                before={},
+                after={},
+                version=version,
+                note=f"Kept both contacts: added from “{duplicate.name}” {added}.",
+            )
+    except editing.VersionConflict:
+        raise MergeRefused(
+            "One of the listings changed while you were merging: nothing was merged. Look again."
+        ) from None
+
+
+def _combine_contacts(session: Session, keep: Service, duplicate: Service) -> str:
+    """Copy the duplicate's contacts onto the kept listing: a contact of the same name
+    gains the phones (and email) it lacks, another is added whole; what was added, in words."""
+    added: list[str] = []
+    for theirs in duplicate.contacts:
+        ours = next((c for c in keep.contacts if c.name.casefold() == theirs.name.casefold()), None)
+        if ours is None:
+            ours = Contact(service_id=keep.id, name=theirs.name, title=theirs.title)
+            keep.contacts.append(ours)
+            added.append(f"the contact {theirs.name or '(no name)'}")
+        if theirs.email and not ours.email:
+            ours.email = theirs.email
+            added.append(f"the email {theirs.email}")
+        held = {_digits(p.number) for p in ours.phones}
+        for phone in theirs.phones:
+            if _digits(phone.number) not in held:
+                ours.phones.append(Phone(number=phone.number, description=phone.description))
+                held.add(_digits(phone.number))
+                added.append(f"the phone {phone.number}")
+        session.add(ours)
+    return ", ".join(added) if added else "nothing new (they were the same)"
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())[-10:]
 
 
 def _move_what_points_at(session: Session, keep: Service, duplicate: Service) -> Moves:

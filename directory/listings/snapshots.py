@@ -7,8 +7,11 @@ field by field and applied later (directory.listings.editing decides when).
 
 from __future__ import annotations
 
+import difflib
+import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -269,8 +272,135 @@ def _schedule_order(schedule: Schedule) -> tuple[int, str]:
 
 
 def diff(before: Snapshot, after: Mapping[str, Any]) -> list[str]:
-    """The names of the fields whose values differ, in form order."""
-    return [name for name in before if name in after and before[name] != after[name]]
+    """The names of the fields whose values differ, in form order; the same items in another
+    order are no change (needs, days, languages, places: a form may send them in its own
+    order)."""
+    return [name for name in before if name in after and not same(before[name], after[name])]
+
+
+def same(one: Any, other: Any) -> bool:
+    """Whether two snapshot values say the same, whatever the order of the items of lists."""
+    return bool(one == other or _canonical(one) == _canonical(other))
+
+
+def _canonical(value: Any) -> Any:
+    """A value with the items of every list in one order, to compare."""
+    if isinstance(value, Mapping):
+        return {name: _canonical(item) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return sorted((_canonical(item) for item in value), key=_order)
+    return value
+
+
+def _order(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+# --- comparing for review --------------------------------------------------------------
+
+# Text of more words than this is compared word by word, when at least WORDS_KEPT of its
+# words stay; other text is shown whole (marking nearly every word helps nobody).
+WORDS_COMPARED = 6
+WORDS_KEPT = 0.5
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A word or words, or an item of a list: kept, added or removed."""
+
+    kind: str  # "kept", "added" or "removed"
+    value: Any
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """How one field differs, for a person to review: the whole values, and for long text
+    (words) or lists (items) what was kept, removed (before) and added (after)."""
+
+    name: str
+    label: str
+    before: Any
+    after: Any
+    before_pieces: tuple[Piece, ...] = ()
+    after_pieces: tuple[Piece, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """'words' (long text, word by word), 'items' (a list) or 'value' (shown whole)."""
+        if isinstance(self.before, str) and isinstance(self.after, str):
+            return "words" if self.before_pieces else "value"
+        if isinstance(self.before, list) and isinstance(self.after, list):
+            return "items"
+        return "value"
+
+
+def field_changes(
+    labels: Mapping[str, str], before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[FieldChange]:
+    """The fields of after that differ from before (order of list items aside), in the
+    order of labels, each with what changed in it."""
+    changes = []
+    for name in [*labels, *(n for n in after if n not in labels)]:
+        if name not in after or same(before.get(name), after[name]):
+            continue
+        old, new = before.get(name), after[name]
+        pieces: tuple[tuple[Piece, ...], ...] = ((), ())
+        if isinstance(old, list) and isinstance(new, list):
+            pieces = _item_changes(old, new)
+        elif isinstance(old, str) and isinstance(new, str) and _long(old, new):
+            pieces = word_changes(old, new)
+        changes.append(FieldChange(name, labels.get(name, name), old, new, *pieces))
+    return changes
+
+
+def _long(old: str, new: str) -> bool:
+    """Whether two texts are long and alike enough to be compared word by word."""
+    if not any(len(text.split()) > WORDS_COMPARED for text in (old, new)):
+        return False
+    matcher = difflib.SequenceMatcher(a=old.split(), b=new.split(), autojunk=False)
+    return matcher.ratio() >= WORDS_KEPT
+
+
+def _item_changes(before: list[Any], after: list[Any]) -> tuple[tuple[Piece, ...], ...]:
+    """Each item of before, kept or removed, and of after, kept or added (in their order)."""
+    old = [_order(_canonical(item)) for item in before]
+    new = [_order(_canonical(item)) for item in after]
+    gone = tuple(
+        Piece("kept" if key in new else "removed", v) for key, v in zip(old, before, strict=True)
+    )
+    come = tuple(
+        Piece("kept" if key in old else "added", v) for key, v in zip(new, after, strict=True)
+    )
+    return gone, come
+
+
+def word_changes(before: str, after: str) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]:
+    """Two texts word by word (difflib): before as kept and removed words, after as kept and
+    added words, neighbouring words of a kind joined."""
+    old, new = before.split(), after.split()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    removed: list[tuple[str, list[str]]] = []
+    added: list[tuple[str, list[str]]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            removed.append(("kept", old[i1:i2]))
+            added.append(("kept", new[j1:j2]))
+            continue
+        if i2 > i1:
+            removed.append(("removed", old[i1:i2]))
+        if j2 > j1:
+            added.append(("added", new[j1:j2]))
+    return _joined(removed), _joined(added)
+
+
+def _joined(runs: list[tuple[str, list[str]]]) -> tuple[Piece, ...]:
+    pieces: list[Piece] = []
+    for kind, words in runs:
+        if pieces and pieces[-1].kind == kind:
+            pieces[-1] = Piece(kind, f"{pieces[-1].value} {' '.join(words)}")
+        else:
+            pieces.append(Piece(kind, " ".join(words)))
+    return tuple(pieces)
 
 
 # --- writing a snapshot back -----------------------------------------------------------
@@ -403,6 +533,9 @@ def _cost_amount(service: Service) -> str:
 
 
 def _apply_needs(session: Session, service: Service, codes: list[str]) -> None:
+    # The needs it keeps keep their rank (the first is the main one); new ones follow.
+    held = [term.code for term in service.needs]
+    codes = [c for c in held if c in codes] + [c for c in codes if c not in held]
     terms = session.exec(
         select(TaxonomyTerm).where(
             TaxonomyTerm.taxonomy_id == NEEDS_TAXONOMY_ID,

@@ -307,6 +307,9 @@ class Service(Tracked, table=True):
     opening_exceptions: str = Field(default="", max_length=300)
     # Shut on every bank holiday in England and Wales (matcher/bank_holidays.json).
     closed_on_bank_holidays: bool = False
+    # Why the listing waits for a manager although its import said "publish at once" (it
+    # looks like another listing); cleared when a manager publishes or archives it.
+    hold_reason: str = Field(default="", max_length=500)
 
     organisation: "Organisation" = Relationship(back_populates="services")
     location_links: list["ServiceAtLocation"] = Relationship(

@@ -152,6 +152,10 @@ def _show_result(result: importing.ImportResult, publish: bool, ready: readiness
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:
             click.echo(f"  {line}")
+    if result.held_back:
+        click.echo("Held back for a manager (not published: they look like another listing):")
+        for line in result.held_back:
+            click.echo(f"  {line}")
     for line in ready.lines():
         click.echo(line)
 

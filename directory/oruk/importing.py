@@ -68,6 +68,7 @@ class ImportResult:
     unmapped: dict[str, list[str]] = field(default_factory=dict)
     mapped: dict[str, str] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)
     changed_ids: list[uuid.UUID] = field(default_factory=list)
 
 
@@ -145,6 +146,9 @@ def import_services(
                     result.updated += 1
         session.flush()
         result.duplicates = likely_duplicates(session, result.changed_ids)
+        if publish:  # "publish at once" holds likely duplicates back for a manager
+            stored_before = writer._ids(Service)
+            result.held_back = duplicates.hold_back(session, result.changed_ids, stored_before)
         session.commit()
     except Exception:
         session.rollback()

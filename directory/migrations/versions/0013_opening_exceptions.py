@@ -2,7 +2,7 @@
 closed on bank holidays
 
 Revision ID: 0013_opening_exceptions
-Revises: 0011_feeds
+Revises: 0012_listing_checks
 Create Date: 2026-12-07 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0013_opening_exceptions"
-down_revision = "0011_feeds"
+down_revision = "0012_listing_checks"
 branch_labels = None
 depends_on = None
 

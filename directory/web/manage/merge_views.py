@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
@@ -48,7 +48,12 @@ def merge_services(keep_id: uuid.UUID, duplicate_id: uuid.UUID) -> Response | tu
             names = (duplicate.name, keep.name)
             try:
                 merged = merging.merge_services(
-                    session, current_user._get_current_object(), keep, duplicate
+                    session,
+                    current_user._get_current_object(),
+                    keep,
+                    duplicate,
+                    _wanted(),
+                    versions=_versions(),
                 )
             except merging.MergeRefused as error:
                 refused = str(error)
@@ -67,7 +72,28 @@ def merge_services(keep_id: uuid.UUID, duplicate_id: uuid.UUID) -> Response | tu
         "manage/merge.html",
         keep=keep,
         duplicate=duplicate,
+        choices=merging.choices(keep, duplicate) if moves and keep and duplicate else [],
         moves=moves,
         refused=refused,
         form=form,
     ), status
+
+
+def _wanted() -> dict[str, str]:
+    """The manager's choice for each detail the two listings give differently."""
+    return {
+        name.removeprefix("choose-"): value
+        for name, value in request.form.items()
+        if name.startswith("choose-")
+    }
+
+
+def _versions() -> tuple[int, int]:
+    """The versions of the two listings the page showed (MergeRefused if missing)."""
+    try:
+        return int(request.form["keep_version"]), int(request.form["duplicate_version"])
+    except (KeyError, ValueError):
+        raise merging.MergeRefused(
+            "The form did not say which versions of the listings you looked at: "
+            "nothing was merged. Look again."
+        ) from None

@@ -259,7 +259,10 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
         if "approve-submit" in request.form and approve_form.validate_on_submit():
             outcome = editing.approve(session, _me(), found)
             if outcome.status != "conflict":
-                flash(f"Approved: the changes to “{listing.name}” are live.")
+                flash(
+                    f"Approved: the changes to “{listing.name}” are live, and it is marked "
+                    "as checked today."
+                )
                 return redirect(url_for("manage.dashboard"))
             conflicts, status = outcome.conflicts, 409
         elif "approve-submit" not in request.form and return_form.validate_on_submit():
@@ -273,13 +276,13 @@ def revision(revision_id: uuid.UUID) -> Response | tuple[str, int]:
         abort(403)
     labels = editing.labels_for(found.entity_type)
     current = editing.snapshot(listing)
+    proposed = editing.upgrade(current, found.proposed)
     return render_template(
         "manage/revision.html",
         revision=found,
         listing=listing,
         current=current,
-        proposed=editing.upgrade(current, found.proposed),
-        labels=labels,
+        changes=editing.field_changes(labels, current, proposed),
         approve_form=approve_form,
         return_form=return_form,
         conflicts=conflicts,

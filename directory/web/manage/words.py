@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from directory import clock
 from directory.accounts.permissions import Action, can
-from directory.catalogue import vocabulary
+from directory.catalogue import needs, vocabulary
 from directory.listings import editing, freshness
 from directory.models import EntityType, ListingStatus, ReportKind
 from directory.web import presenters
@@ -44,7 +44,10 @@ REPORT_KINDS = {
 
 
 def choice_words(name: str, value: Any) -> str:
-    """A stored choice in words: 'waiting_list' -> 'Waiting list'."""
+    """A stored choice in words: 'waiting_list' -> 'Waiting list', 'loneliness' ->
+    'Loneliness and isolation' (needs by the vocabulary's labels)."""
+    if name == "needs":
+        return needs.current().labels.get(str(value), str(value))
     return CHOICES.get(name, {}).get(str(value), str(value))
 
 
