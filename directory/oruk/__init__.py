@@ -6,6 +6,8 @@ closures.py     days a service is shut, as schedules with no times (both ways)
 reading.py      JSON and datapackage files read     tabular.py  datapackage tables
 checks.py       an import checked before it changes anything
 importing.py    records written as listings         needs_map.py  foreign terms to our needs
+inference.py    referral routes and ways of delivery from a feed's own words
+readiness.py    "Ready for matching": what the matcher's rules would exclude, and why
 taxonomy_mapping.py  foreign terms seen in imports; managers' mappings (/manage/taxonomy)
 signpost_terms.py  Signpost's own fields (routes, delivery, keywords, ...) as attributes, both ways
 spreadsheet.py  the spreadsheet template and its import
