@@ -255,7 +255,9 @@ def typo_of(words: str) -> str:
 
 def search_reads(app, session: Session, words: str) -> tuple[set[str], bool]:
     """The needs the public search understands in the words, and whether it saw danger."""
-    found = search.search(session, app.extensions[search.EXTENSION], search.SearchRequest(words))
+    with app.app_context():
+        request = search.SearchRequest(words)
+        found = search.search(session, app.extensions[search.EXTENSION], request)
     return set(found.needs_understood), found.crisis is not None
 
 

@@ -39,15 +39,10 @@ ANSWERS = {
 }
 
 
-def stale_before(today: date) -> date:
-    """Listings last confirmed before this date are stale."""
-    return today - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
-
-
 def is_stale(service: Service, today: date | None = None) -> bool:
     """Whether the listing has gone unconfirmed for longer than STALE_AFTER_DAYS."""
     today = today or clock.today()
-    return service.last_verified is None or service.last_verified < stale_before(today)
+    return service.last_verified is None or service.last_verified < clock.stale_before(today)
 
 
 def out_of_matching_on(service: Service) -> date | None:
@@ -64,7 +59,7 @@ def stale_services(
     session: Session, today: date | None = None, organisation_id: uuid.UUID | None = None
 ) -> list[Service]:
     """Published services not confirmed within the period, oldest first."""
-    limit = stale_before(today or clock.today())
+    limit = clock.stale_before(today or clock.today())
     statement = select(Service).where(
         Service.status == ListingStatus.PUBLISHED,
         sa.or_(col(Service.last_verified).is_(None), col(Service.last_verified) < limit),

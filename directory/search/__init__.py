@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from flask import Flask, current_app
 from rapidfuzz import process, utils
@@ -107,7 +107,12 @@ def search(
         except places.PlaceNotFound as error:
             place_problem, suggestions = error.message, error.suggestions
     results = engine.run(
-        search_index, request, lexicon, place=place, now=now, stale_before=stale_before(now)
+        search_index,
+        request,
+        lexicon,
+        place=place,
+        now=now,
+        stale_before=clock.stale_before(now.date() if now else clock.today()),
     )
     results.place_problem = place_problem
     results.place_suggestions = suggestions
@@ -117,13 +122,6 @@ def search(
     if request.page == 1 and request.band == "all":  # turning pages is not a new search
         log(session, request, results, channel)
     return results
-
-
-def stale_before(now: datetime | None = None) -> date:
-    """Listings last checked before this day are past their check date (STALE_AFTER_DAYS,
-    the rule of directory/listings/freshness.py): search ranks them a little lower."""
-    today = now.date() if now is not None else clock.today()
-    return today - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
 
 
 def alternatives(
