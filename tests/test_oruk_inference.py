@@ -37,6 +37,12 @@ from directory.oruk import inference, reading
         ("Referrals are accepted from link workers.", {"professional"}),
         ("Professionals can refer using our online form.", {"professional"}),
         ("Referred by a health visitor.", {"professional"}),
+        ("Professionals only.", {"professional"}),
+        ("Professionals only or self-referral via the helpline.", {"professional", "self"}),
+        (
+            "You need a food bank voucher from a referral agency such as Citizens Advice.",
+            {"professional"},
+        ),
         ("Ask your GP or refer yourself.", {"gp", "self"}),
         # getting in touch is self referral only where no route is named
         ("GP referral only. Call us to book your first session.", {"gp"}),

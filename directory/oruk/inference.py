@@ -64,6 +64,11 @@ ROUTE_CUES: dict[str, tuple[str, ...]] = {
         r"ask " + _ARTICLE + _PROFESSIONALS + r" to refer",
         _PROFESSIONALS + r" (can|may) refer",
         r"(professional|agency) referrals? (only|accepted|welcome)",
+        r"professionals? only",
+        r"vouchers? (is |are )?(needed |required )?(from|by|through|via) "
+        + _ARTICLE
+        + r"(referral )?"
+        + _PROFESSIONALS,
     ),
 }
 
