@@ -189,6 +189,20 @@ def delivery_modes(texts: Iterable[str]) -> set[str]:
     return said(MODES, texts)
 
 
+# A price in words ("£4.50 per meal", "50p a session"): a feed that gives its fees only in
+# prose, with no cost option, is not free when the words name a price above nothing.
+PRICE = re.compile(r"£\s?(\d+(?:[.,]\d+)?)|\b(\d+)p\b")
+
+
+def names_a_price(text: str) -> bool:
+    """Whether the words name a price above nothing ("£4.50 per meal"; not "£0" or "free")."""
+    for found in PRICE.finditer(_clean(text)):
+        amount = (found.group(1) or found.group(2)).replace(",", "")
+        if float(amount) > 0:
+            return True
+    return False
+
+
 def feed_words(record: dict[str, object]) -> list[str]:
     """The words of an HSDS service record that may say how to get in and how it runs:
     its application process, description, eligibility, alert, and its schedules' and
