@@ -43,6 +43,7 @@ from directory.models import (
     User,
 )
 from directory.oruk import feeds, importing
+from directory.oruk import upstream as upstream_api
 from tests.accounts_helpers import (
     FAST_HASH,
     LINE,
@@ -548,3 +549,25 @@ def test_a_record_with_errors_is_skipped_in_words_and_read_again_next_time(follo
     assert published_ids(follower) == set()
     page = client_for(follower, "manager").get("/manage/feeds").text
     assert "1 record(s) with errors not imported" in page
+
+
+@pytest.mark.live_server
+def test_a_sync_asks_for_whole_pages_not_each_service_again(small_app, live_server):
+    """A feed's own rate limit (Signpost's: 300 a minute) would stop a sync that asked for
+    each service on its own: one request a page, with HSDS's full=true, is all it takes."""
+    asked: list[str] = []
+    inner = small_app.wsgi_app
+
+    def counting(environ, start_response):
+        asked.append(f"{environ['PATH_INFO']}?{environ['QUERY_STRING']}")
+        return inner(environ, start_response)
+
+    small_app.wsgi_app = counting  # type: ignore[method-assign]
+    with live_server(small_app) as site:
+        fetched = upstream_api.read_services(
+            f"{site}/api/v1", modified_after=None, timeout=20, max_bytes=10_000_000
+        )
+    assert len(fetched.services) == len(published_ids(small_app)) > 1
+    assert all("service_at_locations" in service for service in fetched.services)
+    assert len(asked) == fetched.pages == 1, asked
+    assert "full=true" in asked[0]

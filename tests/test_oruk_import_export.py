@@ -138,6 +138,36 @@ def test_importing_twice_updates_and_never_duplicates(small_app, tmp_path) -> No
     assert counts(small_app) == before
 
 
+def test_fees_given_only_in_words_say_whether_a_service_is_free(small_app, tmp_path) -> None:
+    """A council feed often has no cost options, only "£4.50 per meal": that is no free
+    service for someone who can pay nothing. Cost options, where given, still decide."""
+    records = {
+        "Lunch club": a_service(name="Lunch club", fees="£4.50 per meal"),
+        "Tea morning": a_service(name="Tea morning", fees="Free, donations welcome"),
+        "Swim": a_service(name="Swim", fees_description="50p a session"),
+        "Walk": a_service(name="Walk"),
+        "Quiz": a_service(
+            name="Quiz",
+            fees="£2 suggested donation",
+            cost_options=[{"id": str(uuid.uuid4()), "amount": 0, "option": "Everyone"}],
+        ),
+    }
+    result = run(small_app, "import-oruk", write(tmp_path, list(records.values())))
+    assert result.exit_code == 0, result.output
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        free = {
+            name: session.get(Service, uuid.UUID(str(record["id"]))).is_free  # type: ignore[union-attr]
+            for name, record in records.items()
+        }
+    assert free == {
+        "Lunch club": False,
+        "Tea morning": True,
+        "Swim": False,
+        "Walk": True,
+        "Quiz": True,
+    }
+
+
 def test_imported_listings_wait_for_review_unless_published(small_app, tmp_path) -> None:
     waiting, live = a_service(), a_service(name="Published Walk")
     assert run(small_app, "import-oruk", write(tmp_path, [waiting], "a.json")).exit_code == 0

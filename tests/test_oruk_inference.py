@@ -37,6 +37,12 @@ from directory.oruk import inference, reading
         ("Referrals are accepted from link workers.", {"professional"}),
         ("Professionals can refer using our online form.", {"professional"}),
         ("Referred by a health visitor.", {"professional"}),
+        ("Professionals only.", {"professional"}),
+        ("Professionals only or self-referral via the helpline.", {"professional", "self"}),
+        (
+            "You need a food bank voucher from a referral agency such as Citizens Advice.",
+            {"professional"},
+        ),
         ("Ask your GP or refer yourself.", {"gp", "self"}),
         # getting in touch is self referral only where no route is named
         ("GP referral only. Call us to book your first session.", {"gp"}),
@@ -132,3 +138,20 @@ def test_every_cue_is_a_valid_pattern_with_a_known_meaning() -> None:
 )
 def test_a_source_is_named_from_its_file_or_folder(path, name) -> None:
     assert reading.source_name(Path(path)) == name
+
+
+@pytest.mark.parametrize(
+    ("words", "priced"),
+    [
+        ("£4.50 per meal", True),
+        ("50p a session", True),
+        ("£1,200 a year", True),
+        ("Free", False),
+        ("Free, donations welcome", False),
+        ("£0", False),
+        ("Two sessions a week", False),
+        ("", False),
+    ],
+)
+def test_a_price_in_words_is_read(words, priced) -> None:
+    assert inference.names_a_price(words) is priced

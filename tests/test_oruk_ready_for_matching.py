@@ -27,6 +27,7 @@ from directory.matching import match_request
 from directory.matching.facts import facts_from_service
 from directory.matching.suggestions import configured_weights
 from directory.models import ListingStatus, Role, Service, User
+from directory.oruk import readiness
 from matcher import rules
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import UK, need_standards
@@ -398,3 +399,13 @@ def test_the_open_data_gives_an_assured_date_only_where_someone_vouched(imported
     assert "assured_date" not in bodies["Hyde Park Friendship Café"]  # the feed's last change
     assert "assured_date" not in bodies["Money Matters Leeds"]  # the day of the import
     assert bodies["Community Counselling"]["assured_date"] == "2005-01-01"  # the feed's own
+
+
+def test_the_managers_page_keeps_the_capitals_of_a_reason(small_app) -> None:
+    """Only the first letter of a reason is raised: month names keep theirs."""
+    reason = "the listing was last checked in April 2026, over 7 months ago"
+    ready = readiness.Readiness(listings=1, excluded=[(reason, 1)])
+    with small_app.test_request_context():
+        section = small_app.jinja_env.get_template("manage/_ready_for_matching.html")
+        page = section.module.ready_for_matching(ready)  # type: ignore[attr-defined]
+    assert "The listing was last checked in April 2026, over 7 months ago" in page

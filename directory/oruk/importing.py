@@ -420,7 +420,11 @@ class _Writer:
             service.capacity = _capacity(data, service.waiting_weeks)
         if given("cost_options"):
             costs = [c for c in data.get("cost_options") or [] if isinstance(c, dict)]
-            service.is_free = not any((c.get("amount") or 0) > 0 for c in costs)
+            priced = any((c.get("amount") or 0) > 0 for c in costs)
+            # without cost options, the fees in words say whether there is a price
+            service.is_free = not priced and (
+                bool(costs) or not inference.names_a_price(service.fees_description)
+            )
         self._routes(service, data, created)
         self._delivery(service, data, given, created)
 

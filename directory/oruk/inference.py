@@ -64,6 +64,11 @@ ROUTE_CUES: dict[str, tuple[str, ...]] = {
         r"ask " + _ARTICLE + _PROFESSIONALS + r" to refer",
         _PROFESSIONALS + r" (can|may) refer",
         r"(professional|agency) referrals? (only|accepted|welcome)",
+        r"professionals? only",
+        r"vouchers? (is |are )?(needed |required )?(from|by|through|via) "
+        + _ARTICLE
+        + r"(referral )?"
+        + _PROFESSIONALS,
     ),
 }
 
@@ -182,6 +187,20 @@ def referral_routes(texts: Iterable[str]) -> set[str]:
 def delivery_modes(texts: Iterable[str]) -> set[str]:
     """The ways of delivery besides in person (phone, online) the words say."""
     return said(MODES, texts)
+
+
+# A price in words ("£4.50 per meal", "50p a session"): a feed that gives its fees only in
+# prose, with no cost option, is not free when the words name a price above nothing.
+PRICE = re.compile(r"£\s?(\d+(?:[.,]\d+)?)|\b(\d+)p\b")
+
+
+def names_a_price(text: str) -> bool:
+    """Whether the words name a price above nothing ("£4.50 per meal"; not "£0" or "free")."""
+    for found in PRICE.finditer(_clean(text)):
+        amount = (found.group(1) or found.group(2)).replace(",", "")
+        if float(amount) > 0:
+            return True
+    return False
 
 
 def feed_words(record: dict[str, object]) -> list[str]:

@@ -1,5 +1,7 @@
-"""Reading another directory's Open Referral UK API over HTTP: its `/services` pages, and each
-service in full where a page holds only the one-to-one fields.
+"""Reading another directory's Open Referral UK API over HTTP: its `/services` pages, asked
+for in full (HSDS's `full=true`, as Signpost's API and others answer it), and each service in
+full where a page still holds only the one-to-one fields. One request a page, not one a
+service, keeps a sync of a large feed within the feed's rate limit.
 
 Every request has a timeout and a size limit and is tried once (a scheduled sync tries again
 at its next run). Whatever goes wrong (no answer, an error status, not JSON, not the shape of
@@ -63,7 +65,7 @@ def read_services(
     fetched = Fetched()
     page = 1
     while True:
-        query: dict[str, Any] = {"page": page, "per_page": PER_PAGE}
+        query: dict[str, Any] = {"page": page, "per_page": PER_PAGE, "full": "true"}
         if modified_after is not None:
             query["modified_after"] = serialise.timestamp(modified_after)
         address = f"{url}/services?{urllib.parse.urlencode(query)}"
