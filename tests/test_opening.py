@@ -182,7 +182,9 @@ def test_the_bank_holidays_file_names_its_source_and_covers_2025_to_2028():
     data = json.loads(BANK_HOLIDAYS_FILE.read_text(encoding="utf-8"))
     assert data["source"] == "https://www.gov.uk/bank-holidays"
     assert data["division"] == "england-and-wales"
-    assert date.fromisoformat(data["checked"]) <= date.today()
+    assert date.fromisoformat(data["written"]) <= date.today()
+    # null until someone compares the dates with the source page (the file says so)
+    assert data["checked"] is None or date.fromisoformat(data["checked"]) <= date.today()
     days = bank_holidays()
     for year in (2025, 2026, 2027, 2028):
         of_year = [d for d in days if d.year == year]
