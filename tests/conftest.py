@@ -486,16 +486,35 @@ def live_server() -> Callable[[Flask], AbstractContextManager[str]]:
     return serving
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Chromium driven by Playwright. Assert with playwright's `expect`, which waits for the
-    page to catch up, not with a plain `assert` on state read straight after an action."""
+@pytest.fixture(scope="module")
+def _chromium() -> Iterator[list[object]]:
+    """One Chromium for a module's browser tests (launching one takes about a second); a
+    list, so that a test whose browser crashed can put a new one in its place."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
     # expect's 5 s default is short for a 2-core machine running two workers and Chromium
     playwright_api.expect.set_options(timeout=20_000)
+    # Playwright's sync API marks this thread's asyncio loop as running while it is
+    # started: asyncio.run() in a test of the same module would refuse to start.
     with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = [playwright.chromium, None]
         yield chromium
-        chromium.close()
+        if chromium[1] is not None and chromium[1].is_connected():  # type: ignore[attr-defined]
+            chromium[1].close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def browser(_chromium: list) -> Iterator[object]:
+    """Chromium driven by Playwright. Assert with playwright's `expect`, which waits for the
+    page to catch up, not with a plain `assert` on state read straight after an action.
+
+    Every page a test opens (browser.new_page or new_context) is in a context of its own,
+    with its own cookies, storage and cache, closed when the test ends: the next test finds
+    the browser as if new."""
+    launcher, chromium = _chromium
+    if chromium is None or not chromium.is_connected():
+        chromium = _chromium[1] = launcher.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
