@@ -466,7 +466,9 @@ def serving(app: Flask) -> Iterator[str]:
     so no other test or worker can take the port between choosing and serving.
     """
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look up: every 0.05 s, not the default 0.5 s
+    serve = functools.partial(server.serve_forever, poll_interval=0.05)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
