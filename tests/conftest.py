@@ -1,7 +1,8 @@
 """Fixtures: apps on real databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set).
 
-Every database a test uses is made for it and dropped afterwards, so the
-shared PostgreSQL server is left as it was found.
+Every database a test uses is made for it, or on PostgreSQL put back as new after an
+earlier test (see Databases.lend), and all are dropped at the end, so the shared PostgreSQL
+server is left as it was found.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import os
 import shutil
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -28,6 +32,7 @@ from directory.catalogue import needs, seeding
 HERE = Path(__file__).parent
 SMALL_CATALOGUE = HERE / "catalogue"
 BACKENDS = ["sqlite", "postgresql"]
+TRUNCATE_EVERY = 20  # lendings of one PostgreSQL database between truncations
 
 
 def _postgres_admin_url() -> str:
@@ -38,13 +43,24 @@ def _postgres_admin_url() -> str:
 
 
 class Databases:
-    """Makes throwaway databases on one backend and drops them all at the end."""
+    """Makes throwaway databases on one backend and drops them all at the end.
+
+    On PostgreSQL a database lent to one test (`lend`) is not dropped after it but put back
+    to the state of its template (what the test wrote is truncated away and the template's
+    rows are copied back) and lent to the next test: a DROP DATABASE forces a checkpoint,
+    which took 0.3 to 3 s a database on a busy machine, and a copy from a template 0.3 s
+    more. A database whose schema a test changed (a downgrade, say) is dropped instead.
+    """
 
     def __init__(self, backend: str, folder: Path) -> None:
         self.backend = backend
         self.folder = folder
         self.made: list[str] = []
         self._migrated: str | None = None
+        self._templates: dict[str, _Template] = {}
+        self._returned: list[str] = []  # PostgreSQL databases to lend again, once reset
+        self._lent: dict[str, int] = {}  # how many times each has been lent
+        self._seeded: dict[Path, str] = {}  # catalogue -> template holding it
 
     def new(self, template: str | None = None) -> str:
         """A new empty database, or a copy of the database named by template."""
@@ -54,15 +70,29 @@ class Databases:
             if template:
                 shutil.copyfile(template, path)
             return f"sqlite:///{path}"
-        admin = sa.make_url(_postgres_admin_url())
         copy = f' TEMPLATE "{template}"' if template else ""
         with _admin_connection() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
         self.made.append(name)
+        return self._url(name)
+
+    def _url(self, name: str) -> str:
+        admin = sa.make_url(_postgres_admin_url())
         return admin.set(database=name).render_as_string(hide_password=False)
+
+    def _libpq(self, name: str) -> str:
+        """The database's address as psycopg takes it (no SQLAlchemy driver name)."""
+        return (
+            sa.make_url(self._url(name))
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
 
     def new_migrated(self) -> str:
         """A new database at the newest schema, copied from one migrated once per run."""
+        return self.new(template=self._migrated_template())
+
+    def _migrated_template(self) -> str:
         if self._migrated is None:
             url = self.new()
             engine = db.make_engine(url)
@@ -75,7 +105,67 @@ class Databases:
                 # it is stopped by CREATE DATABASE itself. tests/test_test_harness.py checks.
                 engine.dispose()
             self._migrated = sa.make_url(url).database
-        return self.new(template=self._migrated)
+        return self._migrated
+
+    def _template(self, catalogue: Path | None) -> str:
+        """A database at the newest schema holding the catalogue (if any), made once."""
+        if catalogue is None:
+            return self._migrated_template()
+        if catalogue not in self._seeded:
+            url = self.new_migrated()
+            engine = db.make_engine(url)
+            try:
+                with Session(engine) as session:
+                    seeding.seed(session, catalogue)
+            finally:
+                engine.dispose()  # a template again: nobody may stay on it
+            self._seeded[catalogue] = sa.make_url(url).database
+        return self._seeded[catalogue]
+
+    @contextmanager
+    def lend(self, catalogue: Path | None = None) -> Iterator[str]:
+        """A database at the newest schema for the block, holding the catalogue if one is
+        given, as if seeded from it (it is a copy of one seeded once per run): on
+        PostgreSQL one given back by an earlier block and reset, where there is one."""
+        source = self._template(catalogue)
+        if self.backend == "sqlite":
+            yield self.new(template=source)
+            return
+        template = self._templates.get(source)
+        if template is None:
+            template = self._templates[source] = _Template.read(self._libpq(source))
+        name = None
+        while self._returned and name is None:
+            candidate = self._returned.pop()
+            # now and then truncated, so that deleted rows do not pile up
+            thoroughly = self._lent[candidate] % TRUNCATE_EVERY == 0
+            if template.copy_into(self._libpq(candidate), thoroughly=thoroughly):
+                name = candidate
+            else:
+                self._drop(candidate)
+        if name is None:
+            name = sa.make_url(self.new(template=source)).database
+            self._lent[name] = 0
+        self._lent[name] += 1
+        try:
+            yield self._url(name)
+        finally:
+            # Whatever is still connected (a session the test left open) is ended now, as
+            # DROP DATABASE ... WITH (FORCE) would end it.
+            with _admin_connection() as connection:
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+            self._returned.append(name)
+
+    def _drop(self, name: str) -> None:
+        with _admin_connection() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.made.remove(name)
 
     def drop_all(self) -> None:
         if not self.made:
@@ -83,6 +173,140 @@ class Databases:
         with _admin_connection() as connection:
             for name in self.made:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# Everything about a PostgreSQL database's schema that a test could change, as one text.
+_SCHEMA = r"""
+SELECT string_agg(item, E'\n' ORDER BY item) FROM (
+    SELECT format('schema %s', nspname) AS item FROM pg_namespace
+    WHERE nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%'
+    UNION ALL
+    SELECT format('relation %s %s %s (%s)', c.oid::regclass, c.relkind, c.relpersistence, (
+        SELECT string_agg(format('%s %s %s %s %s', a.attname,
+            format_type(a.atttypid, a.atttypmod), a.attnotnull,
+            pg_get_expr(d.adbin, d.adrelid), a.attgenerated), ', ' ORDER BY a.attnum)
+        FROM pg_attribute a
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped))
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+    UNION ALL
+    SELECT format('constraint %s %s %s %s %s', conrelid::regclass, conname,
+        pg_get_constraintdef(oid), condeferrable, condeferred)
+    FROM pg_constraint WHERE connamespace <> 'pg_catalog'::regnamespace
+    UNION ALL
+    SELECT format('index %s', pg_get_indexdef(i.indexrelid)) FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE c.relnamespace <> 'pg_catalog'::regnamespace
+    UNION ALL
+    SELECT format('type %s %s %s', t.oid::regtype, t.typtype, (
+        SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+        FROM pg_enum e WHERE e.enumtypid = t.oid))
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\_toast%'
+    UNION ALL
+    SELECT format('function %s %s', p.oid::regprocedure, md5(p.prosrc))
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+    UNION ALL
+    SELECT format('trigger %s %s %s', tgrelid::regclass, tgname, tgenabled)
+    FROM pg_trigger WHERE NOT tgisinternal
+    UNION ALL
+    SELECT format('rule %s %s', ev_class::regclass, rulename) FROM pg_rewrite
+    WHERE ev_class >= 16384
+    UNION ALL
+    SELECT format('policy %s %s', polrelid::regclass, polname) FROM pg_policy
+    UNION ALL
+    SELECT format('extension %s %s', extname, extversion) FROM pg_extension
+    UNION ALL
+    SELECT format('large objects %s', count(*)) FROM pg_largeobject_metadata
+    UNION ALL
+    SELECT format('setting %s', setconfig) FROM pg_db_role_setting
+    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+) AS everything
+"""
+
+_TABLES = r"""
+SELECT c.oid::regclass::text, array_agg(quote_ident(a.attname) ORDER BY a.attnum)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attgenerated = ''
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+GROUP BY c.oid ORDER BY 1
+"""
+
+_SEQUENCES = """
+SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ORDER BY 1
+"""
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A PostgreSQL template database as read once: its schema (as text), each table's
+    rows (COPY's own text, in the order they lie on disk) and each sequence's place."""
+
+    schema: str
+    rows: dict[str, tuple[list[str], bytes]]
+    sequences: dict[str, tuple[int, bool]]
+
+    @classmethod
+    def read(cls, url: str) -> _Template:
+        with psycopg.connect(url) as connection:
+            schema = connection.execute(_SCHEMA).fetchone()[0]
+            rows = {}
+            for table, columns in connection.execute(_TABLES).fetchall():
+                data = bytearray()
+                query = f"COPY (SELECT {', '.join(columns)} FROM {table} ORDER BY ctid) TO STDOUT"
+                with connection.cursor().copy(query) as copy:
+                    for block in copy:
+                        data += block
+                rows[table] = (columns, bytes(data))
+            sequences = {}
+            for (sequence,) in connection.execute(_SEQUENCES).fetchall():
+                place = connection.execute(f"SELECT last_value, is_called FROM {sequence}")
+                sequences[sequence] = place.fetchone()
+        return cls(schema, rows, sequences)
+
+    def copy_into(self, url: str, *, thoroughly: bool = False) -> bool:
+        """Put a database lent before back as the template was: every row deleted (or,
+        thoroughly, every table truncated, which also frees the room deleted rows take) and
+        the template's rows copied in. False if it cannot be: its schema is not the
+        template's any more, or a table could not be locked."""
+        tables = list(self.rows)
+        # which tables hold rows: the test wrote to a few of them
+        holding = " UNION ALL ".join(
+            f"SELECT {n} WHERE EXISTS (SELECT FROM {table})" for n, table in enumerate(tables)
+        )
+        try:
+            with psycopg.connect(url) as connection:
+                connection.execute("SET lock_timeout = '10s'")
+                if connection.execute(_SCHEMA).fetchone()[0] != self.schema:
+                    return False
+                # Rows go out and back in any order, the foreign keys' triggers held off
+                # (this needs a superuser, as CREATE DATABASE nearly does). TRUNCATE makes
+                # new files for every table and index: 0.5 s, where DELETE takes 0.02 s.
+                connection.execute("SET session_replication_role = replica")
+                if thoroughly:
+                    connection.execute(f"TRUNCATE {', '.join(tables)}")
+                else:
+                    for (n,) in connection.execute(holding).fetchall():
+                        connection.execute(f"DELETE FROM {tables[n]}")
+                for table, (columns, data) in self.rows.items():
+                    if data:
+                        query = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                        with connection.cursor().copy(query) as copy:
+                            copy.write(data)
+                for sequence, (value, called) in self.sequences.items():
+                    connection.execute("SELECT setval(%s, %s, %s)", (sequence, value, called))
+        except psycopg.Error:
+            return False
+        return True
 
 
 @contextmanager
@@ -127,19 +351,32 @@ def dispose(app: Flask) -> None:
     app.extensions[db.ENGINE_KEY].dispose()
 
 
+# apps whose database was copied with the small catalogue already in it
+_HOLDING_SMALL_CATALOGUE: weakref.WeakSet[Flask] = weakref.WeakSet()
+
+
 @pytest.fixture
-def empty_app(databases: Databases, tmp_path: Path) -> Iterator[Flask]:
+def empty_app(
+    databases: Databases, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     """An app on a new, migrated, empty database."""
-    app = make_app(databases.new_migrated(), tmp_path / "instance")
-    yield app
-    dispose(app)
+    # A test that goes on to ask for small_app gets this same app holding the small
+    # catalogue: copying a database seeded once costs far less than seeding (0.5 s).
+    wants_small = "small_app" in request.fixturenames
+    with databases.lend(SMALL_CATALOGUE if wants_small else None) as url:
+        app = make_app(url, tmp_path / "instance")
+        if wants_small:
+            _HOLDING_SMALL_CATALOGUE.add(app)
+        yield app
+        dispose(app)
 
 
 @pytest.fixture
 def small_app(empty_app: Flask) -> Flask:
     """An app holding the small catalogue in tests/catalogue."""
-    with Session(empty_app.extensions[db.ENGINE_KEY]) as session:
-        seeding.seed(session, SMALL_CATALOGUE)
+    if empty_app not in _HOLDING_SMALL_CATALOGUE:  # asked for late (getfixturevalue)
+        with Session(empty_app.extensions[db.ENGINE_KEY]) as session:
+            seeding.seed(session, SMALL_CATALOGUE)
     return empty_app
 
 
@@ -229,7 +466,9 @@ def serving(app: Flask) -> Iterator[str]:
     so no other test or worker can take the port between choosing and serving.
     """
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look up: every 0.05 s, not the default 0.5 s
+    serve = functools.partial(server.serve_forever, poll_interval=0.05)
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -249,16 +488,35 @@ def live_server() -> Callable[[Flask], AbstractContextManager[str]]:
     return serving
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Chromium driven by Playwright. Assert with playwright's `expect`, which waits for the
-    page to catch up, not with a plain `assert` on state read straight after an action."""
+@pytest.fixture(scope="module")
+def _chromium() -> Iterator[list[object]]:
+    """One Chromium for a module's browser tests (launching one takes about a second); a
+    list, so that a test whose browser crashed can put a new one in its place."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     playwright_api = pytest.importorskip("playwright.sync_api")
     # expect's 5 s default is short for a 2-core machine running two workers and Chromium
     playwright_api.expect.set_options(timeout=20_000)
+    # Playwright's sync API marks this thread's asyncio loop as running while it is
+    # started: asyncio.run() in a test of the same module would refuse to start.
     with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = [playwright.chromium, None]
         yield chromium
-        chromium.close()
+        if chromium[1] is not None and chromium[1].is_connected():  # type: ignore[attr-defined]
+            chromium[1].close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def browser(_chromium: list) -> Iterator[object]:
+    """Chromium driven by Playwright. Assert with playwright's `expect`, which waits for the
+    page to catch up, not with a plain `assert` on state read straight after an action.
+
+    Every page a test opens (browser.new_page or new_context) is in a context of its own,
+    with its own cookies, storage and cache, closed when the test ends: the next test finds
+    the browser as if new."""
+    launcher, chromium = _chromium
+    if chromium is None or not chromium.is_connected():
+        chromium = _chromium[1] = launcher.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()

@@ -40,100 +40,126 @@ def subset(
     )
 
 
+# Each strategy is built once, here, and only drawn from inside the composites below: one
+# built inside a composite is built (and checked by hypothesis) again at every draw, which
+# took 90% of these tests' time.
+ACCESS = subset(("step_free", "hearing_loop"))
+PERSON_NEEDS = subset(NEEDS, 1, 3)
+MODES = subset(matcher.facts.MODES)
+DAYS = subset(matcher.facts.DAYS)
+TIMES = subset(("morning", "afternoon", "evening", "09:00-13:00"))
+MAX_MILES = st.none() | st.floats(0.5, 10, allow_nan=False)
+LANGUAGE = st.none() | st.sampled_from(("en", "pl", "ur"))
+DISTRICT = st.none() | st.sampled_from(DISTRICTS)
+AUTHORITY = st.none() | st.sampled_from(AUTHORITIES)
+GENDER = st.none() | st.sampled_from(matcher.facts.GENDERS)
+REFERRER = st.sampled_from(matcher.facts.REFERRERS)
+AREA_KIND = st.sampled_from(matcher.facts.AREA_KINDS)
+SOME_AUTHORITIES = subset(AUTHORITIES, 1)
+SOME_DISTRICTS = subset(DISTRICTS, 1)
+RADIUS = st.floats(0.5, 8, allow_nan=False)
+LOW_AGE = st.none() | st.integers(0, 90)
+HIGH_AGES = [st.none() | st.integers(low, 120) for low in range(91)]
+SITES = st.lists(
+    st.builds(
+        matcher.Site,
+        latitude=latitudes,
+        longitude=longitudes,
+        postcode_district=st.sampled_from(DISTRICTS),
+        local_authority=st.sampled_from(AUTHORITIES),
+        access=ACCESS,
+    ),
+    max_size=2,
+)
+ORGANISATION = st.sampled_from(("Org A", "Org B", "Org C"))
+SERVICE_NEEDS = subset((*NEEDS, "food"), 0, 3)
+SERVICE_RESTRICTIONS = subset(RESTRICTIONS, 0, 2)
+ROUTES = subset(("self", "professional", "gp"))
+CAPACITY = st.sampled_from(("open", "waiting_list", "not_taking_referrals"))
+WAITING_WEEKS = st.none() | st.integers(0, 20)
+STATUS = st.sampled_from(("published", "published", "draft", "pending_review", "archived"))
+LAST_VERIFIED = st.none() | st.integers(0, 700).map(lambda d: TODAY - timedelta(days=d))
+SESSIONS = st.lists(
+    st.builds(
+        matcher.OpeningSession,
+        days=subset(matcher.facts.DAYS, 1),
+        opens=st.sampled_from(("09:00", "13:30", "18:00")),
+        closes=st.sampled_from(("11:00", "16:00", "21:00")),
+    ),
+    max_size=2,
+)
+LANGUAGES = subset(("en", "pl", "ur"))
+
+
 @st.composite
 def profiles(draw: st.DrawFn) -> matcher.Profile:
     located = draw(st.booleans())
     return matcher.Profile(
         age=draw(ages),
-        needs=draw(subset(NEEDS, 1, 3)),
+        needs=draw(PERSON_NEEDS),
         latitude=draw(latitudes) if located else None,
         longitude=draw(longitudes) if located else None,
-        postcode_district=draw(st.none() | st.sampled_from(DISTRICTS)),
-        local_authority=draw(st.none() | st.sampled_from(AUTHORITIES)),
+        postcode_district=draw(DISTRICT),
+        local_authority=draw(AUTHORITY),
         preferences=matcher.Preferences(
             free_only=draw(st.booleans()),
-            modes=draw(subset(matcher.facts.MODES)),
-            days=draw(subset(matcher.facts.DAYS)),
-            times=draw(subset(("morning", "afternoon", "evening", "09:00-13:00"))),
-            max_miles=draw(st.none() | st.floats(0.5, 10, allow_nan=False)),
-            language=draw(st.none() | st.sampled_from(("en", "pl", "ur"))),
-            access=draw(subset(("step_free", "hearing_loop"))),
+            modes=draw(MODES),
+            days=draw(DAYS),
+            times=draw(TIMES),
+            max_miles=draw(MAX_MILES),
+            language=draw(LANGUAGE),
+            access=draw(ACCESS),
         ),
-        gender=draw(st.none() | st.sampled_from(matcher.facts.GENDERS)),
+        gender=draw(GENDER),
         is_carer=draw(st.booleans()),
         is_veteran=draw(st.booleans()),
         lgbtq=draw(st.booleans()),
         registered_with_gp=draw(st.booleans()),
-        referrer=draw(st.sampled_from(matcher.facts.REFERRERS)),
+        referrer=draw(REFERRER),
     )
 
 
 @st.composite
 def areas(draw: st.DrawFn) -> matcher.Area:
-    kind = draw(st.sampled_from(matcher.facts.AREA_KINDS))
+    kind = draw(AREA_KIND)
     if kind == "local_authority":
-        return matcher.Area(kind, draw(subset(AUTHORITIES, 1)))
+        return matcher.Area(kind, draw(SOME_AUTHORITIES))
     if kind == "districts":
-        return matcher.Area(kind, draw(subset(DISTRICTS, 1)))
+        return matcher.Area(kind, draw(SOME_DISTRICTS))
     if kind == "radius":
-        return matcher.Area(kind, miles=draw(st.floats(0.5, 8, allow_nan=False)))
+        return matcher.Area(kind, miles=draw(RADIUS))
     return matcher.Area(kind)
+
+
+AREAS = st.lists(areas(), max_size=2)
 
 
 @st.composite
 def services(draw: st.DrawFn, key: int) -> matcher.ServiceFacts:
-    low = draw(st.none() | st.integers(0, 90))
-    high = draw(st.none() | st.integers(low or 0, 120))
-    sites = draw(
-        st.lists(
-            st.builds(
-                matcher.Site,
-                latitude=latitudes,
-                longitude=longitudes,
-                postcode_district=st.sampled_from(DISTRICTS),
-                local_authority=st.sampled_from(AUTHORITIES),
-                access=subset(("step_free", "hearing_loop")),
-            ),
-            max_size=2,
-        )
-    )
+    low = draw(LOW_AGE)
+    high = draw(HIGH_AGES[low or 0])
+    sites = draw(SITES)
     return matcher.ServiceFacts(
         id=f"s{key}",
         name=f"Service {key}",
-        organisation=draw(st.sampled_from(("Org A", "Org B", "Org C"))),
-        needs=draw(subset((*NEEDS, "food"), 0, 3)),
+        organisation=draw(ORGANISATION),
+        needs=draw(SERVICE_NEEDS),
         min_age=low,
         max_age=high,
-        restrictions=draw(subset(RESTRICTIONS, 0, 2)),
-        referral_routes=(routes := draw(subset(("self", "professional", "gp")))),
+        restrictions=draw(SERVICE_RESTRICTIONS),
+        referral_routes=(routes := draw(ROUTES)),
         # unknown routes (an import found no words for them) only where none are listed
         routes_known=bool(routes) or draw(st.booleans()),
-        capacity=draw(st.sampled_from(("open", "waiting_list", "not_taking_referrals"))),
-        waiting_weeks=draw(st.none() | st.integers(0, 20)),
-        status=draw(
-            st.sampled_from(("published", "published", "draft", "pending_review", "archived"))
-        ),
-        last_verified=draw(
-            st.none() | st.integers(0, 700).map(lambda d: TODAY - timedelta(days=d))
-        ),
-        modes=draw(subset(matcher.facts.MODES)),
-        areas=tuple(draw(st.lists(areas(), max_size=2))),
+        capacity=draw(CAPACITY),
+        waiting_weeks=draw(WAITING_WEEKS),
+        status=draw(STATUS),
+        last_verified=draw(LAST_VERIFIED),
+        modes=draw(MODES),
+        areas=tuple(draw(AREAS)),
         sites=tuple(sites),
-        sessions=tuple(
-            draw(
-                st.lists(
-                    st.builds(
-                        matcher.OpeningSession,
-                        days=subset(matcher.facts.DAYS, 1),
-                        opens=st.sampled_from(("09:00", "13:30", "18:00")),
-                        closes=st.sampled_from(("11:00", "16:00", "21:00")),
-                    ),
-                    max_size=2,
-                )
-            )
-        ),
+        sessions=tuple(draw(SESSIONS)),
         free=draw(st.booleans()),
-        languages=draw(subset(("en", "pl", "ur"))),
+        languages=draw(LANGUAGES),
     )
 
 

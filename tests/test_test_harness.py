@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from conftest import _admin_connection
+from conftest import SMALL_CATALOGUE, _admin_connection
 from flaky_summary import repeated_name, summarise
 
 HERE = Path(__file__).parent
@@ -131,3 +131,51 @@ def test_no_session_is_left_on_the_template_database(databases):
         ).scalar_one()
     assert on_template == 0
     databases.new_migrated()  # and a second copy can be made from it
+
+
+def _everything_in(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table, as a set to compare (tables sorted, rows sorted)."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            tables = sa.inspect(connection).get_table_names()
+            return {
+                table: sorted(map(tuple, connection.execute(sa.text(f'SELECT * FROM "{table}"'))))
+                for table in tables
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("databases", ["postgresql"], indirect=True)
+def test_a_database_given_back_is_lent_again_exactly_as_new(databases):
+    """On PostgreSQL empty_app and small_app reuse databases: whatever a test wrote, and a
+    session it left open, are gone; a database whose schema it changed is not reused."""
+    # read from the template itself (a copy of it has the same rows)
+    fresh = _everything_in(databases._url(databases._template(SMALL_CATALOGUE)))
+    assert sum(map(len, fresh.values())) > 100
+    with databases.lend(SMALL_CATALOGUE) as url:
+        first = sa.make_url(url).database
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        left_open = engine.connect()
+        left_open.execute(sa.text("DELETE FROM search_phrase"))
+        left_open.execute(sa.text("UPDATE service SET name = 'Changed'"))
+        left_open.commit()
+        left_open.execute(sa.text("SELECT * FROM organization FOR UPDATE"))  # and holds locks
+    with databases.lend(SMALL_CATALOGUE) as url:
+        assert sa.make_url(url).database == first
+        assert _everything_in(url) == fresh
+    left_open.invalidate()  # it was ended when given back: let it go without a rollback
+    engine.dispose()
+    with databases.lend() as url:
+        assert sa.make_url(url).database == first
+        assert {table for table, rows in _everything_in(url).items() if rows} == {"alembic_version"}
+        changing = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with changing.begin() as connection:
+            connection.execute(sa.text("ALTER TABLE service ADD COLUMN extra integer"))
+        changing.dispose()
+    with databases.lend() as url:
+        assert sa.make_url(url).database != first
+    with _admin_connection() as connection:
+        names = connection.execute(sa.text("SELECT datname FROM pg_database")).scalars().all()
+    assert first not in names
