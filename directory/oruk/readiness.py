@@ -96,6 +96,10 @@ class Readiness:
         """The listings left out for reason (or ROUTES_UNKNOWN), by name."""
         return self.listed.get(reason, [])
 
+    @property
+    def routes_unknown_listings(self) -> list[Listing]:
+        return self.listings_for(ROUTES_UNKNOWN)
+
     def lines(self) -> list[str]:
         """The section as lines of text (the command line prints them)."""
         found = [
