@@ -326,6 +326,8 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
     assert "can be suggested to someone a link worker refers" in page
     assert 'href="/manage/taxonomy?term=Waste+and+recycling"' in page
     assert "Terms not mapped, on listings that have needs already (2)" in page
+    # before the import the listings are not saved: named, not linked; after, linked
+    assert "<li>Harehills Counselling</li>" in page and "/edit" not in page
     # not published at once: the section says what keeps them from matching
     assert "0 of 7</strong> imported listings" in page
     assert "The listing is waiting for review" in page
@@ -333,6 +335,9 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
     token = page.split('name="upload" type="hidden" value="')[1].split('"')[0]
     done = client.post("/manage/imports/confirm", data={"upload": token}).text
     assert "Ready for matching" in done
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        counselling = _service(session, "Harehills Counselling")
+    assert f'href="/manage/services/{counselling.id}/edit">Harehills Counselling</a>' in done
     with Session(small_app.extensions[db.ENGINE_KEY]) as session:
         cafe = _service(session, "Hyde Park Friendship Café")
         assert cafe.checked_source == "from Leeds Council, updated"
