@@ -177,7 +177,10 @@ def test_json_is_reported_with_warnings_unmapped_needs_and_duplicates_then_publi
     page = report.text
     assert "Open Referral JSON (an array of services) holding 2 services" in page
     assert "Warnings (1)" in page and "funding" in page and "nothing can be imported" not in page
-    assert "Needs we could not match (1)" in page and "Underwater basket weaving" in page
+    # one list of the terms that meet no need, with one instruction: map the term
+    assert "Taxonomy terms that meet no need (1)" in page and "Underwater basket weaving" in page
+    assert "editing the listings" not in page and "Needs we could not match" not in page
+    assert 'href="/manage/taxonomy?term=Underwater+basket+weaving"' in page
     assert "Likely duplicates (1)" in page and "same organisation" in page
     assert "It will add 2 new listings and update 0" in page and "published at once" in page
     assert counts(small_search) == before
@@ -360,3 +363,27 @@ def test_each_step_needs_the_csrf_token(small_app, tmp_path):
     done = confirm(client, report.text, csrf_token=_token(report.text))
     assert "1 new, 0 updated" in done.text and counts(app)[0] == before[0] + 1
     app.extensions[db.ENGINE_KEY].dispose()
+
+
+def test_saving_a_listing_that_waits_for_review_does_not_say_it_is_live(managed, tmp_path):
+    """Issue 12 trial: "The changes are live now" was said of a listing still pending."""
+    client = client_for(managed, "manager")
+    walk = a_service()
+    page = upload(client, "feed.json", json.dumps([walk]).encode()).text
+    done = confirm(client, page).text
+    assert "the changes to them are live" not in done
+    service = service_named(managed, "Armley Walking Group")
+    assert service.status == ListingStatus.PENDING_REVIEW
+    from accounts_helpers import form_for
+
+    from directory.listings import editing
+
+    with Session(managed.extensions[db.ENGINE_KEY]) as session:
+        found = editing.load_service(session, service.id)
+        values, version = editing.snapshot(found), found.version
+    values["description"] = "Changed while it waits for review."
+    values["needs"] = ["loneliness"]
+    edit = f"/manage/services/{service.id}/edit"
+    saved = client.post(edit, data=form_for(values, version), follow_redirects=True).text
+    assert "The changes are live now" not in saved
+    assert "still waiting for review" in saved

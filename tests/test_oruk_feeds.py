@@ -200,7 +200,9 @@ def test_a_follower_keeps_up_with_another_signpost_and_keeps_its_own_edits(
         assert first.succeeded, first.problems
         assert first.modified_after is None  # the first sync reads everything
         assert published_ids(follower) == published_ids(upstream)
-        assert first.created == len(published_ids(upstream)) + 2  # and both organisations
+        # services and organisations are counted apart (issue 12: "242 new" was both)
+        assert first.created == len(published_ids(upstream))
+        assert (first.organisations_created, first.organisations_updated) == (2, 0)
         assert (first.updated, first.held, first.gone) == (0, 0, 0)
 
         # An edit upstream reaches the follower on the next sync, in its history.
@@ -406,8 +408,11 @@ def test_a_manager_follows_a_feed_and_syncs_it_from_the_page(upstream, follower,
             feed = session.exec(select_rows(Feed)).one()
         assert feed.url == f"{site}/api/v1"
         synced = manager.post(f"/manage/feeds/{feed.id}/sync", follow_redirects=True)
-    count = len(published_ids(upstream)) + 2
-    assert f"Synced “Leeds Directory”: {count} new, 0 updated" in synced.text
+    count = len(published_ids(upstream))
+    new = f"{count} services and 2 organisations new, nothing updated"
+    assert f"Synced “Leeds Directory”: {new}" in synced.text
+    assert f"From this feed: {count} services and 2 organisations." in synced.text
+    assert f"New </span>{count} services, 2 organisations</td>" in synced.text
     assert "Read </span>everything</td>" in synced.text
     # not trusted: the new listings wait for a manager
     assert published_ids(follower) == set()
@@ -432,10 +437,13 @@ def test_the_feeds_commands_add_a_feed_and_sync_it(upstream, follower, live_serv
         assert "published at once" in added.output
         first = runner.invoke(args=["feeds", "sync"])
         assert first.exit_code == 0, first.output
-        count = len(published_ids(upstream)) + 2
-        assert f"Leeds Directory (every service): {count} new, 0 updated" in first.output
+        count = len(published_ids(upstream))
+        assert (
+            f"Leeds Directory (every service): {count} services and 2 organisations new, "
+            "nothing updated" in first.output
+        )
         again = runner.invoke(args=["feeds", "sync", "leeds directory"])
-        assert "(changes since the last sync): 0 new, 0 updated, 0 held" in again.output
+        assert "(changes since the last sync): nothing new, nothing updated, 0 held" in again.output
         unknown = runner.invoke(args=["feeds", "sync", "Kirklees"])
         assert unknown.exit_code == 1
         assert "No feed is called “Kirklees” (feeds: “Leeds Directory”)" in unknown.output
@@ -571,3 +579,72 @@ def test_a_sync_asks_for_whole_pages_not_each_service_again(small_app, live_serv
     assert all("service_at_locations" in service for service in fetched.services)
     assert len(asked) == fetched.pages == 1, asked
     assert "full=true" in asked[0]
+
+
+def test_a_manager_stops_following_a_feed_and_its_listings_stay(small_app) -> None:
+    """Issue 12 trial: there was no way to remove a feed. Stopping keeps the listings, drops
+    the feed's records and sync history, and withdraws its changes waiting for review."""
+    from accounts_helpers import ORG_A, TEA, add_people
+
+    from directory.models import EntityType, FeedListing
+
+    add_people(small_app)
+    engine = small_app.extensions[db.ENGINE_KEY]
+    with Session(engine) as session:
+        feed = Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1")
+        session.add(feed)
+        session.flush()
+        session.add(FeedListing(feed_id=feed.id, entity_type=EntityType.SERVICE, entity_id=TEA))
+        session.add(FeedSync(feed_id=feed.id, succeeded=True, created=1))
+        waiting = ListingRevision(
+            entity_type=EntityType.SERVICE,
+            entity_id=TEA,
+            organization_id=ORG_A,
+            base_version=1,
+            proposed={"description": "From the feed."},
+            feed_id=feed.id,
+        )
+        session.add(waiting)
+        session.commit()
+        feed_id, revision_id = feed.id, waiting.id
+    page = f"/manage/feeds/{feed_id}/remove"
+    assert client_for(small_app, "editor").get(page).status_code == 403
+    assert client_for(small_app, "editor").post(page).status_code == 403
+    manager = client_for(small_app, "manager")
+    assert f'href="{page}"' in manager.get("/manage/feeds").text
+    asked = manager.get(page)
+    assert asked.status_code == 200 and "Stop following Leeds Directory?" in asked.text
+    assert "The listings it brought stay" in asked.text and "1 service" in asked.text
+    small_app.config["WTF_CSRF_ENABLED"] = True
+    assert manager.post(page).status_code == 400  # no CSRF token: nothing happens
+    small_app.config["WTF_CSRF_ENABLED"] = False
+    with Session(engine) as session:
+        assert session.get(Feed, feed_id) is not None
+    done = manager.post(page, follow_redirects=True)
+    assert "No longer following “Leeds Directory”. The listings it brought stay (1 service)" in (
+        done.text
+    )
+    assert "1 change waiting for review was withdrawn" in done.text
+    with Session(engine) as session:
+        assert session.get(Feed, feed_id) is None
+        assert session.exec(select_rows(FeedSync)).all() == []
+        assert session.exec(select_rows(FeedListing)).all() == []
+        assert session.get(Service, TEA).status == ListingStatus.PUBLISHED  # it stays
+        assert session.get(ListingRevision, revision_id).status == RevisionStatus.WITHDRAWN
+    assert manager.get(page).status_code == 404
+
+
+def test_the_feeds_command_removes_a_feed_by_name(small_app) -> None:
+    runner = small_app.test_cli_runner()
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        session.add(Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1"))
+        session.commit()
+    unknown = runner.invoke(args=["feeds", "remove", "Kirklees", "--yes"])
+    assert unknown.exit_code == 1 and "No feed is called “Kirklees”" in unknown.output
+    kept = runner.invoke(args=["feeds", "remove", "leeds directory"], input="n\n")
+    assert kept.exit_code == 1  # not confirmed: aborted
+    removed = runner.invoke(args=["feeds", "remove", "leeds directory"], input="y\n")
+    assert removed.exit_code == 0, removed.output
+    assert "No longer following “Leeds Directory”. The listings it brought stay" in (removed.output)
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        assert session.exec(select_rows(Feed)).all() == []

@@ -294,11 +294,17 @@ def test_the_report_ends_with_ready_for_matching(imported) -> None:
     messy = outputs["messy"]
     section = messy[messy.index("Ready for matching:") :]
     assert "6 of 7 imported listings can be suggested for someone a link worker refers" in section
-    assert "Excluded, because:\n    only takes referrals from a GP: 1" in section
+    # each reason names its listings, so the manager can act on them
+    assert "only takes referrals from a GP: 1\n      Harehills Counselling\n" in section
     assert "1 says nothing of how to get in: it can be suggested" in section
+    assert "how to get in”.\n    Woodhouse Wellbeing Group\n" in section
+    # these terms sit on listings that have a need already: not "meet no need", no alarm
+    assert "Taxonomy terms that meet no need" not in section
+    assert "on listings that have needs already (map them so later imports use them)" in section
     for term in UNMAPPED:
         path = f"/manage/taxonomy?term={term.replace(' ', '+')}"
-        assert f"{term} (Leeds Directory categories): 1 service, map at {path}" in section
+        shown = f"{term} (Leeds Directory categories): 1 listing carries this term, map at {path}"
+        assert shown in section
     # the official example was last checked in 2005: the report says why it is left out
     example = outputs["service_full"]
     assert "0 of 1 imported listing can be suggested" in example
@@ -319,6 +325,9 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
     assert "Ready for matching" in page and "Directory name" not in page
     assert "can be suggested to someone a link worker refers" in page
     assert 'href="/manage/taxonomy?term=Waste+and+recycling"' in page
+    assert "Terms not mapped, on listings that have needs already (2)" in page
+    # before the import the listings are not saved: named, not linked; after, linked
+    assert "<li>Harehills Counselling</li>" in page and "/edit" not in page
     # not published at once: the section says what keeps them from matching
     assert "0 of 7</strong> imported listings" in page
     assert "The listing is waiting for review" in page
@@ -326,6 +335,9 @@ def test_the_managers_page_asks_the_directorys_name_and_shows_the_section(small_
     token = page.split('name="upload" type="hidden" value="')[1].split('"')[0]
     done = client.post("/manage/imports/confirm", data={"upload": token}).text
     assert "Ready for matching" in done
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        counselling = _service(session, "Harehills Counselling")
+    assert f'href="/manage/services/{counselling.id}/edit">Harehills Counselling</a>' in done
     with Session(small_app.extensions[db.ENGINE_KEY]) as session:
         cafe = _service(session, "Hyde Park Friendship Café")
         assert cafe.checked_source == "from Leeds Council, updated"
@@ -409,3 +421,49 @@ def test_the_managers_page_keeps_the_capitals_of_a_reason(small_app) -> None:
         section = small_app.jinja_env.get_template("manage/_ready_for_matching.html")
         page = section.module.ready_for_matching(ready)  # type: ignore[attr-defined]
     assert "The listing was last checked in April 2026, over 7 months ago" in page
+
+
+def test_each_reason_names_its_listings_ten_then_how_many_more(small_app) -> None:
+    """Issue 12 trial: "7 say nothing of how to get in" named none, so nobody could act."""
+    listings = [readiness.Listing(uuid.uuid4(), f"Group {n:02}") for n in range(12)]
+    reason = "the listing is waiting for review"
+    ready = readiness.Readiness(
+        listings=13,
+        ready=1,
+        excluded=[(reason, 12)],
+        routes_unknown=1,
+        listed={reason: listings, readiness.ROUTES_UNKNOWN: listings[:1]},
+    )
+    lines = ready.lines()
+    assert f"    {reason}: 12" in lines
+    named = "; ".join(f"Group {n:02}" for n in range(10))
+    assert f"      {named} and 2 more" in lines
+    assert "    Group 00" in lines  # the one that says nothing of how to get in
+    with small_app.test_request_context():
+        section = small_app.jinja_env.get_template("manage/_ready_for_matching.html")
+        page = section.module.ready_for_matching(ready)  # type: ignore[attr-defined]
+    first = listings[0]
+    assert f'<a href="/manage/services/{first.id}/edit">Group 00</a>' in page
+    assert "Group 09</a>" in page and "Group 10" not in page and "and 2 more" in page
+
+
+def test_a_term_on_listings_without_any_need_is_said_to_meet_none(small_app, tmp_path) -> None:
+    record = a_service()
+    record["attributes"] = [_term("Waste and recycling")]
+    result = run(small_app, "import-oruk", write(tmp_path, [record], "council.json"))
+    assert result.exit_code == 0, result.output
+    section = result.output[result.output.index("Ready for matching:") :]
+    assert "Taxonomy terms that meet no need (map them to needs):" in section
+    assert "Waste and recycling (Leeds Directory categories): 1 service, map at" in section
+    assert "needs already" not in section
+
+
+def test_the_readme_says_how_routes_and_delivery_travel() -> None:
+    from pathlib import Path
+
+    from directory.oruk import signpost_terms
+
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    assert "not exported or imported" not in readme
+    for taxonomy in signpost_terms.TAXONOMIES:
+        assert f'"{taxonomy.name}"' in readme

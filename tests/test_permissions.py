@@ -98,6 +98,7 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     # the feeds followed: managers and admins only
     "manage.feed_list": (Action.MANAGE_CATALOGUE, False),
     "manage.sync_feed": (Action.MANAGE_CATALOGUE, False),
+    "manage.remove_feed": (Action.MANAGE_CATALOGUE, False),
     # the development sign-in: only in development and tests, only from this machine
     "dev_login.sign_in": PUBLIC,
     "dev_login.sign_in_as": PUBLIC,

@@ -353,3 +353,39 @@ def test_foreign_terms_are_kept_exported_with_their_taxonomy_and_searched(
             (t.name, t.code, t.taxonomy, t.term_id) for t in kept
         }
     dispose(other)
+
+
+def test_suggestions_share_a_real_word_not_a_few_letters(needs) -> None:
+    """Issue 12 trial: "Men" was offered "Older people" (its letters are in "memory")."""
+    for group in ("Men", "Women", "Children"):
+        assert needs.suggestions(council(group)) == [], group
+    assert [n.code for n in needs.suggestions(council("Families"))] == ["parenting_family"]
+    assert "young_people" not in [n.code for n in needs.suggestions(council("Older people"))]
+
+
+def test_the_commonest_council_terms_mean_our_needs(needs) -> None:
+    for name, code in [
+        ("Mental Health & Wellbeing", "low_mood"),
+        ("Social Groups", "loneliness"),
+        ("Gardening & Growing", "nature_green"),
+    ]:
+        assert needs.find(council(name)).need.code == code, name
+
+
+def test_a_long_term_or_need_is_not_echoed_in_full(small_app, tmp_path) -> None:
+    add_people(small_app)
+    odd = term("Lonelyness and isolaton")
+    _import(small_app, tmp_path, [_with_terms(odd)])
+    client = client_for(small_app, "manager")
+    asked = client.get(PAGE, query_string={"term": "x" * 5000})
+    assert asked.status_code == 404
+    assert "No term is that long: terms have at most 200 characters, and this one has 5,000" in (
+        asked.text
+    )
+    assert "x" * 201 not in asked.text
+    refused = _choose(client, odd, need="y" * 5000)
+    assert refused.status_code == 400 and "is not one of the needs" in refused.text
+    assert "y" * 61 not in refused.text and "5,000 characters in all" in refused.text
+    ghost = dict(odd, taxonomy_term=dict(odd["taxonomy_term"], name="z" * 5000))
+    refused = _choose(client, ghost, suggested="loneliness")
+    assert refused.status_code == 400 and "z" * 201 not in refused.text

@@ -40,8 +40,10 @@ class FeedSync(SQLModel, table=True):
     # read); None: the whole feed.
     modified_after: datetime | None = None
     succeeded: bool = False
-    created: int = 0
-    updated: int = 0
+    created: int = 0  # services (before 0015_words: services and organisations together)
+    updated: int = 0  # services
+    organisations_created: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    organisations_updated: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     held: int = 0  # upstream changes to listings changed here: waiting for review
     gone: int = 0  # listings no longer in the feed, flagged for a manager
     # Records with errors, not imported: the next sync reads again from this one's start.

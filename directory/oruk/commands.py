@@ -142,12 +142,7 @@ def _show_result(result: importing.ImportResult, publish: bool, ready: readiness
         click.echo("Taxonomy terms mapped to needs:")
         for term, need in sorted(result.mapped.items()):
             click.echo(f"  {term} -> {need}")
-    if result.unmapped:
-        click.echo(
-            "Taxonomy terms with no matching need (the services stay findable by their words):"
-        )
-        for term, names in sorted(result.unmapped.items()):
-            click.echo(f"  {term}: {len(names)} service(s)")
+    # the terms that meet no need are listed once, under "Ready for matching"
     if result.duplicates:
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:
@@ -271,12 +266,31 @@ def sync_feeds(name: str | None, full: bool) -> None:
         raise click.ClickException(f"{failed} of {len(chosen)} feed(s) could not be synced.")
 
 
+@feeds_group.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask to confirm.")
+def remove_feed(name: str, yes: bool) -> None:
+    """Stop following the feed called NAME: the listings it brought stay; its records of
+    them and its sync history go; its changes waiting for review are withdrawn."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        feed = feeds.named(session, name)
+        if feed is None:
+            known = ", ".join(f"“{f.name}”" for f in feeds.all_feeds(session)) or "none"
+            raise click.ClickException(f"No feed is called “{name}” (feeds: {known}).")
+        if not yes:
+            click.confirm(
+                f"Stop following “{feed.name}”? The listings it brought stay.", abort=True
+            )
+        removed = feeds.remove_feed(session, feed)
+    click.echo(removed.in_words)
+
+
 def _show_sync(name: str, run: FeedSync) -> None:
     what = "every service" if run.modified_after is None else "changes since the last sync"
     if run.succeeded:
         click.echo(
-            f"{name} ({what}): {run.created} new, {run.updated} updated, "
-            f"{run.held} held for review, {run.gone} gone from the feed"
+            f"{name} ({what}): {feeds.sync_in_words(run)}"
             + (f", {run.skipped} not imported (errors below)." if run.skipped else ".")
         )
     else:

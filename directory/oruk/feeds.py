@@ -32,6 +32,7 @@ from directory.models import (
     Organisation,
     RevisionStatus,
     Service,
+    User,
     utcnow,
 )
 from directory.oruk import checks, importing, upstream
@@ -79,6 +80,64 @@ def add_feed(session: Session, *, url: str, name: str, trusted: bool) -> Feed:
     return feed
 
 
+@dataclass(frozen=True)
+class Removed:
+    """What stopping following a feed did."""
+
+    name: str
+    services: int  # listings it brought, all kept
+    organisations: int
+    withdrawn: int  # its changes that waited for review, withdrawn
+
+    @property
+    def in_words(self) -> str:
+        kept = services_and_organisations(self.services, self.organisations)
+        said = f"No longer following “{self.name}”. The listings it brought stay ({kept})"
+        if self.withdrawn:
+            n = self.withdrawn
+            said += (
+                f"; its {n} change{'' if n == 1 else 's'} waiting for review "
+                f"{'was' if n == 1 else 'were'} withdrawn"
+            )
+        return said + "."
+
+
+def remove_feed(session: Session, feed: Feed, manager: User | None = None) -> Removed:
+    """Stop following a feed. The listings it brought stay, as they are now, as listings
+    of this directory; what tied them to it goes: its records of them (so they no longer say
+    "From the feed") and its sync history. Its changes still waiting for review are
+    withdrawn, each listing keeping this directory's values. Commits."""
+    counted = dict(
+        session.exec(
+            select(FeedListing.entity_type, sa.func.count())
+            .where(FeedListing.feed_id == feed.id)
+            .group_by(col(FeedListing.entity_type))
+        ).all()
+    )
+    waiting = session.exec(
+        select(ListingRevision).where(
+            ListingRevision.feed_id == feed.id, ListingRevision.status == RevisionStatus.PENDING
+        )
+    ).all()
+    for revision in waiting:
+        revision.status = RevisionStatus.WITHDRAWN
+        revision.decided_by = manager.id if manager else None
+        revision.decided_at = utcnow()
+        revision.comment = f"Withdrawn: {feed.name} is no longer followed."
+        session.add(revision)
+    session.execute(sa.delete(FeedListing).where(col(FeedListing.feed_id) == feed.id))
+    session.execute(sa.delete(FeedSync).where(col(FeedSync.feed_id) == feed.id))
+    removed = Removed(
+        feed.name,
+        counted.get(EntityType.SERVICE, 0),
+        counted.get(EntityType.ORGANISATION, 0),
+        len(waiting),
+    )
+    session.delete(feed)
+    session.commit()
+    return removed
+
+
 def named(session: Session, name: str) -> Feed | None:
     """The feed of that name (any case), if there is one."""
     wanted = " ".join(name.split()).casefold()
@@ -96,7 +155,13 @@ class FeedState:
     feed: Feed
     syncs: list[FeedSync]
     gone: list[Service]
-    listings: int
+    services: int  # how many listings came from it: services, and organisations
+    organisations: int
+
+    @property
+    def listings_in_words(self) -> str:
+        """ "192 services and 50 organisations"."""
+        return services_and_organisations(self.services, self.organisations)
 
     @property
     def last(self) -> FeedSync | None:
@@ -113,11 +178,44 @@ def states(session: Session, recent: int = 5) -> list[FeedState]:
             .order_by(col(FeedSync.started_at).desc())
             .limit(recent)
         ).all()
-        count = session.exec(
-            select(sa.func.count()).select_from(FeedListing).where(FeedListing.feed_id == feed.id)
-        ).one()
-        found.append(FeedState(feed, list(syncs), gone_services(session, feed.id), count))
+        counted = dict(
+            session.exec(
+                select(FeedListing.entity_type, sa.func.count())
+                .where(FeedListing.feed_id == feed.id)
+                .group_by(col(FeedListing.entity_type))
+            ).all()
+        )
+        found.append(
+            FeedState(
+                feed,
+                list(syncs),
+                gone_services(session, feed.id),
+                counted.get(EntityType.SERVICE, 0),
+                counted.get(EntityType.ORGANISATION, 0),
+            )
+        )
     return found
+
+
+def services_and_organisations(services: int, organisations: int) -> str:
+    """ "192 services and 50 organisations", "1 service", "no listings"."""
+    parts = [
+        f"{n} {word}{'' if n == 1 else 's'}"
+        for n, word in ((services, "service"), (organisations, "organisation"))
+        if n
+    ]
+    return " and ".join(parts) or "no listings"
+
+
+def sync_in_words(run: FeedSync) -> str:
+    """What a good sync did: "192 services and 50 organisations new, 0 updated, ..."."""
+    new = services_and_organisations(run.created, run.organisations_created)
+    updated = services_and_organisations(run.updated, run.organisations_updated)
+    return (
+        f"{'nothing' if new == 'no listings' else new} new, "
+        f"{'nothing' if updated == 'no listings' else updated} updated, "
+        f"{run.held} held for review, {run.gone} gone from the feed"
+    )
 
 
 def gone_services(session: Session, feed_id: uuid.UUID) -> list[Service]:
@@ -212,6 +310,8 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
         outcome.gone,
     )
     run.skipped = outcome.skipped
+    run.organisations_created = outcome.organisations_created
+    run.organisations_updated = outcome.organisations_updated
     return _finish(session, run, outcome.problems, succeeded=True)
 
 
@@ -230,8 +330,10 @@ def _finish(
 
 @dataclass
 class _Outcome:
-    created: int = 0
+    created: int = 0  # services
     updated: int = 0
+    organisations_created: int = 0
+    organisations_updated: int = 0
     held: int = 0
     gone: int = 0
     skipped: int = 0
@@ -292,10 +394,13 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
             continue
         version = listing.version
         settled = _settle(session, feed, listing, before)
+        organisation = key[0] == EntityType.ORGANISATION
         if settled == "created":
-            outcome.created += 1
+            outcome.organisations_created += organisation
+            outcome.created += not organisation
         elif settled == "updated":
-            outcome.updated += 1
+            outcome.organisations_updated += organisation
+            outcome.updated += not organisation
         elif settled == "held":
             outcome.held += 1
         # the importer may change what search reads beyond the snapshot (keywords)

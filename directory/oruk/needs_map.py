@@ -46,6 +46,27 @@ from directory.models import NEEDS_TAXONOMY_ID, ServiceForeignTerm, TaxonomyMapp
 
 SUGGEST_CUTOFF = 88
 SUGGESTED = 3
+# A suggestion must also share a real word with the term, or a word spelt close to one
+# (WRatio alone finds "men" in "memory" and offered "Men -> Older people"). These words
+# say nothing of what a term means, so sharing them is not enough.
+PLAIN_WORDS = frozenset(
+    [
+        "and",
+        "the",
+        "for",
+        "with",
+        "from",
+        "people",
+        "person",
+        "support",
+        "services",
+        "service",
+        "group",
+        "groups",
+        "help",
+    ]
+)
+CLOSE_WORD = 80  # fuzz.ratio of two words of 4 letters or more: "oldr" and "older"
 
 NEED = "need"
 POPULATION = "population group"
@@ -341,7 +362,27 @@ class NeedsMap:
             limit=None,
         )
         best: dict[str, Need] = {}
-        for _, _, index in found:
+        own = _real_words(key)
+        for said, _, index in found:
             need = words[index][1]
-            best.setdefault(need.code, need)
+            if _shares_a_word(own, _real_words(said)):
+                best.setdefault(need.code, need)
         return list(best.values())[:limit]
+
+
+def _stem(word: str) -> str:
+    """ "families" -> "family", "adults" -> "adult": enough to compare words."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def _real_words(key: str) -> set[str]:
+    return {_stem(w) for w in key.split() if len(w) >= 3 and w not in PLAIN_WORDS}
+
+
+def _shares_a_word(mine: set[str], theirs: set[str]) -> bool:
+    """The same word, or words of 4 letters or more spelt close to each other."""
+    return bool(mine & theirs) or any(
+        len(a) >= 4 and len(b) >= 4 and fuzz.ratio(a, b) >= CLOSE_WORD for a in mine for b in theirs
+    )

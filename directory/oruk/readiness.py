@@ -1,6 +1,12 @@
 """Ready for matching: the end of an import's report. How many imported listings the
 matcher's hard rules would exclude, and why, and which of the feed's taxonomy terms meet
-no need, each with the page to map it on.
+no need, each with the page to map it on. Each reason names its listings (the first
+SHOWN_NAMES, then how many more), so the manager can open and correct them.
+
+A foreign term is listed as meeting no need only when a listing carrying it has no need at
+all: those listings cannot be suggested for any need until the term is mapped. A term whose
+listings all have needs already (another Signpost's export carries its needs beside the
+council's terms) is listed apart, without alarm: mapping it only helps later imports.
 
 The rules are judged for a neutral person: someone a link worker refers, about whom
 nothing else is known. So only the rules that do not depend on the person are counted:
@@ -25,7 +31,8 @@ from directory import clock
 from directory.catalogue import published
 from directory.matching.facts import facts_from_service
 from directory.matching.suggestions import configured_weights
-from directory.models import ListingStatus, Service
+from directory.models import ListingStatus, Service, ServiceForeignTerm
+from directory.oruk.needs_map import ForeignTerm
 from matcher import rules
 
 NEUTRAL_RULES: tuple[rules.Rule, ...] = (
@@ -43,6 +50,23 @@ NEUTRAL_WORDS = (
 )
 MAPPING_PAGE = "/manage/taxonomy"
 ORGANISATION_WAITING = "its organisation is not published yet"
+ROUTES_UNKNOWN = "says nothing of how to get in"
+SHOWN_NAMES = 10
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An imported listing named in the section (the web page links to its edit page)."""
+
+    id: uuid.UUID
+    name: str
+
+
+def named(listings: list[Listing], shown: int = SHOWN_NAMES) -> str:
+    """ "A; B; C and 4 more": the first few names, and how many are not named."""
+    names = "; ".join(listing.name for listing in listings[:shown])
+    more = len(listings) - shown
+    return f"{names} and {more} more" if more > 0 else names
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,7 @@ class UnmappedTerm:
     term: str  # as the report shows it: "Debt advice (Council directory)"
     services: int
     link: str
+    without_need: int = 0  # of those services, how many have no need at all
 
 
 @dataclass
@@ -62,7 +87,18 @@ class Readiness:
     ready: int = 0
     excluded: list[tuple[str, int]] = field(default_factory=list)  # reason, how many
     routes_unknown: int = 0  # allowed, but the matcher says to check how to get in
-    unmapped: list[UnmappedTerm] = field(default_factory=list)
+    unmapped: list[UnmappedTerm] = field(default_factory=list)  # some listing has no need
+    # unmapped too, but every listing carrying it has a need already: mapping helps later
+    also_unmapped: list[UnmappedTerm] = field(default_factory=list)
+    listed: dict[str, list[Listing]] = field(default_factory=dict)  # reason: its listings
+
+    def listings_for(self, reason: str) -> list[Listing]:
+        """The listings left out for reason (or ROUTES_UNKNOWN), by name."""
+        return self.listed.get(reason, [])
+
+    @property
+    def routes_unknown_listings(self) -> list[Listing]:
+        return self.listings_for(ROUTES_UNKNOWN)
 
     def lines(self) -> list[str]:
         """The section as lines of text (the command line prints them)."""
@@ -73,7 +109,10 @@ class Readiness:
         ]
         if self.excluded:
             found.append("  Excluded, because:")
-            found += [f"    {reason}: {n}" for reason, n in self.excluded]
+            for reason, n in self.excluded:
+                found.append(f"    {reason}: {n}")
+                if self.listings_for(reason):
+                    found.append(f"      {named(self.listings_for(reason))}")
         if self.routes_unknown:
             n = self.routes_unknown
             found.append(
@@ -81,6 +120,8 @@ class Readiness:
                 f"{'it' if n == 1 else 'they'} can be suggested, with “check with the service "
                 "how to get in”."
             )
+            if self.listings_for(ROUTES_UNKNOWN):
+                found.append(f"    {named(self.listings_for(ROUTES_UNKNOWN))}")
         if self.unmapped:
             found.append("  Taxonomy terms that meet no need (map them to needs):")
             found += [
@@ -88,8 +129,19 @@ class Readiness:
                 f"map at {t.link}"
                 for t in self.unmapped
             ]
-        else:
+        elif not self.also_unmapped:
             found.append("  Every taxonomy term met a need.")
+        if self.also_unmapped:
+            found.append(
+                "  Taxonomy terms not mapped to a need, on listings that have needs already "
+                "(map them so later imports use them):"
+            )
+            found += [
+                f"    {t.term}: {t.services} "
+                f"{'listing carries' if t.services == 1 else 'listings carry'} this term, "
+                f"map at {t.link}"
+                for t in self.also_unmapped
+            ]
         return found
 
 
@@ -117,6 +169,7 @@ def check(
     ids = list(dict.fromkeys(service_ids))
     found = Readiness(listings=len(ids))
     reasons: Counter[str] = Counter()
+    needless: set[uuid.UUID] = set()  # listings with no need at all
     for start in range(0, len(ids), 500):
         statement = (
             select(Service)
@@ -130,10 +183,37 @@ def check(
                 broken.append(ORGANISATION_WAITING)  # matching leaves its services out
             reasons.update(broken)
             found.ready += not broken
-            found.routes_unknown += not broken and not facts.routes_known
+            if not broken and not facts.routes_known:
+                found.routes_unknown += 1
+                broken = [ROUTES_UNKNOWN]
+            for reason in broken:
+                found.listed.setdefault(reason, []).append(Listing(service.id, service.name))
+            if not facts.needs:
+                needless.add(service.id)
+    for listings in found.listed.values():
+        listings.sort(key=lambda listing: listing.name.casefold())
     found.excluded = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-    found.unmapped = [
-        UnmappedTerm(term, len(names), mapping_link(term))
-        for term, names in sorted(unmapped.items())
-    ]
+    carriers = _carriers(session, ids, set(unmapped))
+    for term, names in sorted(unmapped.items()):
+        without = len(carriers.get(term, set()) & needless)
+        listed = UnmappedTerm(term, len(names), mapping_link(term), without)
+        (found.unmapped if without or term not in carriers else found.also_unmapped).append(listed)
+    return found
+
+
+def _carriers(session: Session, ids: list[uuid.UUID], terms: set[str]) -> dict[str, set[uuid.UUID]]:
+    """The imported listings carrying each of these terms (as the report shows them)."""
+    found: dict[str, set[uuid.UUID]] = {}
+    if not terms:
+        return found
+    for start in range(0, len(ids), 500):
+        rows = session.exec(
+            select(ServiceForeignTerm).where(
+                col(ServiceForeignTerm.service_id).in_(ids[start : start + 500])
+            )
+        ).all()
+        for row in rows:
+            shown = ForeignTerm.of(row).shown
+            if shown in terms:
+                found.setdefault(shown, set()).add(row.service_id)
     return found

@@ -60,6 +60,18 @@ HOW_IN_WORDS = {
 }
 
 
+# The longest term name an import keeps (needs_map.ForeignTerm.read): a longer text asked
+# for is no term, and is echoed back only this far.
+ECHOED = 200
+
+
+def echoed(text: str, limit: int = ECHOED) -> str:
+    """Text a person sent, as a page repeats it: at most limit characters, and then says so."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… (cut here: {len(text):,} characters in all)"
+
+
 class MappingError(ValueError):
     """A choice that cannot be saved, in a sentence; nothing was changed."""
 
@@ -156,10 +168,12 @@ def choose(
     never imported or the need is not one of ours, and then nothing is changed."""
     known = known_needs.held(session)
     if need_code is not None and known.need(need_code) is None:
-        raise MappingError(f"“{need_code}” is not one of the needs: choose one from the list.")
+        raise MappingError(
+            f"“{echoed(need_code, 60)}” is not one of the needs: choose one from the list."
+        )
     if not term_seen(session, term):
         raise MappingError(
-            f"No imported service carries the term “{term.shown}” now: nothing was changed."
+            f"No imported service carries the term “{echoed(term.shown)}” now: nothing was changed."
         )
     before = NeedsMap(known, read_mappings(session))
     was = before.find(term)

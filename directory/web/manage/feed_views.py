@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from directory import db
@@ -53,10 +54,26 @@ def sync_feed(feed_id: uuid.UUID) -> Response:
         abort(404)
     run = feeds.sync(session, feed, full=request.form.get("full") == "1")
     if run.succeeded:
-        flash(
-            f"Synced “{feed.name}”: {run.created} new, {run.updated} updated, {run.held} "
-            f"held for review, {run.gone} gone from the feed."
-        )
+        flash(f"Synced “{feed.name}”: {feeds.sync_in_words(run)}.")
     else:
         flash(f"“{feed.name}” could not be synced: {' '.join(run.problems)}")
     return redirect(url_for("manage.feed_list"))
+
+
+@blueprint.route("/manage/feeds/<uuid:feed_id>/remove", methods=["GET", "POST"])
+@require_permission(Action.MANAGE_CATALOGUE)
+def remove_feed(feed_id: uuid.UUID) -> Response | str:
+    """Stop following a feed: a page to confirm, then the listings it brought stay."""
+    session = db.session()
+    feed = session.get(Feed, feed_id)
+    if feed is None:
+        abort(404)
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, description="The form was open too long: go back and try again.")
+        removed = feeds.remove_feed(session, feed, current_user._get_current_object())
+        flash(removed.in_words)
+        return redirect(url_for("manage.feed_list"))
+    state = next(s for s in feeds.states(session, recent=1) if s.feed.id == feed.id)
+    return render_template("manage/feed_remove.html", state=state, form=form)

@@ -37,7 +37,15 @@ def _page(focus: str, error: str = "", status: int = 200) -> tuple[str, int]:
 @blueprint.get("/manage/taxonomy")
 @require_permission(Action.MANAGE_CATALOGUE)
 def taxonomy() -> tuple[str, int]:
-    return _page(request.args.get("term", "").strip()[:200])
+    asked = request.args.get("term", "").strip()
+    if len(asked) > taxonomy_mapping.ECHOED:
+        return _page(
+            taxonomy_mapping.echoed(asked),
+            f"No term is that long: terms have at most {taxonomy_mapping.ECHOED} characters, "
+            f"and this one has {len(asked):,}.",
+            404,
+        )
+    return _page(asked)
 
 
 @blueprint.post("/manage/taxonomy")
@@ -52,7 +60,7 @@ def map_term() -> Response | tuple[str, int]:
         session = db.session()
         changed = taxonomy_mapping.choose(session, current_user._get_current_object(), term, chosen)
     except ValueError as error:  # nothing chosen, or taxonomy_mapping.MappingError
-        return _page(term.name, str(error), 400)
+        return _page(taxonomy_mapping.echoed(term.name), str(error), 400)
     search.refresh(session, search.index(), changed)
     need = known_needs.held(session).need(chosen) if chosen else None
     meaning = f"means {need.label}" if need else "is not a need"

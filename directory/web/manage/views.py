@@ -87,7 +87,7 @@ def _edit(
     if form.validate_on_submit():
         outcome = editing.save(session, _me(), listing, form.base_version, form.values())
         if outcome.status != "conflict":
-            flash(_saved_message(outcome))
+            flash(_saved_message(outcome, listing.status))
             return redirect(back)
         conflicts, status = outcome.conflicts, 409
         listing = editing.load(session, editing.entity_type_of(listing), listing.id)
@@ -100,7 +100,16 @@ def _edit(
     ), status
 
 
-def _saved_message(outcome: editing.Outcome) -> str:
+# What a saved change means for a listing nobody can find yet (or any more).
+NOT_SHOWN = {
+    ListingStatus.PENDING_REVIEW: "Saved. The listing is still waiting for review: "
+    "nobody can find it until a manager publishes it.",
+    ListingStatus.DRAFT: "Saved. The listing is a draft: nobody can find it until it is published.",
+    ListingStatus.ARCHIVED: "Saved. The listing is archived: nobody can find it.",
+}
+
+
+def _saved_message(outcome: editing.Outcome, status: ListingStatus) -> str:
     if outcome.status == "unchanged":
         return "Nothing was changed."
     if outcome.status == "pending":
@@ -110,7 +119,7 @@ def _saved_message(outcome: editing.Outcome) -> str:
             first
             + "The other changes were sent for review: they go live once a manager approves them."
         )
-    return "Saved. The changes are live now."
+    return NOT_SHOWN.get(status, "Saved. The changes are live now.")
 
 
 @blueprint.route("/manage/organisations/<uuid:organisation_id>/edit", methods=["GET", "POST"])
