@@ -409,3 +409,59 @@ def test_the_managers_page_keeps_the_capitals_of_a_reason(small_app) -> None:
         section = small_app.jinja_env.get_template("manage/_ready_for_matching.html")
         page = section.module.ready_for_matching(ready)  # type: ignore[attr-defined]
     assert "The listing was last checked in April 2026, over 7 months ago" in page
+
+
+# --- quality found by the Norwich trial ----------------------------------------------
+
+
+def _placed(postcode: str, city: str, **changes: object) -> dict:
+    """a_service at a venue with this postcode and town."""
+    record = a_service(**changes)
+    address = record["service_at_locations"][0]["location"]["addresses"][0]
+    address.update(postal_code=postcode, city=city)
+    return record
+
+
+def test_women_only_words_exclude_a_man_and_a_reimport_keeps_them(empty_app, tmp_path) -> None:
+    app = with_needs(empty_app)
+    outreach = a_service(
+        name="Women's Outreach Service",
+        description="Support for anyone affected by domestic abuse, by phone.",
+        eligibility_description="Women aged 16 and over living in Leeds.",
+        application_process="Self-referral by phone.",
+        attributes=[_term("Domestic abuse")],
+        service_at_locations=[],
+        phones=[{"id": str(uuid.uuid4()), "number": "0113 496 0001"}],
+    )
+    shed = _placed(
+        "LS6 1BD",
+        "Leeds",
+        name="Men's Shed Leeds",
+        description="Woodwork and a cuppa: come along.",
+        eligibility_description="Men aged 18 and over.",
+        attributes=[_term("Loneliness and isolation")],
+    )
+    source = write(tmp_path, [outreach, shed], "leeds.json")
+    assert run(app, "import-oruk", source, "--publish").exit_code == 0
+    # the words say it again, or say nothing: the restriction stays
+    again = dict(outreach, eligibility_description="")
+    assert run(app, "import-oruk", write(tmp_path, [again, shed], "leeds.json")).exit_code == 0
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert _service(session, "Women's Outreach Service").restrictions == ["women_only"]
+        assert _service(session, "Men's Shed Leeds").restrictions == ["men_only"]
+
+    def answer(*person: str) -> dict:
+        result = run(app, "match", "--postcode", "LS6 1BD", *person, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    man = answer("--age", "30", "--need", "domestic_abuse", "--gender", "man")
+    assert man["suggestions"] == []
+    assert [(e["name"], e["reasons"]) for e in man["excluded"]] == [
+        ("Women's Outreach Service", ["for women only"])
+    ]
+    woman = answer("--age", "30", "--need", "domestic_abuse", "--gender", "woman")
+    assert [s["name"] for s in woman["suggestions"]] == ["Women's Outreach Service"]
+    older = answer("--age", "72", "--need", "loneliness", "--gender", "woman")
+    assert older["suggestions"] == []
+    assert older["excluded"][0]["reasons"] == ["for men only"]

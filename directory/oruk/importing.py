@@ -5,7 +5,8 @@ service's children (openings, languages, costs, contacts, places, needs) are
 replaced by the file's. New listings wait for review unless `publish`. What HSDS
 cannot say (delivery modes, referral routes, restrictions) is inferred where it
 can be: in person when there is a physical place; referral routes, by phone and online
-from the feed's own words (oruk/inference.py); by phone also for a service with a phone
+from the feed's own words, and who alone a service is for ("women aged 16 and over") from
+its eligibility and name (oruk/inference.py); by phone also for a service with a phone
 and no place at all. Routes no words give are recorded as unknown (`routes_known`), not
 as none. A listing's "last checked" is the feed's assured_date, else its last_modified,
 else the day of the import, with where it came from (`checked_source`);
@@ -426,6 +427,7 @@ class _Writer:
                 bool(costs) or not inference.names_a_price(service.fees_description)
             )
         self._routes(service, data, created)
+        self._restrictions(service, data, created)
         self._delivery(service, data, given, created)
 
     def _checked(self, service: Service, data: Json, created: bool) -> None:
@@ -458,6 +460,16 @@ class _Writer:
         service.professional_referral = "professional" in routes
         service.gp_referral = "gp" in routes
         service.routes_known = bool(routes)
+
+    def _restrictions(self, service: Service, data: Json, created: bool) -> None:
+        """Who alone the service is for, as its eligibility or name states it ("women aged
+        16 and over"). On a listing already here the words only add restrictions, as they
+        only add routes: words that state none do not open a listing to all."""
+        stated = inference.restrictions(inference.restriction_words(data))
+        kept = [] if created else list(service.restrictions)
+        wanted = list(dict.fromkeys([*kept, *sorted(stated)]))
+        if wanted != service.restrictions:
+            service.restrictions = wanted
 
     def _delivery(
         self, service: Service, data: Json, given: Callable[..., bool], created: bool
