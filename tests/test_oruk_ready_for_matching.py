@@ -465,3 +465,50 @@ def test_women_only_words_exclude_a_man_and_a_reimport_keeps_them(empty_app, tmp
     older = answer("--age", "72", "--need", "loneliness", "--gender", "woman")
     assert older["suggestions"] == []
     assert older["excluded"][0]["reasons"] == ["for men only"]
+
+
+def test_a_listing_silent_on_where_it_serves_serves_the_directorys_area(
+    empty_app, tmp_path
+) -> None:
+    app = with_needs(empty_app)
+    lonely = [_term("Loneliness and isolation")]
+    phone = [{"id": str(uuid.uuid4()), "number": "0113 496 0002"}]
+    records = [
+        a_service(
+            name="Befriending Calls", service_at_locations=[], phones=phone, attributes=lonely
+        ),
+        _placed("NR2 2PT", "Norwich", name="Norwich Lunch Club", attributes=lonely),
+        _placed("NR33 0AA", "Lowestoft", name="Lowestoft Lunch Club", attributes=lonely),
+    ]
+    result = run(app, "import-oruk", write(tmp_path, records, "norwich.json"), "--publish")
+    assert result.exit_code == 0, result.output
+    assert (
+        "3 listings said nothing of where they serve, so they serve the directory's area, "
+        "where the places in the file are: Norwich or Lowestoft." in result.output
+    )
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        for name in ("Befriending Calls", "Norwich Lunch Club", "Lowestoft Lunch Club"):
+            [area] = _service(session, name).areas
+            assert (area.extent, area.name) == ("E07000148 E07000244", "Norwich or Lowestoft")
+
+    def answer(postcode: str) -> dict:
+        found = run(
+            app, "match", "--age", "70", "--postcode", postcode, "--need", "loneliness", "--json"
+        )
+        assert found.exit_code == 0, found.output
+        return json.loads(found.stdout)
+
+    in_lowestoft = {s["name"] for s in answer("NR32 1BN")["suggestions"]}
+    assert {"Befriending Calls", "Norwich Lunch Club", "Lowestoft Lunch Club"} <= in_lowestoft
+    in_leeds = answer("LS6 1BD")
+    assert in_leeds["suggestions"] == []
+    reasons = {e["name"]: e["reasons"] for e in in_leeds["excluded"]}
+    assert reasons["Befriending Calls"] == [
+        "only for people in Norwich or Lowestoft, and you live outside it"
+    ]
+    # a file without any place: anywhere in the UK
+    alone = [a_service(name="National Line", service_at_locations=[], phones=phone)]
+    result = run(app, "import-oruk", write(tmp_path, alone, "national.json"), "--publish")
+    assert "1 listing said nothing of where it serves, and the file has no places" in result.output
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert [a.name for a in _service(session, "National Line").areas] == ["Anywhere in the UK"]

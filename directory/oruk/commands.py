@@ -148,6 +148,8 @@ def _show_result(result: importing.ImportResult, publish: bool, ready: readiness
         )
         for term, names in sorted(result.unmapped.items()):
             click.echo(f"  {term}: {len(names)} service(s)")
+    if result.directory_area:
+        click.echo(result.directory_area_words())
     if result.duplicates:
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:
