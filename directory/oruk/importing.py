@@ -747,8 +747,10 @@ def _areas(
     # Nothing we can read of where it serves: the directory's area, the local authorities of
     # every place in the file and its own (a Norwich directory with a Lowestoft venue covers
     # both); anywhere only when the file has no places at all.
-    own = {places[x.location_id].local_authority_code for x in links if x.location_id in places}
-    codes = sorted((set(writer.area) | own) - {None, ""})
+    own = {
+        places[x.location_id].local_authority_code or "" for x in links if x.location_id in places
+    }
+    codes = sorted((set(writer.area) | own) - {""})
     area_id = stable_id("service_area", str(service.id))
     if codes:
         named = list(dict.fromkeys(writer.area[c] for c in codes if c in writer.area))
