@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -302,7 +303,8 @@ def test_the_report_ends_with_ready_for_matching(imported) -> None:
     # the official example was last checked in 2005: the report says why it is left out
     example = outputs["service_full"]
     assert "0 of 1 imported listing can be suggested" in example
-    assert "the listing was last checked in January 2005, over" in example
+    checked = r"the listing was last checked in January 2005, \d+ years ago, so it may be out"
+    assert re.search(checked, example)
     assert "name (taxonomy): 1 service, map at /manage/taxonomy?term=name" in example
 
 
@@ -403,12 +405,12 @@ def test_the_open_data_gives_an_assured_date_only_where_someone_vouched(imported
 
 def test_the_managers_page_keeps_the_capitals_of_a_reason(small_app) -> None:
     """Only the first letter of a reason is raised: month names keep theirs."""
-    reason = "the listing was last checked in April 2026, over 7 months ago"
+    reason = "the listing was last checked in April 2026, 7 months ago"
     ready = readiness.Readiness(listings=1, excluded=[(reason, 1)])
     with small_app.test_request_context():
         section = small_app.jinja_env.get_template("manage/_ready_for_matching.html")
         page = section.module.ready_for_matching(ready)  # type: ignore[attr-defined]
-    assert "The listing was last checked in April 2026, over 7 months ago" in page
+    assert "The listing was last checked in April 2026, 7 months ago" in page
 
 
 # --- quality found by the Norwich trial ----------------------------------------------
