@@ -213,11 +213,23 @@ def test_stated_restrictions_are_read_from_clear_words_only(words, stated) -> No
     assert inference.restrictions([words]) == stated
 
 
-def test_restrictions_are_read_from_the_eligibility_and_the_name_only() -> None:
+@pytest.mark.parametrize(
+    ("name", "eligibility", "stated"),
+    [
+        ("Women Only Swim", "Over 16s.", {"women_only"}),
+        ("Men-only Walking Group", "", {"men_only"}),
+        ("Support for Carers", "", set()),  # a name for people is not an eligibility
+        ("Men's Shed", "Men aged 18 and over.", {"men_only"}),
+        ("Men's Shed", "", set()),
+        ("Women Only Swim", "Men only on Fridays.", set()),  # both: neither is clear
+    ],
+)
+def test_restrictions_are_read_from_the_eligibility_and_a_name_that_says_only(
+    name, eligibility, stated
+) -> None:
     record = {
-        "name": "Women Only Swim",
-        "eligibility_description": "Over 16s.",
-        "description": "We also run sessions for men only on Fridays.",
+        "name": name,
+        "eligibility_description": eligibility,
+        "description": "We also run sessions for men only on Fridays.",  # not read
     }
-    assert inference.restriction_words(record) == ["Over 16s.", "Women Only Swim"]
-    assert inference.restrictions(inference.restriction_words(record)) == {"women_only"}
+    assert inference.stated_restrictions(record) == stated

@@ -502,10 +502,11 @@ class _Writer:
         service.routes_known = bool(routes)
 
     def _restrictions(self, service: Service, data: Json, created: bool) -> None:
-        """Who alone the service is for, as its eligibility or name states it ("women aged
-        16 and over"). On a listing already here the words only add restrictions, as they
-        only add routes: words that state none do not open a listing to all."""
-        stated = inference.restrictions(inference.restriction_words(data))
+        """Who alone the service is for, as its eligibility ("women aged 16 and over") or
+        its name ("Women Only Swim") states it. On a listing already here the words only
+        add restrictions, as they only add routes: words that state none do not open a
+        listing to all."""
+        stated = inference.stated_restrictions(data)
         kept = [] if created else list(service.restrictions)
         wanted = list(dict.fromkeys([*kept, *sorted(stated)]))
         if wanted != service.restrictions:

@@ -200,6 +200,7 @@ _WOMEN = r"(women|woman|females?|ladies|girls and women|women and girls)"
 _MEN = r"(men|males?|gentlemen|boys and men|men and boys)"
 _FOR = r"(for|open to|only|just|exclusively for|available to) "
 _WHO_ONLY = r"( only| aged \d+| over \d+| \d+ ?\+| of all ages| who| living| in | from )"
+# Each list starts with its "X only" and "only for X" cues (NAMED_ONLY reads names by them).
 RESTRICTION_CUES: dict[str, tuple[str, ...]] = {
     "women_only": (
         _WOMEN + r"[- ]only",
@@ -256,30 +257,37 @@ OTHERS_TOO = re.compile(
     r"|\b(everyone|anyone|all) (is |are )?welcome\b|\bopen to (all|everyone|anyone)\b"
 )
 RESTRICTING = _compile(RESTRICTION_CUES)
+# A name says a restriction only with "only" ("Women Only Swim"), never by being for people
+# ("Support for Carers", "Men's Shed"): a name is not an eligibility.
+# The first two cues of each list are its "X only" and "only for X".
+NAMED_ONLY = _compile({says: cues[:2] for says, cues in RESTRICTION_CUES.items()})
 
 
-def restrictions(texts: Iterable[str]) -> set[str]:
+def restrictions(texts: Iterable[str], cues: tuple[Cue, ...] = RESTRICTING) -> set[str]:
     """The restrictions (women_only, men_only, carers_only, lgbtq_only, veterans_only) the
-    words state plainly; empty when they state none or are unclear. Read each text (the
-    eligibility, the name) clause by clause: a clause that names other groups too ("women
-    and men") or a negation ("not only for men") states nothing."""
+    words state plainly; empty when they state none or are unclear. Read each text clause by
+    clause: a clause that names other groups too ("women and men") or a negation ("not only
+    for men") states nothing."""
     found: set[str] = set()
     for raw in texts:
         for clause in re.split(r"[.;!?\n]", _clean(raw)):
             clause = clause.strip(" ,")
             if not clause or OTHERS_TOO.search(clause):
                 continue
-            found |= said(RESTRICTING, [clause])
+            found |= said(cues, [clause])
     if {"women_only", "men_only"} <= found:  # words for both: they exclude neither
         found -= {"women_only", "men_only"}
     return found
 
 
-def restriction_words(record: dict[str, object]) -> list[str]:
-    """The words of an HSDS service record that may state who alone it is for: its
-    eligibility and its name."""
-    texts = [record.get(name) for name in ("eligibility_description", "name")]
-    return [str(t) for t in texts if isinstance(t, str) and t.strip()]
+def stated_restrictions(record: dict[str, object]) -> set[str]:
+    """Who alone an HSDS service record says it is for: by its eligibility, or by its name
+    where the name says "only"."""
+    eligibility, name = record.get("eligibility_description"), record.get("name")
+    found = restrictions([eligibility] if isinstance(eligibility, str) else [])
+    named = restrictions([name] if isinstance(name, str) else [], NAMED_ONLY)
+    both = found | named
+    return both - {"women_only", "men_only"} if {"women_only", "men_only"} <= both else both
 
 
 # A price in words ("£4.50 per meal", "50p a session"): a feed that gives its fees only in
