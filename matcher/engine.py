@@ -10,6 +10,9 @@
    rule is excluded, with every reason.
 3. Diversity: the suggestions are picked one at a time, each need counting less every time
    a suggestion already meets it, so that several needs are covered rather than one repeated.
+   Suggestions whose referral route is known come first, then those whose route is unknown
+   ("check with the service how to get in"), each by score: an unknown route ranks below a
+   known route that fits, however well it scores.
 """
 
 from __future__ import annotations
@@ -199,7 +202,9 @@ def _weigh(
         eligible.append(c)
         return True
 
-    order = sorted(keys, key=keys.__getitem__, reverse=True)
+    # known routes first, as the suggestions are ordered (_diversify)
+    services = catalogue.services
+    order = sorted(keys, key=lambda i: (services[i].routes_known, keys[i]), reverse=True)
 
     def fill(among: Container[int] | None) -> None:
         allowed_so_far = 0
@@ -220,6 +225,9 @@ def _weigh(
 def _diversify(pool: list[Candidate], config: Weights, limit: int) -> list[tuple[Candidate, float]]:
     """Pick greedily by marginal value: a need already met counts repeat_need_decay less for
     each suggestion meeting it, and an organisation already chosen costs same_organisation.
+    Every suggestion whose referral route is known (and so open: the rules allowed it) comes
+    before any whose route is unknown, whatever their values: a listing that says how to get
+    in and fits ranks above one that may turn out closed to the person.
 
     Values only fall as suggestions are picked, so a stale value is an upper bound and the
     heap can re-check just the top (lazy greedy): the same picks as recomputing every time.
@@ -227,19 +235,23 @@ def _diversify(pool: list[Candidate], config: Weights, limit: int) -> list[tuple
     covered: Counter[str] = Counter()
     organisations: Counter[str] = Counter()
 
+    def unknown(c: Candidate) -> bool:
+        return not c.service.routes_known
+
     def value(c: Candidate) -> float:
         needs = sum(s * config.repeat_need_decay ** covered[n] for n, s in c.strengths.items())
         repeat = config.same_organisation * organisations[c.service.organisation]
         return needs + text_score(c.similarity, config) + c.fit + repeat
 
-    heap = [(-value(c), c.service.name, c.service.id, c.index, c) for c in pool]
+    # (unknown route, -value, ...): a known route comes first whatever the values
+    heap = [(unknown(c), -value(c), c.service.name, c.service.id, c.index, c) for c in pool]
     heapq.heapify(heap)
     chosen: list[tuple[Candidate, float]] = []
     while heap and len(chosen) < limit:
-        _, name, key, index, c = heapq.heappop(heap)
+        late, _, name, key, index, c = heapq.heappop(heap)
         current = value(c)
-        if heap and current < -heap[0][0]:
-            heapq.heappush(heap, (-current, name, key, index, c))
+        if heap and (late, -current) > heap[0][:2]:
+            heapq.heappush(heap, (late, -current, name, key, index, c))
             continue
         chosen.append((c, current))
         covered.update(c.strengths)

@@ -16,7 +16,16 @@ from datetime import date
 from matcher.distance import rounded
 from matcher.facts import Area, Profile, Reason, ServiceFacts
 from matcher.weights import Weights
-from matcher.words import ROUTE_WORDS, STATUS_WORDS, ages, join, miles, month_year
+from matcher.words import (
+    ROUTE_WORDS,
+    STATUS_WORDS,
+    ages,
+    ago,
+    join,
+    mile_count,
+    miles,
+    month_year,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +101,9 @@ def area_words(area: Area) -> str:
     if area.kind == "national":
         return "anywhere in the UK"
     if area.kind == "radius":
-        return f"within {area.miles:g} miles of where it runs"
+        if area.miles is None:
+            return "near where it runs"
+        return f"within {mile_count(area.miles)} of where it runs"
     if area.kind == "districts":
         return f"in {join(list(area.codes), last='or')}"
     return f"in {area.name or join(list(area.codes), last='or')}"
@@ -118,7 +129,7 @@ def reach_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reaso
         return Reason(
             "distance",
             f"only in person, {miles(seen.distance_miles)} away: "
-            f"further than the {limit:g} miles you can travel",
+            f"further than the {mile_count(limit)} you can travel",
         )
     return None
 
@@ -158,11 +169,10 @@ def review_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reas
         return Reason("review", "the listing has never been checked")
     allowed = seen.weights.review_days + seen.weights.grace_days
     if (seen.today - checked).days > allowed:
-        months = allowed * 12 // 365
         return Reason(
             "review",
             f"the listing was last checked in {month_year(checked)}, "
-            f"over {months} months ago, so it may be out of date",
+            f"{ago(checked, seen.today)}, so it may be out of date",
         )
     return None
 

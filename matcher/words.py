@@ -74,6 +74,11 @@ def miles(distance: float) -> str:
     return f"{shown:.1f} miles"
 
 
+def mile_count(limit: float) -> str:
+    """A limit or radius as given: "1 mile", "0.5 miles", "3 miles" (not rounded)."""
+    return f"{limit:g} mile{'' if limit == 1 else 's'}"
+
+
 def plural_days(days: Iterable[str]) -> str:
     """("SA", "SU") -> "Saturday and Sunday" (in week order)."""
     ordered = [DAY_NAMES[d] for d in DAY_NAMES if d in set(days)]
@@ -82,6 +87,23 @@ def plural_days(days: Iterable[str]) -> str:
 
 def month_year(day: date) -> str:
     return day.strftime("%B %Y")
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from one day to a later one (15 August to 14 September: 0)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (later.day < earlier.day)
+
+
+def ago(day: date, today: date) -> str:
+    """How long ago a day was, in whole months: "less than a month ago", "1 month ago",
+    "13 months ago", and from two years "2 years ago"."""
+    months = months_between(day, today)
+    if months < 1:
+        return "less than a month ago"
+    if months >= 24:
+        return f"{months // 12} years ago"
+    return f"{months} month{'s' if months != 1 else ''} ago"
 
 
 def day_month(day: date, with_year: bool = False) -> str:

@@ -183,6 +183,8 @@ def test_json_is_reported_with_warnings_unmapped_needs_and_duplicates_then_publi
     assert 'href="/manage/taxonomy?term=Underwater+basket+weaving"' in page
     assert "Likely duplicates (1)" in page and "same organisation" in page
     assert "It will add 2 new listings and update 0" in page and "published at once" in page
+    assert "2 listings said nothing of where they serve" in page
+    assert "where the places in the file are: Leeds." in page
     assert counts(small_search) == before
     done = confirm(client, page)
     assert "2 new, 0 updated" in done.text

@@ -285,8 +285,10 @@ def test_suggestions_are_distinct_best_first_within_the_limit_and_meet_the_needs
     result = matcher.match(person, catalogue, today=TODAY, limit=limit)
     ids = [s.service_id for s in result.suggestions]
     assert len(ids) == len(set(ids)) <= limit
-    scores = [s.score for s in result.suggestions]
-    assert scores == sorted(scores, reverse=True)
+    # a known route first, then by score: an unknown route ranks below a known one that fits
+    known = {s.id: s.routes_known for s in catalogue}
+    ranks = [(not known[s.service_id], -s.score) for s in result.suggestions]
+    assert ranks == sorted(ranks)
     for suggestion in result.suggestions:
         assert suggestion.needs_met
         assert set(suggestion.needs_met) <= set(person.needs)

@@ -15,6 +15,7 @@ import pytest
 import matcher
 from matcher import rules
 from matcher.rules import Situation
+from matcher.words import ago
 
 TODAY = date(2026, 11, 23)
 LEEDS = "E08000035"
@@ -185,6 +186,18 @@ CASES = [
         {"preferences": {"max_miles": 2}},
         "only in person, 3.0 miles away: further than the 2 miles you can travel",
     ),
+    (
+        rules.reach_rule,
+        {"sites": (site(3.0),)},
+        {"preferences": {"max_miles": 1}},
+        "only in person, 3.0 miles away: further than the 1 mile you can travel",
+    ),
+    (
+        rules.area_rule,
+        {"areas": (matcher.Area("radius", miles=1.0),), "sites": (site(3.0),)},
+        {},
+        "only for people within 1 mile of where it runs, and it is 3.0 miles away",
+    ),
     (rules.reach_rule, {"sites": (site(3.0), site(1.0))}, {"preferences": {"max_miles": 2}}, None),
     # at the edge, the miles as shown (and as search filters on): 2.04 shows as 2.0
     (rules.reach_rule, {"sites": (site(2.04),)}, {"preferences": {"max_miles": 2}}, None),
@@ -259,7 +272,20 @@ CASES = [
         rules.review_rule,
         {"last_verified": TODAY - timedelta(days=456)},
         {},
-        "the listing was last checked in August 2025, over 14 months ago, so it may be out of date",
+        "the listing was last checked in August 2025, 14 months ago, so it may be out of date",
+    ),
+    # the listing's own age, not the period allowed
+    (
+        rules.review_rule,
+        {"last_verified": date(2025, 7, 24)},
+        {},
+        "the listing was last checked in July 2025, 15 months ago, so it may be out of date",
+    ),
+    (
+        rules.review_rule,
+        {"last_verified": date(2024, 5, 1)},
+        {},
+        "the listing was last checked in May 2024, 2 years ago, so it may be out of date",
     ),
     (rules.review_rule, {"last_verified": None}, {}, "the listing has never been checked"),
     # explicit restrictions
@@ -651,3 +677,18 @@ def test_bad_preferences_are_refused_with_a_clear_message(preferences, field):
     with pytest.raises(matcher.InvalidProfile) as caught:
         matcher.Preferences(**preferences)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2026, 11, 1), "less than a month ago"),
+        (date(2026, 10, 23), "1 month ago"),
+        (date(2026, 10, 24), "less than a month ago"),
+        (date(2025, 10, 23), "13 months ago"),
+        (date(2024, 11, 24), "23 months ago"),
+        (date(2024, 11, 23), "2 years ago"),
+    ],
+)
+def test_how_long_ago_is_said_in_whole_months(day, words) -> None:
+    assert ago(day, TODAY) == words

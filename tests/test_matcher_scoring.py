@@ -216,6 +216,27 @@ def test_a_listing_whose_route_is_unknown_comes_after_one_whose_known_route_fits
         assert not result.excluded
 
 
+def test_an_unknown_route_ranks_below_a_known_one_that_fits_however_well_it_scores():
+    # the Norwich trial: Men's Shed (route unknown, 1.14) came before Friday Lunch Club
+    # (self referral, 0.50); a known route now comes first, whatever the scores
+    near = service(
+        "shed", referral_routes=(), routes_known=False, needs=("loneliness", "older_people")
+    )
+    far = service(
+        "lunch",
+        referral_routes=("self",),
+        sites=(site(6.0),),
+        last_verified=TODAY - timedelta(days=300),
+        capacity="waiting_list",
+        waiting_weeks=8,
+    )
+    someone = person(referrer="self", needs=("loneliness", "older_people"))
+    result = run(profile=someone, services=[near, far])
+    scores = {s.service_id: s.score for s in result.suggestions}
+    assert scores["shed"] > scores["lunch"]
+    assert ranked(result) == ["lunch", "shed"]
+
+
 # --- diversity --------------------------------------------------------------------------
 
 

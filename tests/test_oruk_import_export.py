@@ -219,7 +219,10 @@ def test_foreign_terms_map_to_needs_and_the_rest_are_listed(small_app, tmp_path)
     service = a_service(attributes=attributes)
     result = run(small_app, "import-oruk", write(tmp_path, [service]))
     assert result.exit_code == 0, result.output
-    assert "Underwater basket weaving (Council directory): 1 service(s)" in result.output
+    assert (
+        "Underwater basket weaving (Council directory): 1 listing carries this term, "
+        "map at /manage/taxonomy?term=Underwater+basket+weaving"
+    ) in result.output
     assert "Lonelyness and isolaton (Council directory): 1 service(s)" in result.output
     assert "Telephone support (Council directory): 1 service(s)" in result.output
     assert "Food banks (Council directory) -> food (by name)" in result.output

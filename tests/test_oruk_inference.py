@@ -155,3 +155,81 @@ def test_a_source_is_named_from_its_file_or_folder(path, name) -> None:
 )
 def test_a_price_in_words_is_read(words, priced) -> None:
     assert inference.names_a_price(words) is priced
+
+
+@pytest.mark.parametrize(
+    ("words", "stated"),
+    [
+        # clear words
+        ("Women aged 16 and over living in Norwich.", {"women_only"}),
+        ("Women only.", {"women_only"}),
+        ("A women-only space.", {"women_only"}),
+        ("Only for women.", {"women_only"}),
+        ("For women.", {"women_only"}),
+        ("Yoga for women over 50", {"women_only"}),
+        ("Open to women who have experienced domestic abuse.", {"women_only"}),
+        ("Ladies only swim", {"women_only"}),
+        ("Men aged 18 and over.", {"men_only"}),
+        ("For men aged 40+", {"men_only"}),
+        ("Men only", {"men_only"}),
+        ("Open to men living in Norfolk.", {"men_only"}),
+        ("For unpaid carers.", {"carers_only"}),
+        ("Carers only", {"carers_only"}),
+        ("Only for family carers.", {"carers_only"}),
+        ("You must be an unpaid carer.", {"carers_only"}),
+        ("LGBTQ+ people only", {"lgbtq_only"}),
+        ("For LGBT young people aged 14 to 25.", {"lgbtq_only"}),
+        ("For armed forces veterans.", {"veterans_only"}),
+        ("Veterans only", {"veterans_only"}),
+        ("You must have served in the armed forces.", {"veterans_only"}),
+        ("Women only. You must be an unpaid carer.", {"women_only", "carers_only"}),
+        # words that name others too, or are unclear: no restriction
+        ("For women and men.", set()),
+        ("Men and women aged 18+", set()),
+        ("Women, men and children", set()),
+        ("For women, children and young people", set()),
+        ("Available to women and their children.", set()),
+        ("Men's mental health awareness sessions.", set()),
+        ("Men's Shed Norwich", set()),
+        ("Women's Outreach Service", set()),
+        ("Carers Coffee Morning", set()),
+        ("Support for carers and the people they care for.", set()),
+        ("For veterans and their families.", set()),
+        ("LGBTQ+ people and allies welcome.", set()),
+        ("Open to all, including women and carers.", set()),
+        ("Everyone welcome: a group for men.", set()),
+        ("Adults aged 18 to 65 registered with a Norwich GP.", set()),
+        ("Mums and dads welcome", set()),
+        ("We welcome women who want to get active.", set()),
+        ("Sessions for men; sessions for women.", set()),
+        # negations
+        ("Not only for men.", set()),
+        ("This is not a women only group.", set()),
+        ("Not just for carers.", set()),
+        ("", set()),
+    ],
+)
+def test_stated_restrictions_are_read_from_clear_words_only(words, stated) -> None:
+    assert inference.restrictions([words]) == stated
+
+
+@pytest.mark.parametrize(
+    ("name", "eligibility", "stated"),
+    [
+        ("Women Only Swim", "Over 16s.", {"women_only"}),
+        ("Men-only Walking Group", "", {"men_only"}),
+        ("Support for Carers", "", set()),  # a name for people is not an eligibility
+        ("Men's Shed", "Men aged 18 and over.", {"men_only"}),
+        ("Men's Shed", "", set()),
+        ("Women Only Swim", "Men only on Fridays.", set()),  # both: neither is clear
+    ],
+)
+def test_restrictions_are_read_from_the_eligibility_and_a_name_that_says_only(
+    name, eligibility, stated
+) -> None:
+    record = {
+        "name": name,
+        "eligibility_description": eligibility,
+        "description": "We also run sessions for men only on Fridays.",  # not read
+    }
+    assert inference.stated_restrictions(record) == stated

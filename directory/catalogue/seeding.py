@@ -64,6 +64,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
+from matcher.words import mile_count
 
 Tracked_ = TypeVar("Tracked_", Organisation, Location, Service)
 
@@ -514,7 +515,7 @@ def _area_name(kind: str, codes: list[str], miles: float | None, place: Place) -
     if kind == "national":
         return "Anywhere in the UK"
     if kind == "radius":
-        return f"Within {miles:g} miles of where it runs"
+        return f"Within {mile_count(miles or 0)} of where it runs"
     if kind == "districts":
         return "Postcode districts " + ", ".join(codes)
     return (

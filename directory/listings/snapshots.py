@@ -42,6 +42,7 @@ from directory.models import (
     TaxonomyTerm,
 )
 from matcher.facts import DAYS
+from matcher.words import mile_count
 
 Snapshot = dict[str, Any]
 Listing = Organisation | Service
@@ -659,7 +660,7 @@ def _area(
         area.name = ", ".join(area.extent.split())
     elif area.extent_type == AreaType.RADIUS:
         area.radius_miles = miles
-        area.name = f"Within {miles:g} miles" if miles is not None else "Near its places"
+        area.name = f"Within {mile_count(miles)}" if miles is not None else "Near its places"
     else:
         area.name = "Anywhere in the UK"
     return area

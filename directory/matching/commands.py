@@ -13,6 +13,7 @@ from sqlmodel import Session
 import matcher
 from directory import db, migrate
 from directory.matching import match_request
+from matcher import words
 
 
 @click.command("match")
@@ -73,7 +74,7 @@ def table(result: matcher.MatchResult, needs: list[str]) -> str:
     if not result.suggestions:
         lines.append("  None: no service meets these needs and every rule.")
     for n, s in enumerate(result.suggestions, start=1):
-        miles = "" if s.distance_miles is None else f", {s.distance_miles:.1f} miles"
+        miles = "" if s.distance_miles is None else f", {words.miles(s.distance_miles)}"
         lines.append(f"{n:>3}. {s.name} ({s.organisation}) score {s.score:.2f}{miles}")
         lines.append(f"     meets: {', '.join(s.needs_met) or 'what matters to them'}")
         lines += [f"     - {r.text}" for r in s.reasons]

@@ -338,8 +338,8 @@ def _check_service(
             add(
                 f"service_areas[{i}]",
                 "not an area Signpost can read (kind and codes, such as "
-                "'local_authority E08000035'): the local authorities of its places are used, "
-                "or anywhere if it has none",
+                "'local_authority E08000035'): the directory's area is used (the local "
+                "authorities of the places in the file), or anywhere if the file has none",
                 error=False,
             )
     for i, link in enumerate(_list(service, "service_at_locations")):

@@ -143,6 +143,8 @@ def _show_result(result: importing.ImportResult, publish: bool, ready: readiness
         for term, need in sorted(result.mapped.items()):
             click.echo(f"  {term} -> {need}")
     # the terms that meet no need are listed once, under "Ready for matching"
+    if result.directory_area:
+        click.echo(result.directory_area_words())
     if result.duplicates:
         click.echo("Likely duplicates to check:")
         for line in result.duplicates:

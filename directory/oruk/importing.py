@@ -5,18 +5,22 @@ service's children (openings, languages, costs, contacts, places, needs) are
 replaced by the file's. New listings wait for review unless `publish`. What HSDS
 cannot say (delivery modes, referral routes, restrictions) is inferred where it
 can be: in person when there is a physical place; referral routes, by phone and online
-from the feed's own words (oruk/inference.py); by phone also for a service with a phone
+from the feed's own words, and who alone a service is for ("women aged 16 and over") from
+its eligibility and name (oruk/inference.py); by phone also for a service with a phone
 and no place at all. Routes no words give are recorded as unknown (`routes_known`), not
-as none. A listing's "last checked" is the feed's assured_date, else its last_modified,
-else the day of the import, with where it came from (`checked_source`);
-a record from another Signpost says routes and delivery in its own terms, which win
-(signpost_terms.py).
+as none. A listing that says nothing we can read of where it serves serves the
+directory's area: the local authorities of every place in the file (by the towns their
+places name), or anywhere in the UK when the file has no places. A listing's "last
+checked" is the feed's assured_date, else its last_modified, else the day of the import,
+with where it came from (`checked_source`); a record from another Signpost says routes and
+delivery in its own terms, which win (signpost_terms.py).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -52,6 +56,7 @@ from directory.models import (
 from directory.oruk import closures, inference, queries, serialise, signpost_terms
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NOT_A_NEED, ForeignTerm, NeedsMap
+from matcher.words import join
 
 Json = dict[str, Any]
 WEEKS = re.compile(r"(\d+)\s*week", re.I)
@@ -70,6 +75,22 @@ class ImportResult:
     duplicates: list[str] = field(default_factory=list)
     held_back: list[str] = field(default_factory=list)
     changed_ids: list[uuid.UUID] = field(default_factory=list)
+    directory_area: int = 0  # listings that said nothing of where they serve
+    directory_area_name: str = ""  # "Norwich or Lowestoft", or "" for anywhere in the UK
+
+    def directory_area_words(self) -> str:
+        """The report's line on listings given the directory's area, or "" for none."""
+        n = self.directory_area
+        if not n:
+            return ""
+        they, serve = ("they", "serve") if n != 1 else ("it", "serves")
+        listings = f"{n} listing{'s' if n != 1 else ''} said nothing of where {they} {serve}"
+        if not self.directory_area_name:
+            return f"{listings}, and the file has no places: anywhere in the UK."
+        return (
+            f"{listings}, so {they} {serve} the directory's area, where the places in the "
+            f"file are: {self.directory_area_name}."
+        )
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -132,6 +153,7 @@ def import_services(
     needs = NeedsMap(known_needs.held(session))
     writer = _Writer(session, report, publish, source or "the imported file")
     writer.preload(services)
+    result.directory_area_name = join(list(dict.fromkeys(writer.area.values())), last="or")
     try:
         # Rows are written together at the end (batched), not before every read.
         with session.no_autoflush:
@@ -170,6 +192,8 @@ class _Writer:
         self.ids: dict[str, set[uuid.UUID]] = {}
         self.preloaded: list[Service] = []
         self.organisation_ids: set[uuid.UUID | None] = set()
+        # the directory's area: the local authorities of every place in the file, by name
+        self.area: dict[str, str] = {}
 
     def own_id(self, model: type, raw: Any, owner: str) -> uuid.UUID:
         """The file's id for a child record, unless another owner already has it (HSDS
@@ -210,6 +234,7 @@ class _Writer:
             if isinstance(record.get("organization"), dict) and label not in skipped
         }
         self.organisation_ids = (set(self._ids(Organisation)) | brought) - {None}
+        self.area = self._area_of(services)
         stored = [i for i in wanted if i in self._ids(Service)]
         for start in range(0, len(stored), 500):
             chunk = stored[start : start + 500]
@@ -219,6 +244,22 @@ class _Writer:
                 .where(col(Service.id).in_(chunk))
                 .options(*queries.service_options())
             ).all()
+
+    def _area_of(self, services: list[Json]) -> dict[str, str]:
+        """The local authorities of the file's places, each named by the town its places
+        name most often ("Norwich"), else by a postcode district ("the NR33 area")."""
+        towns: dict[str, Counter[str]] = {}
+        for record in services:
+            for link in _dicts(record.get("service_at_locations")):
+                place = link.get("location")
+                for address in _dicts(place.get("addresses") if isinstance(place, dict) else []):
+                    located = self.places.get(_text(address, "postal_code"))
+                    if located is None or not located.local_authority_code:
+                        continue
+                    district = located.postcode.split()[0]
+                    town = _text(address, "city", 100) or f"the {district} area"
+                    towns.setdefault(located.local_authority_code, Counter())[town] += 1
+        return {code: seen.most_common(1)[0][0] for code, seen in sorted(towns.items())}
 
     def get(self, model: Any, record_id: uuid.UUID) -> Any:
         """A stored record, without a query when the table does not hold that id."""
@@ -426,6 +467,7 @@ class _Writer:
                 bool(costs) or not inference.names_a_price(service.fees_description)
             )
         self._routes(service, data, created)
+        self._restrictions(service, data, created)
         self._delivery(service, data, given, created)
 
     def _checked(self, service: Service, data: Json, created: bool) -> None:
@@ -458,6 +500,17 @@ class _Writer:
         service.professional_referral = "professional" in routes
         service.gp_referral = "gp" in routes
         service.routes_known = bool(routes)
+
+    def _restrictions(self, service: Service, data: Json, created: bool) -> None:
+        """Who alone the service is for, as its eligibility ("women aged 16 and over") or
+        its name ("Women Only Swim") states it. On a listing already here the words only
+        add restrictions, as they only add routes: words that state none do not open a
+        listing to all."""
+        stated = inference.stated_restrictions(data)
+        kept = [] if created else list(service.restrictions)
+        wanted = list(dict.fromkeys([*kept, *sorted(stated)]))
+        if wanted != service.restrictions:
+            service.restrictions = wanted
 
     def _delivery(
         self, service: Service, data: Json, given: Callable[..., bool], created: bool
@@ -517,6 +570,8 @@ class _Writer:
             self._costs(service, data, owner)
         if given("service_areas"):
             areas = _areas(data, service, service.location_links, self.locations, self)
+            if areas and areas[0].id == stable_id("service_area", str(service.id)):
+                result.directory_area += 1  # said nothing we can read: the directory's area
             _replace(session, service.areas, areas)
         if given("languages"):
             self._languages(service, data, owner)
@@ -690,29 +745,38 @@ def _areas(
         )
     if areas:
         return areas
-    # An area we cannot read: the local authorities of its places, or anywhere.
-    authorities = sorted(
-        {places[x.location_id].local_authority_code or "" for x in links if x.location_id in places}
-        - {""}
-    )
-    if authorities:
+    # Nothing we can read of where it serves: the directory's area, the local authorities of
+    # every place in the file and its own (a Norwich directory with a Lowestoft venue covers
+    # both); anywhere only when the file has no places at all.
+    own = {
+        places[x.location_id].local_authority_code or "" for x in links if x.location_id in places
+    }
+    codes = sorted((set(writer.area) | own) - {""})
+    area_id = stable_id("service_area", str(service.id))
+    if codes:
+        named = list(dict.fromkeys(writer.area[c] for c in codes if c in writer.area))
+        name = join(named, last="or") or "the directory's area"
         return [
             ServiceArea(
                 service_id=service.id,
-                id=stable_id("service_area", str(service.id)),
+                id=area_id,
                 extent_type=AreaType.LOCAL_AUTHORITY,
-                extent=" ".join(authorities),
-                name="Local authorities " + ", ".join(authorities),
+                extent=" ".join(codes)[:500],
+                name=name[:200],
             )
         ]
     return [
         ServiceArea(
             service_id=service.id,
-            id=stable_id("service_area", str(service.id)),
+            id=area_id,
             extent_type=AreaType.NATIONAL,
             name="Anywhere in the UK",
         )
     ]
+
+
+def _dicts(value: Any) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _phone(p: Json, phone_id: uuid.UUID) -> Phone:

@@ -1,6 +1,7 @@
 """What an Open Referral feed says in prose about how to get into a service and how it is
 delivered, read from its own words: "just turn up" is self referral, "ask your GP" is a GP
-referral, "telephone befriending" is delivered by phone.
+referral, "telephone befriending" is delivered by phone, "women aged 16 and over" is for
+women only.
 
 HSDS has no field for referral routes, and its delivery is only the kinds of a service's
 locations, so a council's feed says these things in `application_process`, `description`,
@@ -187,6 +188,106 @@ def referral_routes(texts: Iterable[str]) -> set[str]:
 def delivery_modes(texts: Iterable[str]) -> set[str]:
     """The ways of delivery besides in person (phone, online) the words say."""
     return said(MODES, texts)
+
+
+# Who alone a service is for, as its eligibility (or its name) states it in clear words:
+# "women only", "for women aged 16 and over", "men aged 18 and over", "for unpaid carers".
+# A group named for people ("Men's Shed", "men's mental health awareness") is not, by its
+# name alone, closed to others, so the cues need words that say who may come. Words that
+# name more than one group ("women and men", "carers and the people they care for") say no
+# restriction, and unclear words leave the listing open to all.
+_WOMEN = r"(women|woman|females?|ladies|girls and women|women and girls)"
+_MEN = r"(men|males?|gentlemen|boys and men|men and boys)"
+_FOR = r"(for|open to|only|just|exclusively for|available to) "
+_WHO_ONLY = r"( only| aged \d+| over \d+| \d+ ?\+| of all ages| who| living| in | from )"
+# Each list starts with its "X only" and "only for X" cues (NAMED_ONLY reads names by them).
+RESTRICTION_CUES: dict[str, tuple[str, ...]] = {
+    "women_only": (
+        _WOMEN + r"[- ]only",
+        r"only (for |open to )?" + _WOMEN,
+        _FOR + _WOMEN + r"(?=[.;:!?)]|$)",
+        _FOR + r"(the )?" + _WOMEN + _WHO_ONLY,
+        r"^" + _WOMEN + r" (aged|over|of|who|living|experiencing|affected)\b",
+        r"(women|ladies)'s? only",
+        r"(female|women)[- ]identifying (people )?only",
+    ),
+    "men_only": (
+        _MEN + r"[- ]only",
+        r"only (for |open to )?" + _MEN,
+        _FOR + _MEN + r"(?=[.;:!?)]|$)",
+        _FOR + r"(the )?" + _MEN + _WHO_ONLY,
+        r"^" + _MEN + r" (aged|over|of|who|living|experiencing|affected)\b",
+        r"men's only",
+    ),
+    "carers_only": (
+        r"(unpaid |family |adult |young )?carers[- ]only",
+        r"only (for |open to )?(unpaid |family |adult )?carers",
+        _FOR + r"(unpaid|family) carers",
+        _FOR + r"carers(?=[.;:!?)]|$)",
+        _FOR + r"carers" + _WHO_ONLY,
+        r"^(unpaid |family )?carers (aged|over|of|who|living|looking)\b",
+        r"(you must|must) (be|have) (an? )?(unpaid |family )?carer",
+    ),
+    "lgbtq_only": (
+        r"lgbt[a-z]*\+?( people| adults| young people)? only",
+        r"only (for |open to )?lgbt[a-z]*\+?",
+        _FOR + r"lgbt[a-z]*\+? (people|adults|young people|community members)",
+        _FOR + r"lgbt[a-z]*\+?(?=[.;:!?)]|$)",
+        r"^lgbt[a-z]*\+? (people|adults|young people)? ?(aged|over|who|living)\b",
+    ),
+    "veterans_only": (
+        r"(armed forces |military |ex-?forces |ex-service )?veterans[- ]only",
+        r"only (for |open to )?(armed forces |military |ex-?forces )?veterans",
+        _FOR + r"(armed forces |military |ex-?forces )?veterans(?=[.;:!?)]|$)",
+        _FOR + r"(armed forces |military |ex-?forces )?veterans" + _WHO_ONLY,
+        r"^(armed forces |military |ex-?forces )?veterans (aged|over|who|living)\b",
+        r"(you must|must) have served in the (armed|british armed) forces",
+        r"ex-service (men|personnel|people)( and women)? only",
+    ),
+}
+# Words that name more than one group: no restriction from the clause that says them.
+OTHERS_TOO = re.compile(
+    r"\b(women|woman|ladies|females?) (and|or|&) (men|man|males?|gentlemen)\b"
+    r"|\b(men|man|males?|gentlemen) (and|or|&) (women|woman|ladies|females?)\b"
+    r"|\b(all|any) (genders?|sexes)\b|\bregardless of (gender|sex)\b"
+    r"|\bcarers (and|or|&) (the (people|person)|those|their|people|families|cared)"
+    r"|\b(and|or|&) (their )?carers\b"
+    r"|\bveterans (and|or|&) (their )?(famil|partners|serving|spouses|the public)"
+    r"|\b(and|or|&) (their )?allies\b"
+    r"|\b(everyone|anyone|all) (is |are )?welcome\b|\bopen to (all|everyone|anyone)\b"
+)
+RESTRICTING = _compile(RESTRICTION_CUES)
+# A name says a restriction only with "only" ("Women Only Swim"), never by being for people
+# ("Support for Carers", "Men's Shed"): a name is not an eligibility.
+# The first two cues of each list are its "X only" and "only for X".
+NAMED_ONLY = _compile({says: cues[:2] for says, cues in RESTRICTION_CUES.items()})
+
+
+def restrictions(texts: Iterable[str], cues: tuple[Cue, ...] = RESTRICTING) -> set[str]:
+    """The restrictions (women_only, men_only, carers_only, lgbtq_only, veterans_only) the
+    words state plainly; empty when they state none or are unclear. Read each text clause by
+    clause: a clause that names other groups too ("women and men") or a negation ("not only
+    for men") states nothing."""
+    found: set[str] = set()
+    for raw in texts:
+        for clause in re.split(r"[.;!?\n]", _clean(raw)):
+            clause = clause.strip(" ,")
+            if not clause or OTHERS_TOO.search(clause):
+                continue
+            found |= said(cues, [clause])
+    if {"women_only", "men_only"} <= found:  # words for both: they exclude neither
+        found -= {"women_only", "men_only"}
+    return found
+
+
+def stated_restrictions(record: dict[str, object]) -> set[str]:
+    """Who alone an HSDS service record says it is for: by its eligibility, or by its name
+    where the name says "only"."""
+    eligibility, name = record.get("eligibility_description"), record.get("name")
+    found = restrictions([eligibility] if isinstance(eligibility, str) else [])
+    named = restrictions([name] if isinstance(name, str) else [], NAMED_ONLY)
+    both = found | named
+    return both - {"women_only", "men_only"} if {"women_only", "men_only"} <= both else both
 
 
 # A price in words ("£4.50 per meal", "50p a session"): a feed that gives its fees only in

@@ -14,6 +14,7 @@ from directory.catalogue import needs, vocabulary
 from directory.listings import editing, freshness
 from directory.models import EntityType, ListingStatus, ReportKind
 from directory.web import presenters
+from matcher.words import mile_count
 
 CHOICES: dict[str, dict[str, str]] = {
     "delivery": vocabulary.DELIVERY,
@@ -102,7 +103,7 @@ def area_words(area: dict[str, Any]) -> str:
     if area.get("districts"):
         return f"{kind}: {area['districts']}"
     if area.get("miles") is not None:
-        return f"{kind}: {area['miles']:g} miles"
+        return f"{kind}: {mile_count(area['miles'])}"
     return kind
 
 
