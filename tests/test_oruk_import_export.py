@@ -223,8 +223,14 @@ def test_foreign_terms_map_to_needs_and_the_rest_are_listed(small_app, tmp_path)
         "Underwater basket weaving (Council directory): 1 listing carries this term, "
         "map at /manage/taxonomy?term=Underwater+basket+weaving"
     ) in result.output
-    assert "Lonelyness and isolaton (Council directory): 1 service(s)" in result.output
-    assert "Telephone support (Council directory): 1 service(s)" in result.output
+    assert (
+        "Lonelyness and isolaton (Council directory): 1 listing carries this term, "
+        "map at /manage/taxonomy?term=Lonelyness+and+isolaton"
+    ) in result.output
+    assert (
+        "Telephone support (Council directory): 1 listing carries this term, "
+        "map at /manage/taxonomy?term=Telephone+support"
+    ) in result.output
     assert "Food banks (Council directory) -> food (by name)" in result.output
     assert "fuzzy" not in result.output
     with Session(small_app.extensions[db.ENGINE_KEY]) as session:

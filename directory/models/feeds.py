@@ -40,7 +40,7 @@ class FeedSync(SQLModel, table=True):
     # read); None: the whole feed.
     modified_after: datetime | None = None
     succeeded: bool = False
-    created: int = 0  # services (before 0015_words: services and organisations together)
+    created: int = 0  # services
     updated: int = 0  # services
     organisations_created: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     organisations_updated: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

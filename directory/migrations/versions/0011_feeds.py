@@ -69,6 +69,8 @@ def upgrade() -> None:
         sa.Column("succeeded", sa.Boolean(), nullable=False),
         sa.Column("created", sa.Integer(), nullable=False),
         sa.Column("updated", sa.Integer(), nullable=False),
+        sa.Column("organisations_created", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("organisations_updated", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("held", sa.Integer(), nullable=False),
         sa.Column("gone", sa.Integer(), nullable=False),
         sa.Column("skipped", sa.Integer(), nullable=False),
