@@ -22,7 +22,7 @@ from conftest import build_index
 from flask import Flask
 from sqlmodel import Session, select
 
-from directory import db
+from directory import db, search
 from directory.listings import freshness
 from directory.matching import profiles, suggestions
 from directory.models import (
@@ -80,6 +80,8 @@ def test_stale_listings_are_flagged_to_editors_managers_and_the_public(app, mome
 
 
 def test_confirming_moves_the_date_not_the_version_nor_updated_at(app):
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        search.rebuild(session, search.index())
     before = service(app)
     with time_machine.travel(FIRST_STALE, tick=False):
         response = client_for(app, "editor").post(f"/manage/services/{TEA}/confirm")
@@ -92,6 +94,10 @@ def test_confirming_moves_the_date_not_the_version_nor_updated_at(app):
         change = session.exec(select(ListingChange)).one()
     assert change.action == "confirmed" and change.actor == "editor@example.org"
     assert change.after == {"last_verified": "2027-03-17"}
+    # search knows at once: it ranks a listing past its check date lower
+    with app.app_context(), search.index().open().searcher() as searcher:
+        stored = searcher.document(id=str(TEA))
+    assert stored is not None and str(stored["last_verified"]).startswith("2027-03-17")
 
 
 def freshness_is_stale(app: Flask, item: Service) -> bool:

@@ -94,8 +94,9 @@ def test_a_closure_from_a_feed_is_read_from_its_words_and_a_bad_one_is_reported(
             "valid_to": "2026-08-31",
             "description": "Closed - summer holidays",
         },
-        {"id": "b", "description": "closed on bank holidays."},
+        {"id": "b", "description": "Closed bank holidays."},
         {"id": "c", "valid_from": "2026-08-31", "valid_to": "2026-08-01", "description": "Closed"},
+        {"id": "e", "description": "Closed on Sundays"},  # not a date: left out, with a warning
         {
             "id": "d",
             "byday": "MO",
@@ -114,11 +115,19 @@ def test_a_closure_from_a_feed_is_read_from_its_words_and_a_bad_one_is_reported(
         checks._check_schedule(
             f"schedules[{i}]",
             item,
-            lambda where, message, error=True: problems.append((where, message)),
+            lambda where, message, error=True: problems.append((where, message, error)),
         )
+    # warnings only: a closure that cannot be kept never keeps the service out
     assert problems == [
         (
             "schedules[2].valid_to",
-            "a closure's last day (valid_to) is before its first (valid_from)",
-        )
+            "a closure's last day (valid_to) is before its first (valid_from): "
+            "this closure is not kept",
+            False,
+        ),
+        (
+            "schedules[3].valid_from",
+            "a closure needs its first day (YYYY-MM-DD) in valid_from: this closure is not kept",
+            False,
+        ),
     ]

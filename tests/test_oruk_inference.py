@@ -38,6 +38,7 @@ from directory.oruk import inference, reading
         ("Professionals can refer using our online form.", {"professional"}),
         ("Referred by a health visitor.", {"professional"}),
         ("Professionals only.", {"professional"}),
+        ("Professionals must email the team to arrange a place.", {"professional"}),
         ("Professionals only or self-referral via the helpline.", {"professional", "self"}),
         (
             "You need a food bank voucher from a referral agency such as Citizens Advice.",
@@ -222,6 +223,13 @@ def test_stated_restrictions_are_read_from_clear_words_only(words, stated) -> No
         ("Men's Shed", "Men aged 18 and over.", {"men_only"}),
         ("Men's Shed", "", set()),
         ("Women Only Swim", "Men only on Fridays.", set()),  # both: neither is clear
+        # only some of the time, or others welcome too: open to all (review of issue 12)
+        ("Swim", "For anyone - women only on Fridays", set()),
+        ("Swim", "Women's only session on Monday; mixed sessions Tuesday", set()),
+        ("Drop-in", "Support for women. Men welcome on Tuesdays", set()),
+        ("Outreach", "Women (16+)", {"women_only"}),
+        ("Outreach", "Female survivors of domestic abuse aged 16+", {"women_only"}),
+        ("Group", "Men (18+)", {"men_only"}),
     ],
 )
 def test_restrictions_are_read_from_the_eligibility_and_a_name_that_says_only(

@@ -6,12 +6,14 @@ Two services in use look like one when
 - they belong to the same organisation, share a postcode or a phone, and one name holds
   the other whole ("Friday Lunch Club" and "Friday Lunch Club for Over 65s").
 
-The names are compared all at once with rapidfuzz's `process.cdist` (in blocks of rows, so
-memory stays small), which keeps a scan of the whole catalogue fast at thousands of
-listings (benchmarks/duplicates_bench.py). The import reports them for the services it
-wrote and, when it publishes at once, holds the new ones back for a manager (`hold_back`);
-managers see them for the whole catalogue at /manage/duplicates, where they can merge one
-into the other. Archived listings (merged ones among them) are left out: no longer in use.
+The names are compared all at once with rapidfuzz's `process.cdist`, within each group of
+listings that share an organisation, a postcode or a phone (pairs sharing none of these are
+never reported, so they are never compared), which keeps a scan of the whole catalogue fast
+at thousands of listings (benchmarks/duplicates_bench.py). The import reports them for the
+services it wrote and, when it publishes at once, holds the new ones back for a manager
+(`hold_back`); managers see them for the whole catalogue at /manage/duplicates, where they
+can merge one into the other. Archived listings (merged ones among them) are left out: no
+longer in use.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ class _Facts:
     phones: dict[uuid.UUID, set[str]]
 
 
-def _digits(number: str) -> str:
+def same_number(number: str) -> str:
+    """A phone number as compared: its last ten digits ("0113 496 0000" and "+44 113 496
+    0000" are one number). Duplicates and merging read numbers this way."""
     return re.sub(r"\D", "", number)[-10:]
 
 
@@ -107,8 +111,8 @@ def _facts(session: Session) -> _Facts:
     for contact_of, number in session.exec(
         select(Contact.service_id, Phone.number).join(Phone, col(Phone.contact_id) == Contact.id)
     ).all():
-        if contact_of is not None and _digits(number):
-            phones[contact_of].add(_digits(number))
+        if contact_of is not None and same_number(number):
+            phones[contact_of].add(same_number(number))
     names = [row[1] for row in rows]
     return _Facts(
         ids=[row[0] for row in rows],

@@ -77,6 +77,8 @@ def confirm(
     editing.mark_checked(session, service, user=user, actor=actor, today=today)
     session.commit()
     session.refresh(service)
+    # search ranks a listing past its check date lower: it is fresh again now
+    editing.refresh_search(session, service)
 
 
 # --- the emailed link ------------------------------------------------------------------

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from directory.accounts.permissions import Action, can
-from directory.listings import editing, snapshots
+from directory.listings import duplicates, editing, snapshots
 from directory.models import (
     Contact,
     EntityType,
@@ -308,18 +308,14 @@ def _combine_contacts(session: Session, keep: Service, duplicate: Service) -> st
         if theirs.email and not ours.email:
             ours.email = theirs.email
             added.append(f"the email {theirs.email}")
-        held = {_digits(p.number) for p in ours.phones}
+        held = {duplicates.same_number(p.number) for p in ours.phones}
         for phone in theirs.phones:
-            if _digits(phone.number) not in held:
+            if duplicates.same_number(phone.number) not in held:
                 ours.phones.append(Phone(number=phone.number, description=phone.description))
-                held.add(_digits(phone.number))
+                held.add(duplicates.same_number(phone.number))
                 added.append(f"the phone {phone.number}")
         session.add(ours)
     return ", ".join(added) if added else "nothing new (they were the same)"
-
-
-def _digits(number: str) -> str:
-    return "".join(ch for ch in number if ch.isdigit())[-10:]
 
 
 def _move_what_points_at(session: Session, keep: Service, duplicate: Service) -> Moves:

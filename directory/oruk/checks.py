@@ -376,8 +376,9 @@ def _check_schedule(where: str, item: Any, add: Any) -> None:
     if not isinstance(item, dict):
         return
     if closures.is_closure(item):  # closed from a day to a day (see closures.py)
+        # a closure we cannot read ("Closed on Sundays") is left out, never the service
         for name, message in closures.problems(item):
-            add(f"{where}.{name}", message)
+            add(f"{where}.{name}", f"{message}: this closure is not kept", error=False)
         return
     days = [d.strip() for d in str(item.get("byday") or "").split(",") if d.strip()]
     wrong = [d for d in days if d.upper() not in DAYS]

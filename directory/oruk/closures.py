@@ -67,7 +67,10 @@ def is_closure(item: Json) -> bool:
 
 
 def is_bank_holidays(item: Json) -> bool:
-    return is_closure(item) and _words(item) == BANK_HOLIDAYS.lower()
+    """'Closed on bank holidays', as we write it or as a feed may ('Closed bank holidays',
+    'Closed on all bank holidays.')."""
+    words = _words(item)
+    return is_closure(item) and ("bank holiday" in words or "public holiday" in words)
 
 
 def problems(item: Json) -> list[tuple[str, str]]:

@@ -66,6 +66,9 @@ ROUTE_CUES: dict[str, tuple[str, ...]] = {
         _PROFESSIONALS + r" (can|may) refer",
         r"(professional|agency) referrals? (only|accepted|welcome)",
         r"professionals? only",
+        # "Professionals must email the team to arrange a place"
+        _PROFESSIONALS + r" (must|should|can|may|need to) (email|call|phone|ring|contact|"
+        r"get in touch|complete|fill in|send)",
         r"vouchers? (is |are )?(needed |required )?(from|by|through|via) "
         + _ARTICLE
         + r"(referral )?"
@@ -208,6 +211,9 @@ RESTRICTION_CUES: dict[str, tuple[str, ...]] = {
         _FOR + _WOMEN + r"(?=[.;:!?)]|$)",
         _FOR + r"(the )?" + _WOMEN + _WHO_ONLY,
         r"^" + _WOMEN + r" (aged|over|of|who|living|experiencing|affected)\b",
+        # "Women (16+)", "Female survivors of domestic abuse aged 16+"
+        r"^" + _WOMEN + r" \(?\d+(?= ?(\+|and over|or over|plus))",
+        r"^(female|women) (survivors|victims|carers|parents|students|veterans)\b",
         r"(women|ladies)'s? only",
         r"(female|women)[- ]identifying (people )?only",
     ),
@@ -217,6 +223,8 @@ RESTRICTION_CUES: dict[str, tuple[str, ...]] = {
         _FOR + _MEN + r"(?=[.;:!?)]|$)",
         _FOR + r"(the )?" + _MEN + _WHO_ONLY,
         r"^" + _MEN + r" (aged|over|of|who|living|experiencing|affected)\b",
+        r"^" + _MEN + r" \(?\d+(?= ?(\+|and over|or over|plus))",
+        r"^(male|men) (survivors|victims|carers|parents|students|veterans)\b",
         r"men's only",
     ),
     "carers_only": (
@@ -256,6 +264,17 @@ OTHERS_TOO = re.compile(
     r"|\b(and|or|&) (their )?allies\b"
     r"|\b(everyone|anyone|all) (is |are )?welcome\b|\bopen to (all|everyone|anyone)\b"
 )
+# Words that say the restriction holds only some of the time ("women only on Fridays", "a
+# women's session on Monday") or that others come too ("men welcome on Tuesdays", "mixed
+# sessions"): the clause, or with WELCOME the whole text, states no restriction.
+SOME_OF_THE_TIME = re.compile(
+    r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bsessions?\b|\bweeks?\b|\bevenings?\b"
+    r"|\bmornings?\b|\bafternoons?\b"
+)
+WELCOME = re.compile(
+    r"\b(men|women|males?|females?|everyone|anyone|all|others|partners|families)"
+    r" (are |is )?(also |very |always )?welcome\b|\bmixed\b|\bfor anyone\b"
+)
 RESTRICTING = _compile(RESTRICTION_CUES)
 # A name says a restriction only with "only" ("Women Only Swim"), never by being for people
 # ("Support for Carers", "Men's Shed"): a name is not an eligibility.
@@ -263,16 +282,25 @@ RESTRICTING = _compile(RESTRICTION_CUES)
 NAMED_ONLY = _compile({says: cues[:2] for says, cues in RESTRICTION_CUES.items()})
 
 
-def restrictions(texts: Iterable[str], cues: tuple[Cue, ...] = RESTRICTING) -> set[str]:
+def restrictions(
+    texts: Iterable[str], cues: tuple[Cue, ...] = RESTRICTING, *, at_times: bool = False
+) -> set[str]:
     """The restrictions (women_only, men_only, carers_only, lgbtq_only, veterans_only) the
     words state plainly; empty when they state none or are unclear. Read each text clause by
-    clause: a clause that names other groups too ("women and men") or a negation ("not only
-    for men") states nothing."""
+    clause: a clause that names other groups too ("women and men"), a negation ("not only
+    for men") or a time ("women only on Fridays") states nothing, and a text that welcomes
+    others ("men welcome on Tuesdays", "mixed sessions") states nothing at all; `at_times`
+    reads those too (what a listing is for at some times, to see words for both sexes)."""
     found: set[str] = set()
     for raw in texts:
-        for clause in re.split(r"[.;!?\n]", _clean(raw)):
+        text = _clean(raw)
+        if WELCOME.search(text) and not at_times:  # others come too, some of the time
+            continue
+        for clause in re.split(r"[.;!?\n]", text):
             clause = clause.strip(" ,")
             if not clause or OTHERS_TOO.search(clause):
+                continue
+            if SOME_OF_THE_TIME.search(clause) and not at_times:
                 continue
             found |= said(cues, [clause])
     if {"women_only", "men_only"} <= found:  # words for both: they exclude neither
@@ -287,7 +315,11 @@ def stated_restrictions(record: dict[str, object]) -> set[str]:
     found = restrictions([eligibility] if isinstance(eligibility, str) else [])
     named = restrictions([name] if isinstance(name, str) else [], NAMED_ONLY)
     both = found | named
-    return both - {"women_only", "men_only"} if {"women_only", "men_only"} <= both else both
+    # words for both sexes, even at some times only ("Women Only Swim"; "Men only on
+    # Fridays"): neither is clear
+    at_times = restrictions([eligibility] if isinstance(eligibility, str) else [], at_times=True)
+    sexes = {"women_only", "men_only"}
+    return both - sexes if sexes <= both | at_times else both
 
 
 # A price in words ("£4.50 per meal", "50p a session"): a feed that gives its fees only in

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 import phonenumbers
-from flask import Flask, current_app
+from flask import Flask
 from markupsafe import Markup, escape
 
 from directory import safety
 from directory.catalogue import published, vocabulary
 from directory.clock import now as clock_now
+from directory.clock import stale_before
 from directory.clock import today as clock_today
 from directory.models import Capacity, Location, Schedule, Service
 from directory.safety import CrisisContact, CrisisPanel
@@ -211,13 +212,9 @@ def past_check_date(service: Service, today: date | None = None) -> str:
     if service.last_verified is None:
         return "Not yet checked"
     today = today or clock_today()
-    age_days = (today - service.last_verified).days
-    if age_days <= current_app.config["STALE_AFTER_DAYS"]:
+    if service.last_verified >= stale_before(today):
         return ""
-    months = age_days // 30
-    if months >= 24:
-        return f"Last checked {age_days // 365} years ago"
-    return f"Last checked {months} months ago"
+    return f"Last checked {words.ago(service.last_verified, today)}"
 
 
 def delivery(service: Service) -> str:

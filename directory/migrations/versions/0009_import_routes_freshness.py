@@ -17,7 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Existing listings were written by people or the seed: their routes are known.
+    # Existing listings are taken to have known routes (what the earlier importer wrote
+    # cannot be told apart: a re-import only adds routes, so a manager sets them).
     with op.batch_alter_table("service", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("routes_known", sa.Boolean(), server_default=sa.true(), nullable=False)
