@@ -64,7 +64,7 @@ def add_feed(session: Session, *, url: str, name: str, trusted: bool) -> Feed:
     elif named(session, name) is not None:
         problems["name"] = f"A feed is already called “{name}”: choose another name."
     try:
-        base = upstream.base_url(url)
+        base = upstream.base_url(url, allow_private=current_app.config["FEED_ALLOW_PRIVATE"])
     except FeedError as error:
         problems["url"] = str(error) if url.strip() else "Enter the address of the feed's API."
     else:
@@ -166,6 +166,10 @@ class FeedState:
     @property
     def last(self) -> FeedSync | None:
         return self.syncs[0] if self.syncs else None
+
+    @staticmethod
+    def did_not_finish(run: FeedSync) -> bool:
+        return did_not_finish(run)
 
 
 def states(session: Session, recent: int = 5) -> list[FeedState]:
@@ -289,8 +293,7 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
         fetched = upstream.read_services(
             feed.url,
             modified_after=run.modified_after,
-            timeout=current_app.config["FEED_TIMEOUT"],
-            max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+            limits=limits(),
         )
     except FeedError as error:
         return _finish(session, run, [str(error)], succeeded=False)
@@ -313,6 +316,28 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
     run.organisations_created = outcome.organisations_created
     run.organisations_updated = outcome.organisations_updated
     return _finish(session, run, outcome.problems, succeeded=True)
+
+
+def limits() -> upstream.Limits:
+    """A sync's limits, from the settings."""
+    config = current_app.config
+    return upstream.Limits(
+        timeout=config["FEED_TIMEOUT"],
+        max_bytes=config["IMPORT_MAX_BYTES"],
+        total_seconds=config["FEED_DEADLINE"],
+        total_bytes=config["FEED_MAX_BYTES"],
+        allow_private=config["FEED_ALLOW_PRIVATE"],
+    )
+
+
+def did_not_finish(run: FeedSync) -> bool:
+    """A sync still marked running long after its deadline: its process was stopped (the
+    deadline, and a generous allowance for the import, are long past)."""
+    if run.finished_at is not None:
+        return False
+    allowed = current_app.config["FEED_DEADLINE"] + 600
+    started = run.started_at.replace(tzinfo=None)
+    return (utcnow().replace(tzinfo=None) - started).total_seconds() > allowed
 
 
 def _finish(
