@@ -640,6 +640,36 @@ def test_the_feeds_change_to_a_listing_changed_here_proposes_only_what_the_feed_
 
 
 @pytest.mark.live_server
+def test_a_listing_whose_routes_are_unknown_stays_unknown_when_a_feeds_change_is_held(
+    upstream, follower, live_server
+):
+    """Putting the local values back must not turn "route not known" into "no route",
+    which would drop the listing from matching."""
+    here = {who: user.id for who, user in people_of(follower).items()}
+    people = {who: user.id for who, user in people_of(upstream).items()}
+    with Session(upstream.extensions[db.ENGINE_KEY]) as session:
+        line = session.get(Service, LINE)
+        assert line is not None
+        line.self_referral = line.professional_referral = line.gp_referral = False
+        line.routes_known = False
+        session.add(line)
+        session.commit()
+    with live_server(upstream) as site:
+        add_feed(follower, f"{site}/api/v1")
+        assert sync(follower).succeeded
+        assert service_of(follower, LINE).routes_known is False
+        assert edit(follower, here["manager"], LINE, description="Ours.") == "saved"
+        # the feed now names a route: the import adds it, then the local values go back
+        assert edit(upstream, people["manager"], LINE, referral_routes=["self"]) == "saved"
+        assert sync(follower).held == 1
+        [waiting] = pending_from_feed(follower, LINE)
+        assert waiting.proposed == {"referral_routes": ["self"]}
+    line = service_of(follower, LINE)
+    assert line.description == "Ours."
+    assert line.routes_known is False and line.referral_routes == []
+
+
+@pytest.mark.live_server
 def test_a_record_with_errors_is_skipped_in_words_and_read_again_next_time(follower, live_server):
     with live_server(not_a_feed()) as site:
         add_feed(follower, f"{site}/broken")

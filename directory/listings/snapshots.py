@@ -466,7 +466,11 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         service.self_referral = "self" in routes
         service.professional_referral = "professional" in routes
         service.gp_referral = "gp" in routes
-        service.routes_known = True  # someone here has said how to get in
+        # A route named says how to get in; no route named leaves it as it was: "not
+        # known" (an imported listing, or a feed's change put back) stays unknown, rather
+        # than becoming "no way in", which matching would exclude.
+        if routes:
+            service.routes_known = True
     if "needs" in values:
         _apply_needs(session, service, values["needs"])
     if "sessions" in values:

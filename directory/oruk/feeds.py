@@ -463,6 +463,7 @@ class _Before:
     """The listings a sync will write, as they were here before it."""
 
     held: dict[Key, editing.Snapshot]  # changed here: their snapshot now, to be kept
+    unknown_routes: set[Key]  # of those, services whose routes nobody has said (not "none")
     existing: dict[Key, tuple[Any, int]]  # status and version of each listing already here
     records: dict[Key, FeedListing]
 
@@ -476,6 +477,7 @@ class _Before:
         }
         waiting = _waiting_edits(session, [k[1] for k in keys])
         held, existing = {}, {}
+        unknown: set[Key] = set()
         for key, listing in _load_all(session, keys).items():
             existing[key] = (listing.status, listing.version)
             now = editing.snapshot(listing)
@@ -488,7 +490,9 @@ class _Before:
                 or key[1] in waiting
             ):
                 held[key] = now
-        return cls(held, existing, records)
+                if isinstance(listing, Service) and not listing.routes_known:
+                    unknown.add(key)
+        return cls(held, unknown, existing, records)
 
 
 def _waiting_edits(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -523,7 +527,11 @@ def _settle(session: Session, feed: Feed, listing: editing.Listing, before: _Bef
         listing.status = status  # publishing or holding a listing is decided here
     mine = before.held.get(key)
     if mine is not None:
-        return _hold(session, feed, listing, mine, previous, theirs, version)
+        held = _hold(session, feed, listing, mine, previous, theirs, version)
+        if key in before.unknown_routes and isinstance(listing, Service):
+            # the snapshot's [] means "not known" here, not "no way in": keep it unknown
+            listing.routes_known = bool(listing.referral_routes)
+        return held
     changed = editing.diff(previous, theirs)
     if not changed:
         return "unchanged"
