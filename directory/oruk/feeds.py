@@ -411,6 +411,7 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
         report,
         publish=feed.trusted,
         source=feed.name,
+        directory_area=importing.area_of_services(session, _brought(feed)),
     )
     session.expire_all()
     imported = set(result.changed_ids)
@@ -433,6 +434,13 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
             outcome.refresh.append(listing.id)
     session.commit()
     return outcome
+
+
+def _brought(feed: Feed) -> Any:
+    """A query of the ids of the services the feed has brought."""
+    return select(FeedListing.entity_id).where(
+        FeedListing.feed_id == feed.id, FeedListing.entity_type == EntityType.SERVICE
+    )
 
 
 def _load_all(session: Session, keys: list[Key]) -> dict[Key, editing.Listing]:
