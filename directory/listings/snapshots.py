@@ -198,12 +198,16 @@ def place_snapshot(location: Location) -> dict[str, Any]:
 
 
 def area_snapshot(area: ServiceArea) -> dict[str, Any]:
-    """One of a service's areas as plain values."""
-    return {
+    """One of a service's areas as plain values; a local authority area adds its codes, so
+    that a change of the area it names is a change (review and history see it)."""
+    value: dict[str, Any] = {
         "type": area.extent_type.value,
         "districts": area.extent if area.extent_type == AreaType.DISTRICTS else "",
         "miles": area.radius_miles if area.radius_miles is not None else None,
     }
+    if area.extent_type == AreaType.LOCAL_AUTHORITY:
+        value["codes"] = area.extent
+    return value
 
 
 def _place_order(location: Location) -> tuple[str, str, str]:
