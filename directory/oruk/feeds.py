@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -336,8 +337,10 @@ def did_not_finish(run: FeedSync) -> bool:
     if run.finished_at is not None:
         return False
     allowed = current_app.config["FEED_DEADLINE"] + 600
-    started = run.started_at.replace(tzinfo=None)
-    return (utcnow().replace(tzinfo=None) - started).total_seconds() > allowed
+    started = run.started_at
+    if started.tzinfo is None:  # SQLite keeps UTC without its zone
+        started = started.replace(tzinfo=UTC)
+    return (utcnow() - started).total_seconds() > allowed
 
 
 def _finish(
