@@ -83,6 +83,13 @@ class Config:
         self.IMPORT_MAX_BYTES = int(env("SIGNPOST_IMPORT_MAX_MB", "20")) * 1024 * 1024
         # A followed feed's server must answer each request within this many seconds.
         self.FEED_TIMEOUT = float(env("SIGNPOST_FEED_TIMEOUT", "20"))
+        # ... and a whole sync must have read the feed within this many seconds, and at most
+        # this many megabytes in all (a server sending a trickle never trips the timeout).
+        self.FEED_DEADLINE = float(env("SIGNPOST_FEED_DEADLINE", "120"))
+        self.FEED_MAX_BYTES = int(env("SIGNPOST_FEED_MAX_MB", "200")) * 1024 * 1024
+        # A feed on a private, loopback or link-local address (this server's own network) is
+        # refused unless this is 1: an intranet's directory, or tests.
+        self.FEED_ALLOW_PRIVATE = env("SIGNPOST_FEED_ALLOW_PRIVATE", "") == "1"
         # No request may be bigger than an import file and its form: a larger one gets a 413
         # page before it is read.
         self.MAX_CONTENT_LENGTH = self.IMPORT_MAX_BYTES + FORM_ALLOWANCE
@@ -112,6 +119,8 @@ class TestingConfig(Config):
         # A test never sends real mail unless it starts its own SMTP server.
         self.MAIL_SERVER = ""
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # Tests serve feeds on loopback; the tests of refusing private addresses turn it off.
+        self.FEED_ALLOW_PRIVATE = True
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.

@@ -691,3 +691,44 @@ def test_field_changes_word_by_word_and_item_by_item():
     assert [(p.kind, p.value) for p in items.before_pieces] == [("kept", "en"), ("removed", "ur")]
     assert [(p.kind, p.value) for p in items.after_pieces] == [("added", "pl"), ("kept", "en")]
     assert editing.field_changes(labels, before, {"languages": ["ur", "en"]}) == []
+
+
+def test_a_change_of_the_local_authorities_an_area_names_is_a_change(app):
+    """A feed's import may widen the directory's area: review and history must see it, and
+    an editor saving the form (which keeps the codes) changes no area."""
+    from directory.models import AreaType, ServiceArea
+
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        service = session.get(Service, TEA)
+        for area in list(service.areas):
+            session.delete(area)
+        session.add(
+            ServiceArea(
+                service_id=TEA,
+                extent_type=AreaType.LOCAL_AUTHORITY,
+                extent="E08000035",
+                name="Leeds",
+            )
+        )
+        session.commit()
+    before = current(app)
+    assert before["areas"] == [
+        {"type": "local_authority", "districts": "", "miles": None, "codes": "E08000035"}
+    ]
+    manager = client_for(app, "manager")
+    page = manager.get(f"/manage/services/{TEA}/edit").text
+    assert re.search(r'name="areas-0-codes"[^>]*value="E08000035"', page) or re.search(
+        r'value="E08000035"[^>]*name="areas-0-codes"', page
+    )
+    assert (
+        edit(manager, dict(before, summary="Tea and a chat."), version_of(app)).status_code == 302
+    )
+    [change] = [c for c in history(app) if c.action != "created"][-1:]
+    saved = current(app)
+    assert "areas" not in change.after and saved["areas"] == before["areas"]
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        [area] = session.get(Service, TEA).areas
+        area.extent = "E08000035 E08000036"
+        session.add(area)
+        session.commit()
+    assert editing.diff(saved, current(app)) == ["areas"]

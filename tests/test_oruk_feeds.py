@@ -20,6 +20,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -309,6 +310,21 @@ def not_a_feed() -> Flask:
         time.sleep(1.5)
         return Response('{"contents": [], "total_pages": 1}')
 
+    @app.get("/trickle/services")
+    def trickle() -> Response:
+        # a byte every 0.1 s: never silent for the timeout, never done
+        def drip() -> Iterator[bytes]:
+            yield b'{"contents": [], "padding": "'
+            for _ in range(100):
+                time.sleep(0.1)
+                yield b"x"
+
+        return Response(drip(), mimetype="application/json")
+
+    @app.get("/moved/services")
+    def moved() -> Response:
+        return Response("", status=302, headers={"Location": "http://169.254.169.254/latest"})
+
     return app
 
 
@@ -340,6 +356,85 @@ def test_a_feed_that_cannot_be_read_leaves_a_clear_problem_and_changes_nothing(
     page = client_for(follower, "manager").get("/manage/feeds").text
     assert "did not answer within 0.5 seconds" in page
     assert "Failed" in page
+
+
+@pytest.mark.live_server
+def test_a_sync_stops_at_its_deadline_its_byte_budget_and_a_redirect(follower, live_server):
+    """The timeout is for each wait; a server sending a trickle never trips it, so the
+    whole sync has a deadline; and all its answers together a budget."""
+    follower.config.update(FEED_TIMEOUT=0.5, FEED_DEADLINE=1, FEED_MAX_BYTES=2000)
+    with live_server(not_a_feed()) as site:
+        cases = {
+            "trickle": "took more than 1 seconds in all, the most a sync may take",
+            "huge": "sent more than 2 KB in all, the most a sync may read",
+            "moved": "a redirect to http://169.254.169.254/latest: a feed's redirects are not",
+        }
+        for name in cases:
+            add_feed(follower, f"{site}/{name}", name=name)
+        for name, words in cases.items():
+            started = time.monotonic()
+            run = sync(follower, name)
+            assert time.monotonic() - started < 3
+            assert not run.succeeded
+            assert len(run.problems) == 1 and words in run.problems[0], run.problems
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/api",
+        "http://localhost/api/v1",
+        "http://169.254.169.254/latest",
+        "http://10.1.2.3/api",
+        "https://192.168.0.1/api",
+        "http://[::1]:5000/api",
+        "http://0.0.0.0/api",
+        "http://224.0.0.1/api",
+    ],
+)
+def test_a_feed_on_this_servers_own_network_is_refused(empty_app, url):
+    empty_app.config["FEED_ALLOW_PRIVATE"] = False
+    with pytest.raises(feeds.FeedRefused) as refused:
+        add_feed(empty_app, url)
+    assert "on a private network" in refused.value.problems["url"]
+    assert "a feed must be on the public internet" in refused.value.problems["url"]
+    with Session(empty_app.extensions[db.ENGINE_KEY]) as session:
+        assert session.exec(select_rows(Feed)).all() == []
+
+
+@pytest.mark.live_server
+def test_each_sync_checks_the_feeds_address_again(follower, live_server):
+    """A name may resolve elsewhere later: each request is checked, before it connects."""
+    asked: list[str] = []
+    feed_site = not_a_feed()
+    inner = feed_site.wsgi_app
+
+    def counting(environ, start_response):
+        asked.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    feed_site.wsgi_app = counting  # type: ignore[method-assign]
+    with live_server(feed_site) as site:
+        add_feed(follower, f"{site}/other")  # allowed when it was added
+        follower.config["FEED_ALLOW_PRIVATE"] = False
+        run = sync(follower)
+    assert not run.succeeded
+    assert "127.0.0.1 is on a private network (127.0.0.1)" in run.problems[0], run.problems
+    assert asked == []  # refused before connecting: nothing learnt of what listens there
+
+
+def test_a_sync_whose_process_was_stopped_is_shown_as_not_finished(follower):
+    with Session(follower.extensions[db.ENGINE_KEY]) as session:
+        feed = Feed(name="Leeds Directory", url="https://example.org/api/v1", trusted=True)
+        session.add(feed)
+        session.flush()
+        long_ago = datetime.now(UTC) - timedelta(hours=2)
+        session.add(FeedSync(feed_id=feed.id, started_at=long_ago))
+        session.add(FeedSync(feed_id=feed.id))
+        session.commit()
+    page = client_for(follower, "manager").get("/manage/feeds").text
+    assert page.count("Did not finish") == 1
+    assert page.count("Running") == 1
 
 
 @pytest.mark.parametrize(
@@ -545,6 +640,36 @@ def test_the_feeds_change_to_a_listing_changed_here_proposes_only_what_the_feed_
 
 
 @pytest.mark.live_server
+def test_a_listing_whose_routes_are_unknown_stays_unknown_when_a_feeds_change_is_held(
+    upstream, follower, live_server
+):
+    """Putting the local values back must not turn "route not known" into "no route",
+    which would drop the listing from matching."""
+    here = {who: user.id for who, user in people_of(follower).items()}
+    people = {who: user.id for who, user in people_of(upstream).items()}
+    with Session(upstream.extensions[db.ENGINE_KEY]) as session:
+        line = session.get(Service, LINE)
+        assert line is not None
+        line.self_referral = line.professional_referral = line.gp_referral = False
+        line.routes_known = False
+        session.add(line)
+        session.commit()
+    with live_server(upstream) as site:
+        add_feed(follower, f"{site}/api/v1")
+        assert sync(follower).succeeded
+        assert service_of(follower, LINE).routes_known is False
+        assert edit(follower, here["manager"], LINE, description="Ours.") == "saved"
+        # the feed now names a route: the import adds it, then the local values go back
+        assert edit(upstream, people["manager"], LINE, referral_routes=["self"]) == "saved"
+        assert sync(follower).held == 1
+        [waiting] = pending_from_feed(follower, LINE)
+        assert waiting.proposed == {"referral_routes": ["self"]}
+    line = service_of(follower, LINE)
+    assert line.description == "Ours."
+    assert line.routes_known is False and line.referral_routes == []
+
+
+@pytest.mark.live_server
 def test_a_record_with_errors_is_skipped_in_words_and_read_again_next_time(follower, live_server):
     with live_server(not_a_feed()) as site:
         add_feed(follower, f"{site}/broken")
@@ -572,9 +697,8 @@ def test_a_sync_asks_for_whole_pages_not_each_service_again(small_app, live_serv
 
     small_app.wsgi_app = counting  # type: ignore[method-assign]
     with live_server(small_app) as site:
-        fetched = upstream_api.read_services(
-            f"{site}/api/v1", modified_after=None, timeout=20, max_bytes=10_000_000
-        )
+        limits = upstream_api.Limits(timeout=20, max_bytes=10_000_000, allow_private=True)
+        fetched = upstream_api.read_services(f"{site}/api/v1", modified_after=None, limits=limits)
     assert len(fetched.services) == len(published_ids(small_app)) > 1
     assert all("service_at_locations" in service for service in fetched.services)
     assert len(asked) == fetched.pages == 1, asked

@@ -572,3 +572,58 @@ def test_a_listing_silent_on_where_it_serves_serves_the_directorys_area(
     assert "1 listing said nothing of where it serves, and the file has no places" in result.output
     with Session(app.extensions[db.ENGINE_KEY]) as session:
         assert [a.name for a in _service(session, "National Line").areas] == ["Anywhere in the UK"]
+
+
+def test_a_reimport_silent_on_where_it_serves_keeps_the_listings_areas(empty_app, tmp_path) -> None:
+    """Like routes, areas from words only add: a record that says nothing readable of where
+    it serves does not shrink its listing to the places of this one file."""
+    app = with_needs(empty_app)
+    norwich = _placed("NR2 2PT", "Norwich", name="Norwich Lunch Club")
+    lowestoft = _placed("NR33 0AA", "Lowestoft", name="Lowestoft Lunch Club")
+    result = run(
+        app, "import-oruk", write(tmp_path, [norwich, lowestoft], "both.json"), "--publish"
+    )
+    assert result.exit_code == 0, result.output
+    norwich["description"] = "Lunch on Tuesdays, now with a quiz."
+    # an area in words the importer cannot read (HSDS leaves them free)
+    norwich["service_areas"] = [{"id": str(uuid.uuid4()), "name": "Norfolk", "extent": "Norfolk"}]
+    result = run(app, "import-oruk", write(tmp_path, [norwich], "one.json"), "--publish")
+    assert result.exit_code == 0, result.output
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        club = _service(session, "Norwich Lunch Club")
+        assert club.description == "Lunch on Tuesdays, now with a quiz."
+        [area] = club.areas
+        assert (area.extent, area.name) == ("E07000148 E07000244", "Norwich or Lowestoft")
+
+
+@pytest.mark.live_server
+def test_a_feeds_area_is_all_it_has_brought_not_one_syncs_batch(empty_app, live_server) -> None:
+    """A sync brings only what changed: a new phone-only service serves the area of all the
+    feed's places, not "anywhere in the UK" because this batch had none."""
+    from flask import Response
+
+    from directory.oruk import feeds
+
+    app = with_needs(empty_app)
+    phone = [{"id": str(uuid.uuid4()), "number": "0113 496 0002"}]
+    serving = [
+        _placed("NR2 2PT", "Norwich", name="Norwich Lunch Club"),
+        _placed("NR33 0AA", "Lowestoft", name="Lowestoft Lunch Club"),
+    ]
+    site = Flask("a_feed")
+    site.get("/services")(lambda: Response(json.dumps({"contents": serving, "total_pages": 1})))
+
+    def sync() -> None:
+        with app.app_context(), Session(db.engine()) as session:
+            [feed] = feeds.all_feeds(session)
+            run = feeds.sync(session, feed)
+            assert run.succeeded and not run.problems, run.problems
+
+    with live_server(site) as url, app.app_context(), Session(db.engine()) as session:
+        feeds.add_feed(session, url=url, name="Norfolk Directory", trusted=True)
+        sync()
+        serving[:] = [a_service(name="Befriending Calls", service_at_locations=[], phones=phone)]
+        sync()
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        [area] = _service(session, "Befriending Calls").areas
+        assert (area.extent, area.name) == ("E07000148 E07000244", "Norwich or Lowestoft")

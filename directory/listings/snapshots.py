@@ -198,12 +198,16 @@ def place_snapshot(location: Location) -> dict[str, Any]:
 
 
 def area_snapshot(area: ServiceArea) -> dict[str, Any]:
-    """One of a service's areas as plain values."""
-    return {
+    """One of a service's areas as plain values; a local authority area adds its codes, so
+    that a change of the area it names is a change (review and history see it)."""
+    value: dict[str, Any] = {
         "type": area.extent_type.value,
         "districts": area.extent if area.extent_type == AreaType.DISTRICTS else "",
         "miles": area.radius_miles if area.radius_miles is not None else None,
     }
+    if area.extent_type == AreaType.LOCAL_AUTHORITY:
+        value["codes"] = area.extent
+    return value
 
 
 def _place_order(location: Location) -> tuple[str, str, str]:
@@ -466,7 +470,11 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         service.self_referral = "self" in routes
         service.professional_referral = "professional" in routes
         service.gp_referral = "gp" in routes
-        service.routes_known = True  # someone here has said how to get in
+        # A route named says how to get in; no route named leaves it as it was: "not
+        # known" (an imported listing, or a feed's change put back) stays unknown, rather
+        # than becoming "no way in", which matching would exclude.
+        if routes:
+            service.routes_known = True
     if "needs" in values:
         _apply_needs(session, service, values["needs"])
     if "sessions" in values:

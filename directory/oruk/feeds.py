@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,7 +65,7 @@ def add_feed(session: Session, *, url: str, name: str, trusted: bool) -> Feed:
     elif named(session, name) is not None:
         problems["name"] = f"A feed is already called “{name}”: choose another name."
     try:
-        base = upstream.base_url(url)
+        base = upstream.base_url(url, allow_private=current_app.config["FEED_ALLOW_PRIVATE"])
     except FeedError as error:
         problems["url"] = str(error) if url.strip() else "Enter the address of the feed's API."
     else:
@@ -166,6 +167,10 @@ class FeedState:
     @property
     def last(self) -> FeedSync | None:
         return self.syncs[0] if self.syncs else None
+
+    @staticmethod
+    def did_not_finish(run: FeedSync) -> bool:
+        return did_not_finish(run)
 
 
 def states(session: Session, recent: int = 5) -> list[FeedState]:
@@ -289,8 +294,7 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
         fetched = upstream.read_services(
             feed.url,
             modified_after=run.modified_after,
-            timeout=current_app.config["FEED_TIMEOUT"],
-            max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+            limits=limits(),
         )
     except FeedError as error:
         return _finish(session, run, [str(error)], succeeded=False)
@@ -313,6 +317,30 @@ def sync(session: Session, feed: Feed, *, full: bool = False) -> FeedSync:
     run.organisations_created = outcome.organisations_created
     run.organisations_updated = outcome.organisations_updated
     return _finish(session, run, outcome.problems, succeeded=True)
+
+
+def limits() -> upstream.Limits:
+    """A sync's limits, from the settings."""
+    config = current_app.config
+    return upstream.Limits(
+        timeout=config["FEED_TIMEOUT"],
+        max_bytes=config["IMPORT_MAX_BYTES"],
+        total_seconds=config["FEED_DEADLINE"],
+        total_bytes=config["FEED_MAX_BYTES"],
+        allow_private=config["FEED_ALLOW_PRIVATE"],
+    )
+
+
+def did_not_finish(run: FeedSync) -> bool:
+    """A sync still marked running long after its deadline: its process was stopped (the
+    deadline, and a generous allowance for the import, are long past)."""
+    if run.finished_at is not None:
+        return False
+    allowed = current_app.config["FEED_DEADLINE"] + 600
+    started = run.started_at
+    if started.tzinfo is None:  # SQLite keeps UTC without its zone
+        started = started.replace(tzinfo=UTC)
+    return (utcnow() - started).total_seconds() > allowed
 
 
 def _finish(
@@ -386,6 +414,7 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
         report,
         publish=feed.trusted,
         source=feed.name,
+        directory_area=importing.area_of_services(session, _brought(feed)),
     )
     session.expire_all()
     imported = set(result.changed_ids)
@@ -408,6 +437,13 @@ def _follow(session: Session, feed: Feed, services: list[importing.Json]) -> _Ou
             outcome.refresh.append(listing.id)
     session.commit()
     return outcome
+
+
+def _brought(feed: Feed) -> Any:
+    """A query of the ids of the services the feed has brought."""
+    return select(FeedListing.entity_id).where(
+        FeedListing.feed_id == feed.id, FeedListing.entity_type == EntityType.SERVICE
+    )
 
 
 def _load_all(session: Session, keys: list[Key]) -> dict[Key, editing.Listing]:
@@ -438,6 +474,7 @@ class _Before:
     """The listings a sync will write, as they were here before it."""
 
     held: dict[Key, editing.Snapshot]  # changed here: their snapshot now, to be kept
+    unknown_routes: set[Key]  # of those, services whose routes nobody has said (not "none")
     existing: dict[Key, tuple[Any, int]]  # status and version of each listing already here
     records: dict[Key, FeedListing]
 
@@ -451,6 +488,7 @@ class _Before:
         }
         waiting = _waiting_edits(session, [k[1] for k in keys])
         held, existing = {}, {}
+        unknown: set[Key] = set()
         for key, listing in _load_all(session, keys).items():
             existing[key] = (listing.status, listing.version)
             now = editing.snapshot(listing)
@@ -463,7 +501,9 @@ class _Before:
                 or key[1] in waiting
             ):
                 held[key] = now
-        return cls(held, existing, records)
+                if isinstance(listing, Service) and not listing.routes_known:
+                    unknown.add(key)
+        return cls(held, unknown, existing, records)
 
 
 def _waiting_edits(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -498,7 +538,11 @@ def _settle(session: Session, feed: Feed, listing: editing.Listing, before: _Bef
         listing.status = status  # publishing or holding a listing is decided here
     mine = before.held.get(key)
     if mine is not None:
-        return _hold(session, feed, listing, mine, previous, theirs, version)
+        held = _hold(session, feed, listing, mine, previous, theirs, version)
+        if key in before.unknown_routes and isinstance(listing, Service):
+            # the snapshot's [] means "not known" here, not "no way in": keep it unknown
+            listing.routes_known = bool(listing.referral_routes)
+        return held
     changed = editing.diff(previous, theirs)
     if not changed:
         return "unchanged"

@@ -144,15 +144,21 @@ def import_services(
     *,
     publish: bool,
     source: str = "",
+    directory_area: dict[str, str] | None = None,
     progress: Callable[[Iterable[int]], Iterable[int]] = lambda items: items,
 ) -> ImportResult:
     """Import every record without errors in one transaction; returns what happened.
     `source` names the directory the records come from ("Leeds Directory"), for the
-    words beside each listing's "last checked"."""
+    words beside each listing's "last checked". `directory_area` (local authority code:
+    name, as area_of_services gives it) is the directory's area beyond the places in these
+    records: a feed's sync brings only what changed, and its area is that of everything the
+    feed has brought."""
     result = ImportResult()
     needs = NeedsMap(known_needs.held(session))
     writer = _Writer(session, report, publish, source or "the imported file")
     writer.preload(services)
+    if directory_area:
+        writer.area = dict(sorted({**directory_area, **writer.area}.items()))
     result.directory_area_name = join(list(dict.fromkeys(writer.area.values())), last="or")
     try:
         # Rows are written together at the end (batched), not before every read.
@@ -176,6 +182,25 @@ def import_services(
         session.rollback()
         raise
     return result
+
+
+def area_of_services(session: Session, service_ids: Any) -> dict[str, str]:
+    """The local authorities of the places of these services (ids, or a query of ids), each
+    named as an import names them: by the town its places name most often, else by a
+    postcode district."""
+    rows = session.exec(
+        select(Location.local_authority_code, Location.city, Location.postal_code)
+        .join(ServiceAtLocation, col(ServiceAtLocation.location_id) == Location.id)
+        .where(col(ServiceAtLocation.service_id).in_(service_ids))
+        .where(col(Location.local_authority_code).is_not(None))
+    ).all()
+    towns: dict[str, Counter[str]] = {}
+    for code, city, postcode in rows:
+        if code:
+            town = city or (f"the {postcode.split()[0]} area" if postcode.strip() else "")
+            if town:
+                towns.setdefault(code, Counter())[town] += 1
+    return {code: seen.most_common(1)[0][0] for code, seen in sorted(towns.items())}
 
 
 class _Writer:
@@ -570,9 +595,13 @@ class _Writer:
             self._costs(service, data, owner)
         if given("service_areas"):
             areas = _areas(data, service, service.location_links, self.locations, self)
-            if areas and areas[0].id == stable_id("service_area", str(service.id)):
-                result.directory_area += 1  # said nothing we can read: the directory's area
-            _replace(session, service.areas, areas)
+            silent = bool(areas) and areas[0].id == stable_id("service_area", str(service.id))
+            if silent and not created and service.areas:
+                pass  # words only add: a record silent on where it serves keeps what it had
+            else:
+                if silent:
+                    result.directory_area += 1  # nothing we can read: the directory's area
+                _replace(session, service.areas, areas)
         if given("languages"):
             self._languages(service, data, owner)
         if given("contacts", "phones"):

@@ -322,6 +322,9 @@ class AreaForm(Form):
         ],
     )
     remove = BooleanField("Remove this area")
+    # a local authority area's codes, as the listing has them: the form keeps them, so that
+    # saving it changes no area (they are set by import, not here)
+    codes = HiddenField(filters=[strip], validators=[Optional(), Length(max=500)])
 
     def validate_districts(self, field: Any) -> None:
         if self.type.data != AreaType.DISTRICTS.value:
@@ -351,13 +354,16 @@ class AreaForm(Form):
 
     def value(self) -> dict[str, Any]:
         kind = self.type.data
-        return {
+        value: dict[str, Any] = {
             "type": kind,
             "districts": self.districts.data if kind == AreaType.DISTRICTS.value else "",
             "miles": float(self.miles.data)
             if kind == AreaType.RADIUS.value and self.miles.data is not None
             else None,
         }
+        if kind == AreaType.LOCAL_AUTHORITY.value:
+            value["codes"] = self.codes.data or ""
+        return value
 
 
 MAX_PLACES = 20

@@ -102,6 +102,8 @@ def area_words(area: dict[str, Any]) -> str:
     kind = choice_words("area_type", area.get("type", ""))
     if area.get("districts"):
         return f"{kind}: {area['districts']}"
+    if area.get("codes"):
+        return f"{kind}: {area['codes']}"
     if area.get("miles") is not None:
         return f"{kind}: {mile_count(area['miles'])}"
     return kind
