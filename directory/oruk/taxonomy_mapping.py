@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -25,10 +26,10 @@ from sqlmodel import Session, col, select
 from directory.catalogue import needs as known_needs
 from directory.catalogue.needs import Need, NeedsVocabulary
 from directory.listings import editing
-from directory.listings.snapshots import apply
 from directory.models import (
     Service,
     ServiceForeignTerm,
+    ServiceTaxonomyTerm,
     TaxonomyMapping,
     User,
     VocabularyChange,
@@ -240,6 +241,8 @@ def _apply(
     ).all()
     now = needs.find(term).need
     changed = []
+    # each changed service's needs, in order (kept ones keep their rank: new ones follow)
+    relinked: dict[uuid.UUID, list[str]] = {}
     for service in services:
         codes = [link.term.code for link in service.need_links]
         meant = {
@@ -252,7 +255,10 @@ def _apply(
             wanted.append(now.code)
         if wanted == codes:
             continue
-        apply(session, service, {"needs": wanted})
+        relinked[service.id] = wanted
+        for link in service.need_links:  # replaced below, in one statement for all
+            session.expunge(link)
+        session.expire(service, ["need_links"])
         service.version = (service.version or 0) + 1
         service.updated_at = utcnow()
         editing.record(
@@ -269,4 +275,22 @@ def _apply(
             + ".",
         )
         changed.append(service.id)
+    if relinked:
+        # one delete and one insert for every listing, not a query and a flush each
+        session.exec(
+            sa.delete(ServiceTaxonomyTerm).where(
+                col(ServiceTaxonomyTerm.service_id).in_(list(relinked))
+            )
+        )
+        session.add_all(
+            ServiceTaxonomyTerm(
+                service_id=service_id,
+                taxonomy_term_id=needs.by_code[code.lower()].term_id,
+                rank=rank,
+            )
+            for service_id, codes in relinked.items()
+            for rank, code in enumerate(codes)
+            if code.lower() in needs.by_code
+        )
+        session.flush()
     return changed
