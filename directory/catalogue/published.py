@@ -83,7 +83,6 @@ def facts_options() -> list[LoaderOption]:
         selectinload(Service.closures),  # type: ignore[arg-type]
         selectinload(Service.languages),  # type: ignore[arg-type]
         selectinload(Service.areas),  # type: ignore[arg-type]
-        selectinload(Service.foreign_terms),  # type: ignore[arg-type]
     ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from directory.catalogue import published
@@ -152,7 +153,8 @@ def searchable_services(
             Service.status == ListingStatus.PUBLISHED,
             Service.organization_id.in_(published.published_organisation_ids()),  # type: ignore[attr-defined]
         )
-        .options(*published.facts_options())
+        # other directories' terms are searched by name: only documents read them
+        .options(*published.facts_options(), selectinload(Service.foreign_terms))  # type: ignore[arg-type]
         .order_by(Service.id)  # type: ignore[arg-type]
     )
     if ids is not None:
