@@ -245,9 +245,10 @@ def _session(app) -> Session:
 
 
 def _waiting(app) -> list[str]:
-    """The names of the terms unmapped_terms lists (what the import report shows)."""
+    """The names of the terms the page shows as not mapped yet, most services first."""
     with _session(app) as session:
-        return [t.term.name for t in taxonomy_mapping.unmapped_terms(session)]
+        waiting = [t for t in taxonomy_mapping.seen_terms(session) if not t.mapped]
+    return [t.term.name for t in sorted(waiting, key=lambda t: -t.services)]
 
 
 def test_a_mapping_keeps_a_need_another_term_still_gives(managed, tmp_path) -> None:

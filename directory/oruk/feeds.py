@@ -103,18 +103,24 @@ class Removed:
         return said + "."
 
 
+def brought(session: Session, feed_id: uuid.UUID) -> tuple[int, int]:
+    """How many services and organisations of this directory the feed has brought."""
+    counted = dict(
+        session.exec(
+            select(FeedListing.entity_type, sa.func.count())
+            .where(FeedListing.feed_id == feed_id)
+            .group_by(col(FeedListing.entity_type))
+        ).all()
+    )
+    return counted.get(EntityType.SERVICE, 0), counted.get(EntityType.ORGANISATION, 0)
+
+
 def remove_feed(session: Session, feed: Feed, manager: User | None = None) -> Removed:
     """Stop following a feed. The listings it brought stay, as they are now, as listings
     of this directory; what tied them to it goes: its records of them (so they no longer say
     "From the feed") and its sync history. Its changes still waiting for review are
     withdrawn, each listing keeping this directory's values. Commits."""
-    counted = dict(
-        session.exec(
-            select(FeedListing.entity_type, sa.func.count())
-            .where(FeedListing.feed_id == feed.id)
-            .group_by(col(FeedListing.entity_type))
-        ).all()
-    )
+    services, organisations = brought(session, feed.id)
     waiting = session.exec(
         select(ListingRevision).where(
             ListingRevision.feed_id == feed.id, ListingRevision.status == RevisionStatus.PENDING
@@ -128,12 +134,7 @@ def remove_feed(session: Session, feed: Feed, manager: User | None = None) -> Re
         session.add(revision)
     session.execute(sa.delete(FeedListing).where(col(FeedListing.feed_id) == feed.id))
     session.execute(sa.delete(FeedSync).where(col(FeedSync.feed_id) == feed.id))
-    removed = Removed(
-        feed.name,
-        counted.get(EntityType.SERVICE, 0),
-        counted.get(EntityType.ORGANISATION, 0),
-        len(waiting),
-    )
+    removed = Removed(feed.name, services, organisations, len(waiting))
     session.delete(feed)
     session.commit()
     return removed
@@ -183,20 +184,14 @@ def states(session: Session, recent: int = 5) -> list[FeedState]:
             .order_by(col(FeedSync.started_at).desc())
             .limit(recent)
         ).all()
-        counted = dict(
-            session.exec(
-                select(FeedListing.entity_type, sa.func.count())
-                .where(FeedListing.feed_id == feed.id)
-                .group_by(col(FeedListing.entity_type))
-            ).all()
-        )
+        services, organisations = brought(session, feed.id)
         found.append(
             FeedState(
                 feed,
                 list(syncs),
                 gone_services(session, feed.id),
-                counted.get(EntityType.SERVICE, 0),
-                counted.get(EntityType.ORGANISATION, 0),
+                services,
+                organisations,
             )
         )
     return found

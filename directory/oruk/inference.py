@@ -203,30 +203,30 @@ _WOMEN = r"(women|woman|females?|ladies|girls and women|women and girls)"
 _MEN = r"(men|males?|gentlemen|boys and men|men and boys)"
 _FOR = r"(for|open to|only|just|exclusively for|available to) "
 _WHO_ONLY = r"( only| aged \d+| over \d+| \d+ ?\+| of all ages| who| living| in | from )"
+
+
+def _sex_cues(group: str, adjective: str, possessive: str) -> tuple[str, ...]:
+    """The cues that say a service is for women (or men) only, the same for either."""
+    return (
+        group + r"[- ]only",
+        r"only (for |open to )?" + group,
+        _FOR + group + r"(?=[.;:!?)]|$)",
+        _FOR + r"(the )?" + group + _WHO_ONLY,
+        r"^" + group + r" (aged|over|of|who|living|experiencing|affected)\b",
+        # "Women (16+)", "Female survivors of domestic abuse aged 16+"
+        r"^" + group + r" \(?\d+(?= ?(\+|and over|or over|plus))",
+        r"^" + adjective + r" (survivors|victims|carers|parents|students|veterans)\b",
+        possessive,
+    )
+
+
 # Each list starts with its "X only" and "only for X" cues (NAMED_ONLY reads names by them).
 RESTRICTION_CUES: dict[str, tuple[str, ...]] = {
     "women_only": (
-        _WOMEN + r"[- ]only",
-        r"only (for |open to )?" + _WOMEN,
-        _FOR + _WOMEN + r"(?=[.;:!?)]|$)",
-        _FOR + r"(the )?" + _WOMEN + _WHO_ONLY,
-        r"^" + _WOMEN + r" (aged|over|of|who|living|experiencing|affected)\b",
-        # "Women (16+)", "Female survivors of domestic abuse aged 16+"
-        r"^" + _WOMEN + r" \(?\d+(?= ?(\+|and over|or over|plus))",
-        r"^(female|women) (survivors|victims|carers|parents|students|veterans)\b",
-        r"(women|ladies)'s? only",
+        *_sex_cues(_WOMEN, r"(female|women)", r"(women|ladies)'s? only"),
         r"(female|women)[- ]identifying (people )?only",
     ),
-    "men_only": (
-        _MEN + r"[- ]only",
-        r"only (for |open to )?" + _MEN,
-        _FOR + _MEN + r"(?=[.;:!?)]|$)",
-        _FOR + r"(the )?" + _MEN + _WHO_ONLY,
-        r"^" + _MEN + r" (aged|over|of|who|living|experiencing|affected)\b",
-        r"^" + _MEN + r" \(?\d+(?= ?(\+|and over|or over|plus))",
-        r"^(male|men) (survivors|victims|carers|parents|students|veterans)\b",
-        r"men's only",
-    ),
+    "men_only": _sex_cues(_MEN, r"(male|men)", r"men's only"),
     "carers_only": (
         r"(unpaid |family |adult |young )?carers[- ]only",
         r"only (for |open to )?(unpaid |family |adult )?carers",

@@ -370,15 +370,9 @@ class NeedsMap:
         return list(best.values())[:limit]
 
 
-def _stem(word: str) -> str:
-    """ "families" -> "family", "adults" -> "adult": enough to compare words."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word
-
-
 def _real_words(key: str) -> set[str]:
-    return {_stem(w) for w in key.split() if len(w) >= 3 and w not in PLAIN_WORDS}
+    """The words of a term_key (already singular: "families" is "family") that say something."""
+    return {w for w in key.split() if len(w) >= 3 and w not in PLAIN_WORDS}
 
 
 def _shares_a_word(mine: set[str], theirs: set[str]) -> bool:

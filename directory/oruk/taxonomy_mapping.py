@@ -1,7 +1,6 @@
 """The terms of other directories' taxonomies seen in imports, and what managers decide they
 mean (the page /manage/taxonomy).
 
-    taxonomy_mapping.unmapped_terms(session)   # terms no rule maps, most services first
     taxonomy_mapping.seen_terms(session)       # every term: what it means, and how
     taxonomy_mapping.choose(session, user, term, "loneliness")   # or None: "not a need"
 
@@ -136,13 +135,6 @@ def seen_terms(session: Session, known: NeedsVocabulary | None = None) -> list[S
             )
         )
     return sorted(found, key=lambda s: (s.term.name.lower(), s.term.taxonomy.lower()))
-
-
-def unmapped_terms(session: Session) -> list[SeenTerm]:
-    """The foreign terms no rule or manager maps yet, most services first: what the import
-    report lists as waiting (each links to /manage/taxonomy?term=<its name>)."""
-    waiting = [s for s in seen_terms(session) if not s.mapped]
-    return sorted(waiting, key=lambda s: -s.services)
 
 
 def term_seen(session: Session, term: ForeignTerm) -> bool:
