@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import uuid
 import zipfile
@@ -253,6 +254,24 @@ def test_likely_duplicates_are_reported(small_app, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "Likely duplicates to check" in result.output
     assert str(existing.id) in result.output and "same organisation" in result.output
+
+
+def test_a_long_list_of_likely_duplicates_is_cut_short_with_where_to_see_it(
+    small_app, tmp_path, monkeypatch
+) -> None:
+    """An import of thousands printed every pair (107,000 lines for a 2,000-listing feed)."""
+    monkeypatch.setattr("directory.oruk.commands.SHOWN_PROBLEMS", 1)
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        existing = session.exec(select(Service).where(Service.name == "Tuesday Tea and Chat")).one()
+        org_name = existing.organisation.name
+    twins = [a_service(name=name) for name in ("Tuesday Tea & Chat", "Tuesday Tea and Chats")]
+    for twin in twins:
+        twin["organization"]["name"] = org_name
+    result = run(small_app, "import-oruk", write(tmp_path, twins))
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("Likely duplicates to check:\n")[1].splitlines()
+    assert listed[0].startswith("  '") and " and " in listed[0]
+    assert re.fullmatch(r"  … and \d+ more: see them all at /manage/duplicates\.", listed[1])
 
 
 # --- the official examples and the validator's fixtures -----------------------------------

@@ -130,6 +130,18 @@ def _show_problems(report: checks.Report) -> None:
         click.echo(f"  … and {len(report.problems) - SHOWN_PROBLEMS} more.")
 
 
+def _show_some(heading: str, lines: list[str], where: str) -> None:
+    """A heading and the first SHOWN_PROBLEMS lines under it; the rest are counted, with
+    where to see them all (an import of thousands would otherwise print a wall)."""
+    if not lines:
+        return
+    click.echo(heading)
+    for line in lines[:SHOWN_PROBLEMS]:
+        click.echo(f"  {line}")
+    if len(lines) > SHOWN_PROBLEMS:
+        click.echo(f"  … and {len(lines) - SHOWN_PROBLEMS} more: see them all at {where}.")
+
+
 def _show_result(result: importing.ImportResult, publish: bool, ready: readiness.Readiness) -> None:
     state = "published" if publish else "waiting for review"
     click.echo(
@@ -145,14 +157,12 @@ def _show_result(result: importing.ImportResult, publish: bool, ready: readiness
     # the terms that meet no need are listed once, under "Ready for matching"
     if result.directory_area:
         click.echo(result.directory_area_words())
-    if result.duplicates:
-        click.echo("Likely duplicates to check:")
-        for line in result.duplicates:
-            click.echo(f"  {line}")
-    if result.held_back:
-        click.echo("Held back for a manager (not published: they look like another listing):")
-        for line in result.held_back:
-            click.echo(f"  {line}")
+    _show_some("Likely duplicates to check:", result.duplicates, "/manage/duplicates")
+    _show_some(
+        "Held back for a manager (not published: they look like another listing):",
+        result.held_back,
+        "the manager's tasks, /manage/",
+    )
     for line in ready.lines():
         click.echo(line)
 
