@@ -23,17 +23,24 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets: $(ASSETS)/.copied
+STATIC := directory/static
+# our own scripts and styles (a hashed copy's name has two dots: it is not a source)
+STATIC_SOURCES := $(filter-out $(wildcard $(STATIC)/*.*.*),$(wildcard $(STATIC)/*.js $(STATIC)/*.css))
 
-# NHS.UK frontend's script and icons, and our stylesheet built on its Sass.
-$(ASSETS)/.copied: node_modules/.installed directory/static/src/signpost.scss
+assets: $(STATIC)/staticfiles.json
+
+# NHS.UK frontend's script and icons, and our stylesheet built on its Sass; then a copy of
+# every static file named by the hash of its content, with gzip and brotli copies, and the
+# list of those names that templates link (directory/web/static_files.py).
+$(STATIC)/staticfiles.json: $(VENV)/.installed node_modules/.installed $(STATIC)/src/signpost.scss \
+		$(STATIC_SOURCES) directory/web/static_files.py
 	rm -rf $(ASSETS)
 	mkdir -p $(ASSETS)
 	cp $(NHSUK)/nhsuk-frontend.min.js $(ASSETS)/
 	cp -r $(NHSUK)/assets $(ASSETS)/assets
 	npx sass --load-path=node_modules --style=compressed --no-source-map --quiet-deps \
-		directory/static/src/signpost.scss $(ASSETS)/signpost.min.css
-	touch $@
+		$(STATIC)/src/signpost.scss $(ASSETS)/signpost.min.css
+	$(BIN)/python -m directory.web.static_files $(STATIC)
 
 # Chromium for the browser tests, from Debian (needs root); without it they skip and say why.
 browser:
@@ -78,4 +85,4 @@ relevance: install
 	$(BIN)/python benchmarks/relevance.py
 
 clean:
-	rm -rf $(VENV) node_modules $(ASSETS) instance
+	rm -rf $(VENV) node_modules $(ASSETS) instance $(STATIC)/staticfiles.json $(wildcard $(STATIC)/*.*.*)
