@@ -170,6 +170,16 @@ def test_a_hashed_file_gone_from_disk_is_linked_by_its_plain_name(folder):
     assert fetch(app.test_client(), "/static/" + made["site.js"])[0] == 404
 
 
+def test_a_hashed_file_deleted_while_the_app_runs_is_a_404_not_a_500(folder):
+    made = static_files.build(folder)
+    client = tiny_app(folder).test_client()
+    assert fetch(client, "/static/" + made["site.js"], "br")[0] == 200
+    for suffix in ("", ".gz", ".br"):  # as the next release's build removes them
+        (folder / (made["site.js"] + suffix)).unlink()
+    for encodings in ("br", "gzip", None):
+        assert fetch(client, "/static/" + made["site.js"], encodings)[0] == 404, encodings
+
+
 # --- the real build -------------------------------------------------------------------
 
 

@@ -23,8 +23,9 @@ import os
 import posixpath
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from wsgiref.headers import Headers
 
 from flask import Flask, current_app, url_for
@@ -36,7 +37,8 @@ HASH_LENGTH = 12
 YEAR = 365 * 24 * 60 * 60
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
 NOT_BUILT = (
-    "Front-end assets are not built: pages are served without NHS.UK styles and scripts. "
+    f"Front-end assets are not built (no static/{MANIFEST}): pages link static files by their "
+    "plain names, uncompressed, and unstyled where NHS.UK frontend is missing too. "
     "Run `make assets` (`make install` does)."
 )
 # Sources of the build, not files a page links to.
@@ -147,9 +149,20 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=hashed.get(filename, filename))
 
 
+class HashedFiles(WhiteNoise):
+    """WhiteNoise, except that a file deleted since the worker started (a new build removes
+    the last one's copies) falls through to the app, which answers 404, not 500."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            return super().__call__(environ, start_response)
+        except FileNotFoundError:  # raised before the response starts
+            return self.application(environ, start_response)
+
+
 def serve_hashed(app: Flask, root: Path, hashed: dict[str, str]) -> None:
     """WhiteNoise in front of the app, for the hashed files alone (and their .br and .gz)."""
-    whitenoise = WhiteNoise(
+    whitenoise = HashedFiles(
         app.wsgi_app,
         allow_all_origins=False,
         add_headers_function=add_headers,
