@@ -336,35 +336,46 @@ def write(size: int, path: Path, seed: int = 7) -> Path:
 # --- a ready database ---------------------------------------------------------------------
 
 
-def flask(args: list[str], env: dict[str, str], python: Path | None = None) -> str:
-    """Run `flask --app wsgi ARGS` with these settings; its output (it fails loudly)."""
-    command = [str(python or Path(sys.executable).with_name("flask")), "--app", "wsgi", *args]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+BENCH_USER = "load-benchmark@example.org"
+BENCH_PASSWORD = "load-benchmark-not-secret"  # a link worker on a throwaway database
+
+
+def flask(args: list[str], env: dict[str, str], checkout: Path = ROOT) -> str:
+    """Run `flask --app wsgi ARGS` in a checkout (with its own .venv) with these settings;
+    its output (it fails loudly)."""
+    program = (
+        Path(sys.executable).with_name("flask")
+        if checkout.resolve() == ROOT
+        else checkout / ".venv" / "bin" / "flask"
+    )
+    command = [str(program), "--app", "wsgi", *args]
+    done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done.stdout
 
 
-def database_env(folder: Path, file_mb: int = 2000) -> dict[str, str]:
-    """The settings that serve the SQLite database and index in `folder`."""
+def database_env(folder: Path, database_url: str | None = None) -> dict[str, str]:
+    """The settings that serve the database (SQLite in `folder` unless a URL is given) and
+    the search index in `folder`; imports as big as the files here."""
+    folder = folder.resolve()
     return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder.resolve() / 'signpost.db'}",
-        "SEARCH_INDEX_DIR": str(folder.resolve() / "index"),
-        "SIGNPOST_INSTANCE_PATH": str(folder.resolve()),
-        "SIGNPOST_IMPORT_MAX_MB": str(file_mb),
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'signpost.db'}",
+        "SEARCH_INDEX_DIR": str(folder / "index"),
+        "SIGNPOST_INSTANCE_PATH": str(folder),
+        "SIGNPOST_IMPORT_MAX_MB": "4000",
     }
 
 
 def build_database(
-    source: Path, folder: Path, env: dict[str, str] | None = None
+    source: Path, folder: Path, env: dict[str, str], checkout: Path = ROOT
 ) -> dict[str, float]:
-    """A fresh database in `folder` with the needs vocabulary and `source` imported and
-    published; the seconds each step took."""
+    """The schema, the needs vocabulary, `source` imported and published (which builds
+    the index), and a link worker's API token in folder/token.txt, in a database that holds
+    nothing yet; the seconds each step took. The import's report goes to
+    folder/import-report.txt."""
     folder.mkdir(parents=True, exist_ok=True)
-    for old in ("signpost.db", "signpost.db-wal", "signpost.db-shm"):
-        (folder / old).unlink(missing_ok=True)
-    env = env or database_env(folder)
     took = {}
     for name, args in (
         ("upgrade", ["db", "upgrade"]),
@@ -372,11 +383,24 @@ def build_database(
         ("import", ["import-oruk", "--publish", "--source", "Scale benchmark", str(source)]),
     ):
         start = time.perf_counter()
-        output = flask(args, env)
+        output = flask(args, env, checkout)
         took[name] = time.perf_counter() - start
         if name == "import":
             (folder / "import-report.txt").write_text(output)
+    api_token(folder, env, checkout)
     return took
+
+
+def api_token(folder: Path, env: dict[str, str], checkout: Path = ROOT) -> str:
+    """A link worker's API token for the match API, kept in folder/token.txt."""
+    kept = folder / "token.txt"
+    if kept.exists():
+        return kept.read_text().strip()
+    user = ["create-user", BENCH_USER, "--role", "linkworker", "--password", BENCH_PASSWORD]
+    flask(user, env, checkout)
+    token = flask(["create-token", BENCH_USER, "--label", "load benchmark"], env, checkout)
+    kept.write_text(token.strip().splitlines()[0] + "\n")
+    return kept.read_text().strip()
 
 
 def main() -> None:
@@ -395,7 +419,10 @@ def main() -> None:
     write(args.size, target, args.seed)
     print(f"Wrote {args.size} services to {target} in {time.perf_counter() - start:.1f} s.")
     if args.database:
-        took = build_database(target, args.destination)
+        folder = args.destination
+        for old in ("signpost.db", "signpost.db-wal", "signpost.db-shm", "token.txt"):
+            (folder / old).unlink(missing_ok=True)
+        took = build_database(target, folder, database_env(folder))
         print(", ".join(f"{k} {v:.1f} s" for k, v in took.items()))
 
 
