@@ -185,7 +185,8 @@ def _database_name(key: str) -> str:
 def _admin(url: str):  # type: ignore[no-untyped-def]
     import psycopg
 
-    return psycopg.connect(url, autocommit=True)
+    plain = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+    return psycopg.connect(plain, autocommit=True)
 
 
 def _with_database(url: str, name: str) -> str:
