@@ -189,6 +189,12 @@ def _admin(url: str):  # type: ignore[no-untyped-def]
     return psycopg.connect(plain, autocommit=True)
 
 
+def _database_exists(url: str, name: str) -> bool:
+    with _admin(url) as admin:
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        return admin.execute(query, (name,)).fetchone() is not None
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
@@ -202,6 +208,8 @@ def prepare(checkout: Path, size: int, seed: int, postgres: str | None) -> Serve
     source = catalogue_file(size, seed)
     template = _database_name(f"{size}_{seed}_{scale_catalogue.VERSION}_{head}")
     url = _with_database(postgres, template) if postgres else None
+    if postgres and (kept / "ready").exists() and not _database_exists(postgres, template):
+        (kept / "ready").unlink()  # dropped since: made again
     if not (kept / "ready").exists():
         print(f"Importing it at migration {head} ({backend}); the first time only ...", flush=True)
         shutil.rmtree(kept, ignore_errors=True)
