@@ -7,6 +7,7 @@ catalogue over loopback, driven by `wrk` with the mix of issue 13.
     python benchmarks/load.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
     python benchmarks/load.py --data /work/data/scale   # a database and index made already
     python benchmarks/load.py -- --preload    # anything after -- goes to gunicorn
+    python benchmarks/load.py --json after.json   # every figure also as JSON
 
 What it does, in order:
 1. The catalogue: `benchmarks/scale_catalogue.py`'s file of SIZE services (seed SEED) is
@@ -645,11 +646,18 @@ def run(args: argparse.Namespace, extra: list[str]) -> None:
     postcodes = postcodes_of(source)
     pools = {kind: requests_of(kind, ids, postcodes, served.token) for kind in MIX}
     mix = the_mix(pools)
+    report: dict[str, object] = {
+        "code": describe_checkout(checkout),
+        "size": args.size,
+        "database": database,
+        "load_average_start": os.getloadavg(),
+    }
     server = Gunicorn(checkout, served.env, extra, log)
     try:
         print(f"gunicorn: {' '.join(server.command[1:])}")
         accepted = server.wait_until_accepting()
         cold = first_requests(server.port, mix)
+        report["first_requests"] = {**cold, "accepted_after_s": accepted}
         print(
             f"\nFirst {FIRST_REQUESTS} requests after a fresh start (the mix, "
             f"{FIRST_AT_ONCE} at a time, from {accepted:.1f} s when gunicorn accepted): "
@@ -668,12 +676,18 @@ def run(args: argparse.Namespace, extra: list[str]) -> None:
         )
         print(f"\nFixed {seconds:g} s at each level:")
         print(header)
+        levels: list[dict[str, object]] = []
+        report["levels"] = levels
         for connections in LEVELS:
             for name in ("mix", "trivial"):
                 found = wrk(server.port, scripts[name], connections, seconds)
                 settle(server)
                 shown = "mix (issue 13)" if name == "mix" else f"trivial {TRIVIAL}"
-                rss = " / ".join(f"{m:.0f}" for m in memory(server))
+                worker_mb = memory(server)
+                levels.append(
+                    {"what": name, "connections": connections, **found, "rss_mb": worker_mb}
+                )
+                rss = " / ".join(f"{m:.0f}" for m in worker_mb)
                 print(
                     f"{shown:<22}{connections:>6}{found['rate']:>9.1f}{found['p50']:>9.1f}"
                     f"{found['p95']:>9.1f}{found['p99']:>9.1f}{found['errors']:>8.0f}  {rss}",
@@ -681,10 +695,13 @@ def run(args: argparse.Namespace, extra: list[str]) -> None:
                 )
         print(f"\nCPU per request, each kind alone ({kind_seconds:g} s, one at a time):")
         print(f"{'kind':<40}{'CPU ms':>8}{'req/s':>9}{'p50 ms':>9}{'errors':>8}")
+        kinds: dict[str, object] = {}
+        report["cpu_per_request"] = kinds
         for kind, words in KINDS.items():
             wrk(server.port, scripts[kind], 2, min(2.0, kind_seconds))  # its caches warm
             settle(server)
             found = cpu_per_request(server, scripts[kind], kind_seconds)
+            kinds[kind] = found
             note = "  (a worker restarted: CPU undercounted)" if found["restarted"] else ""
             print(
                 f"{words:<40}{found['cpu_ms']:>8.1f}{found['rate']:>9.1f}{found['p50']:>9.1f}"
@@ -694,6 +711,10 @@ def run(args: argparse.Namespace, extra: list[str]) -> None:
         rss = " / ".join(f"{m:.0f}" for m in memory(server))
         print(f"\nResident memory per worker at the end: {rss} MB")
         print(f"Load average at the end: {load_average()} (2 cores)")
+        report["rss_mb_end"] = memory(server)
+        report["load_average_end"] = os.getloadavg()
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2) + "\n")
     finally:
         server.stop()
         clean(served)
@@ -720,6 +741,7 @@ def main(argv: list[str] | None = None) -> None:
         "--checkout", type=Path, default=ROOT, help="serve this checkout's code (its .venv)"
     )
     parser.add_argument("--postgres", metavar="URL", help="serve from PostgreSQL at URL")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
         "--data", type=Path, help="a folder with signpost.db, index/ and token.txt (SQLite)"
     )
