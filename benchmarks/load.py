@@ -578,11 +578,12 @@ def settle(server: Gunicorn, limit: float = 120) -> bool:
     """Wait until the workers are idle: a sync worker goes on answering the requests queued
     for it after wrk has closed their connections, and the next run must not pay for them."""
     deadline = time.perf_counter() + limit
-    last = sum(workers_cpu(server).values())
+    last = workers_cpu(server)
     while time.perf_counter() < deadline:
         time.sleep(0.3)
-        now = sum(workers_cpu(server).values())
-        if now - last < 0.02:
+        now = workers_cpu(server)
+        # a worker killed and booted again is not idle, whatever the sum says
+        if set(now) == set(last) and sum(now[p] - last[p] for p in now) < 0.02:
             return True
         last = now
     return False

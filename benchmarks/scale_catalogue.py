@@ -9,8 +9,9 @@ and `export-oruk` writes:
 - needs as attributes carrying Signpost's needs taxonomy terms (mapped by id on import);
 - what HSDS has no field for (delivery modes, referral routes, keywords, whether it is free,
   the card summary) as Signpost's own taxonomies' attributes, as another Signpost exports;
-- sites as physical locations at the stream's coordinates, each with the real Leeds
-  postcode nearest to it (from the ONS directory the app looks postcodes up in);
+- sites as physical locations at the stream's coordinates, each with a real Leeds postcode
+  a few hundred metres from it at most (the nearest in the first ring of 500 m cells that
+  has one, from the ONS directory the app looks postcodes up in);
 - openings as weekly schedules, ages, languages, accessibility, who it serves
   (`service_areas`), and a phone for services by phone.
 
@@ -75,7 +76,8 @@ def _id(seed: int, *parts: object) -> str:
 
 
 class NearestPostcode:
-    """The real Leeds postcode nearest a point, from the app's own ONS directory."""
+    """A real Leeds postcode close to a point (the nearest in the first ring of grid cells
+    around it that holds any), from the app's own ONS directory."""
 
     def __init__(self) -> None:
         from pyproj import Transformer
