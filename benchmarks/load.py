@@ -1,8 +1,8 @@
 """The whole path under load: gunicorn with 2 sync workers serving a 20,000-service
 catalogue over loopback, driven by `wrk` with the mix of issue 13.
 
-    python benchmarks/load.py                 # 20,000 services, about 6 minutes
-    python benchmarks/load.py --quick         # shorter runs, about 2 minutes
+    python benchmarks/load.py                 # 20,000 services, 6 minutes or more
+    python benchmarks/load.py --quick         # shorter runs, 3 minutes or more
     python benchmarks/load.py --checkout /path/to/other/checkout   # its code, its .venv
     python benchmarks/load.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
     python benchmarks/load.py --data /work/data/scale   # a database and index made already
