@@ -9,7 +9,7 @@ PORT ?= 5000
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 ASSETS := directory/static/nhsuk
 
-.PHONY: install assets browser run test lint bench clean
+.PHONY: install assets browser bench-tools run test lint bench clean
 
 install: $(VENV)/.installed assets
 
@@ -48,6 +48,12 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "Chromium could not be installed: the browser tests will be skipped."
 
+# wrk, the load generator of benchmarks/load.py, from Debian (needs root).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		echo "wrk could not be installed: as root, apt-get install wrk."
+
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed
@@ -78,6 +84,11 @@ lint: $(VENV)/.installed
 
 bench: install
 	$(BIN)/python benchmarks/postcode_load.py
+
+# The whole site under load at 20,000 services (benchmarks/load.py; ARGS="--quick" for short).
+.PHONY: load
+load: install bench-tools
+	$(BIN)/python benchmarks/load.py $(ARGS)
 
 # How well search ranks the relevance set (tests/relevance/), beside its baseline.
 .PHONY: relevance
