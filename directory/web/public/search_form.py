@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from directory.catalogue import published, vocabulary
+from directory.catalogue import vocabulary
+from directory.catalogue.needs import Need
 from directory.search.request import ACCESS_FILTERS, DISTANCES
 
 Items = list[dict[str, str]]
@@ -37,12 +38,12 @@ def in_page_order(problems: Mapping[str, str]) -> dict[str, str]:
     return dict(sorted(problems.items(), key=lambda item: place.get(item[0], len(place))))
 
 
-def choices(needs: list[published.NeedSummary]) -> dict[str, Items]:
+def choices(needs: Iterable[Need]) -> dict[str, Items]:
     """The options of each list in the filters."""
     miles = [(str(d), f"Within {d} mile" + ("s" if d > 1 else "")) for d in DISTANCES]
     languages = sorted(vocabulary.LANGUAGES.items(), key=lambda item: item[1])
     return {
-        "needs": _items(((n.term.code, n.term.name) for n in needs), "Any type of help"),
+        "needs": _items(((n.code, n.label) for n in needs), "Any type of help"),
         "distances": _items([*miles, ("any", "Any distance")]),
         "days": _items(((code.lower(), day) for code, day in vocabulary.DAYS.items()), "Any day"),
         "languages": _items(languages, "Any language"),
