@@ -58,16 +58,19 @@ def render_search(
     crisis: str | None = None,
 ) -> str:
     """The search page; `crisis` is the kind of urgent help to show first, if any."""
-    known = known_needs.held(db.session()).needs
+    vocabulary = known_needs.held(db.session())
+    in_order = search_form.in_page_order(problems or {})
     return render_template(
         "public/search.html",
         form=form,
-        problems=search_form.in_page_order(problems or {}),
+        problems=in_order,
         wanted=wanted,
         found=found,
         crisis=crisis or (found.results.crisis.kind if found and found.results.crisis else None),
-        needs=known,
-        choices=search_form.choices(known),
+        needs=vocabulary.needs,
+        search_form=search_form.form_html(
+            form, in_order, results=found is not None, vocabulary=vocabulary
+        ),
     )
 
 
