@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from directory.catalogue import published
-from directory.models import SearchLog, stable_id
+from directory.models import ListingStatus, SearchLog, stable_id
 from tests.conftest import build_index
 from tests.search_helpers import api, main_text, query, text
 
@@ -434,3 +434,7 @@ def test_services_by_id_loads_published_services_only(small_search, session_for)
     assert list(found) == [TEA]
     assert found[TEA].organisation.name == "Hyde Park Friends Network"
     assert published.services_by_id(session, []) == {}
+    # nor a published service of an organisation that is no longer published
+    found[TEA].organisation.status = ListingStatus.ARCHIVED
+    session.commit()
+    assert published.services_by_id(session, [TEA]) == {}

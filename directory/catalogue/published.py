@@ -72,8 +72,21 @@ def published_organisation_ids() -> Any:
     return select(Organisation.id).where(Organisation.status == ListingStatus.PUBLISHED)
 
 
-def is_published() -> sa.ColumnElement[bool]:
-    """A service the public may see: published, by an organisation that is published too."""
+def is_published(few: bool = False) -> sa.ColumnElement[bool]:
+    """A service the public may see: published, by an organisation that is published too.
+
+    `few`: for a statement that picks a few services by id. Each one's organisation is then
+    looked up by its key, rather than every published organisation listed first (SQLite
+    lists them for each statement: 4 ms at 6,500 organisations, for the 25 cards of a
+    search); and the service's own status is asked inside that lookup, so that a database
+    without statistics (SQLite before ANALYZE) cannot read every published service by the
+    status index instead of the few by id (10 ms at 20,000 services)."""
+    if few:
+        return sa.exists().where(
+            col(Organisation.id) == Service.organization_id,
+            col(Organisation.status) == ListingStatus.PUBLISHED,
+            col(Service.status) == ListingStatus.PUBLISHED,
+        )
     return sa.and_(
         col(Service.status) == ListingStatus.PUBLISHED,
         col(Service.organization_id).in_(published_organisation_ids()),
@@ -275,6 +288,8 @@ def services_by_id(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     if not wanted:
         return {}
     statement = (
-        select(Service).where(col(Service.id).in_(wanted), is_published()).options(*_card_options())
+        select(Service)
+        .where(col(Service.id).in_(wanted), is_published(few=True))
+        .options(*_card_options())
     )
     return {service.id: service for service in session.exec(statement).all()}
