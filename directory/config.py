@@ -70,6 +70,10 @@ class Config:
         self.MAIL_PASSWORD = env("MAIL_PASSWORD", "")
         self.MAIL_USE_TLS = env("MAIL_USE_TLS", "1") == "1"
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "signpost@localhost")
+        # The search log is written by each worker off the request path, every this many
+        # seconds or when this many searches wait, whichever comes first (search/log_writer.py).
+        self.SEARCH_LOG_SECONDS = float(env("SIGNPOST_SEARCH_LOG_SECONDS", "2"))
+        self.SEARCH_LOG_BATCH = int(env("SIGNPOST_SEARCH_LOG_BATCH", "100"))
         # Rate-limit counters: in memory for one process; Redis (redis://host:6379) in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "signpost")
@@ -126,6 +130,9 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         # Tests serve feeds on loopback; the tests of refusing private addresses turn it off.
         self.FEED_ALLOW_PRIVATE = True
+        # Each search's log row is written at once: tests read the log right after a search
+        # (the tests of writing it later set their own).
+        self.SEARCH_LOG_SECONDS = 0.0
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.
