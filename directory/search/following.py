@@ -130,9 +130,10 @@ class Follower:
         pruned = time.monotonic()
         while not self.stopping.is_set():
             try:
-                self.step(force=True)
-                self.caught_up.set()
+                # listening before the first catch-up: a commit between the two is not lost
                 with changes.listening(self.engine) as wait:
+                    self.step(force=True)
+                    self.caught_up.set()
                     polled = time.monotonic()
                     while not self.stopping.is_set():
                         woken = wait(1.0)
