@@ -311,8 +311,10 @@ def test_the_follower_thread_catches_up_on_start_and_after_each_commit(small_app
         assert clinic is not None
         clinic.name = "Money Worries Quillwort Clinic"
         session.commit()
-        _wait_until(lambda: str(CLINIC) in _found(small_app, "quillwort"))
-        assert index.applied_change() == changes.latest(session)
+        newest = changes.latest(session)
+        # the entry is recorded just after the index commits, under its lock
+        _wait_until(lambda: index.applied_change() == newest)
+        assert str(CLINIC) in _found(small_app, "quillwort")
     finally:
         follower.stop()
     assert not follower.thread.is_alive()
@@ -327,7 +329,14 @@ def _wait_until(condition, seconds: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def test_check_index_says_how_far_the_index_follows_the_log(small_search):
+def test_check_index_says_how_far_the_index_follows_the_log(small_search, session_for):
+    session = session_for(small_search)
+    newest = changes.latest(session)
     result = small_search.test_cli_runner().invoke(args=["check-index"])
     assert result.exit_code == 0, result.output
     assert "The index matches the database." in result.output
+    assert f"changes up to entry {newest} of {newest}." in result.output
+    _rename(session)
+    session.commit()
+    result = small_search.test_cli_runner().invoke(args=["check-index"])
+    assert f"up to entry {newest} of {newest + 1}, 1 behind." in result.output

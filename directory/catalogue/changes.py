@@ -8,8 +8,9 @@ No write path has to remember it. Session events note what a transaction changes
 - before_flush: every catalogue row the ORM adds, changes or deletes;
 - do_orm_execute: UPDATE, DELETE and INSERT statements run on a session (bulk writes), by
   the rows they match before they run and the owners they set;
-- before_commit: one entry per service, organisation, place or need touched, written in the
-  same transaction just before it commits (a rolled-back edit leaves none). On PostgreSQL a
+- the connection's commit: one entry per service, organisation, place or need touched,
+  written in the same transaction just before it commits (a rolled-back edit leaves none;
+  a session joined to a transaction begun outside it writes when that one commits). On PostgreSQL a
   transaction lock is taken first and held to the commit, so numbers are handed out in the
   order transactions commit: a follower that has read entry 12 never later meets an 11.
   `pg_notify` in the same transaction wakes every follower as it commits.
@@ -191,7 +192,10 @@ def _no_word(seconds: float) -> bool:
 
 
 def _pending(session: OrmSession) -> set[Key]:
-    found: set[Key] = session.info.setdefault(PENDING, set())
+    """What the transaction of the session's connection has changed so far. Kept with the
+    connection, not the session: a session joined to a transaction begun outside it (a
+    feed's sync) commits only a savepoint, and the entries wait for the real commit."""
+    found: set[Key] = session.connection().info.setdefault(PENDING, set())
     return found
 
 
@@ -211,7 +215,7 @@ def _keys_in(table_name: str, values: Mapping[str, Any]) -> Iterator[Key]:
 
 
 def _before_flush(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
-    pending = _pending(session)
+    found: set[Key] = set()
     for row in (*session.new, *session.dirty, *session.deleted):
         table = getattr(type(row), "__tablename__", None)
         if table not in OWNERS:
@@ -224,7 +228,9 @@ def _before_flush(session: OrmSession, _flush: UOWTransaction, _instances: Any) 
                 getattr(row, column, None)
             ]
 
-        pending.update(_keys_of_row(str(table), values))
+        found.update(_keys_of_row(str(table), values))
+    if found:
+        _pending(session).update(found)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -267,19 +273,18 @@ def _on_execute(state: ORMExecuteState) -> None:
     pending.update(_keys_in(table.name, set_values))
 
 
-def _before_commit(session: OrmSession) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: its changes are written when the transaction commits
-    session.flush()  # what the commit would flush is counted too
-    pending = session.info.pop(PENDING, None)
+def _on_commit(connection: sa.Connection) -> None:
+    """Just before a transaction commits: its entries, numbered in commit order."""
+    pending = connection.info.pop(PENDING, None)
     if not pending:
         return
-    connection = session.connection()
     keys = _without_contacts(connection, pending)
     if (EVERYTHING, None) in keys:
         keys = {(EVERYTHING, None)}
     postgres = connection.dialect.name == "postgresql"
     if postgres:
+        # Held from here to the commit (a moment): entries get their numbers in the order
+        # their transactions commit. (SQLite writes one transaction at a time anyway.)
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ORDER_LOCK})
     now = utcnow()
     table = CatalogueChange.__table__  # type: ignore[attr-defined]
@@ -307,9 +312,12 @@ def _without_contacts(connection: sa.Connection, pending: set[Key]) -> set[Key]:
     return keys
 
 
-def _forget(session: OrmSession, transaction: Any) -> None:
-    if transaction.parent is None:  # the whole transaction is over, committed or not
-        session.info.pop(PENDING, None)
+def _forget(connection: sa.Connection) -> None:
+    connection.info.pop(PENDING, None)  # rolled back: nothing changed
+
+
+def _forget_on_return(_dbapi_connection: Any, record: Any, _state: Any = None) -> None:
+    record.info.pop(PENDING, None)  # back in the pool, its transaction over either way
 
 
 def _column(model: Any, name: str) -> Any:
@@ -322,15 +330,17 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
 
 
 def listen() -> None:
-    """Attach the session events to every session (done once, when this module loads)."""
-    for name, handler in (
-        ("before_flush", _before_flush),
-        ("do_orm_execute", _on_execute),
-        ("before_commit", _before_commit),
-        ("after_transaction_end", _forget),
-    ):
-        if not event.contains(OrmSession, name, handler):
-            event.listen(OrmSession, name, handler)
+    """Attach the events to every session and engine (done once, when this module loads)."""
+    attached: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
+        (OrmSession, "before_flush", _before_flush),
+        (OrmSession, "do_orm_execute", _on_execute),
+        (sa.Engine, "commit", _on_commit),
+        (sa.Engine, "rollback", _forget),
+        (sa.pool.Pool, "reset", _forget_on_return),
+    )
+    for target, name, handler in attached:
+        if not event.contains(target, name, handler):
+            event.listen(target, name, handler)
 
 
 listen()
