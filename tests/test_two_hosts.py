@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,26 +24,21 @@ from sqlmodel import Session
 from directory import db
 from directory.catalogue import changes
 from directory.models import Service, stable_id
-from tests.conftest import SMALL_CATALOGUE, Databases, build_index, dispose, make_app
+from tests.conftest import (
+    SMALL_CATALOGUE,
+    Databases,
+    build_index,
+    dispose,
+    make_app,
+    serving_process,
+)
 
 pytestmark = [pytest.mark.live_server, pytest.mark.concurrency, pytest.mark.postgres]
 
-ROOT = Path(__file__).parent.parent
 TEA = stable_id("service", "hyde-park-tuesday-tea")
 CLINIC = stable_id("service", "hyde-park-money-clinic")
 FOUND_WITHIN_S = 5.0  # what the issue asks of an edit on one host, seen on another
 START_WITHIN_S = 60.0  # a process importing the app on a busy two-core machine
-
-# Serve wsgi.py's app on a port the system chooses, and say which; stop cleanly on SIGTERM.
-SERVE = """
-import signal, sys
-from werkzeug.serving import make_server
-from wsgi import app
-server = make_server("127.0.0.1", 0, app, threaded=True)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-print(server.server_port, flush=True)
-server.serve_forever()
-"""
 
 
 @dataclass
@@ -104,9 +98,7 @@ def _launch(host: Host, url: str, tmp_path: Path) -> None:
     }
     out = tmp_path / f"{host.name}.out"
     with open(out, "wb") as stdout, open(tmp_path / f"{host.name}.err", "ab") as stderr:
-        host.process = subprocess.Popen(
-            [sys.executable, "-c", SERVE], cwd=ROOT, env=env, stdout=stdout, stderr=stderr
-        )
+        host.process = serving_process(env, stdout, stderr)
 
 
 def _ready(host: Host, tmp_path: Path) -> None:

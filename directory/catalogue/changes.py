@@ -216,21 +216,27 @@ def _keys_in(table_name: str, values: Mapping[str, Any]) -> Iterator[Key]:
 
 def _before_flush(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
     found: set[Key] = set()
-    for row in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(type(row), "__tablename__", None)
-        if table not in OWNERS:
-            continue
-
-        def values(column: str, row: Any = row) -> list[Any]:
-            # the owner now and, if the row moved, the one it left
-            history = attributes.get_history(row, column)
-            return [*history.added, *history.unchanged, *history.deleted] or [
-                getattr(row, column, None)
-            ]
-
-        found.update(_keys_of_row(str(table), values))
+    for rows, moved in ((session.new, False), (session.dirty, True), (session.deleted, False)):
+        for row in rows:
+            table = getattr(type(row), "__tablename__", None)
+            if table in OWNERS:
+                found.update(_keys_of_row(str(table), _owners(row, moved)))
     if found:
         _pending(session).update(found)
+
+
+def _owners(row: Any, moved: bool) -> Callable[[str], list[Any]]:
+    """A row's owner in a column: and, for a changed row that moved, the one it left."""
+
+    def now_and_before(column: str) -> list[Any]:
+        if not moved:
+            return [getattr(row, column, None)]
+        history = attributes.get_history(row, column)
+        return [*history.added, *history.unchanged, *history.deleted] or [
+            getattr(row, column, None)
+        ]
+
+    return now_and_before
 
 
 def _on_execute(state: ORMExecuteState) -> None:
