@@ -33,6 +33,9 @@ class Config:
     # Without a mail server, write mail to the log (development); production never does,
     # because the links in it sign people in.
     LOG_MAIL = True
+    # A static file by its plain name (one with no hashed copy): cached briefly, as it may
+    # change under that name (hashed ones are cached for a year: directory/web/static_files.py)
+    SEND_FILE_MAX_AGE_DEFAULT: int | None = 300
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         env = os.environ.get
@@ -108,6 +111,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEV_LOGIN = True
+    # An edited script is seen at the next reload.
+    SEND_FILE_MAX_AGE_DEFAULT = None
 
 
 class TestingConfig(Config):
