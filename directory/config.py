@@ -44,6 +44,9 @@ class Config:
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET)
         self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{instance / 'signpost.db'}")
         self.SEARCH_INDEX_DIR = env("SEARCH_INDEX_DIR", str(instance / "index"))
+        # Each web process keeps the index following the database's change log (a thread
+        # started by the first request it serves); 0 turns it off.
+        self.FOLLOW_CHANGES = env("SIGNPOST_FOLLOW_CHANGES", "1") == "1"
         self.SERVICE_NAME = env("SIGNPOST_SERVICE_NAME", "Signpost")
         # Not every host is an NHS body, so the NHS logo is opt-in.
         self.SHOW_NHS_LOGO = env("SIGNPOST_SHOW_NHS_LOGO", "") == "1"
@@ -127,6 +130,8 @@ class TestingConfig(Config):
         super().__init__(instance_path)
         # A test never sends real mail unless it starts its own SMTP server.
         self.MAIL_SERVER = ""
+        # ... nor follows the change log in a thread unless it asks to.
+        self.FOLLOW_CHANGES = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         # Tests serve feeds on loopback; the tests of refusing private addresses turn it off.
         self.FEED_ALLOW_PRIVATE = True

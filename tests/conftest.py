@@ -11,6 +11,8 @@ import functools
 import gc
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import uuid
 import weakref
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psycopg
 import pytest
@@ -480,6 +483,30 @@ def serving(app: Flask) -> Iterator[str]:
         # development server leaves those files to the garbage collector: let them go now,
         # inside this test, not in a later one
         gc.collect()
+
+
+# A process of its own serving wsgi.py's app (built from the environment, as in production)
+# on a port the system chooses, bound before it says which; it stops cleanly on SIGTERM.
+_SERVE_APP = """
+import signal, sys
+from werkzeug.serving import make_server
+from wsgi import app
+server = make_server("127.0.0.1", 0, app, threaded=True)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+def serving_process(env: dict[str, str], stdout: IO[bytes], stderr: IO[bytes]) -> subprocess.Popen:
+    """Start a process serving the app over HTTP; it writes its port as its first line."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _SERVE_APP],
+        cwd=HERE.parent,
+        env=env,
+        stdout=stdout,
+        stderr=stderr,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,5 +11,8 @@ vocabulary.py  the closed lists (delivery, restrictions, days, languages, ...) a
 seed_files.py  reads and checks the files in seed/ (vocabulary, demo catalogue, personas):
                the one module that reads seed/
 seeding.py     writes the vocabulary and a catalogue read from those files into the database
+changes.py     the change log: an entry for each service, organisation, place or need a
+               transaction changed, written as it commits (session events), which every
+               host's search index follows (latest, since)
 commands.py    seed
 """

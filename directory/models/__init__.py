@@ -42,6 +42,7 @@ from directory.models.catalogue import (
     TaxonomyTerm,
     VocabularyChange,
 )
+from directory.models.changes import CatalogueChange
 from directory.models.feeds import Feed, FeedListing, FeedSync
 from directory.models.listings import (
     EntityType,
@@ -67,6 +68,7 @@ __all__ = [
     "ApiToken",
     "AreaType",
     "Capacity",
+    "CatalogueChange",
     "Closure",
     "Contact",
     "CostOption",

@@ -1,8 +1,10 @@
 """Search: the index on disk, query understanding, and the one function views call.
 
 The database is the source of truth; the index is derived from it and can always
-be rebuilt (`flask --app wsgi reindex`). Whatever changes a listing calls
-`refresh(session, index, ids)` after committing, so the change is searchable at once.
+be rebuilt (`flask --app wsgi reindex`). Every host's index follows the catalogue's change
+log (following.py): each web process catches up within a second or two of any commit, on
+any host. Whatever changes a listing also calls `refresh(session, index, ids)` after
+committing, so the change is searchable in that process at once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from directory import clock, db
 from directory.catalogue import needs
 from directory.geo import postcodes
 from directory.models import SearchLog, Service, utcnow
-from directory.search import documents, engine, log_writer, places
+from directory.search import documents, engine, following, log_writer, places
 from directory.search.index import Drift, SearchIndex, compare
 from directory.search.request import SearchInputError, SearchRequest, parse_request
 from directory.search.results import Alternative, SearchResults
@@ -33,6 +35,7 @@ __all__ = [
     "SearchResults",
     "check",
     "index",
+    "follow",
     "init_app",
     "parse_request",
     "rebuild",
@@ -54,11 +57,23 @@ def init_app(app: Flask) -> None:
         seconds=app.config["SEARCH_LOG_SECONDS"],
         batch=app.config["SEARCH_LOG_BATCH"],
     )
+    if app.config.get("FOLLOW_CHANGES"):
+        # in the process that serves, not where the app was made: gunicorn may build it
+        # once and fork its workers, and a thread does not survive a fork
+        def follow_changes() -> None:
+            follow(app)
+
+        app.before_request(follow_changes)
 
 
 def search_log(app: Flask | None = None) -> log_writer.LogWriter:
     """The app's (the current app's unless given) writer of the search log."""
     return (app or current_app).extensions[LOG_EXTENSION]
+
+
+def follow(app: Flask) -> following.Follower:
+    """This process's follower of the change log for the app, started on first use."""
+    return following.start(app, app.extensions[db.ENGINE_KEY], app.extensions[EXTENSION])
 
 
 def index() -> SearchIndex:
@@ -68,18 +83,13 @@ def index() -> SearchIndex:
 
 def rebuild(session: Session, search_index: SearchIndex) -> int:
     """Rebuild the whole index from the database; returns how many services it holds."""
-    return search_index.rebuild(documents.searchable_services(session))
+    return following.rebuild(session, search_index)
 
 
 def refresh(session: Session, search_index: SearchIndex, ids: Iterable[uuid.UUID]) -> None:
-    """Bring these services up to date in the index: added, changed, or gone from search."""
-    wanted = list(ids)
-    if not search_index.exists() or search_index.outdated():  # a new field: build it anew
-        rebuild(session, search_index)
-        return
-    found = list(documents.searchable_services(session, wanted))
-    present = {f.id for f in found}
-    search_index.update(found, [str(i) for i in wanted if i not in present])
+    """Bring these services up to date in the index (added, changed, or gone from search)
+    with everything else the change log says changed since the index last caught up."""
+    following.catch_up(session, search_index, ids)
 
 
 def refresh_organisation(session: Session, search_index: SearchIndex, org_id: uuid.UUID) -> None:

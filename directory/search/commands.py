@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from directory import db, migrate, search
+from directory.catalogue import changes
 
 
 @click.command("reindex")
@@ -18,6 +19,7 @@ def reindex() -> None:
     with Session(db.engine()) as session:
         count = search.rebuild(session, search.index())
     click.echo(f"Search index rebuilt: {count} searchable services.")
+    click.echo(f"It holds the catalogue's changes up to entry {search.index().applied_change()}.")
 
 
 @click.command("check-index")
@@ -36,6 +38,7 @@ def check_index(repair: bool) -> None:
             f"index: {drift.index_count}; missing {len(drift.missing)}, "
             f"extra {len(drift.extra)}, out of date {len(drift.stale)}"
         )
+        click.echo(_following(index.applied_change(), changes.latest(session)))
         if drift.clean:
             click.echo("The index matches the database.")
             return
@@ -44,6 +47,17 @@ def check_index(repair: bool) -> None:
         search.repair(session, index, drift)
         after = search.check(session, index)
         click.echo("Repaired." if after.clean else "Some drift remains: run `reindex`.")
+
+
+def _following(applied: int | None, latest: int) -> str:
+    """How far the index has followed the change log (see search/following.py)."""
+    if applied is None:
+        return (
+            "The index has no record of the catalogue's changes it holds: "
+            "the site's follower rebuilds it once, or run `reindex`."
+        )
+    behind = f", {latest - applied} behind" if latest > applied else ""
+    return f"The index holds the catalogue's changes up to entry {applied} of {latest}{behind}."
 
 
 def init_app(app: Flask) -> None:

@@ -4,6 +4,8 @@ Layout under the index folder:
     current -> build-<id>   a symlink to the live index, swapped atomically on rebuild
     build-<id>/             Whoosh files
     signpost.lock           one writer at a time across processes (rebuild or update)
+    applied-change          "<build> <seq>": the catalogue change log's entry the build has
+                            caught up to (see following.py), written under the lock
 
 Readers open the index through `current`; a reader that opened an old build
 keeps reading it until it asks for a fresh searcher, so nobody sees a half-built
@@ -32,6 +34,7 @@ from directory.search.documents import ServiceFacts, document
 
 CURRENT = "current"
 LOCK = "signpost.lock"
+APPLIED = "applied-change"
 WRITE_TIMEOUT_S = 30.0
 
 # Field boosts: a word in the name counts most, then the needs a service meets and
@@ -108,6 +111,10 @@ class SearchIndex:
         # segment files stay open until it is replaced, or the index object goes.
         self._held: list[tuple[str, Searcher]] = []
         self._lock = threading.Lock()
+        # The write lock is re-entrant within a process: a catch-up that finds it must
+        # rebuild does so without letting go (see _exclusive).
+        self._writing = threading.RLock()
+        self._write_depth = 0
         weakref.finalize(self, _close_all, self._held)
 
     # --- reading -------------------------------------------------------------
@@ -174,15 +181,47 @@ class SearchIndex:
 
     # --- writing -------------------------------------------------------------
 
+    def exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the index's write lock (against every other process and thread) for a block:
+        what is read, written and recorded inside it is one step for every writer."""
+        return self._exclusive()
+
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / LOCK, "a+b") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        with self._writing:
+            if self._write_depth:  # this thread holds it already
+                self._write_depth += 1
+                try:
+                    yield
+                finally:
+                    self._write_depth -= 1
+                return
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(self.folder / LOCK, "a+b") as lock_file:
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                self._write_depth = 1
+                try:
+                    yield
+                finally:
+                    self._write_depth = 0
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def applied_change(self) -> int | None:
+        """The change log entry the live build has caught up to; None if nobody recorded
+        one for this build (built by an older release, or from facts outside the database)."""
+        try:
+            build, seq = (self.folder / APPLIED).read_text().split()
+            live = os.readlink(self.folder / CURRENT)
+        except (OSError, ValueError):
+            return None
+        return int(seq) if build == live else None
+
+    def record_applied_change(self, seq: int) -> None:
+        """Say the live build holds every change up to entry seq (call under `exclusive`)."""
+        live = os.readlink(self.folder / CURRENT)
+        temporary = self.folder / f"{APPLIED}.{uuid.uuid4().hex[:8]}"
+        temporary.write_text(f"{live} {seq}\n")
+        os.replace(temporary, self.folder / APPLIED)
 
     def rebuild(self, services: Iterable[ServiceFacts]) -> int:
         """Build a new index from scratch beside the live one, then swap it in."""
