@@ -93,6 +93,10 @@ class Config:
         # No request may be bigger than an import file and its form: a larger one gets a 413
         # page before it is read.
         self.MAX_CONTENT_LENGTH = self.IMPORT_MAX_BYTES + FORM_ALLOWANCE
+        # When the listings change, the matcher's catalogue is brought up to date on a
+        # thread of its own; a match waits this long for it (an edit's update takes a few
+        # milliseconds), then goes on with the catalogue it has (a rebuild takes seconds).
+        self.HELD_WAIT_SECONDS = float(env("SIGNPOST_HELD_WAIT_SECONDS", "0.2"))
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()
@@ -121,6 +125,9 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         # Tests serve feeds on loopback; the tests of refusing private addresses turn it off.
         self.FEED_ALLOW_PRIVATE = True
+        # A test that edits a listing and then matches sees its edit, however busy the
+        # machine; the test of rebuilding while serving sets its own.
+        self.HELD_WAIT_SECONDS = 60.0
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.

@@ -102,6 +102,19 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.services)
 
+    def replace(self, services: Iterable[ServiceFacts], removed: Iterable[str] = ()) -> Catalogue:
+        """A new catalogue with these services in place of those with their ids (added if
+        new), and without the `removed` ids; this one is left as it is, for the matches
+        still reading it. Equal to a catalogue built whole from the same services."""
+        changed = {s.id: s for s in services}
+        gone = set(removed) | changed.keys()
+        kept = [s for s in self.services if s.id not in gone]
+        return Catalogue(_in_order([*kept, *changed.values()]))
+
+    def remove(self, ids: Iterable[str]) -> Catalogue:
+        """A new catalogue without the services of these ids; this one is left as it is."""
+        return self.replace((), removed=ids)
+
     def __iter__(self) -> Iterator[ServiceFacts]:
         return iter(self.services)
 
@@ -210,6 +223,12 @@ class Catalogue:
 REMOTE, IN_PERSON, BOTH = 0, 1, 2
 # Map cells of about 0.35 by 0.3 miles (in the UK), for quick, rough distances.
 CELL_DEGREES = 0.005
+
+
+def _in_order(services: list[ServiceFacts]) -> list[ServiceFacts]:
+    """Services by id, as the directory lists them when it builds a catalogue whole: the
+    same order gives the same indexes, so an updated catalogue matches as a rebuilt one."""
+    return sorted(services, key=lambda s: s.id)
 
 
 def _holds(postings: list[int], i: int) -> bool:

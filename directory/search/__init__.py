@@ -23,7 +23,7 @@ from directory.search import documents, engine, places
 from directory.search.index import Drift, SearchIndex, compare
 from directory.search.request import SearchInputError, SearchRequest, parse_request
 from directory.search.results import Alternative, SearchResults
-from directory.search.understanding import Lexicon, load_lexicon
+from directory.search.understanding import Lexicon, english_words, load_lexicon
 
 __all__ = [
     "Drift",
@@ -47,6 +47,29 @@ EXTENSION = "signpost.search"
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+
+
+def warm(app: Flask, session: Session) -> int:
+    """Build what every search uses before the first one asks: the lexicon, English word
+    frequencies, the postcode directory, the index's arrays and each need's postings; how
+    many services the index holds (0 with no index yet: readiness says so)."""
+    lexicon = load_lexicon(needs.held(session, app))
+    english_words()
+    postcodes.default_directory()
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    if not search_index.exists():
+        return 0
+    return engine.warm(search_index, lexicon, list(lexicon.need_labels.values()))
+
+
+def not_ready(app: Flask) -> str | None:
+    """Why the app's index cannot answer searches, or None when it can."""
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    if not search_index.exists():
+        return "no index"
+    with search_index.searcher() as searcher:
+        searcher.doc_count()
+    return None
 
 
 def index() -> SearchIndex:
