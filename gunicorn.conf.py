@@ -89,4 +89,4 @@ def _let_go_of_files_and_connections(app: Any, *, close: bool) -> None:
 
     with app.app_context():
         db.engine().dispose(close=close)
-        search.index().close()
+    search.let_go(app)

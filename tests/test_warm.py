@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import re
 import select
 import signal
@@ -28,10 +29,16 @@ from directory import db, warm
 from directory.catalogue import changes
 from directory.matching import facts, held_catalogue
 from directory.models import ListingStatus, Role, Service, stable_id
-from tests.conftest import build_index
+from directory.search import arrays, engine
+from directory.search.documents import ServiceFacts
+from directory.search.index import SearchIndex
+from directory.search.request import SearchRequest
+from directory.search.understanding import load_lexicon
+from tests.conftest import build_index, demo_needs
 from tests.test_match_api import add_user, token_for
 from tests.test_matcher_properties import profiles
 from tests.test_matcher_properties import services as drawn_services
+from tests.test_search_arrays import _service
 
 PROJECT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -315,3 +322,38 @@ def ready_within(url: str, seconds: float, log: Log) -> bool:
         assert log.process.poll() is None, log.read()
         time.sleep(0.1)
     return False
+
+
+# --- the search arrays after a reindex ------------------------------------------------------
+
+
+def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_is_read(
+    tmp_path, monkeypatch
+):
+    lexicon = load_lexicon(demo_needs())
+    rng = random.Random(3)
+    services = [_service(rng, n) for n in range(30)]
+    index = SearchIndex(tmp_path)
+    index.rebuild(services)
+    engine.serve_while_reading(index, 0)
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0  # read: warm
+    renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
+    index.rebuild([renamed, *services[1:]])  # a new build: every segment new
+
+    may_read = threading.Event()
+    real_read = arrays.read_segment
+
+    def slow_read(reader, key):
+        assert may_read.wait(10)
+        return real_read(reader, key)
+
+    monkeypatch.setattr(arrays, "read_segment", slow_read)
+    # not waiting for the new build: the last build's answer, through its own searcher
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
+    assert engine.run(index, SearchRequest(text="lonely"), lexicon).total > 0
+    may_read.set()
+    engine.serve_while_reading(index, 10)
+    after = engine.run(index, SearchRequest(text="zebra"), lexicon)
+    assert [h.service_id for h in after.local.hits + after.online.hits] == [renamed.id]
+    engine.let_go(index)
+    index.close()

@@ -34,19 +34,31 @@ __all__ = [
     "check",
     "index",
     "init_app",
+    "let_go",
+    "not_ready",
     "parse_request",
     "rebuild",
     "refresh",
     "refresh_organisation",
     "repair",
     "search",
+    "warm",
 ]
 
 EXTENSION = "signpost.search"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    app.extensions[EXTENSION] = search_index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    # after a reindex, searches wait no longer than a match does for its catalogue
+    engine.serve_while_reading(search_index, float(app.config["HELD_WAIT_SECONDS"]))
+
+
+def let_go(app: Flask) -> None:
+    """Close the app's open index files (before a fork: each process opens its own)."""
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    engine.let_go(search_index)
+    search_index.close()
 
 
 def warm(app: Flask, session: Session) -> int:
