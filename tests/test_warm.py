@@ -149,11 +149,44 @@ def test_a_catalogue_updated_edit_by_edit_equals_one_built_whole(
                 current.pop(i, None)
     whole = matcher.Catalogue(by_id(current.values()))
     assert catalogue.services == whole.services
+    assert indexes(catalogue) == indexes(whole)
     for person in people:
         person = dataclasses.replace(person, what_matters=" ".join(what_matters))
         assert matcher.match(person, catalogue, today=TODAY) == matcher.match(
             person, whole, today=TODAY
         )
+
+
+def indexes(catalogue: matcher.Catalogue) -> list[object]:
+    """What a catalogue's answers are read from (map cells aside: numbered as first seen)."""
+    return [
+        dict(catalogue._by_need),
+        catalogue._labels,
+        dict(catalogue._label_index),
+        dict(catalogue._text_index),
+        dict(catalogue._surface),
+        catalogue._sites,
+        catalogue.reach,
+        [[catalogue.cell_centres[c] for c in sorted(cells)] for cells in catalogue.cells],
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(services(), min_size=1, max_size=12, unique_by=lambda s: s.id),
+    edits=st.lists(st.lists(services(), max_size=4), max_size=5),
+)
+def test_editing_services_in_place_equals_building_whole(before, edits):
+    """Edits of services already there (the common case) keep every service in its place."""
+    catalogue = matcher.Catalogue(by_id(before))
+    current = {s.id: s for s in before}
+    for edit in edits:
+        edit = [s for s in edit if s.id in current]
+        catalogue = catalogue.replace(edit)
+        current.update({s.id: s for s in edit})
+    whole = matcher.Catalogue(by_id(current.values()))
+    assert catalogue.services == whole.services
+    assert indexes(catalogue) == indexes(whole)
 
 
 def test_replacing_leaves_the_old_catalogue_as_it_was():
