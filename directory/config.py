@@ -96,7 +96,7 @@ class Config:
         # When the listings change, the matcher's catalogue is brought up to date on a
         # thread of its own; a match waits this long for it (an edit's update takes a few
         # milliseconds), then goes on with the catalogue it has (a rebuild takes seconds).
-        self.HELD_WAIT_SECONDS = float(env("SIGNPOST_HELD_WAIT_SECONDS", "0.2"))
+        self.HELD_WAIT_SECONDS: float | None = float(env("SIGNPOST_HELD_WAIT_SECONDS", "0.2"))
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()
@@ -125,9 +125,10 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         # Tests serve feeds on loopback; the tests of refusing private addresses turn it off.
         self.FEED_ALLOW_PRIVATE = True
-        # A test that edits a listing and then matches sees its edit, however busy the
-        # machine; the test of rebuilding while serving sets its own.
-        self.HELD_WAIT_SECONDS = 60.0
+        # Tests bring held values up to date in the caller's thread (None), so that a test
+        # that edits a listing and then matches or searches sees its edit, and no thread or
+        # open index file outlives its test; the tests of rebuilding while serving set one.
+        self.HELD_WAIT_SECONDS: float | None = None
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.

@@ -98,7 +98,7 @@ def held(session: Session, app: Flask | None = None) -> matcher.Catalogue:
     return holder.get(
         now,
         lambda previous: brought_up_to_date(session, previous, now),
-        wait=float(app.config["HELD_WAIT_SECONDS"]),
+        wait=app.config["HELD_WAIT_SECONDS"],
         rebuild=rebuild,
     ).catalogue
 

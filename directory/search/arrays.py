@@ -592,9 +592,9 @@ class Views:
         fresh: Callable[[], tuple[Searcher, tuple[str, object]]],
     ) -> View:
         """Read the generation in this thread (holding the lock), keeping a searcher of its
-        build for serving it while a later build is read."""
+        build for serving it while a later build is read (unless searches always wait)."""
         view = self._read(searcher, generation)
-        if self._build != generation[0] or self._kept is None:
+        if self.wait is not None and (self._build != generation[0] or self._kept is None):
             kept, kept_generation = fresh()
             if kept_generation[0] == generation[0]:
                 self._keep(kept, generation[0])
