@@ -108,6 +108,38 @@ def workers_of(master: int) -> list[int]:
     return [int(c) for c in children]
 
 
+def cpu_ms(pids: list[int]) -> float:
+    """CPU time (user and system) the workers have used so far, in milliseconds."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def send(
+    url: str, wanted: list[tuple[str, str, bytes | None, dict[str, str]]], pids: list[int]
+) -> tuple[list[float], list[str], list[float]]:
+    """Each request in turn: its time, its path, and the workers' CPU time it took (one
+    request at a time, so only the worker serving it is busy)."""
+    times, paths, cpu = [], [], []
+    for method, path, body, headers in wanted:
+        paths.append(path)
+        request = urllib.request.Request(url + path, data=body, method=method, headers=headers)
+        before, begun = cpu_ms(pids), time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answer.read()
+            assert answer.status == 200, (path, answer.status)
+        times.append((time.perf_counter() - begun) * 1000)
+        cpu.append(cpu_ms(pids) - before)
+    return times, paths, cpu
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
+
+
 def run(folder: Path, token: str, workers: int, count: int, preload: bool) -> dict[str, object]:
     env = {
         **os.environ,
@@ -115,7 +147,7 @@ def run(folder: Path, token: str, workers: int, count: int, preload: bool) -> di
         "SIGNPOST_INSTANCE_PATH": str(folder),
         "SIGNPOST_BIND": "127.0.0.1:0",
         "SIGNPOST_WORKERS": str(workers),
-        "SIGNPOST_PRELOAD": "1" if preload else "",
+        "SIGNPOST_PRELOAD": "1" if preload else "0",
     }
     env.pop("DATABASE_URL", None)
     env.pop("SEARCH_INDEX_DIR", None)
@@ -153,17 +185,10 @@ def run(folder: Path, token: str, workers: int, count: int, preload: bool) -> di
         steps: dict[str, list[float]] = {}
         for _pid, name, seconds in STEP.findall(log_path.read_text(errors="replace")):
             steps.setdefault(name, []).append(float(seconds))
-        times = []
-        paths = []
-        for method, path, body, headers in requests(count, token):
-            paths.append(path)
-            request = urllib.request.Request(url + path, data=body, method=method, headers=headers)
-            begun = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=60) as answer:
-                answer.read()
-                assert answer.status == 200, (path, answer.status)
-            times.append((time.perf_counter() - begun) * 1000)
         pids = workers_of(process.pid)
+        times, paths, cpu = send(url, requests(count, token), pids)
+        # the same requests again: the yardstick of a worker that has served before
+        again, _, again_cpu = send(url, requests(count, token), pids)
         sizes = [memory(pid) for pid in pids]
         ordered = sorted(times)
         return {
@@ -176,6 +201,11 @@ def run(folder: Path, token: str, workers: int, count: int, preload: bool) -> di
             "p50_ms": round(statistics.median(times), 1),
             "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
             "max_ms": round(ordered[-1], 1),
+            "cpu_p99_ms": percentile(cpu, 0.99),
+            "cpu_max_ms": max(cpu),
+            "next_p50_ms": round(statistics.median(again), 1),
+            "next_p99_ms": percentile(again, 0.99),
+            "next_cpu_p99_ms": percentile(again_cpu, 0.99),
             "slowest": sorted(
                 ((round(t), n, p[:40]) for n, (t, p) in enumerate(zip(times, paths, strict=True))),
                 reverse=True,
@@ -183,6 +213,7 @@ def run(folder: Path, token: str, workers: int, count: int, preload: bool) -> di
             "worker_rss_mb": [round(r) for r, _ in sizes],
             "worker_pss_mb": [round(p) for _, p in sizes],
             "master_rss_mb": round(memory(process.pid)[0]),
+            "master_pss_mb": round(memory(process.pid)[1]),
             "rebuilds_in_requests": log_path.read_text(errors="replace").count(
                 "Matcher catalogue read whole"
             )

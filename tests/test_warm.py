@@ -280,7 +280,8 @@ LISTENING = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed")
-def test_gunicorn_warms_its_worker_before_the_first_match(small_app, tmp_path):
+@pytest.mark.parametrize("preload", ["1", "0"], ids=["in the master", "in each worker"])
+def test_gunicorn_warms_its_worker_before_the_first_match(small_app, tmp_path, preload):
     build_index(small_app)
     token = token_for(small_app, add_user(small_app, "lw@example.org", Role.LINK_WORKER))
     env = {
@@ -291,6 +292,7 @@ def test_gunicorn_warms_its_worker_before_the_first_match(small_app, tmp_path):
         "SIGNPOST_INSTANCE_PATH": str(tmp_path),
         "SIGNPOST_BIND": "127.0.0.1:0",
         "SIGNPOST_WORKERS": "1",
+        "SIGNPOST_PRELOAD": preload,
     }
     command = [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"]
     process = subprocess.Popen(command, cwd=PROJECT, env=env, stderr=subprocess.PIPE)

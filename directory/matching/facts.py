@@ -76,19 +76,28 @@ def matchable_services(
     session: Session, ids: Collection[uuid.UUID] | None = None, batch: int = 1000
 ) -> Iterator[matcher.ServiceFacts]:
     """Facts of every service of a published organisation, drafts aside (of these ids
-    only, if given), in batches, by id."""
-    statement = (
-        select(Service)
+    only, if given), by id, read a batch at a time."""
+    wanted = (
+        select(Service.id)
         .where(
             Service.status.in_(MATCHABLE_STATUSES),  # type: ignore[attr-defined]
             Service.organization_id.in_(published.published_organisation_ids()),  # type: ignore[attr-defined]
         )
-        .options(*published.facts_options())
         .order_by(Service.id)  # type: ignore[arg-type]
     )
     if ids is not None:
-        statement = statement.where(col(Service.id).in_(list(ids)))
-    yield from (facts_from_service(s) for s in published.in_batches(session, statement, batch))
+        wanted = wanted.where(col(Service.id).in_(list(ids)))
+    # The ids first, then each batch by its ids: a page by OFFSET filtered and sorted all
+    # the services again for each batch (20 s of the 30 a catalogue of 20,000 took).
+    found = list(session.exec(wanted).all())
+    for start in range(0, len(found), batch):
+        rows = session.exec(
+            select(Service)
+            .where(col(Service.id).in_(found[start : start + batch]))
+            .options(*published.facts_options())
+            .order_by(Service.id)  # type: ignore[arg-type]
+        ).all()
+        yield from (facts_from_service(s) for s in rows)
 
 
 def load_catalogue(session: Session) -> matcher.Catalogue:
