@@ -242,6 +242,33 @@ def test_the_held_catalogue_reads_again_only_what_the_change_log_names(
         assert first is not updated
 
 
+def test_a_match_after_an_edit_gets_the_catalogue_updated_on_another_thread(
+    small_app, session_for, monkeypatch
+):
+    small_app.config["HELD_WAIT_SECONDS"] = 30  # as in production, but patient
+    with small_app.app_context():
+        session = session_for(small_app)
+        first = held_catalogue.held(session)
+        monkeypatch.setattr(changes, "since", lambda _s, seq: (seq + 1, [str(TEA)]))
+        threads: list[str] = []
+        real_update = facts.update_catalogue
+
+        def update(*args):
+            threads.append(threading.current_thread().name)
+            return real_update(*args)
+
+        monkeypatch.setattr(facts, "update_catalogue", update)
+        tea = session.get(Service, TEA)
+        tea.name = "Tuesday Tea, renamed"
+        session.add(tea)
+        session.commit()
+        updated = held_catalogue.held(session)
+        assert threads == ["signpost-held-rebuild"]
+        assert "Tuesday Tea, renamed" in {s.name for s in updated}
+        assert updated.services == facts.load_catalogue(session).services
+        assert "Tuesday Tea, renamed" not in {s.name for s in first}  # left as it was
+
+
 # --- warm-up and the health endpoints -------------------------------------------------------
 
 

@@ -111,7 +111,7 @@ def update_catalogue(
     """The catalogue with these services read again: each as it now is, or gone if it is
     no longer matchable (deleted, a draft, its organisation unpublished). Equals
     load_catalogue's, at the cost of reading only these."""
-    wanted = set(ids)
+    wanted = {i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids}
     found: list[matcher.ServiceFacts] = []
     for chunk in _chunks(sorted(wanted), 500):  # under every database's limit of parameters
         found += matchable_services(session, chunk)
