@@ -9,7 +9,7 @@ PORT ?= 5000
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 ASSETS := directory/static/nhsuk
 
-.PHONY: install assets browser run test lint bench clean
+.PHONY: install assets browser bench-tools run test lint bench clean
 
 install: $(VENV)/.installed assets
 
@@ -23,23 +23,36 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-assets: $(ASSETS)/.copied
+STATIC := directory/static
+# our own scripts and styles (a hashed copy's name has two dots: it is not a source)
+STATIC_SOURCES := $(filter-out $(wildcard $(STATIC)/*.*.*),$(wildcard $(STATIC)/*.js $(STATIC)/*.css))
 
-# NHS.UK frontend's script and icons, and our stylesheet built on its Sass.
-$(ASSETS)/.copied: node_modules/.installed directory/static/src/signpost.scss
+assets: $(STATIC)/staticfiles.json
+
+# NHS.UK frontend's script and icons, and our stylesheet built on its Sass; then a copy of
+# every static file named by the hash of its content, with gzip and brotli copies, and the
+# list of those names that templates link (directory/web/static_files.py).
+$(STATIC)/staticfiles.json: $(VENV)/.installed node_modules/.installed $(STATIC)/src/signpost.scss \
+		$(STATIC_SOURCES) directory/web/static_files.py
 	rm -rf $(ASSETS)
 	mkdir -p $(ASSETS)
 	cp $(NHSUK)/nhsuk-frontend.min.js $(ASSETS)/
 	cp -r $(NHSUK)/assets $(ASSETS)/assets
 	npx sass --load-path=node_modules --style=compressed --no-source-map --quiet-deps \
-		directory/static/src/signpost.scss $(ASSETS)/signpost.min.css
-	touch $@
+		$(STATIC)/src/signpost.scss $(ASSETS)/signpost.min.css
+	$(BIN)/python -m directory.web.static_files $(STATIC)
 
 # Chromium for the browser tests, from Debian (needs root); without it they skip and say why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "Chromium could not be installed: the browser tests will be skipped."
+
+# wrk, the load generator of benchmarks/load.py, from Debian (needs root).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		echo "wrk could not be installed: as root, apt-get install wrk."
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade
@@ -72,10 +85,15 @@ lint: $(VENV)/.installed
 bench: install
 	$(BIN)/python benchmarks/postcode_load.py
 
+# The whole site under load at 20,000 services (benchmarks/load.py; ARGS="--quick" for short).
+.PHONY: load
+load: install bench-tools
+	$(BIN)/python benchmarks/load.py $(ARGS)
+
 # How well search ranks the relevance set (tests/relevance/), beside its baseline.
 .PHONY: relevance
 relevance: install
 	$(BIN)/python benchmarks/relevance.py
 
 clean:
-	rm -rf $(VENV) node_modules $(ASSETS) instance
+	rm -rf $(VENV) node_modules $(ASSETS) instance $(STATIC)/staticfiles.json $(wildcard $(STATIC)/*.*.*)

@@ -733,13 +733,19 @@ class _Generator:
         return tuple(found)
 
 
-def services(seed: int = 7) -> Iterator[ServiceFacts]:
-    """An endless, deterministic stream of services, organisation by organisation."""
+def organisations(seed: int = 7) -> Iterator[tuple[str, list[ServiceFacts]]]:
+    """An endless, deterministic stream of organisations, each (name, its services)."""
     generator = _Generator(seed)
     while True:
         organisation, home, main = generator.organisation()
-        for _ in range(generator.weighted([(1, 4), (2, 3), (3, 3), (4, 2), (6, 1), (10, 1)])):  # type: ignore[call-overload]
-            yield generator.service(organisation, home, main)
+        count = generator.weighted([(1, 4), (2, 3), (3, 3), (4, 2), (6, 1), (10, 1)])
+        yield organisation, [generator.service(organisation, home, main) for _ in range(count)]  # type: ignore[call-overload]
+
+
+def services(seed: int = 7) -> Iterator[ServiceFacts]:
+    """An endless, deterministic stream of services, organisation by organisation."""
+    for _name, found in organisations(seed):
+        yield from found
 
 
 def catalogue(size: int, seed: int = 7) -> list[ServiceFacts]:

@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure(app, test_config)
     trust_proxies(app)
     configure_templates(app)
+    serve_static_files(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -55,6 +56,13 @@ def trust_proxies(app: Flask) -> None:
     count = int(app.config.get("PROXIES") or 0)
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def serve_static_files(app: Flask) -> None:
+    """Hashed, compressed static files with a year's cache; one helper for their URLs."""
+    from directory.web import static_files
+
+    static_files.init_app(app)
 
 
 def configure_templates(app: Flask) -> None:

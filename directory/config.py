@@ -33,6 +33,9 @@ class Config:
     # Without a mail server, write mail to the log (development); production never does,
     # because the links in it sign people in.
     LOG_MAIL = True
+    # A static file by its plain name (one with no hashed copy): cached briefly, as it may
+    # change under that name (hashed ones are cached for a year: directory/web/static_files.py)
+    SEND_FILE_MAX_AGE_DEFAULT: int | None = 300
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         env = os.environ.get
@@ -67,6 +70,10 @@ class Config:
         self.MAIL_PASSWORD = env("MAIL_PASSWORD", "")
         self.MAIL_USE_TLS = env("MAIL_USE_TLS", "1") == "1"
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "signpost@localhost")
+        # The search log is written by each worker off the request path, every this many
+        # seconds or when this many searches wait, whichever comes first (search/log_writer.py).
+        self.SEARCH_LOG_SECONDS = float(env("SIGNPOST_SEARCH_LOG_SECONDS", "2"))
+        self.SEARCH_LOG_BATCH = int(env("SIGNPOST_SEARCH_LOG_BATCH", "100"))
         # Rate-limit counters: in memory for one process; Redis (redis://host:6379) in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "signpost")
@@ -109,6 +116,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEV_LOGIN = True
+    # An edited script is seen at the next reload.
+    SEND_FILE_MAX_AGE_DEFAULT = None
 
 
 class TestingConfig(Config):
@@ -129,6 +138,9 @@ class TestingConfig(Config):
         # that edits a listing and then matches or searches sees its edit, and no thread or
         # open index file outlives its test; the tests of rebuilding while serving set one.
         self.HELD_WAIT_SECONDS: float | None = None
+        # Each search's log row is written at once: tests read the log right after a search
+        # (the tests of writing it later set their own).
+        self.SEARCH_LOG_SECONDS = 0.0
 
     def instance_folder(self, default: str | Path) -> Path:
         # A test's own folder, whatever the environment says: tests never share data.

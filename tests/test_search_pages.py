@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from directory.catalogue import published
-from directory.models import SearchLog, stable_id
+from directory.models import ListingStatus, SearchLog, stable_id
 from tests.conftest import build_index
 from tests.search_helpers import api, main_text, query, text
 
@@ -303,6 +303,50 @@ def test_the_filters_show_what_was_chosen(demo_search):
     assert re.search(r'value="any"\s+checked', html)  # no distance chosen: any distance
 
 
+def typed(response) -> dict[str, str | None]:
+    """The value of each text box, as the browser reads it (None: no value)."""
+    found = {}
+    for name in ("q", "postcode"):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', body(response), re.S)[0]
+        value = re.search(r'value="([^"]*)"', box)
+        found[name] = unescape(value[1]) if value else None
+    return found
+
+
+def test_the_held_form_shows_each_search_its_own_words_and_choices(demo_search):
+    chosen = {"free": "1", "day": "mo"}
+    first = get(demo_search, {"q": "lonely", "postcode": LS6, **chosen})
+    words = 'tea & "chat" <b>'
+    second = get(demo_search, {"q": words, "postcode": "LS9 7TF", **chosen})
+    assert typed(first) == {"q": "lonely", "postcode": LS6}
+    assert typed(second) == {"q": words, "postcode": "LS9 7TF"}
+    assert "<b>" not in body(second).split('name="q"')[1].split(">")[0]
+    # what was typed into one box stays in it, even words that look like the other's
+    both = get(demo_search, {"q": "\x1esignpost-typed-postcode\x1e", "postcode": LS6})
+    assert "signpost-typed-postcode" in typed(both)["q"] and typed(both)["postcode"] == LS6
+    assert typed(get(demo_search, {"need": "loneliness"})) == {"q": None, "postcode": None}
+    for response in (first, second):
+        assert "Filter results (2 chosen)" in main_text(response)
+        assert re.search(r'<option value="mo"\s+selected\s*>Monday</option>', body(response))
+    plain = get(demo_search, {"q": "lonely", "postcode": LS6})
+    assert "chosen)" not in main_text(plain)
+    assert not re.search(r'<option value="mo"\s+selected', body(plain))
+
+
+def test_the_form_offers_a_renamed_need_at_once(small_search, session_for):
+    from directory.models import TaxonomyTerm
+
+    assert ">Loneliness and isolation</option>" in body(get(small_search, {"q": "tea"}))
+    session = session_for(small_search)
+    term = session.get(TaxonomyTerm, stable_id("need", "loneliness"))
+    term.name = "Feeling lonely"
+    session.add(term)
+    session.commit()
+    html = body(get(small_search, {"q": "tea"}))
+    assert ">Feeling lonely</option>" in html
+    assert ">Loneliness and isolation</option>" not in html
+
+
 def test_a_query_with_a_script_tag_is_escaped(demo_search):
     response = get(demo_search, {"q": "<script>alert(1)</script>", "postcode": LS6})
     html = body(response)
@@ -390,3 +434,7 @@ def test_services_by_id_loads_published_services_only(small_search, session_for)
     assert list(found) == [TEA]
     assert found[TEA].organisation.name == "Hyde Park Friends Network"
     assert published.services_by_id(session, []) == {}
+    # nor a published service of an organisation that is no longer published
+    found[TEA].organisation.status = ListingStatus.ARCHIVED
+    session.commit()
+    assert published.services_by_id(session, [TEA]) == {}

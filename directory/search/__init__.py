@@ -11,15 +11,15 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from rapidfuzz import process, utils
 from sqlmodel import Session, select
 
-from directory import clock
+from directory import clock, db
 from directory.catalogue import needs
 from directory.geo import postcodes
 from directory.models import Location, SearchLog, Service, utcnow
-from directory.search import documents, engine, places
+from directory.search import documents, engine, log_writer, places
 from directory.search.index import Drift, SearchIndex, compare
 from directory.search.request import SearchInputError, SearchRequest, parse_request
 from directory.search.results import Alternative, SearchResults
@@ -42,16 +42,28 @@ __all__ = [
     "refresh_organisation",
     "repair",
     "search",
+    "search_log",
     "warm",
 ]
 
 EXTENSION = "signpost.search"
+LOG_EXTENSION = "signpost.search_log"
 
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = search_index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
     # after a reindex, searches wait no longer than a match does for its catalogue
     engine.serve_while_reading(search_index, app.config["HELD_WAIT_SECONDS"])
+    app.extensions[LOG_EXTENSION] = log_writer.LogWriter(
+        app.extensions[db.ENGINE_KEY],
+        seconds=app.config["SEARCH_LOG_SECONDS"],
+        batch=app.config["SEARCH_LOG_BATCH"],
+    )
+
+
+def search_log(app: Flask | None = None) -> log_writer.LogWriter:
+    """The app's (the current app's unless given) writer of the search log."""
+    return (app or current_app).extensions[LOG_EXTENSION]
 
 
 def let_go(app: Flask) -> None:
@@ -215,21 +227,25 @@ def _needs_like(text: str, lexicon: Lexicon) -> list[str]:
 
 
 def log(session: Session, request: SearchRequest, results: SearchResults, channel: str) -> None:
-    """Count the search for the manager's report of unmet need, with nothing personal."""
+    """Count the search for the manager's report of unmet need, with nothing personal:
+    written soon, off the request path, by the app's writer (log_writer.py); with no app,
+    at once through the session."""
     filters: dict[str, object] = {
         k: v for k, v in request.to_params().items() if k not in ("q", "postcode", "page")
     }
-    session.add(
-        SearchLog(
-            searched_at=utcnow().replace(minute=0, second=0, microsecond=0),
-            query=request.text[:200],
-            filters=filters,
-            place=_area_of(request.place, results),
-            results=results.total,
-            crisis=results.crisis is not None,
-            channel=channel,
-        )
+    row = SearchLog(
+        searched_at=utcnow().replace(minute=0, second=0, microsecond=0),
+        query=request.text[:200],
+        filters=filters,
+        place=_area_of(request.place, results),
+        results=results.total,
+        crisis=results.crisis is not None,
+        channel=channel,
     )
+    if has_app_context():
+        search_log().add(row)
+        return
+    session.add(row)
     session.commit()
 
 

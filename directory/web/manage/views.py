@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from directory import db, mail
 from directory.accounts import users
 from directory.accounts.permissions import Action, authorise, can, require_permission
-from directory.catalogue import published
+from directory.catalogue import needs as known_needs
 from directory.listings import editing, freshness, tasks
 from directory.models import (
     EntityType,
@@ -138,7 +138,7 @@ def edit_service(service_id: uuid.UUID) -> Response | tuple[str, int]:
     session = db.session()
     found = authorise(Action.EDIT_LISTING, editing.load_service(session, service_id))
     form = ServiceForm.filled_from(editing.snapshot(found), found.version)
-    form.needs.choices = choices((n.term.code, n.term.name) for n in published.needs(session))
+    form.needs.choices = choices((n.code, n.label) for n in known_needs.held(session).needs)
     back = url_for("manage.organisation", organisation_id=found.organization_id)
     origin = feeds.origin(session, EntityType.SERVICE, found.id)
     return _edit(found, form, "manage/edit_service.html", back, origin=origin)

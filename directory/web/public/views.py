@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from werkzeug.datastructures import MultiDict
 
 from directory import db, search
+from directory.catalogue import needs as known_needs
 from directory.catalogue import published
 from directory.search import SearchInputError, SearchRequest, places, public
 from directory.search.results import ResolvedPlace
@@ -29,7 +30,8 @@ def page_number() -> int:
 
 @blueprint.get("/")
 def home() -> str:
-    return render_template("public/home.html", needs=published.needs(db.session()))
+    # The vocabulary the app holds, not the counts of services: the page shows no counts.
+    return render_template("public/home.html", needs=known_needs.held(db.session()).needs)
 
 
 @blueprint.get("/search", endpoint="search")
@@ -56,17 +58,19 @@ def render_search(
     crisis: str | None = None,
 ) -> str:
     """The search page; `crisis` is the kind of urgent help to show first, if any."""
-
-    needs = published.needs(db.session())
+    vocabulary = known_needs.held(db.session())
+    in_order = search_form.in_page_order(problems or {})
     return render_template(
         "public/search.html",
         form=form,
-        problems=search_form.in_page_order(problems or {}),
+        problems=in_order,
         wanted=wanted,
         found=found,
         crisis=crisis or (found.results.crisis.kind if found and found.results.crisis else None),
-        needs=needs,
-        choices=search_form.choices(needs),
+        needs=vocabulary.needs,
+        search_form=search_form.form_html(
+            form, in_order, results=found is not None, vocabulary=vocabulary
+        ),
     )
 
 
