@@ -130,12 +130,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_warm_up(app: Flask) -> None:
     """What a worker builds before it takes requests (directory/warm.py, run by
     gunicorn.conf.py), and what must answer for it to be ready."""
-    from directory.catalogue import needs
+    from directory.catalogue import needs, published
     from directory.matching import held_catalogue
 
     warm.add_step(app, "page templates", lambda app, _session: compile_templates(app))
     warm.add_step(app, "needs vocabulary", lambda app, session: needs.held(session, app))
     warm.add_step(app, "search", search.warm)
+    warm.add_step(app, "need counts", lambda _app, session: published.needs(session))
     warm.add_step(app, "matcher catalogue", held_catalogue.warm)
     warm.add_check(app, "index", search.not_ready)
 

@@ -280,7 +280,13 @@ def test_ready_is_503_until_the_app_is_warm_and_200_after(small_app):
     assert cold.status_code == 503
     assert cold.json == {"status": "not ready", "problems": {"warm": "warming up"}}
     took = warm.warm_up(small_app)
-    assert set(took) == {"page templates", "needs vocabulary", "search", "matcher catalogue"}
+    assert set(took) == {
+        "page templates",
+        "needs vocabulary",
+        "search",
+        "need counts",
+        "matcher catalogue",
+    }
     ready = client.get("/health/ready")
     assert ready.status_code == 200 and ready.json == {"status": "ready"}
     assert ready.headers["Cache-Control"] == "no-store"
