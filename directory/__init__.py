@@ -12,7 +12,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from directory import config, db, migrate, privacy, search, security
+from directory import config, db, migrate, privacy, search, security, warm
 from directory.accounts import users
 from directory.extensions import csrf, limiter, login_manager
 from directory.search.index import IndexMissing
@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_warm_up(app)
     return app
 
 
@@ -100,11 +101,12 @@ def register_blueprints(app: Flask) -> None:
     from directory.web.api import oruk_blueprint as oruk
     from directory.web.auth import blueprint as auth
     from directory.web.auth import dev_login
+    from directory.web.health import blueprint as health
     from directory.web.linkworker import blueprint as linkworker
     from directory.web.manage import blueprint as manage
     from directory.web.public import blueprint as public
 
-    for blueprint in (public, api, oruk, auth, manage, linkworker):
+    for blueprint in (public, api, oruk, auth, manage, linkworker, health):
         app.register_blueprint(blueprint)
     dev_login.register(app)
     limiter.init_app(app)  # the limits written on the views just registered
@@ -123,6 +125,29 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_error)
     app.register_error_handler(IndexMissing, search_unavailable)
+
+
+def register_warm_up(app: Flask) -> None:
+    """What a worker builds before it takes requests (directory/warm.py, run by
+    gunicorn.conf.py), and what must answer for it to be ready."""
+    from directory.catalogue import needs, published
+    from directory.matching import held_catalogue
+
+    warm.add_step(app, "page templates", lambda app, _session: compile_templates(app))
+    warm.add_step(app, "needs vocabulary", lambda app, session: needs.held(session, app))
+    warm.add_step(app, "search", search.warm)
+    warm.add_step(app, "need counts", lambda _app, session: published.needs(session))
+    warm.add_step(app, "matcher catalogue", held_catalogue.warm)
+    warm.add_check(app, "index", search.not_ready)
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every page template and NHS.UK macro now: compiled on first use, they made
+    a worker's first search page take three seconds. How many there are."""
+    names = app.jinja_env.list_templates(extensions=("html", "jinja"))
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
 
 
 def register_commands(app: Flask) -> None:

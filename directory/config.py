@@ -103,6 +103,10 @@ class Config:
         # No request may be bigger than an import file and its form: a larger one gets a 413
         # page before it is read.
         self.MAX_CONTENT_LENGTH = self.IMPORT_MAX_BYTES + FORM_ALLOWANCE
+        # When the listings change, the matcher's catalogue is brought up to date on a
+        # thread of its own; a match waits this long for it (an edit's update takes a few
+        # milliseconds), then goes on with the catalogue it has (a rebuild takes seconds).
+        self.HELD_WAIT_SECONDS: float | None = float(env("SIGNPOST_HELD_WAIT_SECONDS", "0.2"))
 
     def instance_folder(self, default: str | Path) -> Path:
         return Path(os.environ.get("SIGNPOST_INSTANCE_PATH", str(default))).resolve()
@@ -135,6 +139,10 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         # Tests serve feeds on loopback; the tests of refusing private addresses turn it off.
         self.FEED_ALLOW_PRIVATE = True
+        # Tests bring held values up to date in the caller's thread (None), so that a test
+        # that edits a listing and then matches or searches sees its edit, and no thread or
+        # open index file outlives its test; the tests of rebuilding while serving set one.
+        self.HELD_WAIT_SECONDS: float | None = None
         # Each search's log row is written at once: tests read the log right after a search
         # (the tests of writing it later set their own).
         self.SEARCH_LOG_SECONDS = 0.0

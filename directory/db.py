@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
@@ -12,6 +14,7 @@ from flask import Flask, current_app, g
 from sqlmodel import Session
 
 ENGINE_KEY = "signpost.engine"
+logger = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
@@ -86,12 +89,20 @@ class Held(Generic[T]):
     """A value built from the database and the generation it was built at, kept by the app
     (one per app, in `app.extensions`) so that every request and worker thread shares it.
     Each use asks the database for the generation first, which is cheap beside a rebuild;
-    so a change made by any worker process (or a seed, or an import) is seen at once."""
+    so a change made by any worker process (or a seed, or an import) is seen at once.
+
+    Only the first build (at warm-up: see directory/warm.py) makes its caller wait. A
+    value that is only out of date is rebuilt on a thread of its own when `wait` is given:
+    the caller waits at most `wait` seconds for it (an incremental update is done by then,
+    so an editor sees their edit), then takes the value it has. A request never waits for a
+    whole rebuild, and so never outlives the web server's timeout."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one build at a time
         # the generation and the value built at it, read and written as one
         self.built: tuple[tuple[Any, ...], T] | None = None
+        self._rebuilding: threading.Event | None = None  # set when the rebuild ends
+        self._state = threading.Lock()  # guards _rebuilding
 
     @classmethod
     def of(cls, app: Flask, key: str) -> Held[Any]:
@@ -101,15 +112,66 @@ class Held(Generic[T]):
             holder = app.extensions.setdefault(key, cls())  # one, if two threads race here
         return holder
 
-    def get(self, now: tuple[Any, ...], build: Callable[[], T]) -> T:
-        """The held value if it was built at generation `now`, else a fresh one."""
+    def get(
+        self,
+        now: tuple[Any, ...],
+        build: Callable[[tuple[tuple[Any, ...], T] | None], T],
+        *,
+        wait: float | None = None,
+        rebuild: Callable[[tuple[tuple[Any, ...], T] | None], T] | None = None,
+    ) -> T:
+        """The held value if it was built at generation `now`. Else, with nothing held or
+        no `wait`, one built now by `build(previous)` (previous: the generation and value
+        held, or None); with `wait`, the one held, after waiting up to `wait` seconds for
+        `rebuild(previous)` (default: build) to bring it up to date on its own thread.
+        `rebuild` runs away from the caller's thread: it must open its own session."""
         built = self.built
         if built is not None and built[0] == now:
             return built[1]
-        with self.lock:  # one build at a time; the others wait and take its result
-            if self.built is None or self.built[0] != now:
-                self.built = (now, build())
-            return self.built[1]
+        if built is None or wait is None:
+            with self.lock:  # the others wait and take its result
+                if self.built is None or self.built[0] != now:
+                    self.built = (now, build(self.built))
+                return self.built[1]
+        deadline = time.monotonic() + wait
+        for _ in range(2):  # the rebuild under way may be for an older generation
+            done = self._refresh(now, rebuild or build)
+            if not done.wait(max(0.0, deadline - time.monotonic())):
+                break
+            if self.built is not None and self.built[0] == now:
+                break
+        return (self.built or built)[1]
+
+    def _refresh(
+        self, now: tuple[Any, ...], rebuild: Callable[[tuple[tuple[Any, ...], T] | None], T]
+    ) -> threading.Event:
+        """Start bringing the value up to generation `now` on a thread, unless a rebuild is
+        already under way; an event set when the one under way ends."""
+        with self._state:
+            if self._rebuilding is not None:
+                return self._rebuilding
+            done = self._rebuilding = threading.Event()
+
+        def run() -> None:
+            try:
+                with self.lock:
+                    if self.built is None or self.built[0] != now:
+                        self.built = (now, rebuild(self.built))
+            except Exception:  # the held value stays; the next use tries again
+                logger.exception("Rebuilding a held value failed; keeping the one held")
+            finally:
+                with self._state:
+                    self._rebuilding = None
+                done.set()
+
+        threading.Thread(target=run, name="signpost-held-rebuild", daemon=True).start()
+        return done
+
+    def wait_until_idle(self, timeout: float | None = None) -> bool:
+        """Wait for a rebuild under way to end (tests, and a clean shutdown)."""
+        with self._state:
+            done = self._rebuilding
+        return done is None or done.wait(timeout)
 
     def forget(self) -> None:
         """Drop the value: the next use builds it again."""

@@ -36,7 +36,7 @@ FEATURES = frozenset(
 # Features that others build on and that import no other feature themselves: urgent help
 # (safety) sits below search and matching, which both read it.
 BASE_FEATURES = frozenset({"safety"})
-BLUEPRINTS = frozenset({"api", "auth", "linkworker", "manage", "public"})
+BLUEPRINTS = frozenset({"api", "auth", "health", "linkworker", "manage", "public"})
 MAX_ROOT_MODULES = 12
 FRAMEWORKS = ("flask", "flask_login", "flask_wtf", "sqlmodel", "sqlalchemy", "wtforms", "werkzeug")
 

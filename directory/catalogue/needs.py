@@ -196,7 +196,9 @@ def held(session: Session, app: Flask | None = None) -> NeedsVocabulary:
         return read(session)
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     holder: db.Held[NeedsVocabulary] = db.Held.of(app, EXTENSION)
-    return holder.get(generation(session), lambda: read(session))
+    # Read in the caller's thread: a few hundred rows, and a manager who has just changed
+    # a need sees the change on the next page.
+    return holder.get(generation(session), lambda _previous: read(session))
 
 
 def current() -> NeedsVocabulary:

@@ -181,7 +181,7 @@ def needs(session: Session) -> list[NeedSummary]:
     holder: db.Held[list[NeedSummary]] = db.Held.of(app, NEED_COUNTS)
     return holder.get(
         (generation(session), needs_vocabulary.generation(session)),
-        lambda: count_needs(session),
+        lambda _previous: count_needs(session),
     )
 
 

@@ -4,9 +4,10 @@ relations into `matcher.ServiceFacts`, and the needs vocabulary into `matcher.Vo
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import uuid
+from collections.abc import Collection, Iterable, Iterator
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import matcher
 from directory.catalogue import published, vocabulary
@@ -71,23 +72,57 @@ def _site(location: Location) -> matcher.Site:
     )
 
 
-def matchable_services(session: Session, batch: int = 1000) -> Iterator[matcher.ServiceFacts]:
-    """Facts of every service of a published organisation, drafts aside, in batches."""
-    statement = (
-        select(Service)
+def matchable_services(
+    session: Session, ids: Collection[uuid.UUID] | None = None, batch: int = 1000
+) -> Iterator[matcher.ServiceFacts]:
+    """Facts of every service of a published organisation, drafts aside (of these ids
+    only, if given), by id, read a batch at a time."""
+    wanted = (
+        select(Service.id)
         .where(
             Service.status.in_(MATCHABLE_STATUSES),  # type: ignore[attr-defined]
             Service.organization_id.in_(published.published_organisation_ids()),  # type: ignore[attr-defined]
         )
-        .options(*published.facts_options())
         .order_by(Service.id)  # type: ignore[arg-type]
     )
-    yield from (facts_from_service(s) for s in published.in_batches(session, statement, batch))
+    if ids is not None:
+        wanted = wanted.where(col(Service.id).in_(list(ids)))
+    # The ids first, then each batch by its ids: a page by OFFSET filtered and sorted all
+    # the services again for each batch (20 s of the 30 a catalogue of 20,000 took).
+    found = list(session.exec(wanted).all())
+    for start in range(0, len(found), batch):
+        rows = session.exec(
+            select(Service)
+            .where(col(Service.id).in_(found[start : start + batch]))
+            .options(*published.facts_options())
+            .order_by(Service.id)  # type: ignore[arg-type]
+        ).all()
+        yield from (facts_from_service(s) for s in rows)
 
 
 def load_catalogue(session: Session) -> matcher.Catalogue:
     """Every matchable service, indexed for matching."""
     return matcher.Catalogue(matchable_services(session))
+
+
+def update_catalogue(
+    session: Session, catalogue: matcher.Catalogue, ids: Iterable[uuid.UUID]
+) -> matcher.Catalogue:
+    """The catalogue with these services read again: each as it now is, or gone if it is
+    no longer matchable (deleted, a draft, its organisation unpublished). Equals
+    load_catalogue's, at the cost of reading only these."""
+    wanted = {i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids}
+    found: list[matcher.ServiceFacts] = []
+    for chunk in _chunks(sorted(wanted), 500):  # under every database's limit of parameters
+        found += matchable_services(session, chunk)
+    present = {f.id for f in found}
+    gone = [str(i) for i in wanted if str(i) not in present]
+    return catalogue.replace(found, removed=gone)
+
+
+def _chunks(items: list[uuid.UUID], size: int) -> Iterator[list[uuid.UUID]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # A snapshot of the needs is held until they change: build its words once, keep a few.

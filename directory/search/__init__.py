@@ -20,12 +20,12 @@ from sqlmodel import Session, select
 from directory import clock, db
 from directory.catalogue import needs
 from directory.geo import postcodes
-from directory.models import SearchLog, Service, utcnow
+from directory.models import Location, SearchLog, Service, utcnow
 from directory.search import documents, engine, following, log_writer, places
 from directory.search.index import Drift, SearchIndex, compare
 from directory.search.request import SearchInputError, SearchRequest, parse_request
 from directory.search.results import Alternative, SearchResults
-from directory.search.understanding import Lexicon, load_lexicon
+from directory.search.understanding import Lexicon, english_words, load_lexicon
 
 __all__ = [
     "Drift",
@@ -37,6 +37,8 @@ __all__ = [
     "index",
     "follow",
     "init_app",
+    "let_go",
+    "not_ready",
     "parse_request",
     "rebuild",
     "refresh",
@@ -44,6 +46,7 @@ __all__ = [
     "repair",
     "search",
     "search_log",
+    "warm",
 ]
 
 EXTENSION = "signpost.search"
@@ -51,7 +54,9 @@ LOG_EXTENSION = "signpost.search_log"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    app.extensions[EXTENSION] = search_index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    # after a reindex, searches wait no longer than a match does for its catalogue
+    engine.serve_while_reading(search_index, app.config["HELD_WAIT_SECONDS"])
     app.extensions[LOG_EXTENSION] = log_writer.LogWriter(
         app.extensions[db.ENGINE_KEY],
         seconds=app.config["SEARCH_LOG_SECONDS"],
@@ -74,6 +79,52 @@ def search_log(app: Flask | None = None) -> log_writer.LogWriter:
 def follow(app: Flask) -> following.Follower:
     """This process's follower of the change log for the app, started on first use."""
     return following.start(app, app.extensions[db.ENGINE_KEY], app.extensions[EXTENSION])
+
+
+def let_go(app: Flask) -> None:
+    """Close the app's open index files (before a fork: each process opens its own)."""
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    engine.let_go(search_index)
+    search_index.close()
+
+
+def warm(app: Flask, session: Session) -> int:
+    """Build what every search uses before the first one asks: the lexicon, English word
+    frequencies, the postcode directory, the index's arrays and each need's postings; how
+    many services the index holds (0 with no index yet: readiness says so)."""
+    lexicon = load_lexicon(needs.held(session, app))
+    english_words()
+    _warm_postcodes(session)
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    if not search_index.exists():
+        return 0
+    return engine.warm(search_index, lexicon, list(lexicon.need_labels.values()))
+
+
+def _warm_postcodes(session: Session) -> None:
+    """Read the postcodes of the catalogue's own area (the first letters of its venues'
+    postcodes: most searchers live near them) and make the grid converter with one lookup:
+    the first search near a place took half a second for these. The rest of the UK is read
+    a letter at a time when asked (all of it would hold 130 MB more in every worker)."""
+    codes = session.exec(select(Location.postal_code).distinct()).all()
+    letters = {code.strip()[0].upper() for code in codes if code and code.strip()}
+    postcodes.default_directory().preload(sorted(letters))
+    for code in codes:
+        try:
+            postcodes.lookup_place(code)
+            return
+        except postcodes.PostcodeError:  # a venue whose postcode is mistyped or retired
+            continue
+
+
+def not_ready(app: Flask) -> str | None:
+    """Why the app's index cannot answer searches, or None when it can."""
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    if not search_index.exists():
+        return "no index"
+    with search_index.searcher() as searcher:
+        searcher.doc_count()
+    return None
 
 
 def index() -> SearchIndex:

@@ -13,11 +13,13 @@ own, filters are its queries, and a test checks that the scores equal its search
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,6 +35,7 @@ from matcher import distance
 from matcher.facts import DAYS, Area
 from matcher.rules import serves
 
+logger = logging.getLogger(__name__)
 # Whoosh's BM25F defaults, which the index was tuned with.
 B = 0.75
 K1 = 1.2
@@ -500,28 +503,137 @@ def segment_key(reader: IndexReader) -> str:
 
 class Views:
     """The view of the newest generation seen in one index folder, and the segments it is
-    made of; segments no longer in the index are let go."""
+    made of; segments no longer in the index are let go.
 
-    def __init__(self) -> None:
+    After an edit only the new small segment is read, in the request. After a rebuild
+    (`flask reindex`: a new build, every segment new) reading it all takes about a second at
+    20,000 services, so `reading` serves searches from the last build's view, through a
+    searcher of that build kept open for it (its files stay readable after the rebuild
+    deletes them), while a thread reads the new one; a search waits at most `wait` seconds
+    for it (None: until it is read, as on a worker's first search)."""
+
+    def __init__(self, wait: float | None = None) -> None:
         self._key: object = None
         self._view: View | None = None
         self._segments: dict[str, Segment] = {}
         self._lock = threading.Lock()
+        self.wait = wait
+        # the build the view was read from, and a searcher of it kept for serving it
+        self._build: str | None = None
+        self._kept: Searcher | None = None
+        self._kept_lock = threading.Lock()  # one search at a time through the kept searcher
+        self._reading: threading.Event | None = None  # set when a new build has been read
 
     def view(self, searcher: Searcher, generation: object) -> View:
         with self._lock:
-            if self._view is not None and generation == self._key:
-                return self._view
-            segments, alive = [], []
-            for reader, _offset in leaf_readers(searcher.reader()):
-                key = segment_key(reader)
-                segment = self._segments.get(key) or read_segment(reader, key)
-                segments.append(segment)
-                living = np.ones(segment.size, dtype=bool)
-                if reader.has_deletions():
-                    living[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
-                alive.append(living)
-            self._segments = {s.key: s for s in segments}
-            self._view = View(segments, _joined(alive, bool))
-            self._key = generation
+            return self._read(searcher, generation)
+
+    def _read(self, searcher: Searcher, generation: object) -> View:
+        if self._view is not None and generation == self._key:
             return self._view
+        segments, alive = [], []
+        for reader, _offset in leaf_readers(searcher.reader()):
+            key = segment_key(reader)
+            segment = self._segments.get(key) or read_segment(reader, key)
+            segments.append(segment)
+            living = np.ones(segment.size, dtype=bool)
+            if reader.has_deletions():
+                living[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
+            alive.append(living)
+        self._segments = {s.key: s for s in segments}
+        self._view = View(segments, _joined(alive, bool))
+        self._key = generation
+        return self._view
+
+    @contextlib.contextmanager
+    def reading(
+        self,
+        searcher: Searcher,
+        generation: tuple[str, object],
+        fresh: Callable[[], tuple[Searcher, tuple[str, object]]],
+    ) -> Iterator[tuple[View, Searcher]]:
+        """The view to search with, and the searcher to read it through: this generation's
+        and `searcher`, unless the generation is of a new build (generation[0]) not read yet
+        and a view of an older one is held: then (after up to `wait` seconds) the older
+        one's, through its kept searcher, while `fresh()` (a searcher of the newest build,
+        and its generation) is read on a thread."""
+        with self._lock:
+            current = self._view is not None and generation == self._key
+            stale = not current and self._view is not None and self._build != generation[0]
+            if not stale or self.wait is None or self._kept is None:
+                done = None
+                view = self._read_keeping(searcher, generation, fresh)
+            else:
+                done = self._start_reading(fresh)
+        if done is None:
+            yield view, searcher
+            return
+        if done.wait(self.wait):
+            with self._lock:
+                fresh_view = self._view if generation == self._key else None
+            if fresh_view is not None:
+                yield fresh_view, searcher
+                return
+        # the view held and its kept searcher, as a pair: a thread that swaps them in takes
+        # this lock first, and waits for the kept one to be done with
+        with self._lock:
+            held, kept = self._view, self._kept
+            self._kept_lock.acquire()
+        try:
+            assert held is not None and kept is not None
+            yield held, kept
+        finally:
+            self._kept_lock.release()
+
+    def _read_keeping(
+        self,
+        searcher: Searcher,
+        generation: tuple[str, object],
+        fresh: Callable[[], tuple[Searcher, tuple[str, object]]],
+    ) -> View:
+        """Read the generation in this thread (holding the lock), keeping a searcher of its
+        build for serving it while a later build is read (unless searches always wait)."""
+        view = self._read(searcher, generation)
+        if self.wait is not None and (self._build != generation[0] or self._kept is None):
+            kept, kept_generation = fresh()
+            if kept_generation[0] == generation[0]:
+                self._keep(kept, generation[0])
+            else:
+                kept.close()
+        return view
+
+    def _keep(self, kept: Searcher, build: str) -> None:
+        with self._kept_lock:  # a search through the old one finishes first
+            old, self._kept, self._build = self._kept, kept, build
+        if old is not None:
+            old.close()
+
+    def _start_reading(
+        self, fresh: Callable[[], tuple[Searcher, tuple[str, object]]]
+    ) -> threading.Event:
+        if self._reading is not None:
+            return self._reading
+        done = self._reading = threading.Event()
+
+        def run() -> None:
+            try:
+                searcher, generation = fresh()
+                with self._lock:  # the view and its searcher swapped in together
+                    self._read(searcher, generation)
+                    self._keep(searcher, generation[0])
+            except Exception:  # searches go on with the view held; the next one tries again
+                logger.exception("Reading a new build of the index failed")
+            finally:
+                with self._lock:
+                    self._reading = None
+                done.set()
+
+        threading.Thread(target=run, name="signpost-index-read", daemon=True).start()
+        return done
+
+    def close(self) -> None:
+        """Close the kept searcher (before a fork, or at shutdown)."""
+        with self._kept_lock:
+            kept, self._kept, self._build = self._kept, None, None
+        if kept is not None:
+            kept.close()

@@ -34,7 +34,7 @@ import json
 import math
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -105,6 +105,39 @@ def _views_for(index: SearchIndex) -> arrays.Views:
         return _views.setdefault(str(index.folder), arrays.Views())
 
 
+def serve_while_reading(index: SearchIndex, wait: float | None) -> None:
+    """After a rebuild of the index, serve searches from the last build's arrays while the
+    new build's are read, waiting at most `wait` seconds for them (None: always wait)."""
+    _views_for(index).wait = wait
+
+
+def let_go(index: SearchIndex) -> None:
+    """Close the searcher kept for the arrays (before a fork)."""
+    _views_for(index).close()
+
+
+def _generation(index: SearchIndex, searcher: Searcher) -> tuple[str, object]:
+    """What names the index as a searcher sees it: its build, and the build's generation."""
+    return index.live_build(), searcher.reader().generation()
+
+
+def _fresh(index: SearchIndex) -> Callable[[], tuple[Searcher, tuple[str, object]]]:
+    def fresh() -> tuple[Searcher, tuple[str, object]]:
+        searcher = index.open().searcher()
+        return searcher, _generation(index, searcher)
+
+    return fresh
+
+
+def warm(index: SearchIndex, lexicon: Lexicon, words: list[str]) -> int:
+    """Read the index's arrays, and the postings of these words, before the first search
+    asks (a second at 20,000 services); how many documents the index holds."""
+    for text in words:
+        run(index, SearchRequest(text=text), lexicon)
+    with index.searcher() as searcher:
+        return searcher.doc_count()
+
+
 @dataclass(frozen=True)
 class _Ranked:
     """One band in order: document numbers, relevance (0-1) and miles (NaN: none)."""
@@ -125,9 +158,13 @@ def run(
 ) -> SearchResults:
     """Search; the caller loads the rows for the returned ids. Listings last checked before
     `stale_before` (or never) rank a little lower (see `fresher_first`)."""
-    with index.searcher() as searcher:
-        generation = (index.live_build(), searcher.reader().generation())
-        view = _views_for(index).view(searcher, generation)
+    with (
+        index.searcher() as searcher,
+        _views_for(index).reading(searcher, _generation(index, searcher), _fresh(index)) as (
+            view,
+            searcher,
+        ),
+    ):
         understood = understand(request.text, view.vocabulary, lexicon, as_typed=request.as_typed)
         if request.age is None and understood.age is not None:
             request = request.with_changes(age=understood.age)

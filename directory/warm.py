@@ -1,0 +1,94 @@
+"""Warm-up and readiness: what a worker builds before it takes requests, and whether it is
+ready for them.
+
+Some things are built from the database or the index once and then held (the matcher's
+catalogue, the search arrays, the needs vocabulary): built inside a request at 20,000
+services, they took longer than the web server lets a request run. The factory adds each
+as a step (`add_step`); `warm_up(app)` runs them all, in the worker before it serves
+(gunicorn.conf.py does it). Readiness (`problems`) is "warm, and the database and the
+index answer": what a load balancer asks before sending a host traffic (GET /health/ready).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlmodel import Session
+
+from directory import db
+
+EXTENSION = "signpost.warm"
+logger = logging.getLogger(__name__)
+
+Step = Callable[[Flask, Session], object]
+Check = Callable[[Flask], str | None]  # a short reason it is not ready, or None
+
+
+@dataclass
+class WarmUp:
+    steps: list[tuple[str, Step]] = field(default_factory=list)
+    checks: list[tuple[str, Check]] = field(default_factory=list)
+    warm: bool = False
+    took: dict[str, float] = field(default_factory=dict)  # seconds each step took
+
+
+def of(app: Flask) -> WarmUp:
+    found: WarmUp = app.extensions.setdefault(EXTENSION, WarmUp())
+    return found
+
+
+def add_step(app: Flask, name: str, step: Step) -> None:
+    """Something to build before serving: `step(app, session)`, in the order added."""
+    of(app).steps.append((name, step))
+
+
+def add_check(app: Flask, name: str, check: Check) -> None:
+    """Something that must answer for the app to be ready (besides the database)."""
+    of(app).checks.append((name, check))
+
+
+def warm_up(app: Flask) -> dict[str, float]:
+    """Run every step (each with a session of its own), then mark the app warm; the seconds
+    each took. A step that fails leaves the app cold (not ready) and raises."""
+    state = of(app)
+    with app.app_context():
+        for name, step in state.steps:
+            started = time.perf_counter()
+            with Session(db.engine()) as session:
+                step(app, session)
+            state.took[name] = round(time.perf_counter() - started, 3)
+            logger.info("Warm-up: %s took %.2f s", name, state.took[name])
+    state.warm = True
+    return dict(state.took)
+
+
+def is_warm(app: Flask) -> bool:
+    return of(app).warm
+
+
+def problems(app: Flask) -> dict[str, str]:
+    """Why the app is not ready for requests, by part (none: ready). Nothing personal."""
+    found: dict[str, str] = {}
+    if not of(app).warm:
+        found["warm"] = "warming up"
+    with app.app_context():
+        try:
+            with db.engine().connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except Exception:
+            logger.exception("Readiness: the database does not answer")
+            found["database"] = "not answering"
+        for name, check in of(app).checks:
+            try:
+                reason = check(app)
+            except Exception:
+                logger.exception("Readiness: %s does not answer", name)
+                reason = "not answering"
+            if reason:
+                found[name] = reason
+    return found

@@ -1,0 +1,99 @@
+"""gunicorn's settings for Signpost: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Each worker builds what requests read (the matcher's catalogue, the search arrays, the
+needs vocabulary: directory/warm.py) before it takes its first request, so no request
+waits for a build; GET /health/ready answers 200 once it has. The warm-up runs on a thread
+while the worker keeps telling gunicorn it is alive: at 100,000 services it takes longer
+than gunicorn's request timeout, which would otherwise kill the worker before it serves.
+
+Settings from the environment: SIGNPOST_BIND (127.0.0.1:8000), SIGNPOST_WORKERS (2),
+SIGNPOST_TIMEOUT (30 seconds a request may take), SIGNPOST_PRELOAD (1, the default: build
+once in the master and fork the workers from it; 0: each worker builds its own).
+
+Preloading was measured against warming each worker (benchmarks/warm_bench.py, 20,000
+services, 2 workers): ready in less than half the time, each worker's share of memory (PSS)
+about half, and a worker that gunicorn replaces later starts warm. After a deploy, restart
+gunicorn (a HUP would fork new workers from the old code).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+import threading
+from typing import Any
+
+bind = os.environ.get("SIGNPOST_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SIGNPOST_WORKERS", "2"))
+timeout = int(os.environ.get("SIGNPOST_TIMEOUT", "30"))
+preload_app = os.environ.get("SIGNPOST_PRELOAD", "1") == "1"
+# No access log: search words and postcodes travel in query strings (see the README).
+accesslog = None
+
+
+def on_starting(server: Any) -> None:
+    """The app's own log (warm-up times, catalogue rebuilds) beside gunicorn's, on stderr."""
+    own = logging.getLogger("directory")
+    own.setLevel(logging.INFO)
+    if not own.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(process)d] [%(levelname)s] %(message)s"))
+        own.addHandler(handler)
+
+
+def when_ready(server: Any) -> None:
+    """With preload, the master warms the app once, before forking the workers."""
+    if preload_app:
+        app = server.app.wsgi()
+        _warm(app, lambda: None)
+        _let_go_of_files_and_connections(app, close=True)
+        # Keep the collector off what the workers share: it would write to every object it
+        # scans, and copy-on-write would then give each worker a copy of the page.
+        gc.freeze()
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A worker forked from a master that holds the app: its own connections, not the
+    master's (a database connection or an open index file shared by two processes would
+    interleave their reads)."""
+    if preload_app:
+        _let_go_of_files_and_connections(worker.app.wsgi(), close=False)
+
+
+def post_worker_init(worker: Any) -> None:
+    """Warm this worker's app before it takes requests. After preload everything is built,
+    and the same steps only open this worker's database connection and index files and
+    touch what searches read (a second or two): its first requests took 150-300 ms more."""
+    _warm(worker.wsgi, worker.notify)
+
+
+def _warm(app: Any, still_alive: Any) -> None:
+    from directory import warm
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            warm.warm_up(app)
+        except BaseException as error:  # reported below, in the worker's own thread
+            failed.append(error)
+
+    thread = threading.Thread(target=run, name="signpost-warm-up", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(1.0)
+        still_alive()  # gunicorn's heartbeat: a silent worker is killed after `timeout`
+    if failed:
+        raise failed[0]
+
+
+def _let_go_of_files_and_connections(app: Any, *, close: bool) -> None:
+    """Drop the pooled database connections (closing them only in the process that opened
+    them) and the open index files: each process opens its own on first use."""
+    from directory import db, search
+
+    with app.app_context():
+        db.engine().dispose(close=close)
+    search.let_go(app)
