@@ -418,9 +418,35 @@ def _page_of_ids(
     session: Session, ids: Any, counted: Any, filters: Filters, load: Callable[..., list[Any]]
 ) -> Page:
     """A page cut from a statement of ordered ids, then its rows loaded by id: sorting
-    narrow rows costs the database far less than sorting whole ones."""
-    page = _page_of(session, ids, counted, filters)
-    return Page(load(session, page.items, full=filters.full), page.total, page.number, page.size)
+    narrow rows costs the database far less than sorting whole ones.
+
+    A filtered list counts in the same statement (a window count): the filter is then read
+    once, not once for the page and again for the count. An unfiltered one walks an index
+    in name order (ix_service_listed) and stops at the page, so its count comes apart."""
+    if not _filtered(filters):
+        page = _page_of(session, ids, counted, filters)
+        return Page(
+            load(session, page.items, full=filters.full), page.total, page.number, page.size
+        )
+    start = (filters.page - 1) * filters.per_page
+    rows = session.exec(ids.offset(start).limit(filters.per_page)).all()
+    total = rows[0][1] if rows else session.exec(counted).one()
+    found = load(session, [row[0] for row in rows], full=filters.full)
+    return Page(found, total, filters.page, filters.per_page)
+
+
+def _filtered(filters: Filters) -> bool:
+    """Whether a list reads fewer than every published service (beyond paging)."""
+    return filters.model_dump(exclude=SHOWN) != Filters.model_validate({}).model_dump(exclude=SHOWN)
+
+
+# Parameters that say how results are shown, not which.
+SHOWN = {"page", "per_page", "full", "minimal", "format", "full_service"}
+
+
+def _ids(column: Any, filters: Filters) -> Any:
+    """A statement of ids, with how many there are in all beside each when filtered."""
+    return select(column, func.count().over()) if _filtered(filters) else select(column)
 
 
 def _with_organisation(full: bool) -> Any:
@@ -442,9 +468,11 @@ def service_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
 def services(session: Session, filters: Filters) -> Page:
     """A page of published services matching the filters, by name."""
     conditions = _service_conditions(filters)
-    ids = select(Service.id).where(*conditions).order_by(col(Service.name), col(Service.id))
+    ids = _ids(col(Service.id), filters).where(*conditions)
     counted = select(func.count()).select_from(Service).where(*conditions)
-    return _page_of_ids(session, ids, counted, filters, load_services)
+    return _page_of_ids(
+        session, ids.order_by(col(Service.name), col(Service.id)), counted, filters, load_services
+    )
 
 
 def load_services(session: Session, ids: list[uuid.UUID], full: bool = True) -> list[Service]:
@@ -496,8 +524,9 @@ def services_at_locations(session: Session, filters: Filters) -> Page:
         page = [uuid.UUID(text) for text in _slice(ids, filters)]
         found = load_links(session, page, full=filters.full)
         return Page(found, len(ids), filters.page, filters.per_page)
-    ids, counted = _links(filters, col(ServiceAtLocation.id)), _links(filters, func.count())
-    return _page_of_ids(session, ids, counted.order_by(None), filters, load_links)
+    ids = _links(filters, *_ids(col(ServiceAtLocation.id), filters).selected_columns)
+    counted = _links(filters, func.count()).order_by(None)
+    return _page_of_ids(session, ids, counted, filters, load_links)
 
 
 def _load_in_full(session: Session, links: list[ServiceAtLocation]) -> None:
