@@ -1,7 +1,9 @@
-"""Open Referral UK: time and SQL statements per API request, and export and import times,
-over the demo catalogue in a fresh SQLite database in a temporary folder.
+"""Open Referral UK: time, CPU and SQL statements per API request (and a service's public
+page), and export and import times, over the demo catalogue in a fresh SQLite database in a
+temporary folder; or the requests alone over a copy of a catalogue you have (--database).
 
     python benchmarks/oruk_bench.py [--runs 20] [--json out.json]
+    python benchmarks/oruk_bench.py --database /tmp/copy/signpost.db   # e.g. of /work/data/scale
 """
 
 from __future__ import annotations
@@ -56,35 +58,53 @@ def measure(app, path: str, runs: int) -> dict[str, object]:
 
     sa.event.listen(engine, "before_cursor_execute", count)
     client = app.test_client()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
         statements[0] = 0
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         assert response.status_code == 200, response.get_data(as_text=True)
     sa.event.remove(engine, "before_cursor_execute", count)
     return {
         "path": path,
         "median_ms": round(statistics.median(times), 1),
+        "median_cpu_ms": round(statistics.median(cpu), 1),
         "statements": statements[0],
     }
+
+
+def requests_of(app) -> list[str]:
+    """The list requests, then one service's API object and public page."""
+    first = app.test_client().get("/api/v1/services?per_page=1").get_json()
+    one = first["contents"][0]["id"]
+    return [*PATHS, f"/api/v1/services/{one}", f"/services/{one}"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--database", type=Path, help="an SQLite catalogue: requests only")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
+    if args.database:
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{args.database.resolve()}",
+                "INSTANCE_PATH": str(folder),
+                "ORUK_RATE_LIMIT": "1000000 per minute",
+            }
+        )
+        migrate.upgrade(app.extensions[db.ENGINE_KEY])
+        print(json.dumps({"api": [measure(app, p, args.runs) for p in requests_of(app)]}, indent=2))
+        return
     demo = app_on(folder, "demo")
     with Session(demo.extensions[db.ENGINE_KEY]) as session:
         seeding.seed(session)
     report: dict[str, object] = {"api": []}
-    with Session(demo.extensions[db.ENGINE_KEY]) as session:
-        first = demo.test_client().get("/api/v1/services?per_page=1").get_json()
-        one = first["contents"][0]["id"]
-    for path in [*PATHS, f"/api/v1/services/{one}"]:
+    for path in requests_of(demo):
         report["api"].append(measure(demo, path, args.runs))  # type: ignore[union-attr]
     with Session(demo.extensions[db.ENGINE_KEY]) as session:
         start = time.perf_counter()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from pathlib import Path
 
@@ -21,9 +22,10 @@ import sqlalchemy as sa
 from flask import Flask
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import selectinload
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from directory import db
+from directory.catalogue import children, published
 from directory.models import (
     NEEDS_TAXONOMY_ID,
     ListingStatus,
@@ -31,6 +33,8 @@ from directory.models import (
     Service,
     ServiceAtLocation,
 )
+from directory.oruk import queries, serialise
+from matcher.distance import EARTH_RADIUS_MILES, METRES_PER_MILE, miles_between
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import (
     conformance_problems,
@@ -463,3 +467,101 @@ def test_organisation_services_in_brief_and_taxonomy_search(demo_api) -> None:
     found = get(f"{base}/taxonomy_terms", search="money")["contents"]
     assert [t["code"] for t in found] == ["money_debt"]
     assert get(f"{base}/taxonomies", search="nothing like this")["empty"]
+
+
+# --- pages that cost what they show -------------------------------------------------------
+
+
+def _reads_one_page(statement: str) -> bool:
+    """A statement that cuts a page (LIMIT), counts, or loads rows by the ids of a page (a
+    list of parameters, not a subquery): never one that reads every match."""
+    text = " ".join(statement.split())
+    return "LIMIT" in text or "count(" in text.lower() or bool(IN_PARAMETERS.search(text))
+
+
+IN_PARAMETERS = re.compile(r"\bIN \((\?|%\()")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/services?per_page=5&page=3",
+        "/api/v1/services?per_page=5&full=true&day=TU",
+        "/api/v1/services?per_page=5&search=walk",
+        "/api/v1/service_at_locations?per_page=5&page=2",
+        "/api/v1/service_at_locations?per_page=5&full=true",
+        "/api/v1/organizations?per_page=5&page=2",
+    ],
+)
+def test_a_list_page_reads_that_page_not_every_match(demo_app, tmp_path, path) -> None:
+    app = make_app(demo_app.config["DATABASE_URL"], tmp_path)
+    statements: list[str] = []
+    engine = app.extensions[db.ENGINE_KEY]
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    body = app.test_client().get(path).get_json()
+    assert body["size"] == 5 and body["total_items"] > 10
+    assert [s for s in statements if not _reads_one_page(s)] == []
+    dispose(app)
+
+
+def test_every_service_reads_the_same_in_one_statement_as_in_one_per_kind(demo_app) -> None:
+    """The children of a service loaded in one statement (catalogue.children) are those
+    selectinload finds, in the same order, and make the same Open Referral UK object."""
+    engine = demo_app.extensions[db.ENGINE_KEY]
+    with Session(engine) as session:
+        ids = session.exec(select(Service.id).where(published.is_published())).all()
+    assert len(ids) > 50
+    for service_id in ids:
+        with Session(engine) as by_kind, Session(engine) as together:
+            one_per_kind = by_kind.exec(
+                select(Service).where(Service.id == service_id).options(*queries.service_options())
+            ).one()
+            in_one = queries.service(together, service_id)
+            assert serialise.service_full(in_one) == serialise.service_full(one_per_kind)
+            for path in children.IN_FULL:
+                assert _ids_along(in_one, path) == _ids_along(one_per_kind, path), path
+
+
+def _ids_along(row: object, path: tuple) -> list:
+    """The ids of the rows along a path of relationships, depth first, in collection order."""
+    found: list = []
+    hop, rest = path[0], path[1:]
+    value = getattr(row, hop.key)
+    for child in value if isinstance(value, list) else [value]:
+        found.append(getattr(child, "id", None) or getattr(child, "taxonomy_term_id", None))
+        if rest:
+            found.append(_ids_along(child, rest))
+    return found
+
+
+@pytest.mark.parametrize("origin", [(53.8203, -1.5785), (60.8, -0.85), (49.96, -6.3)])
+@pytest.mark.parametrize("metres", [1.0, 500.0, 20_000.0, 1_000_000.0])
+def test_the_box_around_a_postcode_holds_every_place_within_the_proximity(origin, metres):
+    """The database's cheap cut (a box of latitudes and longitudes) leaves out no place the
+    distance itself would keep, even at the edge."""
+    place = queries.Place(origin[0], origin[1], "", "")
+    lat_bounds = [b for b in queries._box(place, metres) if "latitude" in str(b)]
+    lon_bounds = [b for b in queries._box(place, metres) if "longitude" in str(b)]
+    (lat_low, lat_high) = (c.value for c in lat_bounds[0].right.clauses)
+    lon_low, lon_high = (
+        (c.value for c in lon_bounds[0].right.clauses) if lon_bounds else (-180.0, 180.0)
+    )
+    reach = metres / METRES_PER_MILE / EARTH_RADIUS_MILES
+    for step in range(360):
+        bearing = math.radians(step)
+        for fraction in (0.5, 0.999, 1.0):
+            lat, lon = _destination(origin, bearing, reach * fraction)
+            within = METRES_PER_MILE * miles_between(*origin, lat, lon) <= metres
+            assert not within or (lat_low <= lat <= lat_high and lon_low <= lon <= lon_high)
+
+
+def _destination(origin: tuple[float, float], bearing: float, angle: float) -> tuple:
+    lat1, lon1 = math.radians(origin[0]), math.radians(origin[1])
+    lat2 = math.asin(
+        math.sin(lat1) * math.cos(angle) + math.cos(lat1) * math.sin(angle) * math.cos(bearing)
+    )
+    lon2 = lon1 + math.atan2(
+        math.sin(bearing) * math.sin(angle) * math.cos(lat1),
+        math.cos(angle) - math.sin(lat1) * math.sin(lat2),
+    )
+    return math.degrees(lat2), math.degrees(lon2)

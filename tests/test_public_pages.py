@@ -551,3 +551,37 @@ def test_a_crash_shows_a_plain_error_page_without_a_stack_trace(small_app):
     page = text(response)
     assert "Sorry, there is a problem with the service" in page
     assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_a_service_page_reads_in_at_most_four_statements(demo_app, session_for):
+    """Whatever a listing holds (places with access notes, contacts with phones, openings,
+    closures, languages, areas, costs, needs), its page asks the database a fixed few
+    things, not one per kind of row."""
+    session = session_for(demo_app)
+    listed = session.exec(select(Service).where(published.is_published())).all()
+    fullest = max(
+        listed,
+        key=lambda s: (
+            sum(len(link.location.accessibility) for link in s.location_links)
+            + len(s.schedules)
+            + len(s.languages)
+            + len(s.areas)
+            + len(s.need_links)
+            + sum(len(c.phones) for c in s.contacts)
+        ),
+    )
+    assert fullest.location_links and fullest.schedules and fullest.need_links
+    place = fullest.location_links[0].location
+    statements: list[str] = []
+    engine = demo_app.extensions[db.ENGINE_KEY]
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = text_html(demo_app.test_client().get(f"/services/{fullest.id}?from=LS6+1BD"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert place.name in page and fullest.needs[0].name in page
+    assert len(statements) <= 4, statements

@@ -11,14 +11,16 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 from sqlmodel import Session, col, func, select
 
 from directory import db
+from directory.catalogue import children
 from directory.catalogue import needs as needs_vocabulary
 from directory.models import (
     NEEDS_TAXONOMY_ID,
+    AreaType,
     Contact,
     ListingStatus,
     Location,
@@ -163,12 +165,12 @@ def areas_served(service: Service) -> tuple[Area, ...]:
 
 def area_of(area: ServiceArea) -> Area:
     """One area a service serves, as the matcher's Area: the one conversion."""
-    return Area(
-        kind=area.extent_type.value,
-        codes=tuple(area.codes),
-        miles=area.radius_miles,
-        name=area.name,
-    )
+    return area_from(area.extent_type, area.extent, area.radius_miles, area.name)
+
+
+def area_from(kind: str, extent: str, miles: float | None, name: str) -> Area:
+    """`area_of` from a service_area row's columns, for callers that read only those."""
+    return Area(kind=AreaType(kind).value, codes=tuple(extent.split()), miles=miles, name=name)
 
 
 def needs(session: Session) -> list[NeedSummary]:
@@ -252,14 +254,22 @@ def services_for_need(
     return Page(list(session.exec(statement).all()), total, number, size)
 
 
-def published_service(session: Session, service_id: uuid.UUID) -> Service | None:
-    """A published service by id; None for unknown or unpublished ids."""
+def published_service(
+    session: Session, service_id: uuid.UUID, paths: tuple[children.Path, ...] = children.PAGE
+) -> Service | None:
+    """A published service by id with its organisation and the child rows on `paths` (what
+    its page shows, by default), in two statements; None for unknown or unpublished ids."""
     statement = (
         select(Service)
         .where(Service.id == service_id, is_published())
-        .options(*_full_service_options())
+        .options(
+            joinedload(Service.organisation, innerjoin=True).joinedload(Organisation.phones)  # type: ignore[arg-type]
+        )
     )
-    return session.exec(statement).first()
+    found = session.exec(statement).unique().first()
+    if found is not None:
+        children.load(session, [found], paths)
+    return found
 
 
 def organisation(session: Session, organisation_id: uuid.UUID) -> Organisation | None:

@@ -44,6 +44,8 @@ class Tracked(SQLModel):
 
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    # Indexed: the latest change of a table is part of every held value's generation (the
+    # matcher's catalogue, asked on each match), and without an index it reads every row.
     updated_at: datetime = Field(
-        default_factory=utcnow, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+        default_factory=utcnow, nullable=False, index=True, sa_column_kwargs={"onupdate": utcnow}
     )

@@ -186,6 +186,9 @@ class TaxonomyMapping(SQLModel, table=True):
 
 class Organisation(Tracked, table=True):
     __tablename__ = "organization"
+    # The published organisations' ids straight from an index (is_published asks for them
+    # on every public read).
+    __table_args__ = (sa.Index("ix_organization_listed", "status", "id"),)
 
     id: uuid.UUID = id_field()
     name: str = Field(max_length=200, index=True)
@@ -256,6 +259,10 @@ class Service(Tracked, table=True):
     """A service or community asset, with its eligibility and what a directory needs."""
 
     __tablename__ = "service"
+    # Published services in name order with their organisation, from the index alone: a
+    # page of a list (the Open Referral UK API's) reads its rows, not every listing, and
+    # counting them reads no table.
+    __table_args__ = (sa.Index("ix_service_listed", "status", "name", "id", "organization_id"),)
 
     id: uuid.UUID = id_field()
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)

@@ -1,9 +1,10 @@
 """Read the published catalogue for the Open Referral UK API: parameters and filtered pages.
 
-A list is found in two steps: the ordered ids of every match (one light query,
-plus a distance check in Python when a postcode is given), then the rows of one
-page with their children batch-loaded, so a page of 50 services costs about a
-dozen queries whatever it holds.
+A list page costs about what it shows, whatever the size of the catalogue: one query for
+the rows of the page (the database orders and cuts it), one for their child rows, and a
+count of every match (skipped when the page is the last one, which says it). A postcode
+adds a distance check in Python, over the few columns of the places the database could
+not rule out (`_nearest_first`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -26,14 +28,16 @@ from pydantic import (
     ValidationInfo,
 )
 from sqlalchemy import or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, col, func, select
 
-from directory.catalogue.published import area_of, is_published
+from directory.catalogue import children
+from directory.catalogue.published import area_from, is_published, published_service
 from directory.catalogue.vocabulary import DAYS
 from directory.geo import postcodes
 from directory.inputs import OneOf, Says, from_query, problems_of
 from directory.models import (
+    AreaType,
     Contact,
     ListingStatus,
     Location,
@@ -46,7 +50,7 @@ from directory.models import (
     Taxonomy,
     TaxonomyTerm,
 )
-from matcher.distance import METRES_PER_MILE, miles_between
+from matcher.distance import EARTH_RADIUS_MILES, METRES_PER_MILE, miles_between
 from matcher.rules import serves
 
 DEFAULT_PER_PAGE = 50
@@ -400,8 +404,59 @@ def _slice(ids: list[Any], filters: Filters) -> list[Any]:
     return ids[start : start + filters.per_page]
 
 
+def _page_of(session: Session, statement: Any, counted: Any, filters: Filters) -> Page:
+    """The page of an ordered statement, and how many rows match in all (`counted`, a
+    count, run only when the page cannot tell: a page that is not full is the last)."""
+    start = (filters.page - 1) * filters.per_page
+    rows = list(session.exec(statement.offset(start).limit(filters.per_page)).unique().all())
+    last = 0 < len(rows) < filters.per_page
+    total = start + len(rows) if last else session.exec(counted).one()
+    return Page(rows, total, filters.page, filters.per_page)
+
+
+def _page_of_ids(
+    session: Session, ids: Any, counted: Any, filters: Filters, load: Callable[..., list[Any]]
+) -> Page:
+    """A page cut from a statement of ordered ids, then its rows loaded by id: sorting
+    narrow rows costs the database far less than sorting whole ones.
+
+    A filtered list counts in the same statement (a window count): the filter is then read
+    once, not once for the page and again for the count. An unfiltered one walks an index
+    in name order (ix_service_listed) and stops at the page, so its count comes apart."""
+    if not _filtered(filters):
+        page = _page_of(session, ids, counted, filters)
+        return Page(
+            load(session, page.items, full=filters.full), page.total, page.number, page.size
+        )
+    start = (filters.page - 1) * filters.per_page
+    rows = session.exec(ids.offset(start).limit(filters.per_page)).all()
+    total = rows[0][1] if rows else session.exec(counted).one()
+    found = load(session, [row[0] for row in rows], full=filters.full)
+    return Page(found, total, filters.page, filters.per_page)
+
+
+def _filtered(filters: Filters) -> bool:
+    """Whether a list reads fewer than every published service (beyond paging)."""
+    return filters.model_dump(exclude=SHOWN) != Filters.model_validate({}).model_dump(exclude=SHOWN)
+
+
+# Parameters that say how results are shown, not which.
+SHOWN = {"page", "per_page", "full", "minimal", "format", "full_service"}
+
+
+def _ids(column: Any, filters: Filters) -> Any:
+    """A statement of ids, with how many there are in all beside each when filtered."""
+    return select(column, func.count().over()) if _filtered(filters) else select(column)
+
+
+def _with_organisation(full: bool) -> Any:
+    """A service's organisation, joined; with its phones too for items in full."""
+    joined = joinedload(Service.organisation, innerjoin=True)  # type: ignore[arg-type]
+    return joined.selectinload(Organisation.phones) if full else joined  # type: ignore[arg-type]
+
+
 def service_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
-    """The ids of every published service matching the filters, by name."""
+    """The ids of every published service matching the filters, by name (format=ndjson)."""
     statement = (
         select(Service.id)
         .where(*_service_conditions(filters))
@@ -412,110 +467,205 @@ def service_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
 
 def services(session: Session, filters: Filters) -> Page:
     """A page of published services matching the filters, by name."""
-    ids = service_ids(session, filters)
-    found = load_services(session, _slice(ids, filters), full=filters.full)
-    return Page(found, len(ids), filters.page, filters.per_page)
+    conditions = _service_conditions(filters)
+    ids = _ids(col(Service.id), filters).where(*conditions)
+    counted = select(func.count()).select_from(Service).where(*conditions)
+    return _page_of_ids(
+        session, ids.order_by(col(Service.name), col(Service.id)), counted, filters, load_services
+    )
 
 
 def load_services(session: Session, ids: list[uuid.UUID], full: bool = True) -> list[Service]:
-    """Services by id, in that order, with every child batch-loaded (or, for list items,
-    with their organisation only)."""
+    """Services by id, in that order, with every child (or, for list items, with their
+    organisation only)."""
     if not ids:
         return []
-    options = service_options() if full else [selectinload(Service.organisation)]  # type: ignore[arg-type]
-    statement = select(Service).where(col(Service.id).in_(ids)).options(*options)
-    found = {s.id: s for s in session.exec(statement).all()}
-    return [found[i] for i in ids if i in found]
+    statement = select(Service).where(col(Service.id).in_(ids)).options(_with_organisation(full))
+    found = {s.id: s for s in session.exec(statement).unique().all()}
+    ordered = [found[i] for i in ids if i in found]
+    if full:
+        children.load(session, ordered, children.IN_FULL)
+    return ordered
 
 
 def service(session: Session, service_id: uuid.UUID) -> Service | None:
-    """A published service, or None."""
-    statement = (
-        select(Service).where(Service.id == service_id, is_published()).options(*service_options())
-    )
-    return session.exec(statement).first()
+    """A published service in full, or None."""
+    return published_service(session, service_id, children.IN_FULL)
 
 
 # --- services at locations ------------------------------------------------------
 
 
-def _covers(place: Place, area: ServiceArea, sites: list[tuple[float, float]]) -> bool:
-    """Whether the postcode lies in the area the service serves: the matcher's rule (a
-    radius by the miles to the nearest site, as shown), as matching and search judge it."""
-    miles = min(
-        (miles_between(place.latitude, place.longitude, lat, lon) for lat, lon in sites),
-        default=None,
-    )
-    return serves(area_of(area), place.local_authority_code or None, place.district, miles)
-
-
-def link_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
-    """The ids of every published service at a location matching the filters: by service
-    and place name, or nearest first with a postcode."""
-    statement = (
-        select(
-            ServiceAtLocation.id,
-            ServiceAtLocation.service_id,
-            Location.latitude,
-            Location.longitude,
-        )
+def _links(filters: Filters, *columns: Any) -> Any:
+    """Published services at their locations matching the filters, by service and place
+    name: the rows of ServiceAtLocation (joined to both), or the columns asked for."""
+    return (
+        (select(*columns) if columns else select(ServiceAtLocation))
+        .select_from(ServiceAtLocation)
         .join(Service, Service.id == ServiceAtLocation.service_id)  # type: ignore[arg-type]
         .join(Location, Location.id == ServiceAtLocation.location_id)  # type: ignore[arg-type]
         .where(*_service_conditions(filters))
         .order_by(col(Service.name), col(Location.name), col(ServiceAtLocation.id))
     )
-    rows = list(session.exec(statement).all())
-    place = filters.postcode
-    if place is not None:
-        rows = _near(session, rows, place, filters.proximity)
-    return [row[0] for row in rows]
+
+
+def link_ids(session: Session, filters: Filters) -> list[uuid.UUID]:
+    """The ids of every published service at a location matching the filters: by service
+    and place name, or nearest first with a postcode (format=ndjson)."""
+    if filters.postcode is not None:
+        return [uuid.UUID(text) for text in _nearest_first(session, filters, filters.postcode)]
+    return list(session.exec(_links(filters, col(ServiceAtLocation.id))).all())
 
 
 def services_at_locations(session: Session, filters: Filters) -> Page:
     """A page of published services at their locations."""
-    ids = link_ids(session, filters)
-    found = load_links(session, _slice(ids, filters), full=filters.full)
-    return Page(found, len(ids), filters.page, filters.per_page)
+    if filters.postcode is not None:
+        ids = _nearest_first(session, filters, filters.postcode)
+        page = [uuid.UUID(text) for text in _slice(ids, filters)]
+        found = load_links(session, page, full=filters.full)
+        return Page(found, len(ids), filters.page, filters.per_page)
+    ids = _links(filters, *_ids(col(ServiceAtLocation.id), filters).selected_columns)
+    counted = _links(filters, func.count()).order_by(None)
+    return _page_of_ids(session, ids, counted, filters, load_links)
 
 
-def _near(session: Session, rows: list[Any], place: Place, proximity_m: float | None) -> list[Any]:
-    """Rows within proximity of the place, or whose service area covers it; nearest first."""
+def _load_in_full(session: Session, links: list[ServiceAtLocation]) -> None:
+    """The services of these links in full (their children and their organisations' phones)."""
+    services = list({link.service_id: link.service for link in links}.values())
+    organisations = list({s.organization_id: s.organisation for s in services}.values())
+    children.load(session, organisations, children.ORGANISATION)
+    children.load(session, services, children.IN_FULL)
 
-    def metres(row: Any) -> float:
-        if row[2] is None or row[3] is None:
-            return math.inf
-        return METRES_PER_MILE * miles_between(place.latitude, place.longitude, row[2], row[3])
 
-    if proximity_m is not None:
-        kept = [row for row in rows if metres(row) <= proximity_m]
+def _nearest_first(session: Session, filters: Filters, place: Place) -> list[str]:
+    """The ids of the services at locations matching the filters within proximity of the
+    place, or whose service area covers it, nearest first (ties by name).
+
+    The database leaves out what cannot qualify (places outside a box around the
+    proximity; services with no area that could cover the place), then the matcher's own
+    rules decide, over a few columns per row: ids are read as text, as turning every one
+    into a UUID would cost more than the rest of the work (the caller turns those it shows)."""
+    statement = _links(
+        filters,
+        sa.cast(ServiceAtLocation.id, sa.String),
+        sa.cast(ServiceAtLocation.service_id, sa.String),
+        col(Location.latitude),
+        col(Location.longitude),
+    )
+    if filters.proximity is not None:
+        rows = session.exec(statement.where(*_box(place, filters.proximity))).all()
+        kept = [row for row in rows if _metres(place, row) <= filters.proximity]
     else:
-        service_ids = {row[1] for row in rows}
-        areas: dict[uuid.UUID, list[ServiceArea]] = {}
-        if service_ids:
-            found = session.exec(
-                select(ServiceArea).where(col(ServiceArea.service_id).in_(service_ids))
-            ).all()
-            for area in found:
-                areas.setdefault(area.service_id, []).append(area)
-        sites: dict[uuid.UUID, list[tuple[float, float]]] = {}
-        for row in rows:
-            if row[2] is not None and row[3] is not None:
-                sites.setdefault(row[1], []).append((row[2], row[3]))
-        kept = [
-            row
-            for row in rows
-            if any(_covers(place, a, sites.get(row[1], [])) for a in areas.get(row[1], []))
-        ]
-    return sorted(kept, key=metres)
+        rows = session.exec(statement.where(_may_serve(place))).all()
+        covered = _covered(session, filters, place, rows)
+        kept = [row for row in rows if row[1] in covered]
+    return [row[0] for row in sorted(kept, key=lambda row: _metres(place, row))]
 
 
-def link_options(full: bool = True) -> list[Any]:
-    """Batch loads for services at locations: the full service, or (for lists) the service
-    with its organisation only."""
-    service = selectinload(ServiceAtLocation.service)  # type: ignore[arg-type]
+def _metres(place: Place, row: Any) -> float:
+    """How far a row's place (latitude, longitude as its 3rd and 4th columns) lies from the
+    place; a place without coordinates is infinitely far."""
+    if row[2] is None or row[3] is None:
+        return math.inf
+    return METRES_PER_MILE * miles_between(place.latitude, place.longitude, row[2], row[3])
+
+
+def _box(place: Place, metres: float) -> list[Any]:
+    """Latitude and longitude bounds that every point within `metres` of the place lies
+    inside (a little wider, to be sure); the distance itself is measured afterwards."""
+    angle = metres / METRES_PER_MILE / EARTH_RADIUS_MILES  # radians of the great circle
+    margin = 1.01
+    lat = math.degrees(angle) * margin + 1e-6
+    bounds = [col(Location.latitude).between(place.latitude - lat, place.latitude + lat)]
+    reach = math.cos(math.radians(place.latitude))
+    if angle < math.pi / 2 - math.radians(abs(place.latitude)) and reach > 0:
+        lon = math.degrees(math.asin(min(1.0, math.sin(angle) / reach))) * margin + 1e-6
+        if place.longitude - lon >= -180 and place.longitude + lon <= 180:
+            bounds.append(
+                col(Location.longitude).between(place.longitude - lon, place.longitude + lon)
+            )
+    return bounds
+
+
+def _may_serve(place: Place) -> Any:
+    """Services with an area that could cover the place: national or radius ones, and local
+    authority or district ones naming its codes (text that holds the code: the exact rule,
+    matcher.rules.serves, is applied afterwards)."""
+    extent, kind = col(ServiceArea.extent), col(ServiceArea.extent_type)
+    could: list[Any] = [kind.in_([AreaType.NATIONAL, AreaType.RADIUS])]
+    if place.local_authority_code:
+        could.append(
+            sa.and_(
+                kind == AreaType.LOCAL_AUTHORITY,
+                extent.contains(place.local_authority_code, autoescape=True),
+            )
+        )
+    if place.district:
+        could.append(
+            sa.and_(kind == AreaType.DISTRICTS, extent.contains(place.district, autoescape=True))
+        )
+    return col(Service.id).in_(select(ServiceArea.service_id).where(or_(*could)))
+
+
+def _covered(session: Session, filters: Filters, place: Place, rows: list[Any]) -> set[str]:
+    """The ids (as text) of the rows' services whose service area covers the place, by the
+    matcher's rule (a radius by the miles to the service's nearest site, as shown), as
+    matching and search judge it. Areas repeat across services: each is judged once, but a
+    radius, whose answer depends on the service's sites."""
+    columns: tuple[Any, ...] = (
+        sa.cast(ServiceArea.service_id, sa.String),
+        sa.type_coerce(ServiceArea.extent_type, sa.String),  # text: area_from reads it
+        col(ServiceArea.extent),
+        col(ServiceArea.radius_miles),
+        col(ServiceArea.name),
+    )
+    statement = select(*columns).where(
+        col(ServiceArea.service_id).in_(
+            select(Service.id).where(*_service_conditions(filters), _may_serve(place))
+        )
+    )
+    sites: dict[str, list[tuple[float, float]]] = {}
+    for row in rows:
+        if row[2] is not None and row[3] is not None:
+            sites.setdefault(row[1], []).append((row[2], row[3]))
+    judged: dict[tuple[Any, ...], bool] = {}
+    areas: dict[tuple[Any, ...], Any] = {}
+    covered: set[str] = set()
+    for service_id, *columns in session.exec(statement).all():
+        key = tuple(columns)
+        if service_id in covered or judged.get(key) is False:
+            continue
+        if key not in areas:
+            areas[key] = area_from(*columns)
+        area = areas[key]
+        if area.kind != AreaType.RADIUS:
+            judged[key] = judged[key] if key in judged else _serves(place, area, None)
+            if judged[key]:
+                covered.add(service_id)
+            continue
+        nearest = min(
+            (
+                miles_between(place.latitude, place.longitude, lat, lon)
+                for lat, lon in sites.get(service_id, [])
+            ),
+            default=None,
+        )
+        if _serves(place, area, nearest):
+            covered.add(service_id)
+    return covered
+
+
+def _serves(place: Place, area: Any, miles: float | None) -> bool:
+    return serves(area, place.local_authority_code or None, place.district, miles)
+
+
+def link_options() -> list[Any]:
+    """Batch loads for services at locations: the place with its accessibility, the service
+    with its organisation (the rest of a service in full: `_load_in_full`)."""
+    service = joinedload(ServiceAtLocation.service, innerjoin=True)  # type: ignore[arg-type]
     return [
-        selectinload(ServiceAtLocation.location).selectinload(Location.accessibility),  # type: ignore[arg-type]
-        service.options(*service_options()) if full else service.selectinload(Service.organisation),  # type: ignore[arg-type]
+        joinedload(ServiceAtLocation.location, innerjoin=True).selectinload(Location.accessibility),  # type: ignore[arg-type]
+        service.joinedload(Service.organisation, innerjoin=True),  # type: ignore[arg-type]
     ]
 
 
@@ -526,34 +676,35 @@ def load_links(
     if not ids:
         return []
     statement = (
-        select(ServiceAtLocation)
-        .where(col(ServiceAtLocation.id).in_(ids))
-        .options(*link_options(full=full))
+        select(ServiceAtLocation).where(col(ServiceAtLocation.id).in_(ids)).options(*link_options())
     )
     found = {link.id: link for link in session.exec(statement).all()}
-    return [found[i] for i in ids if i in found]
+    ordered = [found[i] for i in ids if i in found]
+    if full:
+        _load_in_full(session, ordered)
+    return ordered
 
 
 def service_at_location(session: Session, link_id: uuid.UUID) -> ServiceAtLocation | None:
-    """A published service at a location, or None."""
+    """A published service at a location in full, or None."""
     statement = (
         select(ServiceAtLocation)
         .join(Service, Service.id == ServiceAtLocation.service_id)  # type: ignore[arg-type]
         .where(ServiceAtLocation.id == link_id, is_published())
         .options(*link_options())
     )
-    return session.exec(statement).first()
+    found = session.exec(statement).first()
+    if found is not None:
+        _load_in_full(session, [found])
+    return found
 
 
 # --- organisations and taxonomies -----------------------------------------------
 
 
 def _paged(session: Session, statement: Any, filters: Filters) -> Page:
-    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    rows = session.exec(
-        statement.offset((filters.page - 1) * filters.per_page).limit(filters.per_page)
-    ).all()
-    return Page(list(rows), total, filters.page, filters.per_page)
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return _page_of(session, statement, counted, filters)
 
 
 def organisations(session: Session, filters: Filters) -> Page:
@@ -569,8 +720,11 @@ def organisations(session: Session, filters: Filters) -> Page:
     )
 
 
-def organisation(session: Session, org_id: uuid.UUID) -> tuple[Organisation, list[Service]] | None:
-    """A published organisation with its published services, or None."""
+def organisation(
+    session: Session, org_id: uuid.UUID, full: bool = True
+) -> tuple[Organisation, list[Service]] | None:
+    """A published organisation with its published services (in full, or their one-to-one
+    fields only), or None."""
     statement = (
         select(Organisation)
         .where(Organisation.id == org_id, Organisation.status == ListingStatus.PUBLISHED)
@@ -579,12 +733,15 @@ def organisation(session: Session, org_id: uuid.UUID) -> tuple[Organisation, lis
     org = session.exec(statement).first()
     if org is None:
         return None
-    ids = session.exec(
-        select(Service.id)
+    found = session.exec(
+        select(Service)
         .where(Service.organization_id == org_id, is_published())
         .order_by(col(Service.name), col(Service.id))
     ).all()
-    return org, load_services(session, list(ids))
+    services = list(found)
+    if full:
+        children.load(session, services, children.IN_FULL)
+    return org, services
 
 
 def _named(statement: Any, model: Any, filters: Filters) -> Any:

@@ -141,7 +141,9 @@ def list_organisations() -> Response:
 @blueprint.get("/organizations/<org_id>")
 def get_organisation(org_id: str) -> Response:
     filters = _filters(("full_service",))
-    found = queries.organisation(db.session(), _id(org_id, "organization"))
+    found = queries.organisation(
+        db.session(), _id(org_id, "organization"), full=filters.full_service
+    )
     org, services = _found(found, "organization", org_id)
     return jsonify(serialise.organisation_full(org, services, full=filters.full_service))
 
