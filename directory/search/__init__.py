@@ -54,9 +54,10 @@ def index() -> SearchIndex:
     return current_app.extensions[EXTENSION]
 
 
-def rebuild(session: Session, search_index: SearchIndex) -> int:
-    """Rebuild the whole index from the database; returns how many services it holds."""
-    return search_index.rebuild(documents.searchable_services(session))
+def rebuild(session: Session, search_index: SearchIndex, processes: int = 1) -> int:
+    """Rebuild the whole index from the database, writing with up to `processes`
+    processes; returns how many services it holds."""
+    return search_index.rebuild(documents.searchable_services(session), processes)
 
 
 def refresh(session: Session, search_index: SearchIndex, ids: Iterable[uuid.UUID]) -> None:
