@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from directory import db
+from directory import db, search
 from directory.catalogue import seeding
 from directory.catalogue.seed_files import NEEDS_FILE, read_needs
 from directory.models import (
@@ -167,6 +167,23 @@ def test_fees_given_only_in_words_say_whether_a_service_is_free(small_app, tmp_p
         "Walk": True,
         "Quiz": True,
     }
+
+
+def test_a_large_import_rebuilds_the_search_index_and_a_small_one_updates_it(
+    small_app, tmp_path, monkeypatch
+) -> None:
+    from directory.oruk import commands
+
+    rebuilt, refreshed = [], []
+    monkeypatch.setattr(search, "rebuild", lambda *a, **k: rebuilt.append(k))
+    monkeypatch.setattr(search, "refresh", lambda *a, **k: refreshed.append(a))
+    monkeypatch.setattr(commands, "REBUILD_FROM", 2)
+    one = write(tmp_path, [a_service(name="Armley Walk")], "one.json")
+    assert run(small_app, "import-oruk", one, "--publish").exit_code == 0
+    assert (len(rebuilt), len(refreshed)) == (0, 1)
+    two = write(tmp_path, [a_service(name="Otley Choir"), a_service(name="Pudsey Chess")])
+    assert run(small_app, "import-oruk", two, "--publish").exit_code == 0
+    assert rebuilt == [{"processes": 2}] and len(refreshed) == 1
 
 
 def test_imported_listings_wait_for_review_unless_published(small_app, tmp_path) -> None:

@@ -3,6 +3,7 @@ commands, and `flask --app wsgi feeds add URL --name NAME` / `feeds sync [NAME]`
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +21,7 @@ from directory.oruk import checks, export, feeds, importing, readiness, reading,
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
 
+REBUILD_FROM = 1000  # listings changed by an import, above which the index may be rebuilt
 PROGRESS_FROM = 100  # records: smaller files import before a bar would be seen
 SHOWN_PROBLEMS = 200
 
@@ -84,9 +86,20 @@ def import_oruk(source: Path, skip_invalid: bool, publish: bool, source_name: st
             result = importing.import_services(
                 session, services, report, publish=publish, source=name, progress=bar
             )
-        search.refresh(session, search.index(), result.changed_ids)
+        _index(session, result.changed_ids)
         ready = readiness.check(session, result.changed_ids, result.unmapped)
     _show_result(result, publish, ready)
+
+
+def _index(session: Session, changed: list[uuid.UUID]) -> None:
+    """Bring the search index up to date with an import: document by document for a few
+    listings; rebuilt on both cores when the import brings a good part of the catalogue
+    (a rebuild of 20,000 costs what updating about 4,000 one by one does)."""
+    index = search.index()
+    if len(changed) >= REBUILD_FROM and len(changed) * 5 >= index.count():
+        search.rebuild(session, index, processes=2)
+    else:
+        search.refresh(session, index, changed)
 
 
 class _progress:
@@ -216,7 +229,7 @@ def import_spreadsheet(source: Path, publish: bool) -> None:
         result = importing.import_services(
             session, sheet.services, report, publish=publish, source=reading.source_name(source)
         )
-        search.refresh(session, search.index(), result.changed_ids)
+        _index(session, result.changed_ids)
         ready = readiness.check(session, result.changed_ids, result.unmapped)
     _show_result(result, publish, ready)
 

@@ -168,6 +168,13 @@ class SearchIndex:
         """The folder name of the build being read."""
         return self._opened[0] if self._opened else ""
 
+    def count(self) -> int:
+        """How many services the index holds (none before it is built)."""
+        if not self.exists():
+            return 0
+        with self.searcher() as searcher:
+            return int(searcher.doc_count())
+
     def ids(self) -> dict[str, str]:
         """Every service id in the index, with the stamp of the version it holds."""
         with self.searcher() as searcher:
