@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from sqlmodel import Session, select
+from whoosh.fields import TEXT
 
 from directory import db, safety, search
 from directory.clock import LONDON
@@ -205,6 +206,20 @@ def test_a_rebuild_in_several_processes_finds_and_ranks_as_one_in_a_single_segme
         assert [(h.service_id, h.score) for h in found.local.hits] == [
             (h.service_id, h.score) for h in expected.local.hits
         ]
+
+
+def test_an_index_that_keeps_word_positions_is_outdated_and_rebuilt(tmp_path) -> None:
+    """Releases before this one kept where each word stood; postings of both kinds cannot
+    be read as one field, so such an index is built anew."""
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([_facts("Knitting Circle")])
+    assert not index.outdated()
+    writer = index.open().writer()
+    writer.remove_field("name")
+    writer.add_field("name", TEXT(phrase=True))
+    writer.commit()
+    index.close()
+    assert index.outdated()
 
 
 def test_an_update_is_searchable_at_once_and_a_removal_disappears(tmp_path, lexicon):

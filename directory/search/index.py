@@ -46,15 +46,23 @@ BOOSTS = {
 }
 NEED_BOOST = 3.0
 
+
+def _words(boost: float) -> TEXT:
+    """A field of stemmed words, each with how often it is said (not where)."""
+    return TEXT(analyzer=StemmingAnalyzer(), field_boost=boost, phrase=False)
+
+
+# Words without their positions (phrase=False): search never asks for a phrase, and
+# positions made a rebuild a sixth slower and the index larger.
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
-    name=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["name"]),
-    need_words=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["need_words"]),
-    keywords=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["keywords"]),
-    organisation=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["organisation"]),
-    description=TEXT(analyzer=StemmingAnalyzer(), field_boost=BOOSTS["description"]),
+    name=_words(BOOSTS["name"]),
+    need_words=_words(BOOSTS["need_words"]),
+    keywords=_words(BOOSTS["keywords"]),
+    organisation=_words(BOOSTS["organisation"]),
+    description=_words(BOOSTS["description"]),
     # Unstemmed words of the listing: the vocabulary that typos are corrected against.
-    spelling=TEXT(analyzer=StandardAnalyzer(stoplist=None, minsize=2)),
+    spelling=TEXT(analyzer=StandardAnalyzer(stoplist=None, minsize=2), phrase=False),
     needs=KEYWORD(commas=True, lowercase=True, scorable=True, field_boost=NEED_BOOST),
     modes=KEYWORD(commas=True),
     languages=KEYWORD(commas=True),
@@ -160,9 +168,10 @@ class SearchIndex:
             self._opened = None
 
     def outdated(self) -> bool:
-        """Whether the live index has other fields than SCHEMA (built by an older release):
-        an edit cannot be written to it, and its searches miss what the new fields say."""
-        return set(self.open().schema.names()) != set(SCHEMA.names())
+        """Whether the live index has other fields than SCHEMA, or fields that keep other
+        things (built by an older release): an edit cannot be written to it, and its
+        searches miss what the new fields say."""
+        return _shape(self.open().schema) != _shape(SCHEMA)
 
     def live_build(self) -> str:
         """The folder name of the build being read."""
@@ -239,6 +248,11 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
+
+
+def _shape(schema: Schema) -> dict[str, str]:
+    """Each field, and the kind of postings it keeps (with positions or without)."""
+    return {name: type(schema[name].format).__name__ for name in schema.names()}
 
 
 def _close_all(held: list[tuple[str, Searcher]]) -> None:
