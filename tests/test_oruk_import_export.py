@@ -139,6 +139,22 @@ def test_importing_twice_updates_and_never_duplicates(small_app, tmp_path) -> No
     assert counts(small_app) == before
 
 
+def test_an_import_written_a_record_at_a_time_updates_and_never_duplicates(
+    small_app, tmp_path, monkeypatch
+) -> None:
+    from directory.oruk import importing
+
+    monkeypatch.setattr(importing, "FLUSH_EVERY", 1)  # a flush after every record
+    records = [a_service(), a_service(name="Bramley Bike Club"), a_service(name="Otley Choir")]
+    source = write(tmp_path, records)
+    first = run(small_app, "import-oruk", source)
+    assert "Imported: 3 new, 0 updated (waiting for review)" in first.output, first.output
+    before = counts(small_app)
+    second = run(small_app, "import-oruk", source)
+    assert "Imported: 0 new, 3 updated" in second.output, second.output
+    assert counts(small_app) == before
+
+
 def test_fees_given_only_in_words_say_whether_a_service_is_free(small_app, tmp_path) -> None:
     """A council feed often has no cost options, only "£4.50 per meal": that is no free
     service for someone who can pay nothing. Cost options, where given, still decide."""
