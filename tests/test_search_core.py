@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import uuid
 from datetime import datetime
 
@@ -206,6 +207,21 @@ def test_a_rebuild_in_several_processes_finds_and_ranks_as_one_in_a_single_segme
         assert [(h.service_id, h.score) for h in found.local.hits] == [
             (h.service_id, h.score) for h in expected.local.hits
         ]
+
+
+def test_a_rebuild_that_fails_in_a_process_leaves_the_live_index_as_it_was(
+    tmp_path, monkeypatch
+) -> None:
+    index = SearchIndex(tmp_path / "index")
+    knit = _facts("Knitting Circle")
+    index.rebuild([knit])
+    monkeypatch.setattr(building, "BATCH", 2)
+    index_module = sys.modules[SearchIndex.__module__]  # the package's index() hides it
+    monkeypatch.setattr(index_module, "document", lambda f: {"id": str(f.id), "nonsense": "x"})
+    with pytest.raises(RuntimeError, match="nonsense"):
+        index.rebuild([_facts(f"Group {i}") for i in range(9)], processes=2)
+    assert set(index.ids()) == {str(knit.id)}
+    assert len(list((tmp_path / "index").glob("build-*"))) == 1
 
 
 def test_an_index_that_keeps_word_positions_is_outdated_and_rebuilt(tmp_path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import queue
+import sys
 import traceback
 from array import array
 from collections.abc import Iterable, Iterator
@@ -170,12 +171,16 @@ def _in_processes(
         count = 0
         for n, batch in enumerate(batches):
             count += len(batch)
-            _send(inboxes[n % processes], batch, workers)
+            _send(inboxes[n % processes], batch, workers, results)
         for inbox in inboxes:
-            _send(inbox, None, workers)
+            _send(inbox, None, workers, results)
         segments = [s for _ in workers for s in _receive(results, workers)]
         return count, segments
     finally:
+        for inbox in inboxes:
+            # what a process that failed never read must not hold this one at its exit
+            inbox.cancel_join_thread()
+            inbox.close()
         for worker in workers:
             worker.join(timeout=WAIT_S)
             if worker.is_alive():
@@ -183,13 +188,13 @@ def _in_processes(
                 worker.join()
 
 
-def _send(inbox: Any, batch: list[Document] | None, workers: list[Any]) -> None:
+def _send(inbox: Any, batch: list[Document] | None, workers: list[Any], results: Any) -> None:
     while True:
         try:
             inbox.put(batch, timeout=WAIT_S)
             return
         except queue.Full:
-            _check_alive(workers)
+            _check_alive(workers, results)
 
 
 def _receive(results: Any, workers: list[Any]) -> list[Segment]:
@@ -197,19 +202,21 @@ def _receive(results: Any, workers: list[Any]) -> list[Segment]:
         try:
             outcome, found = results.get(timeout=WAIT_S)
         except queue.Empty:
-            _check_alive(workers)
+            _check_alive(workers, results)
             continue
         if outcome != "done":
             raise RuntimeError(f"Writing the search index failed in a process:\n{found}")
         return list(found)
 
 
-def _check_alive(workers: list[Any]) -> None:
+def _check_alive(workers: list[Any], results: Any) -> None:
     failed = [w for w in workers if w.exitcode]  # None while it runs, 0 when it ended well
     if failed:
-        raise RuntimeError(
-            f"A process writing the search index stopped (exit code {failed[0].exitcode})."
-        )
+        try:
+            _outcome, why = results.get(timeout=WAIT_S)  # what it said as it failed
+        except queue.Empty:
+            why = f"it stopped with exit code {failed[0].exitcode}"
+        raise RuntimeError(f"Writing the search index failed in a process:\n{why}")
 
 
 def _work(folder: str, inbox: Any, results: Any) -> None:
@@ -219,3 +226,6 @@ def _work(folder: str, inbox: Any, results: Any) -> None:
         results.put(("done", write_segments(folder, documents)[1]))
     except BaseException:
         results.put(("failed", traceback.format_exc()))
+        results.close()
+        results.join_thread()
+        sys.exit(1)  # the caller sees it stopped, also while it waits to send it more
