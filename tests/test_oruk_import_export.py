@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, func, select
 
-from directory import db
+from directory import db, search
 from directory.catalogue import seeding
 from directory.catalogue.seed_files import NEEDS_FILE, read_needs
 from directory.models import (
@@ -139,6 +139,22 @@ def test_importing_twice_updates_and_never_duplicates(small_app, tmp_path) -> No
     assert counts(small_app) == before
 
 
+def test_an_import_written_a_record_at_a_time_updates_and_never_duplicates(
+    small_app, tmp_path, monkeypatch
+) -> None:
+    from directory.oruk import importing
+
+    monkeypatch.setattr(importing, "FLUSH_EVERY", 1)  # a flush after every record
+    records = [a_service(), a_service(name="Bramley Bike Club"), a_service(name="Otley Choir")]
+    source = write(tmp_path, records)
+    first = run(small_app, "import-oruk", source)
+    assert "Imported: 3 new, 0 updated (waiting for review)" in first.output, first.output
+    before = counts(small_app)
+    second = run(small_app, "import-oruk", source)
+    assert "Imported: 0 new, 3 updated" in second.output, second.output
+    assert counts(small_app) == before
+
+
 def test_fees_given_only_in_words_say_whether_a_service_is_free(small_app, tmp_path) -> None:
     """A council feed often has no cost options, only "£4.50 per meal": that is no free
     service for someone who can pay nothing. Cost options, where given, still decide."""
@@ -167,6 +183,33 @@ def test_fees_given_only_in_words_say_whether_a_service_is_free(small_app, tmp_p
         "Walk": True,
         "Quiz": True,
     }
+
+
+def test_a_large_import_rebuilds_the_search_index_and_a_small_one_updates_it(
+    small_app, tmp_path, monkeypatch
+) -> None:
+    from directory.search import following
+
+    rebuilt = []
+    real_rebuild = following.rebuild
+
+    def spy(*args, **kwargs):
+        rebuilt.append(args)
+        return real_rebuild(*args, **kwargs)
+
+    with small_app.app_context():
+        search.rebuild(db.session(), search.index())  # an index that follows the log
+    monkeypatch.setattr(following, "rebuild", spy)
+    monkeypatch.setattr(following, "backlog_limit", lambda _index: 1)
+    one = write(tmp_path, [a_service(name="Armley Walk")], "one.json")
+    assert run(small_app, "import-oruk", one, "--publish").exit_code == 0
+    assert rebuilt == []
+    two = write(tmp_path, [a_service(name="Otley Choir"), a_service(name="Pudsey Chess")])
+    assert run(small_app, "import-oruk", two, "--publish").exit_code == 0
+    assert len(rebuilt) == 1
+    for name in ("Pudsey Chess", "Armley Walk"):  # the rebuilt index holds both imports
+        page = small_app.test_client().get("/search", query_string={"q": name})
+        assert name in page.get_data(as_text=True)
 
 
 def test_imported_listings_wait_for_review_unless_published(small_app, tmp_path) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import uuid
 from datetime import datetime
 
 import pytest
 from sqlmodel import Session, select
+from whoosh.fields import TEXT
 
 from directory import db, safety, search
 from directory.clock import LONDON
 from directory.models import ListingStatus, Organisation, Service, stable_id
-from directory.search import engine
+from directory.search import building, engine
 from directory.search.documents import OpeningSession, ServiceFacts
 from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
@@ -181,6 +183,59 @@ def test_a_rebuild_swaps_in_a_new_index_that_readers_then_see(tmp_path, lexicon)
         assert old.doc_count() == 1
     assert set(index.ids()) == {str(second.id)}
     assert len(list((tmp_path / "index").glob("build-*"))) == 1
+
+
+def test_a_rebuild_in_several_processes_finds_and_ranks_as_one_in_a_single_segment(
+    tmp_path, lexicon, monkeypatch
+):
+    monkeypatch.setattr(building, "BATCH", 4)  # more than a batch: written by 2 processes
+    words = ["knitting", "chess", "walking", "money advice", "choir"]
+    catalogue = [
+        _facts(f"{words[i % 5]} group {i}", summary=f"{words[(i * 3) % 5]} and tea")
+        for i in range(23)
+    ]
+    one, two = SearchIndex(tmp_path / "one"), SearchIndex(tmp_path / "two")
+    assert one.rebuild(catalogue) == two.rebuild(catalogue, processes=2) == 23
+    with one.searcher() as first, two.searcher() as second:
+        assert len(first.reader().leaf_readers()) == 1
+        assert len(second.reader().leaf_readers()) > 1
+    assert one.ids() == two.ids()
+    for text in ["knitting", "chess tea", "money", "walking group 7", "choir advice"]:
+        request = SearchRequest(text=text)
+        expected, found = engine.run(one, request, lexicon), engine.run(two, request, lexicon)
+        assert found.total == expected.total > 0
+        assert [(h.service_id, h.score) for h in found.local.hits] == [
+            (h.service_id, h.score) for h in expected.local.hits
+        ]
+
+
+def test_a_rebuild_that_fails_in_a_process_leaves_the_live_index_as_it_was(
+    tmp_path, monkeypatch
+) -> None:
+    index = SearchIndex(tmp_path / "index")
+    knit = _facts("Knitting Circle")
+    index.rebuild([knit])
+    monkeypatch.setattr(building, "BATCH", 2)
+    index_module = sys.modules[SearchIndex.__module__]  # the package's index() hides it
+    monkeypatch.setattr(index_module, "document", lambda f: {"id": str(f.id), "nonsense": "x"})
+    with pytest.raises(RuntimeError, match="nonsense"):
+        index.rebuild([_facts(f"Group {i}") for i in range(9)], processes=2)
+    assert set(index.ids()) == {str(knit.id)}
+    assert len(list((tmp_path / "index").glob("build-*"))) == 1
+
+
+def test_an_index_that_keeps_word_positions_is_outdated_and_rebuilt(tmp_path) -> None:
+    """Releases before this one kept where each word stood; postings of both kinds cannot
+    be read as one field, so such an index is built anew."""
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([_facts("Knitting Circle")])
+    assert not index.outdated()
+    writer = index.open().writer()
+    writer.remove_field("name")
+    writer.add_field("name", TEXT(phrase=True))
+    writer.commit()
+    index.close()
+    assert index.outdated()
 
 
 def test_an_update_is_searchable_at_once_and_a_removal_disappears(tmp_path, lexicon):

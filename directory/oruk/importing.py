@@ -59,6 +59,7 @@ from directory.oruk.needs_map import NOT_A_NEED, ForeignTerm, NeedsMap
 from matcher.words import join
 
 Json = dict[str, Any]
+FLUSH_EVERY = 500  # records written to the database together
 WEEKS = re.compile(r"(\d+)\s*week", re.I)
 ACCESS_BY_LABEL = {label.lower(): code for code, label in ACCESSIBILITY.items()}
 CAPACITY_BY_TEXT = {text.lower(): code for code, text in CAPACITY.items()}
@@ -161,7 +162,9 @@ def import_services(
         writer.area = dict(sorted({**directory_area, **writer.area}.items()))
     result.directory_area_name = join(list(dict.fromkeys(writer.area.values())), last="or")
     try:
-        # Rows are written together at the end (batched), not before every read.
+        # Rows are written in batches (a flush every FLUSH_EVERY records, through the
+        # session, so its events see them), not before every read: a flush of a whole
+        # 20,000-service file at once held every row of it in memory (2 GB).
         with session.no_autoflush:
             for index in progress(range(len(services))):
                 if report.has_errors(index):
@@ -172,6 +175,8 @@ def import_services(
                     result.created += 1
                 else:
                     result.updated += 1
+                if (index + 1) % FLUSH_EVERY == 0:
+                    session.flush()
         session.flush()
         result.duplicates = likely_duplicates(session, result.changed_ids)
         if publish:  # "publish at once" holds likely duplicates back for a manager

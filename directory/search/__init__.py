@@ -132,9 +132,10 @@ def index() -> SearchIndex:
     return current_app.extensions[EXTENSION]
 
 
-def rebuild(session: Session, search_index: SearchIndex) -> int:
-    """Rebuild the whole index from the database; returns how many services it holds."""
-    return following.rebuild(session, search_index)
+def rebuild(session: Session, search_index: SearchIndex, processes: int | None = None) -> int:
+    """Rebuild the whole index from the database, writing with up to `processes` processes
+    (by default one per core, at most two); returns how many services it holds."""
+    return following.rebuild(session, search_index, processes)
 
 
 def refresh(session: Session, search_index: SearchIndex, ids: Iterable[uuid.UUID]) -> None:

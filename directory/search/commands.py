@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -12,12 +14,19 @@ from directory.catalogue import changes
 
 
 @click.command("reindex")
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    default=lambda: min(2, os.cpu_count() or 1),
+    show_default="2, or 1 on one core",
+    help="Processes writing the index at once.",
+)
 @with_appcontext
-def reindex() -> None:
+def reindex(processes: int) -> None:
     """Rebuild the search index from the database (safe while the site is running)."""
     migrate.require_schema()
     with Session(db.engine()) as session:
-        count = search.rebuild(session, search.index())
+        count = search.rebuild(session, search.index(), processes)
     click.echo(f"Search index rebuilt: {count} searchable services.")
     click.echo(f"It holds the catalogue's changes up to entry {search.index().applied_change()}.")
 

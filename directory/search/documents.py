@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from directory.catalogue import published
 from directory.models import (
-    ListingStatus,
+    Accessibility,
+    Language,
+    Location,
+    Organisation,
+    Schedule,
     Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceForeignTerm,
+    ServiceTaxonomyTerm,
+    TaxonomyTerm,
 )
+from directory.models import Closure as ClosedDays
+from matcher import opening
 from matcher.facts import WEEKEND, Area, Closure, OpeningSession
 
 # A session that ends at or after this time counts as "evening".
@@ -144,24 +157,176 @@ def stamp(service: Service) -> str:
 
 
 def searchable_services(
-    session: Session, ids: Iterable[uuid.UUID] | None = None, batch: int = 500
+    session: Session, ids: Iterable[uuid.UUID] | None = None, batch: int = 1000
 ) -> Iterator[ServiceFacts]:
-    """Facts of every service the public may find (or of those among ids), in batches."""
-    statement = (
-        select(Service)
-        .where(
-            Service.status == ListingStatus.PUBLISHED,
-            Service.organization_id.in_(published.published_organisation_ids()),  # type: ignore[attr-defined]
-        )
-        # other directories' terms are searched by name: only documents read them
-        .options(*published.facts_options(), selectinload(Service.foreign_terms))  # type: ignore[arg-type]
-        .order_by(Service.id)  # type: ignore[arg-type]
+    """Facts of every service the public may find (or of those among ids), in batches.
+
+    Read as plain rows, a query a table for each batch, and put together here: the same
+    facts as facts_from_service gives for a loaded row (a test holds them equal), at a
+    fifth of the cost of loading each service and its children as ORM objects (at 20,000
+    services that load was a quarter of a rebuild's time). Children without an order of
+    their own come in the order they were written (by id)."""
+    searchable = select(Service.id).where(published.is_published()).order_by(col(Service.id))
+    if ids is None:
+        wanted = list(session.exec(searchable).all())
+    else:
+        asked = list(dict.fromkeys(ids))
+        wanted = []
+        for start in range(0, len(asked), batch):
+            chunk = asked[start : start + batch]
+            wanted += session.exec(searchable.where(col(Service.id).in_(chunk))).all()
+    for start in range(0, len(wanted), batch):
+        yield from _facts_of(session, wanted[start : start + batch])
+
+
+def _facts_of(session: Session, ids: list[uuid.UUID]) -> Iterator[ServiceFacts]:
+    rows = session.exec(
+        _select(
+            Service.id,
+            Service.name,
+            Service.summary,
+            Service.description,
+            Service.eligibility_description,
+            Service.keywords,
+            Service.in_person,
+            Service.online,
+            Service.by_phone,
+            Service.is_free,
+            Service.self_referral,
+            Service.minimum_age,
+            Service.maximum_age,
+            Service.last_verified,
+            Service.version,
+            Service.updated_at,
+            Service.closed_on_bank_holidays,
+            Organisation.name,
+        )  # fmt: skip
+        .join(Organisation, col(Organisation.id) == Service.organization_id)
+        .where(col(Service.id).in_(ids))
+        .order_by(col(Service.id))
+    ).all()
+    needs = _by_service(
+        session,
+        _select(
+            ServiceTaxonomyTerm.service_id,
+            TaxonomyTerm.code,
+            TaxonomyTerm.name,
+            TaxonomyTerm.synonyms,
+        )  # fmt: skip
+        .join(TaxonomyTerm, col(TaxonomyTerm.id) == ServiceTaxonomyTerm.taxonomy_term_id)
+        .where(col(ServiceTaxonomyTerm.service_id).in_(ids))
+        .order_by(col(ServiceTaxonomyTerm.service_id), col(ServiceTaxonomyTerm.rank)),
     )
-    if ids is not None:
-        wanted = list(ids)
-        for start in range(0, len(wanted), batch):
-            chunk = wanted[start : start + batch]
-            rows = session.exec(statement.where(Service.id.in_(chunk))).all()  # type: ignore[attr-defined]
-            yield from (facts_from_service(s) for s in rows)
-        return
-    yield from (facts_from_service(s) for s in published.in_batches(session, statement, batch))
+    foreign = _by_service(
+        session,
+        _select(ServiceForeignTerm.service_id, ServiceForeignTerm.name)
+        .where(col(ServiceForeignTerm.service_id).in_(ids))
+        .order_by(col(ServiceForeignTerm.service_id), col(ServiceForeignTerm.position)),
+    )
+    sites = _by_service(
+        session,
+        _select(ServiceAtLocation.service_id, Location.latitude, Location.longitude)
+        .join(Location, col(Location.id) == ServiceAtLocation.location_id)
+        .where(col(ServiceAtLocation.service_id).in_(ids))
+        .order_by(col(ServiceAtLocation.service_id), col(ServiceAtLocation.id)),
+    )
+    access = _by_service(
+        session,
+        _select(ServiceAtLocation.service_id, Accessibility.feature)
+        .join(Accessibility, col(Accessibility.location_id) == ServiceAtLocation.location_id)
+        .where(col(ServiceAtLocation.service_id).in_(ids)),
+    )
+    schedules = _by_service(
+        session,
+        _select(
+            Schedule.service_id,
+            Schedule.byday,
+            Schedule.opens_at,
+            Schedule.closes_at,
+            Schedule.valid_from,
+            Schedule.valid_to,
+        )  # fmt: skip
+        .where(col(Schedule.service_id).in_(ids))
+        .order_by(col(Schedule.service_id), col(Schedule.id)),
+    )
+    closures = _by_service(
+        session,
+        _select(ClosedDays.service_id, ClosedDays.starts, ClosedDays.ends, ClosedDays.reason)
+        .where(col(ClosedDays.service_id).in_(ids))
+        .order_by(col(ClosedDays.service_id), col(ClosedDays.starts), col(ClosedDays.id)),
+    )
+    languages = _by_service(
+        session,
+        _select(Language.service_id, Language.code)
+        .where(col(Language.service_id).in_(ids))
+        .order_by(col(Language.service_id), col(Language.id)),
+    )
+    areas = _by_service(
+        session,
+        _select(
+            ServiceArea.service_id,
+            ServiceArea.extent_type,
+            ServiceArea.extent,
+            ServiceArea.radius_miles,
+            ServiceArea.name,
+        )  # fmt: skip
+        .where(col(ServiceArea.service_id).in_(ids))
+        .order_by(col(ServiceArea.service_id), col(ServiceArea.id)),
+    )
+    for (
+        service_id, name, summary, description, eligibility, keywords, in_person, online,
+        by_phone, free, self_referral, minimum_age, maximum_age, last_verified, version,
+        updated_at, closed_on_bank_holidays, organisation,
+    ) in rows:  # fmt: skip
+        terms = needs.get(service_id, [])
+        located = [(lat, lon) for lat, lon in sites.get(service_id, []) if _located(lat, lon)]
+        modes = [("in_person", in_person), ("online", online), ("phone", by_phone)]
+        shut = (Closure(s, e, r) for s, e, r in closures.get(service_id, []))
+        yield ServiceFacts(
+            id=service_id,
+            name=name,
+            organisation=organisation,
+            summary=summary,
+            description=f"{description} {eligibility}".strip(),
+            needs=tuple(code for code, _name, _synonyms in terms),
+            need_words=" ".join(
+                [n for _code, n, _synonyms in terms] + [w for *_, words in terms for w in words]
+            ),
+            keywords=tuple(keywords) + tuple(n for (n,) in foreign.get(service_id, []) if n),
+            modes=tuple(mode for mode, on in modes if on),
+            free=free,
+            self_referral=self_referral,
+            minimum_age=minimum_age,
+            maximum_age=maximum_age,
+            languages=tuple(code for (code,) in languages.get(service_id, [])),
+            access=tuple(sorted({feature for (feature,) in access.get(service_id, [])})),
+            sites=tuple(located),
+            areas=tuple(
+                Area(kind=kind.value, codes=tuple(extent.split()), miles=miles, name=area_name)
+                for kind, extent, miles, area_name in areas.get(service_id, [])
+            ),
+            sessions=tuple(
+                OpeningSession(tuple(d for d in byday.split(",") if d), opens, closes, start, end)
+                for byday, opens, closes, start, end in schedules.get(service_id, [])
+            ),
+            closures=opening.closures_of(shut, closed_on_bank_holidays),
+            last_verified=last_verified,
+            stamp=f"{version}:{updated_at.isoformat()}",
+        )
+
+
+def _located(latitude: float | None, longitude: float | None) -> bool:
+    return latitude is not None and longitude is not None
+
+
+def _by_service(session: Session, statement: Any) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
+    """The rows of a statement whose first column is a service id, by service, in order."""
+    found: dict[uuid.UUID, list[tuple[Any, ...]]] = defaultdict(list)
+    for service_id, *rest in session.exec(statement).all():
+        found[service_id].append(tuple(rest))
+    return found
+
+
+def _select(*columns: Any) -> Any:
+    """A select of columns, typed loosely: SQLModel types each column as its value."""
+    return sa.select(*columns)

@@ -35,6 +35,7 @@ from directory.search.index import SearchIndex
 
 EXTENSION = "signpost.search_follower"
 LARGE_BACKLOG = 5000  # services: above this (or a fifth of the index) a rebuild is quicker
+REBUILD_PROCESSES = 2  # a rebuild writes on both cores of a small server
 SMALL_INDEX = 100  # below a fifth of this many, apply one by one whatever the index's size
 POLL_SECONDS = 10.0  # PostgreSQL: look for changes this often even without a notice
 SQLITE_POLL_SECONDS = 1.0
@@ -44,14 +45,17 @@ RETRY_AFTER_S = 5.0  # after an error (the database away): try again this much l
 log = logging.getLogger(__name__)
 
 
-def rebuild(session: Session, search_index: SearchIndex) -> int:
+def rebuild(session: Session, search_index: SearchIndex, processes: int | None = None) -> int:
     """Rebuild the whole index from the database and record the change log entry it was
-    built at; returns how many services it holds."""
+    built at; returns how many services it holds. Written by `processes` processes (by
+    default one per core, at most two) once there are more than a batch of services."""
+    if processes is None:
+        processes = min(REBUILD_PROCESSES, os.cpu_count() or 1)
     with search_index.exclusive():
         # read before the services: whatever is committed up to this entry is in the build,
         # and anything after it is applied again by the next catch-up (applying is idempotent)
         seq = changes.latest(session)
-        count = search_index.rebuild(documents.searchable_services(session))
+        count = search_index.rebuild(documents.searchable_services(session), processes)
         search_index.record_applied_change(seq)
     return count
 

@@ -3,14 +3,14 @@ published services, from indexes alone; and the latest change of the tracked tab
 (organization, location, service) from an index, as each held value's generation asks it
 
 Revision ID: 0015_api_paging
-Revises: 0013_opening_exceptions
+Revises: 0014_catalogue_changes
 Create Date: 2026-12-07 19:30:00
 """
 
 from alembic import op
 
 revision = "0015_api_paging"
-down_revision = "0013_opening_exceptions"
+down_revision = "0014_catalogue_changes"
 branch_labels = None
 depends_on = None
 
