@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 bind = os.environ.get("SIGNPOST_BIND", "127.0.0.1:8000")
@@ -66,7 +67,31 @@ def post_worker_init(worker: Any) -> None:
     """Warm this worker's app before it takes requests. After preload everything is built,
     and the same steps only open this worker's database connection and index files and
     touch what searches read (a second or two): its first requests took 150-300 ms more."""
-    _warm(worker.wsgi, worker.notify)
+    app = worker.wsgi
+    try:
+        _warm(app, worker.notify)
+    except Exception:
+        # Not raised: gunicorn halts the whole server when a worker fails to boot, and a
+        # database away for a moment would take the host down. The worker stays not ready
+        # (GET /health/ready: 503) and tries again.
+        logging.getLogger("directory").exception("Warm-up failed: trying again in 5 s")
+        threading.Thread(target=_warm_until_done, args=(app,), daemon=True).start()
+    if app.config.get("FOLLOW_CHANGES"):
+        from directory import search
+
+        search.follow(app)  # readiness waits for its first catch-up
+
+
+def _warm_until_done(app: Any) -> None:
+    from directory import warm
+
+    while True:
+        time.sleep(5)
+        try:
+            warm.warm_up(app)
+            return
+        except Exception:
+            logging.getLogger("directory").exception("Warm-up failed again")
 
 
 def _warm(app: Any, still_alive: Any) -> None:

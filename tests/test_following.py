@@ -270,6 +270,22 @@ def test_a_gap_past_retention_or_a_big_backlog_rebuilds(small_search, session_fo
     assert following.catch_up(session, index) == "rebuilt"
 
 
+def test_an_edit_in_a_web_request_leaves_a_rebuild_to_the_follower(
+    small_search, session_for, monkeypatch
+):
+    index = small_search.extensions[search.EXTENSION]
+    session = session_for(small_search)
+    search.rebuild(session, index)
+    monkeypatch.setattr(following, "SMALL_INDEX", 0)  # any backlog is a big one
+    _tea(session).summary = "Tea, and more"
+    session.commit()
+    index.open()
+    live, applied = index.live_build(), index.applied_change()
+    assert following.catch_up(session, index, may_rebuild=False) == "deferred"
+    assert (index.live_build(), index.applied_change()) == (live, applied)  # nothing done
+    assert following.catch_up(session, index) == "rebuilt"  # as the follower does
+
+
 def test_an_index_built_without_a_record_is_rebuilt_once_by_the_follower(small_search, session_for):
     index = small_search.extensions[search.EXTENSION]
     (index.folder / "applied-change").unlink()

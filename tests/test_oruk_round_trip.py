@@ -65,6 +65,7 @@ NOT_CARRIED = {
     "shortlist_item": "link workers' shortlists",
     "match_feedback": "link workers' feedback",
     "search_log": "anonymous search counts",
+    "catalogue_change": "this Signpost's log of its own changes, for its search hosts",
     "taxonomy_mapping": "a manager's reading of other directories' terms, kept here",
     "feed": "the feeds this Signpost follows",
     "feed_sync": "the feeds this Signpost follows",
@@ -90,6 +91,9 @@ ALIKE_BY_DESIGN = {
     ("location", "country"): "Signpost's places are in the UK",
 }
 SOURCES = ("services.json", "datapackage.zip")
+# What a round trip must leave as it was: all of those but the log of the catalogue's own
+# changes, which records each imported listing by design.
+UNTOUCHED = set(NOT_CARRIED) - {"catalogue_change"}
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ def imported(request, databases, exported, tmp_path_factory) -> Iterator[Importe
     """An empty Signpost (its needs vocabulary only) that imported one form of the export."""
     instance = tmp_path_factory.mktemp(f"imported-{request.param}")
     app = with_needs(make_app(databases.new_migrated(), instance))
-    before = _counts(app, NOT_CARRIED)
+    before = _counts(app, UNTOUCHED)
     result = run(app, "import-oruk", str(exported.folder / request.param), "--publish")
     assert result.exit_code == 0, result.output
     yield Imported(app, result.output, before)
@@ -317,7 +321,7 @@ def test_a_round_trip_keeps_every_column_of_every_row(exported, imported) -> Non
 def test_a_round_trip_stores_nothing_else(imported) -> None:
     """Signpost's own taxonomies are not stored as terms, nothing else is written, and none
     of their terms is reported as a need, mapped or unmapped."""
-    assert imported.not_carried_before == _counts(imported.app, NOT_CARRIED)
+    assert imported.not_carried_before == _counts(imported.app, UNTOUCHED)
     assert "Checked: no problems." in imported.output  # not even a warning
     for taxonomy in signpost_terms.TAXONOMIES:
         assert taxonomy.name not in imported.output

@@ -333,6 +333,16 @@ def test_the_held_form_shows_each_search_its_own_words_and_choices(demo_search):
     assert not re.search(r'<option value="mo"\s+selected', body(plain))
 
 
+def test_a_chosen_value_posing_as_the_words_place_gets_the_form_back_not_an_error(demo_search):
+    # an invalid age is shown back as sent: it must not take the place of the typed words
+    response = demo_search.test_client().get(
+        "/search", query_string={"postcode": "LS6", "age": "\x1esignpost-typed-q\x1e"}
+    )
+    assert response.status_code == 400  # the age's problem, said on the page; not a 500
+    assert "\x1e" not in body(response)
+    assert typed(response)["q"] is None
+
+
 def test_the_form_offers_a_renamed_need_at_once(small_search, session_for):
     from directory.models import TaxonomyTerm
 

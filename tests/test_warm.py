@@ -63,6 +63,7 @@ def test_a_held_value_is_built_at_first_use_and_kept_while_its_generation_holds(
     assert built == [None]
 
 
+@pytest.mark.concurrency
 def test_a_stale_value_is_served_while_it_is_rebuilt_on_another_thread():
     holder: db.Held[str] = db.Held()
     holder.get((1,), lambda _previous: "old")
@@ -167,7 +168,7 @@ def indexes(catalogue: matcher.Catalogue) -> list[object]:
         dict(catalogue._surface),
         catalogue._sites,
         catalogue.reach,
-        [[catalogue.cell_centres[c] for c in sorted(cells)] for cells in catalogue.cells],
+        [sorted(catalogue.cell_centres[c] for c in cells) for cells in catalogue.cells],
     ]
 
 
@@ -242,6 +243,7 @@ def test_the_held_catalogue_reads_again_only_what_the_change_log_names(
         assert first is not updated
 
 
+@pytest.mark.concurrency
 def test_a_match_after_an_edit_gets_the_catalogue_updated_on_another_thread(
     small_app, session_for, monkeypatch
 ):
@@ -395,6 +397,7 @@ def ready_within(url: str, seconds: float, log: Log) -> bool:
 # --- the search arrays after a reindex ------------------------------------------------------
 
 
+@pytest.mark.concurrency
 def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_is_read(
     tmp_path, monkeypatch
 ):

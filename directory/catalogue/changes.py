@@ -83,6 +83,13 @@ def latest(session: Session) -> int:
     return int(found or 0)
 
 
+def latest_part() -> Any:
+    """The newest entry's number as one part of a held value's generation (db.generation):
+    any logged change moves it, whatever the counts and times of the tables say."""
+    table = CatalogueChange.__table__  # type: ignore[attr-defined]
+    return sa.select(sa.func.max(table.c.seq)).scalar_subquery()
+
+
 def since(session: Session, seq: int) -> tuple[int, set[uuid.UUID] | None]:
     """The newest entry's number and the services changed after entry `seq` up to it; None
     for "everything may have changed": the log says so, it was pruned past `seq`, or it is

@@ -16,7 +16,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from sqlmodel import Session, col, func, select
 
 from directory import db
-from directory.catalogue import children
+from directory.catalogue import changes, children
 from directory.catalogue import needs as needs_vocabulary
 from directory.models import (
     NEEDS_TAXONOMY_ID,
@@ -213,12 +213,14 @@ def generation(session: Session) -> tuple[Any, ...]:
     """A value that changes whenever what the public may see of the catalogue might have: the
     one key of what is held per catalogue generation (the counts of needs). One query of
     counts and latest changes (an added, edited or removed service or organisation, a need
-    linked or unlinked); a change log's latest sequence number can take its place."""
+    linked or unlinked), and the change log's newest entry (a re-import may set an older
+    updated_at)."""
     return db.generation(
         session,
         db.count_and_latest(sa.inspect(Service).local_table)
         + db.count_and_latest(sa.inspect(Organisation).local_table)
-        + db.row_count(sa.inspect(ServiceTaxonomyTerm).local_table),
+        + db.row_count(sa.inspect(ServiceTaxonomyTerm).local_table)
+        + [changes.latest_part()],
     )
 
 

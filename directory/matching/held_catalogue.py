@@ -74,12 +74,15 @@ class Built:
 
 
 def generation(session: Session) -> Generation:
-    """A value that changes whenever the facts might: one query of counts and latest times."""
+    """A value that changes whenever the facts might: one query of counts, latest times and
+    the change log's newest entry (which moves for a logged change that leaves counts and
+    times alone: a re-import dated earlier, a listing marked checked)."""
     parts: list[Any] = []
     for tracked in TRACKED:
         parts += db.count_and_latest(sa.inspect(tracked).local_table)
     for counted in COUNTED:
         parts += db.row_count(sa.inspect(counted).local_table)
+    parts.append(changes.latest_part())
     return db.generation(session, parts)
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from rapidfuzz import process, utils
 from sqlmodel import Session, select
 
@@ -118,10 +118,14 @@ def _warm_postcodes(session: Session) -> None:
 
 
 def not_ready(app: Flask) -> str | None:
-    """Why the app's index cannot answer searches, or None when it can."""
+    """Why the app's index cannot answer searches, or None when it can: none yet, or (where
+    this process follows the change log) not yet caught up with the database, so that a host
+    back after a while takes no traffic until it shows what the others do."""
     search_index: SearchIndex = app.extensions[EXTENSION]
     if not search_index.exists():
         return "no index"
+    if app.config.get("FOLLOW_CHANGES") and not follow(app).caught_up.is_set():
+        return "catching up with the database"
     with search_index.searcher() as searcher:
         searcher.doc_count()
     return None
@@ -140,8 +144,12 @@ def rebuild(session: Session, search_index: SearchIndex, processes: int | None =
 
 def refresh(session: Session, search_index: SearchIndex, ids: Iterable[uuid.UUID]) -> None:
     """Bring these services up to date in the index (added, changed, or gone from search)
-    with everything else the change log says changed since the index last caught up."""
-    following.catch_up(session, search_index, ids)
+    with everything else the change log says changed since the index last caught up. In a
+    web request where a follower runs, a change big enough to need a rebuild is left to the
+    follower: a rebuild can take longer than the web server lets a request run."""
+    in_request = has_request_context() and current_app.config.get("FOLLOW_CHANGES")
+    if following.catch_up(session, search_index, ids, may_rebuild=not in_request) == "deferred":
+        follow(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def refresh_organisation(session: Session, search_index: SearchIndex, org_id: uuid.UUID) -> None:

@@ -74,14 +74,18 @@ def catch_up(
     also: Iterable[uuid.UUID] = (),
     *,
     rebuild_unrecorded: bool = False,
+    may_rebuild: bool = True,
 ) -> str:
     """Apply the change log since the index's recorded entry (and the services `also`
     names); "rebuilt", "applied" or "current". An index with no recorded entry (built by
     an older release, or from facts outside the database) gets only `also`, unless
-    rebuild_unrecorded: the follower thread rebuilds it, once."""
+    rebuild_unrecorded: the follower thread rebuilds it, once. Where a rebuild is needed and
+    not may_rebuild (a web request, with a follower to do it), nothing is done: "deferred"."""
     also = set(also)
     with search_index.exclusive():
         if not search_index.exists() or search_index.outdated():  # none, or an older schema
+            if not may_rebuild:
+                return "deferred"
             rebuild(session, search_index)
             return "rebuilt"
         applied = search_index.applied_change()
@@ -93,6 +97,8 @@ def catch_up(
             return "applied" if also else "current"
         newest, ids = changes.since(session, applied)
         if ids is None or len(ids | also) > backlog_limit(search_index):
+            if not may_rebuild:
+                return "deferred"
             rebuild(session, search_index)
             return "rebuilt"
         ids |= also

@@ -76,6 +76,7 @@ def _items(pairs: Iterable[tuple[str, str]], anything: str | None = None) -> Ite
 FORM_TEMPLATE = "public/_search_form.html"
 HELD_FORMS = "signpost.search_forms"
 MAX_HELD_FORMS = 256  # sets of choices: a few dozen in practice; the oldest go first
+MARK = "\x1e"  # a control character nobody types, around each stand-in
 TYPED = {"q": "\x1esignpost-typed-q\x1e", "postcode": "\x1esignpost-typed-postcode\x1e"}
 # What the form shows besides the typed words (the page number and band it does not).
 _STAND_INS = re.compile("|".join(re.escape(stand_in) for stand_in in TYPED.values()))
@@ -140,12 +141,12 @@ def form_html(
         ).strip()  # the lines of its imports and settings print nothing but line breaks
         held.put(vocabulary, key, html)
     words = {TYPED[name]: str(escape(value)) for name, value in typed.items() if value is not None}
-    return Markup(_STAND_INS.sub(lambda found: words[found.group(0)], html) if words else html)
+    return Markup(_STAND_INS.sub(lambda found: words.get(found.group(0), ""), html))
 
 
 def _values(form: Mapping[str, Any], name: str) -> list[Any]:
+    """The chosen values of a field, without the stand-ins' marker: a value typed into a link
+    cannot pose as the place of the words or the postcode."""
     getlist = getattr(form, "getlist", None)
-    if getlist is not None:
-        return list(getlist(name))
-    value = form.get(name)
-    return [] if value is None else [value]
+    values = list(getlist(name)) if getlist is not None else [form.get(name)]
+    return [v.replace(MARK, "") if isinstance(v, str) else v for v in values if v is not None]
