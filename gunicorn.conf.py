@@ -42,17 +42,21 @@ def on_starting(server: Any) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("[%(process)d] [%(levelname)s] %(message)s"))
         own.addHandler(handler)
-
-
-def when_ready(server: Any) -> None:
-    """With preload, the master warms the app once, before forking the workers."""
     if preload_app:
-        app = server.app.wsgi()
-        _warm(app, lambda: None)
-        _let_go_of_files_and_connections(app, close=True)
-        # Keep the collector off what the workers share: it would write to every object it
-        # scans, and copy-on-write would then give each worker a copy of the page.
-        gc.freeze()
+        _warm_in_master(server)
+
+
+def _warm_in_master(server: Any) -> None:
+    """With preload, the master warms the app once, before forking the workers, and before
+    it opens its socket: connections made meanwhile would wait in the socket's queue for the
+    whole warm-up (21 s at 20,000 services); refused, a client or load balancer tries
+    another host or again."""
+    app = server.app.wsgi()
+    _warm(app, lambda: None)
+    _let_go_of_files_and_connections(app, close=True)
+    # Keep the collector off what the workers share: it would write to every object it
+    # scans, and copy-on-write would then give each worker a copy of the page.
+    gc.freeze()
 
 
 def post_fork(server: Any, worker: Any) -> None:
