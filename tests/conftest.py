@@ -10,10 +10,15 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
@@ -507,6 +512,45 @@ def serving_process(env: dict[str, str], stdout: IO[bytes], stderr: IO[bytes]) -
         stdout=stdout,
         stderr=stderr,
     )
+
+
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+GUNICORN_LISTENING = re.compile(rb"Listening at: (http://127\.0\.0\.1:\d+)")
+
+
+def gunicorn_url(process: subprocess.Popen, seconds: float = 30, path: str = "/api/v1/") -> str:
+    """The address a gunicorn started with `--bind 127.0.0.1:0` and its log on a pipe says it
+    listens at, once `path` answers there."""
+    assert process.stderr is not None
+    deadline, said = time.monotonic() + seconds, b""
+    while (found := GUNICORN_LISTENING.search(said)) is None:
+        assert time.monotonic() < deadline, said.decode(errors="replace")
+        assert process.poll() is None, said.decode(errors="replace")
+        ready, _, _ = select.select([process.stderr], [], [], 0.2)
+        if ready:
+            said += os.read(process.stderr.fileno(), 4096)
+    url = found.group(1).decode()
+    while True:
+        try:
+            with urllib.request.urlopen(url + path, timeout=5) as answer:
+                if answer.status == 200:
+                    return url
+        except OSError:
+            assert time.monotonic() < deadline, "the Signpost process never answered"
+            time.sleep(0.1)
+
+
+def stop_gunicorn(process: subprocess.Popen, seconds: float = 10) -> None:
+    """Stop a gunicorn as its operator would (SIGTERM: workers finish and write what waits),
+    killed only if it does not stop within `seconds`; its log pipe closed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stderr is not None:
+        process.stderr.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import select
-import signal
 import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,11 +50,9 @@ from tests.accounts_helpers import (
     client_for,
     email_of,
 )
-from tests.conftest import SMALL_CATALOGUE, make_app
+from tests.conftest import GUNICORN, SMALL_CATALOGUE, gunicorn_url, make_app, stop_gunicorn
 
 PROJECT = Path(__file__).resolve().parents[1]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-LISTENING = re.compile(rb"Listening at: (http://127\.0\.0\.1:\d+)")
 
 
 # --- the two directories --------------------------------------------------------------------
@@ -103,36 +96,9 @@ def signpost_process(app: Flask, folder: Path) -> Iterator[str]:
     command = [str(GUNICORN), "--bind", "127.0.0.1:0", "--workers", "1", "wsgi:app"]
     process = subprocess.Popen(command, cwd=PROJECT, env=env, stderr=subprocess.PIPE)
     try:
-        yield _wait_until_serving(process) + "/api/v1"
+        yield gunicorn_url(process) + "/api/v1"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        assert process.stderr is not None
-        process.stderr.close()
-
-
-def _wait_until_serving(process: subprocess.Popen, seconds: float = 30) -> str:
-    assert process.stderr is not None
-    deadline, said = time.monotonic() + seconds, b""
-    while (found := LISTENING.search(said)) is None:
-        assert time.monotonic() < deadline, said.decode(errors="replace")
-        assert process.poll() is None, said.decode(errors="replace")
-        ready, _, _ = select.select([process.stderr], [], [], 0.2)
-        if ready:
-            said += os.read(process.stderr.fileno(), 4096)
-    url = found.group(1).decode()
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/v1/", timeout=5) as answer:
-                if answer.status == 200:
-                    return url
-        except OSError:
-            assert time.monotonic() < deadline, "the upstream Signpost never answered"
-            time.sleep(0.1)
+        stop_gunicorn(process)
 
 
 # --- what the tests do on each side ---------------------------------------------------------

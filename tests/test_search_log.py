@@ -4,7 +4,6 @@ together, soon, and every waiting row is written on a clean shutdown."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from sqlmodel import Session, select
 from directory import db, search
 from directory.models import SearchLog
 from directory.search.log_writer import LogWriter
-from tests.test_oruk_feeds import GUNICORN, _wait_until_serving
+from tests.conftest import GUNICORN, gunicorn_url, stop_gunicorn
 
 PROJECT = Path(__file__).resolve().parents[1]
 LONELY_NEAR_LS6 = "/api/v1/search?q=lonely&postcode=LS6%201BD"
@@ -136,18 +135,10 @@ def test_a_gunicorn_worker_writes_its_waiting_rows_when_stopped(small_search):
         command, cwd=PROJECT, env=serving_env(small_search), stderr=subprocess.PIPE
     )
     try:
-        url = _wait_until_serving(server)
+        url = gunicorn_url(server)
         with urllib.request.urlopen(url + LONELY_NEAR_LS6, timeout=30) as answer:
             assert answer.status == 200
         assert logged(small_search) == []  # waiting in the worker
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
-            assert server.stderr is not None
-            server.stderr.close()
+        stop_gunicorn(server, seconds=30)
     assert [(r.query, r.channel) for r in logged(small_search)] == [("lonely", "api")]

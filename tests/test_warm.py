@@ -9,9 +9,7 @@ import os
 import random
 import re
 import select
-import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -34,14 +32,13 @@ from directory.search.documents import ServiceFacts
 from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
 from directory.search.understanding import load_lexicon
-from tests.conftest import build_index, demo_needs
+from tests.conftest import GUNICORN, build_index, demo_needs, stop_gunicorn
 from tests.test_match_api import add_user, token_for
 from tests.test_matcher_properties import profiles
 from tests.test_matcher_properties import services as drawn_services
 from tests.test_search_arrays import _service
 
 PROJECT = Path(__file__).resolve().parents[1]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 TEA = stable_id("service", "hyde-park-tuesday-tea")
 LONELY = {"age": 60, "postcode": "LS6 1BD", "needs": ["loneliness"]}
 TODAY = date(2026, 11, 23)
@@ -347,14 +344,7 @@ def test_gunicorn_warms_its_worker_before_the_first_match(small_app, tmp_path, p
         time.sleep(0.2)
         assert "Matcher catalogue" not in log.read()[len(before_first_match) :]
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        assert process.stderr is not None
-        process.stderr.close()
+        stop_gunicorn(process)
 
 
 class Log:
