@@ -16,6 +16,20 @@ Service` works wherever a table is needed, and Alembic sees every table.
 
 from directory.models.accounts import ApiToken, Role, User
 from directory.models.base import JSON_VALUE, NAMESPACE, Tracked, stable_id, utcnow
+from directory.models.cases import (
+    Case,
+    CaseAccess,
+    CaseStatus,
+    PlanLink,
+    Referral,
+    ReferralKind,
+    ReferralRoute,
+    ReferralStatus,
+    ReferralStatusChange,
+    StatusSetBy,
+    WellbeingRecord,
+    WellbeingWhen,
+)
 from directory.models.catalogue import (
     NEEDS_TAXONOMY_ID,
     Accessibility,
@@ -68,6 +82,9 @@ __all__ = [
     "ApiToken",
     "AreaType",
     "Capacity",
+    "Case",
+    "CaseAccess",
+    "CaseStatus",
     "CatalogueChange",
     "Closure",
     "Contact",
@@ -88,6 +105,12 @@ __all__ = [
     "Organisation",
     "OrganisationRequest",
     "Phone",
+    "PlanLink",
+    "Referral",
+    "ReferralKind",
+    "ReferralRoute",
+    "ReferralStatus",
+    "ReferralStatusChange",
     "ReportKind",
     "RequestKind",
     "RequestStatus",
@@ -102,6 +125,7 @@ __all__ = [
     "ServiceForeignTerm",
     "ServiceTaxonomyTerm",
     "Shortlist",
+    "StatusSetBy",
     "ShortlistItem",
     "TaskStatus",
     "Taxonomy",
@@ -111,6 +135,8 @@ __all__ = [
     "Tracked",
     "User",
     "VerificationReminder",
+    "WellbeingRecord",
+    "WellbeingWhen",
     "stable_id",
     "utcnow",
 ]

@@ -22,6 +22,10 @@ class Shortlist(SQLModel, table=True):
     id: uuid.UUID = id_field()
     owner_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     label: str = Field(max_length=60)
+    # the case it was made for, when matching started from one (the shortlist belongs to it)
+    case_id: uuid.UUID | None = Field(
+        default=None, foreign_key="support_case.id", index=True, ondelete="CASCADE"
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
