@@ -21,10 +21,13 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import sys
 import threading
 import time
 from typing import Any
+
+import gunicorn.http.wsgi
+
+from directory.operations import logs
 
 bind = os.environ.get("SIGNPOST_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SIGNPOST_WORKERS", "2"))
@@ -32,16 +35,15 @@ timeout = int(os.environ.get("SIGNPOST_TIMEOUT", "30"))
 preload_app = os.environ.get("SIGNPOST_PRELOAD", "1") == "1"
 # No access log: search words and postcodes travel in query strings (see the README).
 accesslog = None
+# Every line, gunicorn's and the app's, as JSON on stderr with the request's id
+# (directory/operations/logs.py); SIGNPOST_LOG_FORMAT=text for a person at a terminal.
+logconfig_dict = logs.logging_settings(os.environ.get("SIGNPOST_LOG_FORMAT", "json"))
+# The Server header names no software (gunicorn writes it itself, from this name).
+gunicorn.http.wsgi.SERVER = "Signpost"
 
 
 def on_starting(server: Any) -> None:
-    """The app's own log (warm-up times, catalogue rebuilds) beside gunicorn's, on stderr."""
-    own = logging.getLogger("directory")
-    own.setLevel(logging.INFO)
-    if not own.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(process)d] [%(levelname)s] %(message)s"))
-        own.addHandler(handler)
+    """With preload, warm the app in the master before it opens its socket."""
     if preload_app:
         _warm_in_master(server)
 

@@ -12,7 +12,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from directory import config, db, migrate, privacy, search, security, warm
+from directory import config, db, migrate, operations, privacy, search, security, warm
 from directory.accounts import users
 from directory.extensions import csrf, limiter, login_manager
 from directory.search.index import IndexMissing
@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure_templates(app)
     serve_static_files(app)
     register_extensions(app)
+    operations.init_app(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -156,9 +157,11 @@ def register_commands(app: Flask) -> None:
     from directory.catalogue import commands as catalogue
     from directory.listings import commands as listings
     from directory.matching import commands as matching
+    from directory.operations import commands as operations_commands
     from directory.oruk import commands as oruk
     from directory.search import commands as search_commands
 
     migrate.init_app(app)
-    for feature in (catalogue, search_commands, accounts, listings, matching, oruk):
+    features = (catalogue, search_commands, accounts, listings, matching, oruk)
+    for feature in (*features, operations_commands):
         feature.init_app(app)

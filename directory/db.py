@@ -18,7 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine for the URL; SQLite gets foreign keys and a busy timeout."""
+    """An engine for the URL; SQLite gets foreign keys and a busy timeout. An SQL error's
+    message never shows its parameters: they can be search words, postcodes or what
+    matters to a person, and the message reaches the log."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 15}, **kwargs)
 

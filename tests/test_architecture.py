@@ -1,8 +1,8 @@
 """The shape of the house (docs/architecture.md), checked by walking every import with ast.
 
 Layers, from the top: the app factory (directory/__init__.py) -> blueprints by audience
-(directory/web/) -> features (accounts, catalogue, geo, listings, matching, oruk, referrals,
-safety, search; safety below the rest) -> infrastructure (the other root modules, and
+(directory/web/) -> features (accounts, catalogue, geo, listings, matching, operations, oruk,
+referrals, safety, search; safety below the rest) -> infrastructure (the other root modules, and
 directory/models/) -> matcher/.
 Imports point down only; blueprints never import each other; no module imports seed/
 (it is data), and only directory/catalogue/seed_files.py reads it; and no import cycle
@@ -27,6 +27,7 @@ FEATURES = frozenset(
         "geo",
         "listings",
         "matching",
+        "operations",
         "oruk",
         "referrals",
         "safety",

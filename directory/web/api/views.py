@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from directory import db, safety, search
 from directory.models import Service
+from directory.operations import logs
 from directory.search import SearchInputError, SearchRequest, public
 from directory.search.index import IndexMissing
 from directory.search.results import Hit
@@ -103,7 +104,10 @@ def error_answer(error: HTTPException) -> Response:
     """An HTTP error as JSON: {"error": "not_found", "message": "..."}."""
     code = error.code or 500
     name = (error.name or "error").lower().replace(" ", "_")
-    response = jsonify(error=name, message=error.description)
+    body = {"error": name, "message": error.description}
+    if code >= 500:
+        body["reference"] = logs.request_id()  # "quote this reference", as the page says
+    response = jsonify(body)
     response.status_code = code
     for header, value in error.get_headers():
         if header.lower() != "content-type":

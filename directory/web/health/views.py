@@ -1,4 +1,5 @@
-"""GET /health/live and GET /health/ready (see directory/warm.py for what ready means)."""
+"""GET /health/live (or /healthz) and GET /health/ready (or /readyz): see directory/warm.py
+for what ready means. Both names, since orchestrators and load balancers expect either."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from directory import warm
 
-blueprint = Blueprint("health", __name__, url_prefix="/health")
+blueprint = Blueprint("health", __name__)
 
 
-@blueprint.get("/live")
+@blueprint.get("/health/live")
+@blueprint.get("/healthz")
 def live() -> Response:
     """200 whenever the process answers: restart it only when this fails."""
     return _answer({"status": "live"}, 200)
 
 
-@blueprint.get("/ready")
+@blueprint.get("/health/ready")
+@blueprint.get("/readyz")
 def ready() -> Response:
     """200 when the worker is warm and the database and the index answer; else 503 and
     why, in a word or two per part: send it no traffic yet."""
