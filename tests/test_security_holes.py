@@ -276,6 +276,18 @@ def test_a_64_kb_workbook_of_200000_rows_is_refused_in_seconds_with_the_reason(a
     assert counts(app) == before
 
 
+@pytest.mark.parametrize(("rows", "refused"), [(5_000, False), (5_001, True)])
+def test_rows_are_counted_exactly_across_the_pieces_a_sheet_streams_in(tmp_path, rows, refused):
+    source = tmp_path / "sheet.xlsx"
+    source.write_bytes(huge_workbook(rows, declared=False))  # about 130 KB of XML
+    limits = archives.Limits(10**7, max_rows=5_000)
+    if refused:
+        with pytest.raises(archives.ArchiveError, match="more than the 5,000 rows"):
+            archives.check_workbook(source, limits)
+    else:
+        archives.check_workbook(source, limits)
+
+
 def test_the_import_command_refuses_the_same_workbook(app, tmp_path):
     source = tmp_path / "sheet.xlsx"
     source.write_bytes(huge_workbook(200_000, declared=False))
