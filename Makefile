@@ -9,7 +9,7 @@ PORT ?= 5000
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 ASSETS := directory/static/nhsuk
 
-.PHONY: install assets browser bench-tools run test lint bench clean
+.PHONY: install assets browser bench-tools run test lint bench clean audit
 
 install: $(VENV)/.installed assets
 
@@ -53,6 +53,11 @@ bench-tools:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 		echo "wrk could not be installed: as root, apt-get install wrk."
+
+# Known vulnerabilities in the Python and npm packages (pip-audit, npm audit); says NOT
+# CHECKED where an advisory service cannot be reached, and fails only on a vulnerability.
+audit: $(VENV)/.installed
+	$(BIN)/python scripts/audit.py
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade

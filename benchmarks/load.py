@@ -664,7 +664,8 @@ def run(args: argparse.Namespace, extra: list[str]) -> None:
     served.env.update(
         {
             "SIGNPOST_ENV": "production",
-            "SECRET_KEY": secrets.token_hex(16),
+            "SECRET_KEY": secrets.token_hex(32),
+            "SIGNPOST_PUBLIC_URL": "https://signpost.example",
             # the only rate limit on what the mix asks for: lifted by configuration
             "SIGNPOST_ORUK_RATE_LIMIT": "1000000 per minute",
         }

@@ -26,6 +26,7 @@ from directory import create_app, db, migrate  # noqa: E402
 from directory.catalogue import seeding  # noqa: E402
 from directory.catalogue.seed_files import NEEDS_FILE, read_needs  # noqa: E402
 from directory.oruk import checks, export, importing, reading  # noqa: E402
+from directory.oruk.archives import Limits  # noqa: E402
 
 PATHS = [
     "/api/v1/services?per_page=50",
@@ -115,7 +116,7 @@ def main() -> None:
     with Session(target.extensions[db.ENGINE_KEY]) as session, target.app_context():
         seeding.load_needs(session, read_needs(NEEDS_FILE))
         session.commit()
-        services = reading.read_source(done.json_file, 10**9).services
+        services = reading.read_source(done.json_file, Limits(10**9)).services
         for label in ("import_new_s", "import_again_s"):
             start = time.perf_counter()
             found = checks.check_services(session, services)

@@ -7,9 +7,16 @@ so that tests and tools can set variables before building an app.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-only-not-secret"
+MIN_SECRET_BYTES = 32
+REMEMBER_DAYS = 30
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+# A year, and every subdomain: what browsers' preload lists ask for.
+HSTS = "max-age=31536000; includeSubDomains"
 FORM_ALLOWANCE = 1024 * 1024  # bytes a request may hold besides an uploaded file
 
 
@@ -28,6 +35,9 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_DAYS)
+    # Strict-Transport-Security, sent on every response where set (production).
+    STRICT_TRANSPORT_SECURITY = ""
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # Without a mail server, write mail to the log (development); production never does,
@@ -64,8 +74,12 @@ class Config:
         self.RESET_LINK_HOURS = int(env("SIGNPOST_RESET_LINK_HOURS", "2"))
         self.INVITE_LINK_DAYS = int(env("SIGNPOST_INVITE_LINK_DAYS", "7"))
         self.CHECK_LINK_DAYS = int(env("SIGNPOST_CHECK_LINK_DAYS", "30"))
-        # The site's address, for links in emails sent by commands (reminders).
-        self.PUBLIC_URL = env("SIGNPOST_PUBLIC_URL", "http://127.0.0.1:5000")
+        # The site's address: every link in an email, and every absolute link, is built on it
+        # (security.public_url), never on the Host a request names.
+        self.PUBLIC_URL = env("SIGNPOST_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+        # The host names requests may name (Flask refuses others with a 400); None: any,
+        # outside production. Comma-separated in SIGNPOST_TRUSTED_HOSTS.
+        self.TRUSTED_HOSTS: list[str] | None = _names(env("SIGNPOST_TRUSTED_HOSTS", ""))
         # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.
         self.MAIL_SERVER = env("MAIL_SERVER", "")
         self.MAIL_PORT = int(env("MAIL_PORT", "587"))
@@ -83,6 +97,12 @@ class Config:
         self.SIGN_IN_LIMIT = env("SIGNPOST_SIGN_IN_LIMIT", "5 per minute; 30 per hour")
         self.RESET_LIMIT = env("SIGNPOST_RESET_LIMIT", "3 per 15 minutes; 10 per day")
         self.PUBLIC_FORM_LIMIT = env("SIGNPOST_PUBLIC_FORM_LIMIT", "5 per 10 minutes; 20 per day")
+        # Wrong passwords for one account, from any address (accounts/throttle.py): after
+        # this many within the window, the account's sign-in is refused for a minute, then
+        # twice as long at each further lock, up to the longest.
+        self.ACCOUNT_FAILURES = int(env("SIGNPOST_ACCOUNT_FAILURES", "5"))
+        self.ACCOUNT_WINDOW_MINUTES = int(env("SIGNPOST_ACCOUNT_WINDOW_MINUTES", "15"))
+        self.ACCOUNT_LOCK_MAX_MINUTES = int(env("SIGNPOST_ACCOUNT_LOCK_MAX_MINUTES", "60"))
         # How many reverse proxies in front of the site set X-Forwarded-For/-Proto: with 1,
         # the client address (which rate limits count by) is the one the proxy saw. 0 (the
         # default) ignores those headers, which anyone could send when there is no proxy.
@@ -91,6 +111,12 @@ class Config:
         self.ORUK_RATE_LIMIT = env("SIGNPOST_ORUK_RATE_LIMIT", "300 per minute")
         # Files bigger than this are refused by import-oruk before they are read.
         self.IMPORT_MAX_BYTES = int(env("SIGNPOST_IMPORT_MAX_MB", "20")) * 1024 * 1024
+        # ... and an archive (a zipped datapackage, an .xlsx workbook) whose files would unpack
+        # to more than this, or a sheet or table of more rows than this, before it is parsed.
+        self.IMPORT_MAX_UNPACKED_BYTES = (
+            int(env("SIGNPOST_IMPORT_MAX_UNPACKED_MB", "100")) * 1024 * 1024
+        )
+        self.IMPORT_MAX_ROWS = int(env("SIGNPOST_IMPORT_MAX_ROWS", "50000"))
         # A followed feed's server must answer each request within this many seconds.
         self.FEED_TIMEOUT = float(env("SIGNPOST_FEED_TIMEOUT", "20"))
         # ... and a whole sync must have read the feed within this many seconds, and at most
@@ -156,12 +182,47 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     LOG_MAIL = False
+    STRICT_TRANSPORT_SECURITY = HSTS
 
     def __init__(self, instance_path: str | Path = "instance") -> None:
         super().__init__(instance_path)
-        # Refuse to start with a key anyone can read in the source.
+        # Refuse to start with a key anyone can read in the source, or guess.
         if self.SECRET_KEY == DEFAULT_SECRET:
             raise RuntimeError("Set SECRET_KEY before running Signpost in production.")
+        if len(self.SECRET_KEY.encode()) < MIN_SECRET_BYTES:
+            raise RuntimeError(
+                f"SECRET_KEY is {len(self.SECRET_KEY.encode())} bytes: production needs at least "
+                f"{MIN_SECRET_BYTES} bytes of random (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')."
+            )
+        # Links in emails sign people in: they must name the site, not whatever Host a
+        # request claimed.
+        if not os.environ.get("SIGNPOST_PUBLIC_URL"):
+            raise RuntimeError(
+                "Set SIGNPOST_PUBLIC_URL to the site's address (https://directory.example.org) "
+                "before running Signpost in production: links in emails are built on it."
+            )
+        host = _public_host(self.PUBLIC_URL)
+        if self.TRUSTED_HOSTS is None:
+            # and the machine itself, for the health checks of a load balancer on it
+            self.TRUSTED_HOSTS = [host, "localhost", "127.0.0.1"]
+
+
+def _names(text: str) -> list[str] | None:
+    """Host names from a comma-separated setting; None when it is empty."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    return names or None
+
+
+def _public_host(url: str) -> str:
+    """The host of SIGNPOST_PUBLIC_URL, or a clear refusal to start."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"SIGNPOST_PUBLIC_URL={url!r} is not the https:// address of the site, such as "
+            "https://directory.example.org."
+        )
+    return parts.hostname
 
 
 def _count(name: str, text: str) -> int:

@@ -113,7 +113,8 @@ def test_production_cookies_are_secure(monkeypatch):
     from directory import config
 
     monkeypatch.setenv("SIGNPOST_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-secret-of-32-bytes")
+    monkeypatch.setenv("SIGNPOST_PUBLIC_URL", "https://signpost.example")
     settings = config.from_environment()
     assert settings.SESSION_COOKIE_SECURE and settings.REMEMBER_COOKIE_SECURE
     assert settings.LOG_MAIL is False

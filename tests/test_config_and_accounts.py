@@ -21,7 +21,8 @@ def test_production_refuses_to_start_with_the_default_secret(monkeypatch):
 
 def test_production_with_a_secret_uses_secure_cookies_and_the_database_url(monkeypatch):
     monkeypatch.setenv("SIGNPOST_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-secret-of-32-bytes")
+    monkeypatch.setenv("SIGNPOST_PUBLIC_URL", "https://signpost.example")
     monkeypatch.setenv("DATABASE_URL", "postgresql://signpost@db/signpost")
     settings = config.from_environment()
     assert settings.SESSION_COOKIE_SECURE is True

@@ -125,7 +125,8 @@ def test_production_settings_switch_the_development_sign_in_off(monkeypatch):
     from directory import config
 
     monkeypatch.setenv("SIGNPOST_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-secret-of-32-bytes")
+    monkeypatch.setenv("SIGNPOST_PUBLIC_URL", "https://signpost.example")
     assert config.from_environment().DEV_LOGIN is False
     monkeypatch.setenv("SIGNPOST_ENV", "development")
     assert config.from_environment().DEV_LOGIN is True

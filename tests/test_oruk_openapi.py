@@ -26,7 +26,7 @@ def test_the_document_is_valid_openapi(small_app: Flask) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     document = response.get_json()
     validate(document)
-    assert document["servers"] == [{"url": "http://localhost/api/v1"}]
+    assert document["servers"] == [{"url": f"{small_app.config['PUBLIC_URL']}/api/v1"}]
 
 
 def test_every_api_route_is_documented(small_app: Flask) -> None:

@@ -24,6 +24,7 @@ from directory.catalogue.published import is_published
 from directory.geo import postcodes
 from directory.models import Closure, Service, stable_id
 from directory.oruk import reading, signpost_terms
+from directory.oruk.archives import Limits
 from directory.oruk.needs_map import ForeignTerm
 from tests.conftest import dispose, make_app
 from tests.oruk_helpers import conformance_problems, need_standards
@@ -345,8 +346,8 @@ def test_a_round_trip_exports_the_same_again(exported, imported, tmp_path) -> No
 
 
 def test_the_datapackage_folder_and_its_zip_read_alike(exported) -> None:
-    folder = reading.read_source(exported.folder / "datapackage", 10**9)
-    zipped = reading.read_source(exported.folder / "datapackage.zip", 10**9)
+    folder = reading.read_source(exported.folder / "datapackage", Limits(10**9))
+    zipped = reading.read_source(exported.folder / "datapackage.zip", Limits(10**9))
     assert folder.services == zipped.services and len(folder.services) > 150
 
 

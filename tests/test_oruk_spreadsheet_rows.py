@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from directory.catalogue.needs import Need
+from directory.oruk.archives import Limits
 from directory.oruk.spreadsheet import COLUMNS, NAMES, Sheet, read_sheet
 
 LONELINESS = Need(
@@ -43,7 +44,7 @@ def read(folder: Path, *rows: dict[str, str]) -> Sheet:
         writer = csv.writer(handle)
         writer.writerow(NAMES)
         writer.writerows([[row.get(name, "") for name in NAMES] for row in rows])
-    return read_sheet(path, 1_000_000, NEEDS)
+    return read_sheet(path, Limits(1_000_000), NEEDS)
 
 
 def without_ids(value: Any) -> Any:

@@ -267,7 +267,7 @@ def test_an_answer_describes_each_service(demo_search, session_for):
     assert first["free"] == service.is_free and first["self_referral"] == service.self_referral
     assert first["minimum_age"] == service.minimum_age
     assert first["maximum_age"] == service.maximum_age
-    assert first["url"] == f"http://localhost/services/{service.id}"
+    assert first["url"] == f"{demo_search.config['PUBLIC_URL']}/services/{service.id}"
     scores = [r["score"] for r in answer["results"] if r["band"] == "online"]
     assert scores == sorted(scores, reverse=True)
 

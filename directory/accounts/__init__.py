@@ -2,6 +2,7 @@
 
 users.py        passwords, sign-in, resets, invitations, editors and managers
 permissions.py  the one policy of who may do what, and the view decorators that apply it
+throttle.py     wrong passwords counted per account, on the rate limiter's storage
 api_tokens.py   tokens a program uses to call the link workers' API as their owner
 commands.py     create-user, create-token, revoke-token
 """

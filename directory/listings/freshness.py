@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlmodel import Session, col, select
 
-from directory import clock, tokens
+from directory import clock, security, tokens
 from directory.accounts import users
 from directory.catalogue import published
 from directory.listings import editing
@@ -220,7 +220,7 @@ def _recipients(session: Session, service: Service, number: int) -> list[str]:
 
 def reminder_email(service: Service, number: int) -> tuple[str, str]:
     """The subject and text of reminder number 1, 2 or 3: each firmer than the last."""
-    link = url_for("manage.check_listing", token=check_token(service), _external=True)
+    link = security.public_url("manage.check_listing", token=check_token(service))
     days = current_app.config["CHECK_LINK_DAYS"]
     checked = (
         f"It was last checked on {service.last_verified:%d %B %Y}."

@@ -3,7 +3,8 @@
 queries.py      the API's filters and pages, read from the database
 serialise.py    services as HSDS 3.0 objects
 closures.py     days a service is shut, as schedules with no times (both ways)
-reading.py      JSON and datapackage files read     tabular.py  datapackage tables
+reading.py      JSON and datapackage files read     tabular.py  datapackage tables, safe CSV cells
+archives.py     import limits (size, unpacked size, rows) and zips that lie, checked before reading
 checks.py       an import checked before it changes anything
 importing.py    records written as listings         needs_map.py  foreign terms to our needs
 inference.py    referral routes and ways of delivery from a feed's own words

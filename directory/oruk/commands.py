@@ -16,6 +16,7 @@ from sqlmodel import Session
 from directory import db, migrate, search
 from directory.models import FeedSync
 from directory.oruk import checks, export, feeds, importing, readiness, reading, spreadsheet
+from directory.oruk.archives import Limits
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
@@ -62,7 +63,7 @@ def import_oruk(source: Path, skip_invalid: bool, publish: bool, source_name: st
     migrate.require_schema()
     name = (source_name or "").strip() or reading.source_name(source)
     try:
-        found = reading.read_source(source, current_app.config["IMPORT_MAX_BYTES"])
+        found = reading.read_source(source, Limits.from_config(current_app.config))
     except reading.SourceError as error:
         raise click.ClickException(
             "Nothing was imported:\n" + "\n".join(f"  - {p}" for p in error.problems)
@@ -196,7 +197,8 @@ def import_spreadsheet(source: Path, publish: bool) -> None:
     with Session(db.engine()) as session:
         needs = spreadsheet.needs_by_word(session)
         try:
-            sheet = spreadsheet.read_sheet(source, current_app.config["IMPORT_MAX_BYTES"], needs)
+            limits = Limits.from_config(current_app.config)
+            sheet = spreadsheet.read_sheet(source, limits, needs)
         except spreadsheet.SpreadsheetError as error:
             raise click.ClickException(
                 "Nothing was imported:\n" + "\n".join(f"  - {p}" for p in error.problems)

@@ -1,8 +1,9 @@
 """Read an import source into HSDS service objects: a JSON array of services, a Page of
 /services, or the tabular datapackage (a folder, or a zip, of CSVs with datapackage.json).
 
-Size is checked before anything is parsed, so a huge file is refused at once;
-every way a file can be unreadable becomes a sentence in SourceError.
+Size is checked before anything is parsed, so a huge file is refused at once; a zip's
+unpacked size and each table's rows are limited too (archives.Limits); every way a file can
+be unreadable becomes a sentence in SourceError.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from directory.oruk import tabular
+from directory.oruk import archives, tabular
+from directory.oruk.archives import Limits
 
 Json = dict[str, Any]
 PACKAGE = "datapackage.json"
@@ -50,23 +52,26 @@ def _check_size(name: str, size: int, limit: int) -> None:
         )
 
 
-def read_source(path: Path, max_bytes: int) -> Source:
+def read_source(path: Path, limits: Limits) -> Source:
     """The service objects a file, folder or zip holds; SourceError says why not."""
     if not path.exists():
         raise SourceError([f"{path} does not exist."])
     if path.is_dir():
-        return _read_folder(path, max_bytes)
-    _check_size(path.name, path.stat().st_size, max_bytes)
-    if zipfile.is_zipfile(path):
-        return _read_zip(path, max_bytes)
-    return _read_json(path, max_bytes)
+        return _read_folder(path, limits)
+    _check_size(path.name, path.stat().st_size, limits.max_bytes)
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        try:
+            return _read_zip(path, limits)
+        except archives.ArchiveError as error:
+            raise SourceError([str(error)]) from None
+    return _read_json(path, limits)
 
 
 def _not_a_number(word: str) -> float:
     raise ValueError(f"{word} is not a number JSON allows")
 
 
-def _read_json(path: Path, max_bytes: int) -> Source:
+def _read_json(path: Path, limits: Limits) -> Source:
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"), parse_constant=_not_a_number)
     except UnicodeDecodeError:
@@ -78,7 +83,7 @@ def _read_json(path: Path, max_bytes: int) -> Source:
     except (ValueError, RecursionError) as error:
         raise SourceError([f"{path.name} is not JSON Signpost can read: {error}."]) from None
     if isinstance(data, dict) and isinstance(data.get("resources"), list):
-        return _read_folder(path.parent, max_bytes)
+        return _read_folder(path.parent, limits)
     if isinstance(data, list):
         services, kind = data, "json"
     elif isinstance(data, dict) and isinstance(data.get("contents"), list):
@@ -100,35 +105,34 @@ def _read_json(path: Path, max_bytes: int) -> Source:
     return Source(services, kind)
 
 
-def _read_folder(folder: Path, max_bytes: int) -> Source:
+def _read_folder(folder: Path, limits: Limits) -> Source:
     if not (folder / PACKAGE).exists() and not (folder / SERVICES_CSV).exists():
         raise SourceError(
             [f"{folder} holds neither {PACKAGE} nor {SERVICES_CSV}: it is not a datapackage."]
         )
     size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
-    _check_size(folder.name, size, max_bytes)
+    _check_size(folder.name, size, limits.max_bytes)
 
     def read(name: str) -> str | None:
         file = folder / PurePosixPath(name).name
         return _text(file.name, file.read_bytes()) if file.is_file() else None
 
-    return _nest(read)
+    return _nest(read, limits)
 
 
-def _nest(read: Any) -> Source:
+def _nest(read: Any, limits: Limits) -> Source:
     try:
-        return Source(tabular.nest(read, _package(read)), "datapackage")
+        return Source(tabular.nest(read, _package(read), limits.max_rows), "datapackage")
     except csv.Error as error:
         raise SourceError([f"A CSV file of the datapackage cannot be read: {error}."]) from None
+    except tabular.TooManyRows as error:
+        raise SourceError([archives.too_many_rows(error.file_name, limits)]) from None
 
 
-def _read_zip(path: Path, max_bytes: int) -> Source:
-    with zipfile.ZipFile(path) as archive:
+def _read_zip(path: Path, limits: Limits) -> Source:
+    # a small zip can hold a huge file: what it unpacks to is counted before it is opened
+    with archives.opened(path, limits) as archive:
         members = {PurePosixPath(i.filename).name: i for i in archive.infolist() if not i.is_dir()}
-        # a small zip can hold a huge file: count what it expands to
-        _check_size(
-            f"{path.name} (unpacked)", sum(i.file_size for i in members.values()), max_bytes
-        )
         if PACKAGE not in members and SERVICES_CSV not in members:
             raise SourceError(
                 [f"{path.name} holds neither {PACKAGE} nor {SERVICES_CSV}: not a datapackage."]
@@ -136,9 +140,11 @@ def _read_zip(path: Path, max_bytes: int) -> Source:
 
         def read(name: str) -> str | None:
             member = members.get(PurePosixPath(name).name)
-            return _text(member.filename, archive.read(member)) if member else None
+            if member is None:
+                return None
+            return _text(member.filename, archives.read_member(archive, member, limits))
 
-        return _nest(read)
+        return _nest(read, limits)
 
 
 def _text(name: str, data: bytes) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,6 +24,8 @@ from sqlmodel import Session
 from directory.catalogue import needs as known_needs
 from directory.catalogue.vocabulary import DAYS, LANGUAGES
 from directory.models import stable_id
+from directory.oruk import archives, tabular
+from directory.oruk.archives import Limits
 
 Json = dict[str, Any]
 
@@ -107,9 +109,7 @@ def write_template(path: Path) -> None:
     """A template with the columns and one example row (.xlsx with a help sheet, or .csv)."""
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(NAMES)
-            writer.writerow([c.example for c in COLUMNS])
+            tabular.write_csv(handle, [NAMES, [c.example for c in COLUMNS]])
         return
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -149,19 +149,20 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, str]]]:
-    """(sheet row number, {column: text}) for each filled row; SpreadsheetError if unreadable."""
+def read_rows(path: Path, limits: Limits) -> list[tuple[int, dict[str, str]]]:
+    """(sheet row number, {column: text}) for each filled row; SpreadsheetError if unreadable,
+    or larger, unpacked or in rows, than `limits` allow (checked before the rows are read)."""
     if not path.is_file():
         raise SpreadsheetError([f"{path} does not exist."])
-    if path.stat().st_size > max_bytes:
+    if path.stat().st_size > limits.max_bytes:
         raise SpreadsheetError(
             [
-                f"{path.name} is larger than the {max_bytes // 1024 // 1024} MB "
+                f"{path.name} is larger than the {limits.max_bytes // 1024 // 1024} MB "
                 "an import may be: nothing was read."
             ]
         )
     if path.suffix.lower() == ".xlsx":
-        table = _xlsx(path)
+        table = _xlsx(path, limits)
     elif path.suffix.lower() == ".csv":
         try:
             text = path.read_bytes().decode("utf-8-sig")
@@ -170,7 +171,7 @@ def read_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, str]]]:
                 [f"{path.name} is not UTF-8 text: save it as 'CSV UTF-8'."]
             ) from None
         try:
-            table = list(csv.reader(io.StringIO(text)))
+            table = _at_most(path, csv.reader(io.StringIO(text)), limits)
         except csv.Error as error:
             raise SpreadsheetError([f"{path.name} is not a readable CSV file: {error}."]) from None
     else:
@@ -198,18 +199,44 @@ def read_rows(path: Path, max_bytes: int) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _xlsx(path: Path) -> list[list[str]]:
+def _at_most(path: Path, rows: Iterable[list[str]], limits: Limits) -> list[list[str]]:
+    """The rows (a header and at most the limit besides), or SpreadsheetError."""
+    table: list[list[str]] = []
+    for row in rows:
+        if len(table) > limits.max_rows:
+            raise SpreadsheetError([archives.too_many_rows(path.name, limits)])
+        table.append(row)
+    return table
+
+
+def _xlsx(path: Path, limits: Limits) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise SpreadsheetError([f"{path.name} is not an Excel (.xlsx) workbook: {error}"]) from None
+        # what it unpacks to, and each sheet's rows, counted before openpyxl reads it
+        archives.check_workbook(path, limits)
+    except archives.ArchiveError as error:
+        problem = str(error)
+        if "cannot be unpacked" in problem and not _zip_signature(path):
+            problem = f"{path.name} is not an Excel (.xlsx) workbook."
+        raise SpreadsheetError([problem]) from None
     try:
-        sheet = book.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            values = ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
+            return _at_most(path, values, limits)
+        finally:
+            book.close()
+    except archives.UNREADABLE as error:
+        raise SpreadsheetError(
+            [f"{path.name} is not an Excel (.xlsx) workbook Signpost can read: {error}"]
+        ) from None
+
+
+def _zip_signature(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"PK"
 
 
 # --- rows to HSDS services ------------------------------------------------------------
@@ -234,12 +261,12 @@ def needs_by_word(session: Session) -> dict[str, known_needs.Need]:
     return {n.code.lower(): n for n in known} | {n.label.lower(): n for n in known}
 
 
-def read_sheet(path: Path, max_bytes: int, needs: dict[str, Any]) -> Sheet:
+def read_sheet(path: Path, limits: Limits, needs: dict[str, Any]) -> Sheet:
     """HSDS service objects from the sheet, with the problems of each row and column.
 
     needs maps need codes and names (lower case) to needs (see needs_by_word)."""
     sheet = Sheet([], [], [])
-    for number, row in read_rows(path, max_bytes):
+    for number, row in read_rows(path, limits):
         where = f"row {number}"
         before = len(sheet.problems)
         service = _service(row, where, sheet.problems, needs)

@@ -4,6 +4,11 @@ One CSV file per HSDS table, with the file names and columns of the HSDS 3.0
 examples (plus HSDS 3.1's service_capacity and units for capacity), and a
 datapackage.json that describes them. Reading accepts the UK profile's file
 names too (address.csv, schedule.csv, attribute.csv, taxonomy.csv).
+
+Every CSV Signpost writes goes through csv_cell, so that no cell can run as a formula when
+the file is opened in a spreadsheet (OWASP's CSV injection): a cell starting with = + - @,
+a tab or a carriage return gets a ' in front, unless it is a plain number (-1.55 is a
+longitude, not a formula). Reading takes that ' off again, so a round trip keeps the value.
 """
 
 from __future__ import annotations
@@ -11,10 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 Json = dict[str, Any]
 
@@ -363,6 +372,36 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def csv_cell(text: str) -> str:
+    """A cell as written to any CSV file: one a spreadsheet would run as a formula gets a
+    ' in front (OWASP's rule); a plain number is left as it is."""
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def read_cell(text: str) -> str:
+    """A cell as csv_cell wrote it, back to what it was."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def write_csv(handle: IO[str], rows: Iterable[Iterable[str]]) -> None:
+    """Write rows of text to a CSV file, every cell through csv_cell."""
+    writer = csv.writer(handle)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+
+
+class TooManyRows(Exception):
+    """A table of the datapackage has more rows than an import may have."""
+
+    def __init__(self, file_name: str) -> None:
+        super().__init__(file_name)
+        self.file_name = file_name
+
+
 def write_package(services: Iterable[Json], folder: Path, name: str) -> dict[str, int]:
     """Write the CSV files and datapackage.json into folder; returns rows per file."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -372,9 +411,7 @@ def write_package(services: Iterable[Json], folder: Path, name: str) -> dict[str
     for table, (file_name, columns) in TABLES.items():
         rows = tables.get(table, [])
         with (folder / file_name).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows([[_cell(row.get(c)) for c in columns] for row in rows])
+            write_csv(handle, [columns, *([_cell(row.get(c)) for c in columns] for row in rows)])
         written[file_name] = len(rows)
         resources.append(
             {
@@ -416,13 +453,22 @@ def _value(column: str, text: str) -> Any:
     return text
 
 
-def parse_table(text: str) -> list[Json]:
-    """Rows of a CSV file, empty cells left out, numbers read as numbers."""
+def parse_table(text: str, max_rows: int | None = None, name: str = "A table") -> list[Json]:
+    """Rows of a CSV file, empty cells left out, numbers read as numbers; TooManyRows
+    (naming the file) as soon as there are more than max_rows."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    return [
-        {k.strip(): _value(k.strip(), v) for k, v in row.items() if k and v not in (None, "")}
-        for row in reader
-    ]
+    rows: list[Json] = []
+    for row in reader:
+        if max_rows is not None and len(rows) >= max_rows:
+            raise TooManyRows(name)
+        rows.append(
+            {
+                k.strip(): _value(k.strip(), read_cell(v))
+                for k, v in row.items()
+                if k and v not in (None, "")
+            }
+        )
+    return rows
 
 
 def file_names(package: Json | None) -> dict[str, list[str]]:
@@ -434,14 +480,17 @@ def file_names(package: Json | None) -> dict[str, list[str]]:
     return names
 
 
-def nest(read: Callable[[str], str | None], package: Json | None) -> list[Json]:
-    """Full service objects from the tables; read(file name) gives a file's text or None."""
+def nest(
+    read: Callable[[str], str | None], package: Json | None, max_rows: int | None = None
+) -> list[Json]:
+    """Full service objects from the tables; read(file name) gives a file's text or None.
+    TooManyRows if a table has more than max_rows."""
     tables: dict[str, list[Json]] = {}
     for table, candidates in file_names(package).items():
         for name in candidates:
             text = read(name)
             if text is not None:
-                tables[table] = parse_table(text)
+                tables[table] = parse_table(text, max_rows, name)
                 break
         else:
             tables[table] = []

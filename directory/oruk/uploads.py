@@ -24,6 +24,7 @@ from werkzeug.utils import secure_filename
 
 from directory import search
 from directory.oruk import checks, importing, readiness, reading, spreadsheet
+from directory.oruk.archives import Limits
 
 Json = dict[str, Any]
 SPREADSHEETS = (".csv", ".xlsx")
@@ -137,13 +138,13 @@ def _sheet_problem(text: str) -> checks.Problem:
     return checks.Problem(found.group(1), found.group(2).replace("'", ""), found.group(3))
 
 
-def check(session: Session, path: Path, max_bytes: int) -> Checked:
+def check(session: Session, path: Path, limits: Limits) -> Checked:
     """Read and check a file as its kind's command would, writing nothing."""
     checked = Checked(name=path.name)
     labels = None
     if path.suffix.lower() in SPREADSHEETS:
         try:
-            sheet = spreadsheet.read_sheet(path, max_bytes, spreadsheet.needs_by_word(session))
+            sheet = spreadsheet.read_sheet(path, limits, spreadsheet.needs_by_word(session))
         except spreadsheet.SpreadsheetError as error:
             checked.unreadable = error.problems
             return checked
@@ -152,7 +153,7 @@ def check(session: Session, path: Path, max_bytes: int) -> Checked:
         labels = [f"row {n}" for n in sheet.rows]
     else:
         try:
-            found = reading.read_source(path, max_bytes)
+            found = reading.read_source(path, limits)
         except reading.SourceError as error:
             checked.unreadable = error.problems
             return checked
@@ -166,7 +167,7 @@ def check(session: Session, path: Path, max_bytes: int) -> Checked:
 
 
 def preview(
-    engine: Engine, path: Path, max_bytes: int, *, publish: bool, source: str = ""
+    engine: Engine, path: Path, limits: Limits, *, publish: bool, source: str = ""
 ) -> Checked:
     """Check a file and, if it has no errors, import it in a transaction that is then
     rolled back: what would be created, updated, mapped and found alike, and what the
@@ -176,7 +177,7 @@ def preview(
         try:
             # "rollback_only": the import's own commit does not reach the database.
             with Session(bind=connection, join_transaction_mode="rollback_only") as session:
-                checked = check(session, path, max_bytes)
+                checked = check(session, path, limits)
                 if checked.importable and checked.report is not None:
                     _import(session, checked, publish, source or reading.source_name(path))
         finally:
@@ -185,11 +186,11 @@ def preview(
 
 
 def run(
-    session: Session, path: Path, max_bytes: int, *, publish: bool, source: str = ""
+    session: Session, path: Path, limits: Limits, *, publish: bool, source: str = ""
 ) -> Checked:
     """Check the file again (the catalogue may have changed) and import it if it has no
     errors; the imported listings are searchable at once."""
-    checked = check(session, path, max_bytes)
+    checked = check(session, path, limits)
     if not checked.importable or checked.report is None:
         return checked
     result = _import(session, checked, publish, source or reading.source_name(path))

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
-from directory import db
+from directory import db, security
 from directory.extensions import limiter, setting
 from directory.oruk import queries, serialise
 from directory.oruk.queries import Filters, InvalidParameters
@@ -65,14 +65,14 @@ def about() -> Response:
     return jsonify(
         version=VERSION,
         profile=PROFILE,
-        openapi_url=url_for("oruk.openapi_document", _external=True),
+        openapi_url=security.public_url("oruk.openapi_document"),
     )
 
 
 @blueprint.get("/openapi.json")
 def openapi_document() -> Response:
     """This API's own OpenAPI 3 document."""
-    return jsonify(openapi.document(url_for("oruk.about", _external=True).rstrip("/")))
+    return jsonify(openapi.document(security.public_url("oruk.about").rstrip("/")))
 
 
 def _minimal(service: Any) -> dict[str, Any]:

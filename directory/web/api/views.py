@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from directory import db, safety, search
+from directory import db, safety, search, security
 from directory.models import Service
 from directory.operations import logs
 from directory.search import SearchInputError, SearchRequest, public
@@ -86,7 +86,7 @@ def result(hit: Hit, service: Service, band: str) -> dict[str, Any]:
         "maximum_age": service.maximum_age,
         "self_referral": service.self_referral,
         "area": only_for_area(service) or None,
-        "url": url_for("public.service", service_id=service.id, _external=True),
+        "url": security.public_url("public.service", service_id=service.id),
     }
 
 

@@ -9,12 +9,13 @@ import secrets
 import uuid
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
 
-from directory import db
+from directory import db, security
+from directory.accounts import users
 from directory.models import Role, User
 
 blueprint = Blueprint("dev_login", __name__, url_prefix="/dev")
@@ -45,9 +46,7 @@ def demo_link_worker(session: Session) -> User:
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site, never another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("linkworker.match")
+    return security.safe_next(target, url_for("linkworker.match"))
 
 
 @blueprint.get("/sign-in")
@@ -77,6 +76,8 @@ def sign_in_as() -> Response:
 
 @blueprint.post("/sign-out")
 def sign_out() -> Response:
+    if current_user.is_authenticated:
+        users.sign_out_everywhere(db.session(), current_user._get_current_object())
     logout_user()
     return redirect(url_for("public.home"))
 

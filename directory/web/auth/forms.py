@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from directory.accounts import users
+from directory.config import REMEMBER_DAYS
 from directory.web.forms import strip
 
 
@@ -21,7 +22,9 @@ class SignInForm(FlaskForm):
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password."), Length(max=1000)]
     )
-    remember = BooleanField("Keep me signed in on this device for 14 days", default=False)
+    remember = BooleanField(
+        f"Keep me signed in on this device for {REMEMBER_DAYS} days", default=False
+    )
 
 
 class ResetRequestForm(FlaskForm):

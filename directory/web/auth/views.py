@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from directory import db, mail
-from directory.accounts import users
+from directory import db, mail, security
+from directory.accounts import throttle, users
 from directory.accounts.permissions import require_sign_in
 from directory.extensions import failed, limiter, setting
 from directory.web.auth.forms import NewPasswordForm, ResetRequestForm, SignInForm
@@ -22,26 +20,34 @@ blueprint = Blueprint("auth", __name__)
 WRONG_DETAILS = "Enter a correct email address and password."
 
 
-def _safe_next(target: str | None) -> str:
-    """A page on this site to go to after signing in; never another site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and "\\" not in target:
-            return target
-    return url_for("manage.dashboard")
-
-
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(setting("SIGN_IN_LIMIT"), methods=["POST"], deduct_when=failed)
 def sign_in() -> str | Response | tuple[str, int]:
     form = SignInForm()
     if form.validate_on_submit():
-        user = users.authenticate(db.session(), form.email.data, form.password.data)
+        email = form.email.data
+        wait = throttle.wait_minutes(email)
+        if wait:
+            form.password.errors = [_locked(wait)]
+            return render_template("auth/sign_in.html", form=form), 429
+        user = users.authenticate(db.session(), email, form.password.data)
         if user is not None:
+            throttle.succeeded(email)
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")))
+            home = url_for("manage.dashboard")
+            return redirect(security.safe_next(request.args.get("next"), home))
+        throttle.failed(email)
         form.password.errors = [WRONG_DETAILS]
     return page("auth/sign_in.html", form)
+
+
+def _locked(minutes: int) -> str:
+    # The same words whether the address has an account or not.
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        "Too many wrong passwords for this email address. Try again in "
+        f"{minutes} {unit}, or reset your password."
+    )
 
 
 @blueprint.route("/sign-out", methods=["GET", "POST"])
@@ -49,6 +55,9 @@ def sign_in() -> str | Response | tuple[str, int]:
 def sign_out() -> str | Response:
     form = EmptyForm()
     if form.validate_on_submit():
+        # The session ends on the server too: a copy of its cookie, or of the remember-me
+        # cookie, no longer signs anyone in.
+        users.sign_out_everywhere(db.session(), current_user._get_current_object())
         logout_user()
         flash("You have signed out.")
         return redirect(url_for("auth.sign_in"))
@@ -74,7 +83,7 @@ def reset_request() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         user = users.find_by_email(db.session(), form.email.data)
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=users.reset_token(user), _external=True)
+            link = security.public_url("auth.reset_password", token=users.reset_token(user))
             mail.send(user.email, "Reset your password", _reset_body(link))
         return render_template("auth/reset_sent.html", email=form.email.data)
     return page("auth/reset_request.html", form)

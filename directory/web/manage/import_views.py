@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from directory import db
 from directory.accounts.permissions import Action, can, require_permission
 from directory.oruk import spreadsheet, uploads
+from directory.oruk.archives import Limits
 from directory.web.manage.forms import ConfirmImportForm, ImportForm
 from directory.web.manage.views import blueprint
 
@@ -25,6 +26,10 @@ TEMPLATE_TYPES = {
 
 def _instance() -> Path:
     return Path(current_app.instance_path)
+
+
+def _limits() -> Limits:
+    return Limits.from_config(current_app.config)
 
 
 def _waiting() -> tuple[uploads.Upload, bool] | None:
@@ -74,9 +79,7 @@ def imports() -> tuple[str, int]:
     publish = bool(form.publish.data) and can(current_user, Action.PUBLISH_DIRECTLY)
     path = upload.path(_instance())
     source = form.source.data or ""
-    checked = uploads.preview(
-        db.engine(), path, current_app.config["IMPORT_MAX_BYTES"], publish=publish, source=source
-    )
+    checked = uploads.preview(db.engine(), path, _limits(), publish=publish, source=source)
     if checked.importable:
         session[WAITING] = {
             "token": upload.token,
@@ -107,7 +110,7 @@ def confirm_import() -> Response | tuple[str, int]:
         checked = uploads.run(
             db.session(),
             upload.path(_instance()),
-            current_app.config["IMPORT_MAX_BYTES"],
+            _limits(),
             publish=publish,
             source=_source(),
         )

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from directory import db, mail
+from directory import db, mail, security
 from directory.accounts import users
 from directory.catalogue import published
 from directory.extensions import limiter, setting
@@ -52,7 +52,7 @@ def _tell_editors(session: Any, service: Any, report: ListingReport) -> None:
         f"A problem was reported with {service.name}",
         f"Hello,\n\nSomeone reported a problem with the listing for {service.name}: "
         f"{REPORT_WORDS[report.kind]}.\n\n{report.details}\n\n"
-        f"Sign in to check the listing: {url_for('manage.dashboard', _external=True)}\n",
+        f"Sign in to check the listing: {security.public_url('manage.dashboard')}\n",
     )
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from directory import db, mail
+from directory import db, mail, security
 from directory.accounts import users
 from directory.accounts.permissions import Action, authorise, can, require_permission
 from directory.catalogue import needs as known_needs
@@ -210,7 +210,7 @@ def invite(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         email = form.email.data
         if users.find_by_email(session, email) is None:
-            link = url_for("auth.join", token=users.invite_token(email, found), _external=True)
+            link = security.public_url("auth.join", token=users.invite_token(email, found))
             mail.send(
                 email,
                 f"Join {found.name} on {_service_name()}",
@@ -349,7 +349,7 @@ def organisation_request(request_id: uuid.UUID) -> Response | tuple[str, int]:
             found,
             _me(),
             approve,
-            lambda token: url_for("auth.join", token=token, _external=True),
+            lambda token: security.public_url("auth.join", token=token),
         )
         flash("Approved: we have emailed them a link to join." if approve else "Refused.")
         return redirect(url_for("manage.dashboard"))
