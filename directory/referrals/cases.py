@@ -204,7 +204,7 @@ def _district(value: Any) -> str | None:
     try:
         return postcodes.lookup_district(typed).postcode
     except postcodes.PostcodeError as error:
-        raise ValueError(error.message.replace("postcode district", "postcode or district"))
+        raise ValueError(error.message) from None
 
 
 def _needs(value: Any) -> list[str]:
@@ -428,9 +428,7 @@ class CaseloadRow:
         return min(dates) if dates else None
 
 
-def caseload(
-    session: Session, owner: User | uuid.UUID, status: str = "open"
-) -> list[CaseloadRow]:
+def caseload(session: Session, owner: User | uuid.UUID, status: str = "open") -> list[CaseloadRow]:
     """The cases on a link worker's caseload (open, closed or all), each with what is due:
     the soonest due first, then those with nothing due, newest opened first."""
     owner_id = owner if isinstance(owner, uuid.UUID) else owner.id
@@ -439,10 +437,7 @@ def caseload(
         statement = statement.where(Case.status == CaseStatus(status))
     found = list(session.exec(statement).all())
     due = _due_by_case(session, [c.id for c in found])
-    rows = [
-        CaseloadRow(case, due.get(case.id, []) + _wellbeing_due(case))
-        for case in found
-    ]
+    rows = [CaseloadRow(case, due.get(case.id, []) + _wellbeing_due(case)) for case in found]
     rows.sort(key=lambda r: r.case.opened_on, reverse=True)
     rows.sort(key=lambda r: (r.next_due is None, r.next_due or date.min))
     return rows

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
 
 from directory import db
+from directory.accounts.permissions import home_endpoint
 from directory.models import Role, User
 
 blueprint = Blueprint("dev_login", __name__, url_prefix="/dev")
@@ -43,19 +44,18 @@ def demo_link_worker(session: Session) -> User:
     return user
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site, never another site."""
+def safe_next(target: str | None, user: object = None) -> str:
+    """Where to go after signing in (by default the role's home): a path on this site,
+    never another site."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    return url_for("linkworker.match")
+    return url_for(home_endpoint(user))
 
 
 @blueprint.get("/sign-in")
 def sign_in() -> str:
     users = db.session().exec(select(User).where(User.active == True).order_by(User.email)).all()  # noqa: E712
-    return render_template(
-        "dev/sign_in.html", users=users, next=safe_next(request.args.get("next"))
-    )
+    return render_template("dev/sign_in.html", users=users, next=request.args.get("next") or "")
 
 
 @blueprint.post("/sign-in")
@@ -72,7 +72,7 @@ def sign_in_as() -> Response:
     if user is None or not user.is_active:
         abort(400, description="Choose one of the accounts listed.")
     login_user(user)
-    return redirect(safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), user))
 
 
 @blueprint.post("/sign-out")

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from directory import db, mail
 from directory.accounts import users
-from directory.accounts.permissions import require_sign_in
+from directory.accounts.permissions import home_endpoint, require_sign_in
 from directory.extensions import failed, limiter, setting
 from directory.web.auth.forms import NewPasswordForm, ResetRequestForm, SignInForm
 from directory.web.forms import EmptyForm, page
@@ -22,13 +22,14 @@ blueprint = Blueprint("auth", __name__)
 WRONG_DETAILS = "Enter a correct email address and password."
 
 
-def _safe_next(target: str | None) -> str:
-    """A page on this site to go to after signing in; never another site."""
+def _safe_next(target: str | None, user: object = None) -> str:
+    """A page on this site to go to after signing in (by default the role's home); never
+    another site."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
-    return url_for("manage.dashboard")
+    return url_for(home_endpoint(user))
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -39,7 +40,7 @@ def sign_in() -> str | Response | tuple[str, int]:
         user = users.authenticate(db.session(), form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         form.password.errors = [WRONG_DETAILS]
     return page("auth/sign_in.html", form)
 
