@@ -77,7 +77,7 @@ def test_sign_in_never_sends_you_to_another_site(app):
     client = app.test_client()
     for target in ("https://evil.example", "//evil.example", "/\\evil.example"):
         response = client.post("/dev/sign-in", data={"user": "demo", "next": target})
-        assert response.headers["Location"] == "/link-worker/match"
+        assert response.headers["Location"] == "/link-worker/cases"  # their home: the caseload
 
 
 @pytest.mark.parametrize(
