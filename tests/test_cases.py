@@ -480,3 +480,15 @@ def test_the_free_only_box_leaves_out_services_with_a_charge(app):
     assert "there is a charge, and they want free services only" not in without
     # the box stays ticked on the page of results
     assert re.search(r'name="free_only" type="checkbox" value="1"\s+checked', with_box.text)
+
+
+def test_the_case_page_shows_what_is_due_on_it(app):
+    client = signed_in(app)
+    made = open_case(app, client.user)
+    add_referral(app, made, ReferralStatus.ACCEPTED, date(2020, 1, 2), "Walks")
+    with session_of(app) as session:
+        session.get(Case, made.id).wellbeing_due_on = date(2099, 1, 1)
+        session.commit()
+    page = re.sub(r"<[^>]+>", "", text_of(client.get(f"/link-worker/cases/{made.id}")))
+    assert "Follow up Walks: Overdue 2 January 2020" in page
+    assert "Wellbeing check due: 1 January 2099" in page

@@ -443,6 +443,11 @@ def caseload(session: Session, owner: User | uuid.UUID, status: str = "open") ->
     return rows
 
 
+def due_on(session: Session, case: Case) -> list[Due]:
+    """What is due on one case, as its caseload row says."""
+    return _due_by_case(session, [case.id]).get(case.id, []) + _wellbeing_due(case)
+
+
 def _wellbeing_due(case: Case) -> list[Due]:
     if case.status is CaseStatus.OPEN and case.wellbeing_due_on is not None:
         return [Due("wellbeing", "Wellbeing check due", case.wellbeing_due_on)]

@@ -111,11 +111,10 @@ def case(case_id: uuid.UUID) -> Rendered:
 def case_context(found: Case) -> dict[str, Any]:
     """What the case page and its partials are given."""
     session = db.session()
-    row = next((r for r in cases.caseload(session, found.owner_id, "all") if r.case is found), None)
     lists = session.exec(select(Shortlist).where(Shortlist.case_id == found.id)).all()
     return {
         "case": found,
-        "due": row.due if row else [],
+        "due": cases.due_on(session, found),
         "case_shortlists": lists,
         "labels": needs.current().labels,
         "age_words": cases.age_words(found),

@@ -38,12 +38,11 @@ def _case_or_404(case_id: uuid.UUID) -> Case:
 
 def _render(found: Case, problems: Mapping[str, str] | None = None) -> str:
     session = db.session()
-    row = next((r for r in cases.caseload(session, found.owner_id, "all") if r.case is found), None)
     return render_template(
         "manage/case.html",
         case=found,
         owner=session.get(User, found.owner_id),
-        due=row.due if row else [],
+        due=cases.due_on(session, found),
         case_shortlists=session.exec(select(Shortlist).where(Shortlist.case_id == found.id)).all(),
         labels=needs.current().labels,
         age_words=cases.age_words(found),
