@@ -432,14 +432,24 @@ def caseload(session: Session, owner: User | uuid.UUID, status: str = "open") ->
     """The cases on a link worker's caseload (open, closed or all), each with what is due:
     the soonest due first, then those with nothing due, newest opened first."""
     owner_id = owner if isinstance(owner, uuid.UUID) else owner.id
-    statement = select(Case).where(Case.owner_id == owner_id)
+    return _caseloads(session, [owner_id], status).get(owner_id, [])
+
+
+def _caseloads(
+    session: Session, owner_ids: Sequence[uuid.UUID], status: str
+) -> dict[uuid.UUID, list[CaseloadRow]]:
+    """The caseloads of these link workers, read in two queries however many there are."""
+    statement = select(Case).where(col(Case.owner_id).in_(owner_ids))
     if status in ("open", "closed"):
         statement = statement.where(Case.status == CaseStatus(status))
     found = list(session.exec(statement).all())
     due = _due_by_case(session, [c.id for c in found])
-    rows = [CaseloadRow(case, due.get(case.id, []) + _wellbeing_due(case)) for case in found]
-    rows.sort(key=lambda r: r.case.opened_on, reverse=True)
-    rows.sort(key=lambda r: (r.next_due is None, r.next_due or date.min))
+    rows: dict[uuid.UUID, list[CaseloadRow]] = {key: [] for key in owner_ids}
+    for case in found:
+        rows[case.owner_id].append(CaseloadRow(case, due.get(case.id, []) + _wellbeing_due(case)))
+    for listed in rows.values():
+        listed.sort(key=lambda r: r.case.opened_on, reverse=True)
+        listed.sort(key=lambda r: (r.next_due is None, r.next_due or date.min))
     return rows
 
 
@@ -458,25 +468,27 @@ def _due_by_case(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.U
     if not case_ids:
         return {}
     statement = (
-        select(Referral)
+        select(Referral.case_id, Referral.status, col(Referral.follow_up_on), Referral.service_name)
         .where(col(Referral.case_id).in_(case_ids))
         .where(col(Referral.status).not_in(ENDED))
         .order_by(col(Referral.follow_up_on), col(Referral.created_at))
     )
     found: dict[uuid.UUID, list[Due]] = {}
-    for referral in session.exec(statement).all():
-        name = referral.service_name or "a service"
-        items = found.setdefault(referral.case_id, [])
-        if referral.status in WAITING:
-            items.append(Due("waiting", f"Waiting for a reply from {name}", referral.follow_up_on))
-        elif referral.follow_up_on is not None:
-            items.append(Due("follow_up", f"Follow up {name}", referral.follow_up_on))
+    for case_id, status, follow_up_on, service_name in session.exec(statement).all():
+        name = service_name or "a service"
+        items = found.setdefault(case_id, [])
+        if status in WAITING:
+            items.append(Due("waiting", f"Waiting for a reply from {name}", follow_up_on))
+        elif follow_up_on is not None:
+            items.append(Due("follow_up", f"Follow up {name}", follow_up_on))
     return found
 
 
 def caseloads(session: Session) -> list[tuple[User, list[CaseloadRow]]]:
     """Every link worker's open caseload, for supervision and handover, by email."""
-    return [(worker, caseload(session, worker)) for worker in link_workers(session)]
+    workers = link_workers(session)
+    rows = _caseloads(session, [w.id for w in workers], "open")
+    return [(worker, rows[worker.id]) for worker in workers]
 
 
 def age_words(case: Case) -> str:
