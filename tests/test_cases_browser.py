@@ -12,9 +12,11 @@ from sqlmodel import Session
 
 from directory import db
 from directory.catalogue import seeding
+from directory.models import Role
 from tests.conftest import SMALL_CATALOGUE, dispose, make_app
 from tests.test_browser import AXE, pytestmark  # noqa: F401 (browser, live_server)
 from tests.test_linkworker_browser import axe_violations
+from tests.test_match_api import add_user
 
 PHONE = {"width": 360, "height": 800}
 
@@ -24,6 +26,7 @@ def live(databases, tmp_path, live_server) -> Iterator[str]:
     app = make_app(databases.new_migrated(), tmp_path / "instance")
     with Session(app.extensions[db.ENGINE_KEY]) as session:
         seeding.seed(session, SMALL_CATALOGUE)
+    add_user(app, "boss@example.org", Role.MANAGER)
     with live_server(app) as base:
         yield base
     dispose(app)
@@ -65,4 +68,16 @@ def test_a_link_worker_opens_a_case_and_finds_services_from_it_on_a_phone(live, 
 
     page.goto(live + "/link-worker/cases")
     expect(page.locator("table")).to_contain_text("LW-0042")
+    assert axe_violations(page) == [] and fits_a_phone(page)
+
+    # a manager lands on the manage pages, sees the caseload and reads the case
+    page.goto(live + "/dev/sign-in")
+    page.get_by_label("boss@example.org (manager)").check()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(live + "/manage/")
+    page.get_by_role("link", name="Caseloads").click()
+    expect(page.locator("table")).to_contain_text("LW-0042")
+    assert axe_violations(page) == [] and fits_a_phone(page)
+    page.get_by_role("link", name="LW-0042").click()
+    expect(page.get_by_text("Case, read-only")).to_be_visible()
     assert axe_violations(page) == [] and fits_a_phone(page)
