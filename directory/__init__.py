@@ -69,9 +69,13 @@ def serve_static_files(app: Flask) -> None:
 def configure_templates(app: Flask) -> None:
     # nhsuk-frontend-jinja keeps its macros in .jinja files, which Flask would not
     # autoescape by extension: autoescape everything, as the package asks.
+    # The macros were written for Nunjucks, which prints null as nothing; Jinja prints
+    # None as "None", so a field given form.get("text") showed the word "None". Printing
+    # None as nothing, everywhere, means no field or page ever shows it.
     app.jinja_options = {
         "undefined": ChainableUndefined,
         "autoescape": True,
+        "finalize": _none_as_nothing,
         "loader": ChoiceLoader(
             [FileSystemLoader(str(TEMPLATES)), PackageLoader("nhsuk_frontend_jinja")]
         ),
@@ -82,6 +86,10 @@ def configure_templates(app: Flask) -> None:
     presenters.register(app)
     forms.register(app)
     words.register(app)
+
+
+def _none_as_nothing(value: object) -> object:
+    return "" if value is None else value
 
 
 def register_extensions(app: Flask) -> None:

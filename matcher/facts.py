@@ -50,7 +50,8 @@ class InvalidProfile(ValueError):
 @dataclass(frozen=True, slots=True)
 class Preferences:
     """What the person would like: these rank services, they never exclude one,
-    except max_miles, the distance the person can travel to something in person."""
+    except max_miles, the distance the person can travel to something in person, and
+    free_only ("Free services only": a service with a charge is excluded, as it says)."""
 
     free_only: bool = False
     modes: tuple[str, ...] = ()  # in_person, online, phone; empty: any
@@ -271,7 +272,8 @@ class Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a service is suggested or excluded, in words a link worker can read aloud.
+    """Why a service is suggested or excluded, in words a link worker reads: about the
+    person ("they are 72"), never to them, and "you" is the link worker ("you can refer them").
     `kind` names what it is about (need, age, distance, ...); a kind ending in `_caveat`
     is something to know before going (a waiting list, a charge)."""
 

@@ -2,7 +2,7 @@
 
 Each rule is a small function of the person, the service and the situation (today, the
 weights, the distance to the nearest venue) that returns None when the service may be
-suggested, or the Reason it may not, in words a link worker can read aloud. `RULES` is the
+suggested, or the Reason it may not, in words about the person a link worker reads. `RULES` is the
 list the matcher applies; the restrictions (women only, carers only, ...) are a table, so a
 new one is a line of data.
 """
@@ -46,9 +46,9 @@ def age_rule(person: Profile, service: ServiceFacts, _: Situation) -> Reason | N
     if low is None and high is None:
         return None
     if person.age is None:
-        return Reason("age", f"only for {ages(low, high)}, and we don't know your age")
+        return Reason("age", f"only for {ages(low, high)}, and we don't know their age")
     if (low is not None and person.age < low) or (high is not None and person.age > high):
-        return Reason("age", f"only for {ages(low, high)}, and you are {person.age}")
+        return Reason("age", f"only for {ages(low, high)}, and they are {person.age}")
     return None
 
 
@@ -59,7 +59,7 @@ def area_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reason
         return None
     served = join([area_words(area) for area in service.areas], last="or")
     if not (person.located or person.local_authority or person.postcode_district):
-        return Reason("area", f"only for people {served}, and we don't know where you live")
+        return Reason("area", f"only for people {served}, and we don't know where they live")
     return Reason("area", f"only for people {served}{_where(person, service, seen)}")
 
 
@@ -114,8 +114,8 @@ def _where(person: Profile, service: ServiceFacts, seen: Situation) -> str:
     if "radius" in kinds and seen.distance_miles is not None:
         return f", and it is {miles(seen.distance_miles)} away"
     if "districts" in kinds and person.postcode_district:
-        return f", and you live in {person.postcode_district}"
-    return ", and you live outside it"
+        return f", and they live in {person.postcode_district}"
+    return ", and they live outside it"
 
 
 def reach_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reason | None:
@@ -124,12 +124,12 @@ def reach_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Reaso
     if limit is None or not service.bound_to_sites:
         return None
     if seen.distance_miles is None:
-        return Reason("distance", "only in person, and we don't know where you live")
+        return Reason("distance", "only in person, and we don't know where they live")
     if not within(seen.distance_miles, limit):  # as shown: "3.0 miles" is within 3 miles
         return Reason(
             "distance",
             f"only in person, {miles(seen.distance_miles)} away: "
-            f"further than the {mile_count(limit)} you can travel",
+            f"further than the {mile_count(limit)} they can travel",
         )
     return None
 
@@ -146,6 +146,13 @@ def referral_rule(person: Profile, service: ServiceFacts, seen: Situation) -> Re
         return Reason("referral", "lists no way to be referred")
     routes = join([ROUTE_WORDS.get(r, r) for r in service.referral_routes], last="or")
     return Reason("referral", f"only takes referrals from {routes}")
+
+
+def cost_rule(person: Profile, service: ServiceFacts, _: Situation) -> Reason | None:
+    """A person who wants free services only is offered no service with a charge."""
+    if person.preferences.free_only and not service.free:
+        return Reason("cost", "there is a charge, and they want free services only")
+    return None
 
 
 def capacity_rule(person: Profile, service: ServiceFacts, _: Situation) -> Reason | None:
@@ -224,6 +231,7 @@ RULES: tuple[Rule, ...] = (
     published_rule,
     review_rule,
     capacity_rule,
+    cost_rule,
     age_rule,
     restriction_rule,
     referral_rule,

@@ -68,8 +68,8 @@ def fit(
     s = c.service
     prefs = person.preferences
     total = distance_score(person, s, c.distance_miles, weights)
-    if prefs.free_only:
-        total += weights.free if s.free else weights.not_free
+    if prefs.free_only and s.free:  # a charge with free_only is a broken rule, not a score
+        total += weights.free
     if prefs.modes and s.modes:
         total += weights.mode if set(prefs.modes) & set(s.modes) else weights.mode_mismatch
     if prefs.days or prefs.times:
@@ -260,13 +260,13 @@ def _synonym_reason(c: Candidate, vocabulary: Vocabulary) -> Reason | None:
 def _words_reason(c: Candidate, words_found: list[str], weights: Weights) -> Reason | None:
     if not words_found or c.similarity < weights.text_cutoff:
         return None
-    return Reason("what_matters", "matches what you said: " + ", ".join(words_found))
+    return Reason("what_matters", "matches what they said: " + ", ".join(words_found))
 
 
 def _age_reason(person: Profile, s: ServiceFacts) -> Reason | None:
     if s.min_age is None and s.max_age is None:
         return None
-    return Reason("age", f"for {ages(s.min_age, s.max_age)}, you are {person.age}")
+    return Reason("age", f"for {ages(s.min_age, s.max_age)}, they are {person.age}")
 
 
 def _place_reason(s: ServiceFacts, distance: float | None) -> Reason | None:
@@ -287,7 +287,7 @@ def _times_reason(person: Profile, s: ServiceFacts, today: date) -> Reason | Non
     if sessions is None:
         return None
     if not sessions:
-        return Reason("times", "no fixed times: whenever suits you")
+        return Reason("times", "no fixed times: whenever suits them")
     parts = [f"{_days_words(days)} {part}s" for part, days in _in_day_order(sessions)]
     return Reason("times", "open " + join(parts))
 
@@ -329,10 +329,10 @@ def _referral_reason(person: Profile, s: ServiceFacts, weights: Weights) -> Reas
         return Reason("referral_caveat", "check with the service how to get in")
     routes = set(s.referral_routes) & set(weights.routes_for(person.referrer))
     if person.referrer == "professional" and "professional" in routes:
-        text = "you can refer yourself, or I can refer you" if "self" in routes else None
-        return Reason("referral", text or "I can refer you")
+        text = "they can refer themselves, or you can refer them" if "self" in routes else None
+        return Reason("referral", text or "you can refer them")
     if "self" in routes:
-        return Reason("referral", "you can refer yourself")
+        return Reason("referral", "they can refer themselves")
     return None
 
 
@@ -364,7 +364,7 @@ def _caveats(
     if season:
         found.append(Reason("season_caveat", season))
     elif (prefs.days or prefs.times) and fitting_sessions(person, s, today) is None:
-        found.append(Reason("times_caveat", "runs only at times you said you are busy"))
+        found.append(Reason("times_caveat", "runs only at times they said they are busy"))
     closure = closure_on(s.closures, today)
     if closure is not None:
         why = f" ({closure.reason})" if closure.reason else ""

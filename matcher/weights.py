@@ -53,9 +53,8 @@ class Weights:
     # group round the corner comes first.
     remote_as_miles: float = 2.5
 
-    # --- preferences (they rank, never exclude) ----------------------------------------------
+    # --- preferences (they rank; free_only and max_miles also exclude, as rules) ---------
     free: float = 0.15  # free, when the person asked for free things
-    not_free: float = -0.35  # costs money, when they asked for free things
     mode: float = 0.15  # offered in a way they chose (in person, online, phone)
     mode_mismatch: float = -0.6  # offered only in ways they did not choose
     times: float = 0.25  # runs when they are free (or has no fixed times)

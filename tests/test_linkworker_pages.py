@@ -77,7 +77,7 @@ def test_sign_in_never_sends_you_to_another_site(app):
     client = app.test_client()
     for target in ("https://evil.example", "//evil.example", "/\\evil.example"):
         response = client.post("/dev/sign-in", data={"user": "demo", "next": target})
-        assert response.headers["Location"] == "/link-worker/match"
+        assert response.headers["Location"] == "/link-worker/cases"  # their home: the caseload
 
 
 @pytest.mark.parametrize(
@@ -181,11 +181,11 @@ def test_results_show_reasons_and_the_excluded_list_with_each_rule(app):
     suggested, _, excluded = page.partition('id="excluded"')
     assert "Tuesday Tea and Chat" in suggested
     assert "meets: loneliness and isolation" in suggested
-    assert "for ages 50 and over, you are 72" in suggested
+    assert "for ages 50 and over, they are 72" in suggested
     assert f'name="service" type="checkbox" value="{TEA}"' in suggested
     assert "Evening Listening Line" not in suggested
     assert "Evening Listening Line" in excluded
-    assert "only for ages 16-25, and you are 72" in excluded
+    assert "only for ages 16-25, and they are 72" in excluded
     assert "Draft Club" not in page  # drafts are never shown, not even as excluded
 
 

@@ -64,7 +64,7 @@ def test_a_token_gets_the_same_answer_as_the_command(api_app):
     assert [s["name"] for s in answer["suggestions"]][:1] == ["Tuesday Tea and Chat"]
     first = answer["suggestions"][0]
     assert set(first) == {"service_id", "name", "score", "distance_miles", "needs_met", "reasons"}
-    assert "for ages 50 and over, you are 60" in first["reasons"]
+    assert "for ages 50 and over, they are 60" in first["reasons"]
     cli = api_app.test_cli_runner().invoke(
         args=["match", "--age", "60", "--postcode", "LS6 1BD", "--need", "loneliness", "--json"]
     )

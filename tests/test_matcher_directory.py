@@ -190,5 +190,5 @@ def test_suggest_matches_against_the_whole_directory(demo_app, session_for):
     assert result.suggestions[0].reasons[0].text.startswith("meets: bereavement and loss")
     young = str(stable_id("service", "evenlight-young-grief"))
     [excluded] = [e for e in result.excluded if e.service_id == young]
-    assert excluded.reasons[0].text == "only for ages 11-18, and you are 78"
+    assert excluded.reasons[0].text == "only for ages 11-18, and they are 78"
     assert len(suggestions.suggest(session, profile, today=TODAY, limit=2).suggestions) == 2

@@ -194,6 +194,8 @@ def oracle(person: matcher.Profile, service: matcher.ServiceFacts) -> tuple[set[
         broken.add("review")
     if service.capacity == "not_taking_referrals":
         broken.add("capacity")
+    if person.preferences.free_only and not service.free:
+        broken.add("cost")
     if service.min_age is not None or service.max_age is not None:
         # age 0 is an age: compare with None explicitly, not by truth
         age = person.age

@@ -120,21 +120,21 @@ CASES = [
         rules.age_rule,
         {"min_age": 16, "max_age": 25},
         {"age": 15},
-        "only for ages 16-25, and you are 15",
+        "only for ages 16-25, and they are 15",
     ),
     (
         rules.age_rule,
         {"min_age": 16, "max_age": 25},
         {"age": 26},
-        "only for ages 16-25, and you are 26",
+        "only for ages 16-25, and they are 26",
     ),
-    (rules.age_rule, {"min_age": 65}, {"age": 64}, "only for ages 65 and over, and you are 64"),
-    (rules.age_rule, {"max_age": 18}, {"age": 19}, "only for ages up to 18, and you are 19"),
+    (rules.age_rule, {"min_age": 65}, {"age": 64}, "only for ages 65 and over, and they are 64"),
+    (rules.age_rule, {"max_age": 18}, {"age": 19}, "only for ages up to 18, and they are 19"),
     (
         rules.age_rule,
         {"min_age": 18},
         {"age": None},
-        "only for ages 18 and over, and we don't know your age",
+        "only for ages 18 and over, and we don't know their age",
     ),
     # area served
     (rules.area_rule, {"areas": ()}, {}, None),
@@ -148,14 +148,14 @@ CASES = [
         rules.area_rule,
         {},
         {"local_authority": "E08000032"},
-        "only for people in Leeds, and you live outside it",
+        "only for people in Leeds, and they live outside it",
     ),
     (rules.area_rule, {"areas": (matcher.Area("districts", ("LS6", "LS4")),)}, {}, None),
     (
         rules.area_rule,
         {"areas": (matcher.Area("districts", ("LS7", "LS8")),)},
         {},
-        "only for people in LS7 or LS8, and you live in LS6",
+        "only for people in LS7 or LS8, and they live in LS6",
     ),
     (rules.area_rule, {"areas": (matcher.Area("radius", miles=2.0),)}, {}, None),
     (
@@ -174,9 +174,18 @@ CASES = [
         rules.area_rule,
         {},
         {"latitude": None, "longitude": None, "postcode_district": None, "local_authority": None},
-        "only for people in Leeds, and we don't know where you live",
+        "only for people in Leeds, and we don't know where they live",
     ),
     (rules.area_rule, {"areas": (matcher.Area("moon"),)}, {}, "only for people in "),
+    # cost: "Free services only" excludes a service with a charge, and only then
+    (rules.cost_rule, {"free": False}, {}, None),
+    (rules.cost_rule, {"free": True}, {"preferences": {"free_only": True}}, None),
+    (
+        rules.cost_rule,
+        {"free": False},
+        {"preferences": {"free_only": True}},
+        "there is a charge, and they want free services only",
+    ),
     # reachable: a service only in person beyond the distance the person can travel
     (rules.reach_rule, {"sites": (site(3.0),)}, {}, None),
     (rules.reach_rule, {"sites": (site(1.5),)}, {"preferences": {"max_miles": 2}}, None),
@@ -184,13 +193,13 @@ CASES = [
         rules.reach_rule,
         {"sites": (site(3.0),)},
         {"preferences": {"max_miles": 2}},
-        "only in person, 3.0 miles away: further than the 2 miles you can travel",
+        "only in person, 3.0 miles away: further than the 2 miles they can travel",
     ),
     (
         rules.reach_rule,
         {"sites": (site(3.0),)},
         {"preferences": {"max_miles": 1}},
-        "only in person, 3.0 miles away: further than the 1 mile you can travel",
+        "only in person, 3.0 miles away: further than the 1 mile they can travel",
     ),
     (
         rules.area_rule,
@@ -205,7 +214,7 @@ CASES = [
         rules.reach_rule,
         {"sites": (site(2.06),)},
         {"preferences": {"max_miles": 2}},
-        "only in person, 2.1 miles away: further than the 2 miles you can travel",
+        "only in person, 2.1 miles away: further than the 2 miles they can travel",
     ),
     (
         rules.area_rule,
@@ -488,11 +497,11 @@ def test_a_suggestion_says_why_in_words_a_link_worker_can_read_aloud():
     [suggestion] = run(profile=someone, services=[youth_club]).suggestions
     said = reasons_of(suggestion)
     assert said["need"] == "meets: loneliness and isolation, low mood and mental wellbeing"
-    assert said["age"] == "for ages 16-25, you are 17"
+    assert said["age"] == "for ages 16-25, they are 17"
     assert said["distance"] == "1.2 miles away"
     assert said["times"] == "open Saturday mornings"
     assert said["cost"] == "free"
-    assert said["referral"] == "you can refer yourself"
+    assert said["referral"] == "they can refer themselves"
     assert suggestion.needs_met == ("loneliness", "low_mood")
     assert suggestion.distance_miles == 1.2
 
@@ -508,8 +517,8 @@ def test_a_suggestion_says_why_in_words_a_link_worker_can_read_aloud():
             "online or by phone: no travel needed",
         ),
         ({"modes": ("in_person", "online")}, {}, "distance", "0.5 miles away, or online"),
-        ({"referral_routes": ("professional",)}, {}, "referral", "I can refer you"),
-        ({}, {}, "referral", "you can refer yourself, or I can refer you"),
+        ({"referral_routes": ("professional",)}, {}, "referral", "you can refer them"),
+        ({}, {}, "referral", "they can refer themselves, or you can refer them"),
         (
             {"referral_routes": (), "routes_known": False},
             {},
@@ -554,9 +563,9 @@ def test_a_suggestion_says_why_in_words_a_link_worker_can_read_aloud():
             {"sessions": (matcher.OpeningSession(("TU",), "10:00", "12:00"),)},
             {"preferences": {"days": ("SA",)}},
             "times_caveat",
-            "runs only at times you said you are busy",
+            "runs only at times they said they are busy",
         ),
-        ({}, {"preferences": {"days": ("SA",)}}, "times", "no fixed times: whenever suits you"),
+        ({}, {"preferences": {"days": ("SA",)}}, "times", "no fixed times: whenever suits them"),
         (
             {"sessions": (matcher.OpeningSession(("SA",), "10:00", "12:00", date(2027, 7, 20)),)},
             {"preferences": {"days": ("SA",)}},
@@ -635,7 +644,7 @@ def test_words_that_match_say_which_words_as_typed():
     someone = person(needs=("nature_green",), what_matters="he misses his gardning")
     result = run(profile=someone, services=[garden, other])
     assert result.suggestions[0].service_id == "garden"
-    assert reasons_of(result.suggestions[0])["what_matters"] == "matches what you said: gardning"
+    assert reasons_of(result.suggestions[0])["what_matters"] == "matches what they said: gardning"
 
 
 # --- a profile the matcher cannot use ---------------------------------------------------

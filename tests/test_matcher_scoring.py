@@ -137,7 +137,7 @@ def saturday_club(first, last):
 @pytest.mark.parametrize(
     ("preferences", "better", "worse"),
     [
-        ({"free_only": True}, {"free": True}, {"free": False}),
+        # free_only is a rule now (test_matcher_rules: cost_rule), not a ranking
         ({"modes": ("phone",)}, {"modes": ("phone",), "sites": ()}, {"modes": ("in_person",)}),
         (
             {"days": ("SA",)},

@@ -564,7 +564,7 @@ def test_a_listing_silent_on_where_it_serves_serves_the_directorys_area(
     assert in_leeds["suggestions"] == []
     reasons = {e["name"]: e["reasons"] for e in in_leeds["excluded"]}
     assert reasons["Befriending Calls"] == [
-        "only for people in Norwich or Lowestoft, and you live outside it"
+        "only for people in Norwich or Lowestoft, and they live outside it"
     ]
     # a file without any place: anywhere in the UK
     alone = [a_service(name="National Line", service_at_locations=[], phones=phone)]

@@ -19,6 +19,7 @@ from directory.accounts.permissions import POLICY, Action, can
 from directory.listings import editing
 from directory.models import (
     NEEDS_TAXONOMY_ID,
+    Case,
     Feed,
     ListingReport,
     OrganisationRequest,
@@ -117,6 +118,24 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "linkworker.give_feedback": SOMEONE_ELSES,
     "linkworker.flags": "feedback",
     "api.match": (Action.MATCH, False),
+    # cases: a link worker's own; another's is "not found" even to those who match
+    "linkworker.cases": (Action.MATCH, False),
+    "linkworker.new_case": (Action.MATCH, False),
+    "linkworker.create_case": (Action.MATCH, False),
+    "linkworker.save_match_as_case": (Action.MATCH, False),
+    "linkworker.case": SOMEONE_ELSES,
+    "linkworker.edit_case": SOMEONE_ELSES,
+    "linkworker.update_case": SOMEONE_ELSES,
+    "linkworker.close_case_form": SOMEONE_ELSES,
+    "linkworker.close_case": SOMEONE_ELSES,
+    "linkworker.reopen_case": SOMEONE_ELSES,
+    "linkworker.match_case": SOMEONE_ELSES,
+    "api.create_case": (Action.MATCH, False),
+    "api.get_case": SOMEONE_ELSES,
+    # supervision and handover: managers and admins see every caseload
+    "manage.caseloads": (Action.SUPERVISE_CASES, False),
+    "manage.supervised_case": (Action.SUPERVISE_CASES, False),
+    "manage.reassign_case": (Action.SUPERVISE_CASES, False),
     # Open Referral UK: open to anyone, published listings only
     **{
         f"oruk.{name}": PUBLIC
@@ -161,6 +180,8 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
         session.add(theirs)
         session.flush()
         session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
+        their_case = Case(owner_id=spare.id, reference="ref 12", needs=["loneliness"])
+        session.add(their_case)
         # a feed nothing listens for: a sync fails at once, and says so
         feed = Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1")
         session.add(feed)
@@ -185,6 +206,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "phrase_id": str(session.exec(select(SearchPhrase.id)).first()),
             "duplicate_id": str(LINE),
             "feed_id": str(feed.id),
+            "case_id": str(their_case.id),
         }
     return small_app, ids
 
@@ -298,6 +320,7 @@ def test_the_policy_table_reads_as_the_issue_says():
     assert admin == frozenset(Action)
     assert Action.MODERATE in manager and Action.MANAGE_USERS not in manager
     assert worker == {Action.MATCH}
+    assert Action.SUPERVISE_CASES in manager and Action.MATCH not in manager
     assert Action.MODERATE not in editor and Action.PUBLISH_DIRECTLY not in editor
     assert not can(None, Action.SEE_TASKS)
 

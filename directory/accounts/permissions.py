@@ -40,7 +40,8 @@ class Action(enum.StrEnum):
     SEE_HISTORY = "see_history"  # the audit trail of a listing
     PUBLISH_DIRECTLY = "publish_directly"  # an edit goes live without review
     MANAGE_CATALOGUE = "manage_catalogue"  # taxonomy, synonyms, imports, exports, reports
-    MATCH = "match"  # matching, shortlists, referrals
+    MATCH = "match"  # matching, shortlists, referrals, one's own caseload
+    SUPERVISE_CASES = "supervise_cases"  # every caseload, a case read-only, reassign
     MANAGE_USERS = "manage_users"
 
 
@@ -56,6 +57,7 @@ POLICY: dict[Role, frozenset[Action]] = {
             Action.SEE_HISTORY,
             Action.PUBLISH_DIRECTLY,
             Action.MANAGE_CATALOGUE,
+            Action.SUPERVISE_CASES,
         }
     ),
     Role.LINK_WORKER: frozenset({Action.MATCH}),
@@ -175,3 +177,17 @@ def feedback_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]
+
+
+# --- cases: a link worker's own; managers and admins supervise every caseload ------------
+
+supervisor_required: Callable[[F], F] = require_permission(Action.SUPERVISE_CASES)
+
+
+def home_endpoint(user: Any) -> str:
+    """Where a role lands after signing in: link workers on their caseload, editors on
+    their dashboard, managers and admins on the manage pages."""
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if signed_in and Role(user.role) is Role.LINK_WORKER:
+        return "linkworker.cases"
+    return "manage.dashboard"

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from directory.catalogue import published
 from directory.models import Contact, Service, Shortlist, ShortlistItem, User, utcnow
+from directory.models.cases import Case
 
 MAX_LABEL = 60
 MAX_ITEMS = 50
@@ -51,8 +52,11 @@ def owned(session: Session, user: User, shortlist_id: uuid.UUID | str) -> Shortl
     return found if found is not None and found.owner_id == user.id else None
 
 
-def create(session: Session, user: User, label: str | None) -> Shortlist:
-    shortlist = Shortlist(owner_id=user.id, label=clean_label(label))
+def create(session: Session, user: User, label: str | None, case: Case | None = None) -> Shortlist:
+    """A new shortlist, belonging to the case when matching started from one."""
+    shortlist = Shortlist(
+        owner_id=user.id, label=clean_label(label), case_id=case.id if case else None
+    )
     session.add(shortlist)
     session.commit()
     return shortlist

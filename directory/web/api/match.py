@@ -35,24 +35,10 @@ def refuse(status: int, error: str, message: str) -> tuple[Response, int]:
 def match() -> tuple[Response, int]:
     """Suggest services for a person: the same answer as `flask --app wsgi match --json`."""
     session = db.session()
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        user = api_tokens.user_for_token(session, token.strip())
-        if scheme.lower() != "bearer" or user is None:
-            return refuse(401, "unauthorized", "The API token is not valid or was revoked.")
-    elif current_user.is_authenticated:
-        user = current_user
-        if current_app.config["WTF_CSRF_ENABLED"]:
-            csrf.protect()  # a 400 answered as JSON by the API's error handler
-    else:
-        return refuse(
-            401, "unauthorized", "Sign in as a link worker, or send an API token (Bearer)."
-        )
-    if not may_match(user):
-        return refuse(403, "forbidden", "Only link workers and admins may match.")
-    g.api_user = user
-    data, problem = _json_body()
+    _, refusal = link_worker("match")
+    if refusal is not None:
+        return refusal
+    data, problem = json_body()
     if problem:
         return invalid("invalid_request", {"body": problem}, of="")
     try:
@@ -63,7 +49,30 @@ def match() -> tuple[Response, int]:
     return jsonify(match_request.answer(result, wanted)), 200
 
 
-def _json_body() -> tuple[Any, str | None]:
+def link_worker(what: str) -> tuple[Any, tuple[Response, int] | None]:
+    """The link worker (or admin) calling: by API token (Bearer), or signed in with the
+    CSRF token (on a state-changing request); else the 401 or 403 to answer."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = api_tokens.user_for_token(db.session(), token.strip())
+        if scheme.lower() != "bearer" or user is None:
+            return None, refuse(401, "unauthorized", "The API token is not valid or was revoked.")
+    elif current_user.is_authenticated:
+        user = current_user
+        if current_app.config["WTF_CSRF_ENABLED"] and request.method not in ("GET", "HEAD"):
+            csrf.protect()  # a 400 answered as JSON by the API's error handler
+    else:
+        return None, refuse(
+            401, "unauthorized", "Sign in as a link worker, or send an API token (Bearer)."
+        )
+    if not may_match(user):
+        return None, refuse(403, "forbidden", f"Only link workers and admins may {what}.")
+    g.api_user = user
+    return user, None
+
+
+def json_body() -> tuple[Any, str | None]:
     if (request.content_length or 0) > MAX_BODY:
         return None, f"The request body is too large: keep it under {MAX_BODY // 1024} KB."
     if not request.is_json:

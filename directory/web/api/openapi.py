@@ -578,6 +578,94 @@ def _match() -> Json:
     }
 
 
+CASE: Json = {
+    "type": "object",
+    "description": "A link worker's case: a local reference, never a name. Referrals and "
+    "wellbeing are added where those features are present.",
+    "properties": {
+        "id": UUID,
+        "reference": {"type": "string", "maxLength": 40},
+        "age": {"type": "integer", "minimum": 0, "maximum": 120, "nullable": True},
+        "age_band": {"type": "string", "nullable": True},
+        "postcode_district": {"type": "string", "nullable": True},
+        "needs": {"type": "array", "items": {"type": "string"}},
+        "what_matters": {"type": "string"},
+        "consent_to_share": {"type": "boolean"},
+        "consent_on": {"type": "string", "format": "date", "nullable": True},
+        "status": {"type": "string", "enum": ["open", "closed"]},
+    },
+}
+NEW_CASE: Json = _object(
+    ["reference", "needs", "consent_to_share"],
+    {
+        "reference": {
+            "type": "string",
+            "description": "Your own reference: no names, "
+            "NHS numbers or addresses (one that looks like them is refused).",
+        },
+        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "age_band": {"type": "string", "description": "Instead of age: 16-17, 65-74, 85+, ..."},
+        "postcode": {
+            "type": "string",
+            "description": "A district (LS6); a full postcode is cut to its district.",
+        },
+        "needs": {"type": "array", "items": {"type": "string"}, "description": "Need codes."},
+        "what_matters": {"type": "string", "description": "Optional; sensitive."},
+        "consent_to_share": {"type": "boolean"},
+        "consent_on": {"type": "string", "format": "date", "description": "Today if left out."},
+    },
+)
+CASE_AUTH: Json = {
+    "401": _json("Sign in, or send a bearer token.", _ref("Error")),
+    "403": _json("Only link workers and admins.", _ref("Error")),
+}
+
+
+def _cases() -> Json:
+    return {
+        "post": {
+            "summary": "Open a case on your caseload (link workers).",
+            "tags": ["Signpost"],
+            "operationId": "create_case",
+            "security": [{"bearer": []}, {"session": []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": NEW_CASE}},
+            },
+            "responses": {
+                "201": _json("The case opened.", CASE),
+                "400": ERRORS["400"],
+                **CASE_AUTH,
+            },
+        }
+    }
+
+
+def _case() -> Json:
+    return {
+        "get": {
+            "summary": "A case on your caseload (link workers); another's is not found.",
+            "tags": ["Signpost"],
+            "operationId": "get_case",
+            "security": [{"bearer": []}, {"session": []}],
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "description": "The case's id.",
+                    "schema": UUID,
+                }
+            ],
+            "responses": {
+                "200": _json("The case.", CASE),
+                "404": _json("No case with this id on your caseload.", _ref("Error")),
+                **CASE_AUTH,
+            },
+        }
+    }
+
+
 def document(server: str) -> Json:
     """The OpenAPI document, with server as the base URL of /api/v1."""
     return {
@@ -648,6 +736,8 @@ def document(server: str) -> Json:
             "/taxonomy_terms/{id}": _single("A taxonomy term.", "TaxonomyTerm", "taxonomy term"),
             "/search": _search(),
             "/match": _match(),
+            "/cases": _cases(),
+            "/cases/{id}": _case(),
         },
         "components": {
             "parameters": query_parameters(Filters),

@@ -23,6 +23,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PREFIX = "/api/"
 PRIVATE_ENDPOINTS = frozenset({"api.match"})
+CASES_PREFIX = "/api/v1/cases"  # a link worker's cases, and all under them: private
 
 
 @blueprint.get("/search")
@@ -131,7 +132,7 @@ def json_routing_errors() -> Response | None:
 @blueprint.after_request
 def allow_any_origin(response: Response) -> Response:
     # The public search may be read by any site; the link workers' matcher may not.
-    if request.endpoint not in PRIVATE_ENDPOINTS:
+    if request.endpoint not in PRIVATE_ENDPOINTS and not request.path.startswith(CASES_PREFIX):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 

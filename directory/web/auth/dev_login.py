@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from directory import db, security
 from directory.accounts import users
+from directory.accounts.permissions import home_endpoint
 from directory.models import Role, User
 
 blueprint = Blueprint("dev_login", __name__, url_prefix="/dev")
@@ -44,17 +45,16 @@ def demo_link_worker(session: Session) -> User:
     return user
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site, never another site."""
-    return security.safe_next(target, url_for("linkworker.match"))
+def safe_next(target: str | None, user: object = None) -> str:
+    """Where to go after signing in (by default the role's home): a path on this site,
+    never another site."""
+    return security.safe_next(target, url_for(home_endpoint(user)))
 
 
 @blueprint.get("/sign-in")
 def sign_in() -> str:
     users = db.session().exec(select(User).where(User.active == True).order_by(User.email)).all()  # noqa: E712
-    return render_template(
-        "dev/sign_in.html", users=users, next=safe_next(request.args.get("next"))
-    )
+    return render_template("dev/sign_in.html", users=users, next=request.args.get("next") or "")
 
 
 @blueprint.post("/sign-in")
@@ -71,7 +71,7 @@ def sign_in_as() -> Response:
     if user is None or not user.is_active:
         abort(400, description="Choose one of the accounts listed.")
     login_user(user)
-    return redirect(safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), user))
 
 
 @blueprint.post("/sign-out")

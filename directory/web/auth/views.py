@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from directory import db, mail, security
 from directory.accounts import throttle, users
-from directory.accounts.permissions import require_sign_in
+from directory.accounts.permissions import home_endpoint, require_sign_in
 from directory.extensions import failed, limiter, setting
 from directory.web.auth.forms import NewPasswordForm, ResetRequestForm, SignInForm
 from directory.web.forms import EmptyForm, page
@@ -34,7 +34,7 @@ def sign_in() -> str | Response | tuple[str, int]:
         if user is not None:
             throttle.succeeded(email)
             login_user(user, remember=bool(form.remember.data))
-            home = url_for("manage.dashboard")
+            home = url_for(home_endpoint(user))
             return redirect(security.safe_next(request.args.get("next"), home))
         throttle.failed(email)
         form.password.errors = [WRONG_DETAILS]

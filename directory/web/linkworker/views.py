@@ -24,7 +24,8 @@ from directory.accounts.permissions import (
 )
 from directory.catalogue import needs
 from directory.matching import facts, match_request, suggestions
-from directory.referrals import feedback, shortlists
+from directory.models.cases import Case
+from directory.referrals import cases, feedback, shortlists
 from directory.web.linkworker import matching_form
 
 blueprint = Blueprint("linkworker", __name__, url_prefix="/link-worker")
@@ -35,7 +36,7 @@ Rendered = tuple[str, int]
 @blueprint.get("/")
 @link_worker_required
 def home() -> Response:
-    return redirect(url_for("linkworker.match"))
+    return redirect(url_for("linkworker.cases"))
 
 
 @blueprint.get("/match")
@@ -51,11 +52,12 @@ def match() -> Rendered:
 @link_worker_required
 def match_results() -> Rendered:
     """The suggestions and the services excluded, or the form again with what to fix."""
+    session = db.session()
+    case = case_of_form(request.form)
     try:
         wanted = match_request.read_form(request.form)
     except match_request.MatchRequestError as error:
-        return render_match(request.form, problems=error.problems), 400
-    session = db.session()
+        return render_match(request.form, problems=error.problems, case=case), 400
     result = match_request.run(session, wanted)
     shown = [uuid.UUID(s.service_id) for s in result.suggestions]
     flagged = {
@@ -64,7 +66,20 @@ def match_results() -> Rendered:
         if found.flagged
     }
     imported = suggestions.imported_unchecked(session, shown)
-    return render_match(request.form, result=result, flagged=flagged, imported=imported), 200
+    return render_match(
+        request.form, result=result, flagged=flagged, imported=imported, case=case
+    ), 200
+
+
+def case_of_form(form: Mapping[str, str]) -> Case | None:
+    """The case a match was started from (the form's case_id), if any: the owner's only."""
+    given = form.get("case_id") or ""
+    if not given:
+        return None
+    found = cases.owned(db.session(), current_user, given)
+    if found is None:
+        abort(404)
+    return found
 
 
 def render_match(
@@ -75,6 +90,7 @@ def render_match(
     persona: matching_form.Persona | None = None,
     flagged: Mapping[str, list[str]] | None = None,
     imported: Mapping[str, Any] | None = None,
+    case: Case | None = None,
 ) -> str:
     known = needs.current()
     age = (form.get("age") or "").strip()
@@ -95,6 +111,7 @@ def render_match(
         vocabulary=facts.match_vocabulary(known),
         shortlists=shortlists.shortlists_of(db.session(), current_user),
         max_text=matcher.facts.MAX_TEXT,
+        case=case,
     )
 
 
@@ -141,6 +158,7 @@ def new_shortlist() -> Response | Rendered:
 def add_to_shortlist() -> Response:
     """Add the services ticked on the results page to a shortlist, new or chosen."""
     session = db.session()
+    case = case_of_form(request.form)
     chosen = request.form.get("shortlist", "new")
     target = None
     if chosen != "new":
@@ -150,7 +168,8 @@ def add_to_shortlist() -> Response:
     try:
         wanted = shortlists.chosen_services(session, request.form.getlist("service"))
         if target is None:
-            target = shortlists.create(session, current_user, request.form.get("label"))
+            label = request.form.get("label") or (case.reference if case else "")
+            target = shortlists.create(session, current_user, label, case=case)
         added = shortlists.add_services(session, target, wanted)
     except shortlists.ShortlistError as error:
         flash(f"Nothing was added: {error}", "error")

@@ -1,6 +1,7 @@
 """Keeping listings true: editors' and managers' pages, and the public's reports and claims."""
 
 from directory.web.manage import (  # noqa: F401  (routes)
+    caseload_views,
     feed_views,
     import_views,
     merge_views,
