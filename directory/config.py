@@ -64,6 +64,11 @@ class Config:
         self.RESET_LINK_HOURS = int(env("SIGNPOST_RESET_LINK_HOURS", "2"))
         self.INVITE_LINK_DAYS = int(env("SIGNPOST_INVITE_LINK_DAYS", "7"))
         self.CHECK_LINK_DAYS = int(env("SIGNPOST_CHECK_LINK_DAYS", "30"))
+        # Referrals: the follow-up date a new referral gets; how long the provider's emailed
+        # link works; after how many days without a reply the link worker's digest says so.
+        self.REFERRAL_FOLLOW_UP_DAYS = int(env("SIGNPOST_REFERRAL_FOLLOW_UP_DAYS", "14"))
+        self.REFERRAL_LINK_DAYS = int(env("SIGNPOST_REFERRAL_LINK_DAYS", "30"))
+        self.REFERRAL_NO_REPLY_DAYS = int(env("SIGNPOST_REFERRAL_NO_REPLY_DAYS", "7"))
         # The site's address, for links in emails sent by commands (reminders).
         self.PUBLIC_URL = env("SIGNPOST_PUBLIC_URL", "http://127.0.0.1:5000")
         # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.

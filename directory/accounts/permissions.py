@@ -24,6 +24,7 @@ from directory.models import (
     ListingRevision,
     Organisation,
     OrganisationRequest,
+    Referral,
     Role,
     Service,
 )
@@ -42,6 +43,7 @@ class Action(enum.StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"  # taxonomy, synonyms, imports, exports, reports
     MATCH = "match"  # matching, shortlists, referrals
     MANAGE_USERS = "manage_users"
+    ANSWER_REFERRALS = "answer_referrals"  # a provider's answers to referrals to it
 
 
 POLICY: dict[Role, frozenset[Action]] = {
@@ -60,7 +62,13 @@ POLICY: dict[Role, frozenset[Action]] = {
     ),
     Role.LINK_WORKER: frozenset({Action.MATCH}),
     Role.EDITOR: frozenset(
-        {Action.EDIT_LISTING, Action.CONFIRM_LISTING, Action.INVITE_EDITOR, Action.SEE_TASKS}
+        {
+            Action.EDIT_LISTING,
+            Action.CONFIRM_LISTING,
+            Action.INVITE_EDITOR,
+            Action.SEE_TASKS,
+            Action.ANSWER_REFERRALS,
+        }
     ),
 }
 # Roles whose actions reach only the listings of their own organisation.
@@ -71,7 +79,7 @@ def organisation_of(target: object) -> uuid.UUID | None:
     """The organisation a listing, revision, report or request belongs to."""
     if isinstance(target, Organisation):
         return target.id
-    if isinstance(target, Service | ListingRevision | OrganisationRequest):
+    if isinstance(target, Service | ListingRevision | OrganisationRequest | Referral):
         return target.organization_id
     if isinstance(target, ListingReport):
         return target.service.organization_id
@@ -175,3 +183,17 @@ def feedback_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]
+
+
+# --- referrals: the provider's side -------------------------------------------------------
+
+
+def may_answer_referral(user: Any, referral: Referral | None) -> bool:
+    """Whether user answers for the organisation a referral was made to: its own editors
+    only (an admin, who belongs to no organisation, answers nothing for a provider)."""
+    return bool(
+        referral is not None
+        and can(user, Action.ANSWER_REFERRALS, referral)
+        and user.organization_id is not None
+        and user.organization_id == referral.organization_id
+    )
