@@ -300,7 +300,7 @@ def set_status(
     first_reply = by is StatusSetBy.PROVIDER and referral.first_reply_at is None
     if first_reply:
         values["first_reply_at"] = now
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         sa.update(Referral)
         .where(Referral.id == referral.id, Referral.version == seen)  # type: ignore[arg-type]
         .values(**values)

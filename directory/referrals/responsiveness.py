@@ -56,9 +56,9 @@ def of_service(
         Referral.id, Referral.service_id, Referral.created_at, Referral.first_reply_at
     ).where(
         Referral.organization_id == organisation_id,
-        Referral.created_at >= start,  # type: ignore[operator]
+        Referral.created_at >= start,
         # a referral the link worker withdrew before any reply says nothing of the provider
-        ~(  # type: ignore[operator]
+        ~(
             (col(Referral.status) == ReferralStatus.CANCELLED)
             & col(Referral.first_reply_at).is_(None)
         ),

@@ -30,29 +30,39 @@ def refuse(status: int, error: str, message: str) -> tuple[Response, int]:
     return response, status
 
 
-@blueprint.post("/match")
-@csrf.exempt  # checked below, for session requests only
-def match() -> tuple[Response, int]:
-    """Suggest services for a person: the same answer as `flask --app wsgi match --json`."""
+def authenticate() -> tuple[Any, tuple[Response, int] | None]:
+    """The link worker (or admin) calling, by API token or session (with its CSRF token), or
+    the answer refusing the call: 401 without good credentials, 403 for other roles."""
     session = db.session()
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         user = api_tokens.user_for_token(session, token.strip())
         if scheme.lower() != "bearer" or user is None:
-            return refuse(401, "unauthorized", "The API token is not valid or was revoked.")
+            return None, refuse(401, "unauthorized", "The API token is not valid or was revoked.")
     elif current_user.is_authenticated:
         user = current_user
-        if current_app.config["WTF_CSRF_ENABLED"]:
+        if current_app.config["WTF_CSRF_ENABLED"] and request.method != "GET":
             csrf.protect()  # a 400 answered as JSON by the API's error handler
     else:
-        return refuse(
+        return None, refuse(
             401, "unauthorized", "Sign in as a link worker, or send an API token (Bearer)."
         )
     if not may_match(user):
-        return refuse(403, "forbidden", "Only link workers and admins may match.")
+        return None, refuse(403, "forbidden", "Only link workers and admins may match.")
     g.api_user = user
-    data, problem = _json_body()
+    return user, None
+
+
+@blueprint.post("/match")
+@csrf.exempt  # checked in authenticate, for session requests only
+def match() -> tuple[Response, int]:
+    """Suggest services for a person: the same answer as `flask --app wsgi match --json`."""
+    session = db.session()
+    _user, refusal = authenticate()
+    if refusal is not None:
+        return refusal
+    data, problem = json_body()
     if problem:
         return invalid("invalid_request", {"body": problem}, of="")
     try:
@@ -63,7 +73,7 @@ def match() -> tuple[Response, int]:
     return jsonify(match_request.answer(result, wanted)), 200
 
 
-def _json_body() -> tuple[Any, str | None]:
+def json_body() -> tuple[Any, str | None]:
     if (request.content_length or 0) > MAX_BODY:
         return None, f"The request body is too large: keep it under {MAX_BODY // 1024} KB."
     if not request.is_json:
