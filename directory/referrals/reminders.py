@@ -84,17 +84,22 @@ def due_for(session: Session, user: User, today: date) -> Due:
     return due
 
 
+def day(when: date | None) -> str:
+    """'9 March'."""
+    return f"{when.day} {when:%B}" if when else ""
+
+
 def digest_email(due: Due, today: date) -> tuple[str, str]:
     """The subject and text of a digest: case references and services, never more."""
 
     def link(case: Case) -> str:
         return url_for("linkworker.case_referrals", case_id=case.id, _external=True)
 
-    lines = [f"Hello,\n\nThis is what is due on your cases on {today:%d %B %Y}.\n"]
+    lines = [f"Hello,\n\nThis is what is due on your cases on {day(today)} {today.year}.\n"]
     if due.follow_ups:
         lines.append("Follow-ups due:")
         lines += [
-            f"- {case.reference}: {r.service_name}, follow up by {r.follow_up_on:%d %B}: "
+            f"- {case.reference}: {r.service_name}, follow up by {day(r.follow_up_on)}: "
             f"{link(case)}"
             for case, r in due.follow_ups
         ]
@@ -104,14 +109,14 @@ def digest_email(due: Due, today: date) -> tuple[str, str]:
         lines.append(f"Referrals with no reply after {days} days:")
         lines += [
             f"- {case.reference}: {r.service_name}, sent "
-            f"{r.created_at.astimezone(clock.LONDON):%d %B}: {link(case)}"
+            f"{day(r.created_at.astimezone(clock.LONDON).date())}: {link(case)}"
             for case, r in due.no_reply
         ]
         lines.append("")
     if due.wellbeing:
         lines.append("Wellbeing checks due:")
         lines += [
-            f"- {case.reference}: due {case.wellbeing_due_on:%d %B} {link(case)}"
+            f"- {case.reference}: due {day(case.wellbeing_due_on)}: {link(case)}"
             for case in due.wellbeing
         ]
         lines.append("")
