@@ -80,6 +80,11 @@ class Config:
         # The host names requests may name (Flask refuses others with a 400); None: any,
         # outside production. Comma-separated in SIGNPOST_TRUSTED_HOSTS.
         self.TRUSTED_HOSTS: list[str] | None = _names(env("SIGNPOST_TRUSTED_HOSTS", ""))
+        # Referrals: the follow-up date a new referral gets; how long the provider's emailed
+        # link works; after how many days without a reply the link worker's digest says so.
+        self.REFERRAL_FOLLOW_UP_DAYS = int(env("SIGNPOST_REFERRAL_FOLLOW_UP_DAYS", "14"))
+        self.REFERRAL_LINK_DAYS = int(env("SIGNPOST_REFERRAL_LINK_DAYS", "30"))
+        self.REFERRAL_NO_REPLY_DAYS = int(env("SIGNPOST_REFERRAL_NO_REPLY_DAYS", "7"))
         # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.
         self.MAIL_SERVER = env("MAIL_SERVER", "")
         self.MAIL_PORT = int(env("MAIL_PORT", "587"))

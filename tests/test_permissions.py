@@ -23,6 +23,8 @@ from directory.models import (
     Feed,
     ListingReport,
     OrganisationRequest,
+    Referral,
+    ReferralRoute,
     ReportKind,
     RequestKind,
     Role,
@@ -39,6 +41,10 @@ PUBLIC = "public"
 SIGNED_IN = "signed in"
 # A link worker's shortlist, asked for by anyone else: "not found" even to those who match.
 SOMEONE_ELSES = "someone else's shortlist"
+# ... and a link worker's case and its referrals: the same.
+SOMEONE_ELSES_CASE = "someone else's case"
+# A referral answered by the editors of the organisation it was made to, and nobody else.
+PROVIDER = "the provider's editors"
 # endpoint -> who may use it: PUBLIC, SIGNED_IN, or (action, about one organisation's listing)
 ROUTES: dict[str, str | tuple[Action, bool]] = {
     "static": PUBLIC,
@@ -136,6 +142,17 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.caseloads": (Action.SUPERVISE_CASES, False),
     "manage.supervised_case": (Action.SUPERVISE_CASES, False),
     "manage.reassign_case": (Action.SUPERVISE_CASES, False),
+    # referrals from a case: its own link worker only
+    "linkworker.case_referrals": SOMEONE_ELSES_CASE,
+    "linkworker.refer": SOMEONE_ELSES_CASE,
+    "linkworker.record_referral_status": SOMEONE_ELSES_CASE,
+    "linkworker.change_follow_up": SOMEONE_ELSES_CASE,
+    "api.create_referral": SOMEONE_ELSES_CASE,
+    "api.change_referral_status": SOMEONE_ELSES_CASE,
+    "api.get_referral": SOMEONE_ELSES_CASE,
+    # the provider's answers: on the dashboard, or through the emailed link (no sign-in)
+    "manage.answer_referral": PROVIDER,
+    "manage.answer_referral_by_link": PUBLIC,
     # Open Referral UK: open to anyone, published listings only
     **{
         f"oruk.{name}": PUBLIC
@@ -180,8 +197,17 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
         session.add(theirs)
         session.flush()
         session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
-        their_case = Case(owner_id=spare.id, reference="ref 12", needs=["loneliness"])
+        their_case = Case(owner_id=spare.id, reference="LW-1", needs=["loneliness"])
         session.add(their_case)
+        session.flush()
+        referral = Referral(
+            case_id=their_case.id,
+            service_id=TEA,
+            organization_id=ORG_A,
+            service_name="Tuesday Tea and Chat",
+            route=ReferralRoute.PROFESSIONAL,
+        )
+        session.add(referral)
         # a feed nothing listens for: a sync fails at once, and says so
         feed = Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1")
         session.add(feed)
@@ -207,6 +233,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "duplicate_id": str(LINE),
             "feed_id": str(feed.id),
             "case_id": str(their_case.id),
+            "referral_id": str(referral.id),
         }
     return small_app, ids
 
@@ -227,7 +254,11 @@ def expected(rule: str | tuple[Action, bool], who: str | None) -> str:
     if rule == SIGNED_IN:
         return "in"
     role, org = PEOPLE[who]
-    if rule == SOMEONE_ELSES:
+    if rule == PROVIDER:  # answered only by the editors of the organisation referred to
+        if Action.ANSWER_REFERRALS not in POLICY[role]:
+            return "refused"
+        return "in" if org == ORG_A else "not found"
+    if rule in (SOMEONE_ELSES, SOMEONE_ELSES_CASE):
         return "not found" if Action.MATCH in POLICY[role] else "refused"
     if rule == "feedback":  # link workers' feedback: for those who match or moderate
         return "in" if {Action.MATCH, Action.MODERATE} & POLICY[role] else "refused"
@@ -279,7 +310,12 @@ def test_each_role_reaches_exactly_what_the_table_allows(world):
             want = expected(ROUTES[rule.endpoint], who)
             got = outcome(response)
             # A link made for nobody (a made-up token) is "not found" for everyone alike.
-            if rule.endpoint in ("auth.reset_password", "auth.join", "manage.check_listing"):
+            if rule.endpoint in (
+                "auth.reset_password",
+                "auth.join",
+                "manage.check_listing",
+                "manage.answer_referral_by_link",
+            ):
                 want = "not found"
             if got != want:
                 problems.append(

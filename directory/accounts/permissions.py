@@ -24,6 +24,7 @@ from directory.models import (
     ListingRevision,
     Organisation,
     OrganisationRequest,
+    Referral,
     Role,
     Service,
 )
@@ -43,6 +44,7 @@ class Action(enum.StrEnum):
     MATCH = "match"  # matching, shortlists, referrals, one's own caseload
     SUPERVISE_CASES = "supervise_cases"  # every caseload, a case read-only, reassign
     MANAGE_USERS = "manage_users"
+    ANSWER_REFERRALS = "answer_referrals"  # a provider's answers to referrals to it
 
 
 POLICY: dict[Role, frozenset[Action]] = {
@@ -62,7 +64,13 @@ POLICY: dict[Role, frozenset[Action]] = {
     ),
     Role.LINK_WORKER: frozenset({Action.MATCH}),
     Role.EDITOR: frozenset(
-        {Action.EDIT_LISTING, Action.CONFIRM_LISTING, Action.INVITE_EDITOR, Action.SEE_TASKS}
+        {
+            Action.EDIT_LISTING,
+            Action.CONFIRM_LISTING,
+            Action.INVITE_EDITOR,
+            Action.SEE_TASKS,
+            Action.ANSWER_REFERRALS,
+        }
     ),
 }
 # Roles whose actions reach only the listings of their own organisation.
@@ -73,7 +81,7 @@ def organisation_of(target: object) -> uuid.UUID | None:
     """The organisation a listing, revision, report or request belongs to."""
     if isinstance(target, Organisation):
         return target.id
-    if isinstance(target, Service | ListingRevision | OrganisationRequest):
+    if isinstance(target, Service | ListingRevision | OrganisationRequest | Referral):
         return target.organization_id
     if isinstance(target, ListingReport):
         return target.service.organization_id
@@ -191,3 +199,17 @@ def home_endpoint(user: Any) -> str:
     if signed_in and Role(user.role) is Role.LINK_WORKER:
         return "linkworker.cases"
     return "manage.dashboard"
+
+
+# --- referrals: the provider's side -------------------------------------------------------
+
+
+def may_answer_referral(user: Any, referral: Referral | None) -> bool:
+    """Whether user answers for the organisation a referral was made to: its own editors
+    only (an admin, who belongs to no organisation, answers nothing for a provider)."""
+    return bool(
+        referral is not None
+        and can(user, Action.ANSWER_REFERRALS, referral)
+        and user.organization_id is not None
+        and user.organization_id == referral.organization_id
+    )

@@ -1,4 +1,9 @@
-"""`flask --app wsgi send-reminders` (daily, from cron) and `merge-listings KEEP DUPLICATE`."""
+"""`flask --app wsgi send-reminders` (daily, from cron) and `merge-listings KEEP DUPLICATE`.
+
+send-reminders sends both daily emails: listings' editors are asked to confirm stale
+listings (listings/freshness.py), and link workers get their digest of what is due on their
+cases (referrals/reminders.py). The command line composes the two features; neither imports
+the other."""
 
 from __future__ import annotations
 
@@ -9,20 +14,28 @@ from sqlmodel import Session
 
 from directory import db, mail, migrate
 from directory.listings import freshness, merging
+from directory.referrals import reminders
 
 
 @click.command("send-reminders")
 @with_appcontext
 def send_reminders() -> None:
-    """Email the reminders due today to confirm listings are still right (run daily from cron)."""
+    """Email the reminders due today to confirm listings are still right, and each link
+    worker's digest of what is due on their cases (run daily from cron; a second run the
+    same day sends no digest again)."""
     migrate.require_schema()
     # Links in the emails need the site's address, which a command has no request to give.
     base_url = current_app.config["PUBLIC_URL"]
     with current_app.test_request_context(base_url=base_url), Session(db.engine()) as session:
         run = freshness.send_reminders(session, mail.send)
+        digests = reminders.send_digests(session, mail.send)
     click.echo(
         f"Sent {run.sent} reminder(s) in {run.emails} email(s); "
         f"{run.skipped_no_address} listing(s) have nobody to remind."
+    )
+    click.echo(
+        f"Sent {digests.sent} link worker digest(s); "
+        f"{digests.already_sent} had theirs today already."
     )
 
 

@@ -57,6 +57,7 @@ from directory.models.catalogue import (
     VocabularyChange,
 )
 from directory.models.changes import CatalogueChange
+from directory.models.digests import LinkWorkerDigest
 from directory.models.feeds import Feed, FeedListing, FeedSync
 from directory.models.listings import (
     EntityType,
@@ -95,6 +96,7 @@ __all__ = [
     "FeedSync",
     "FeedbackOutcome",
     "Language",
+    "LinkWorkerDigest",
     "ListingChange",
     "ListingReport",
     "ListingRevision",

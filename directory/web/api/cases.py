@@ -15,10 +15,10 @@ from flask import Response, jsonify, url_for
 from sqlmodel import Session
 from werkzeug.exceptions import NotFound
 
-from directory import clock, db
+from directory import clock, db, security
 from directory.extensions import csrf
 from directory.models.cases import Case
-from directory.referrals import cases
+from directory.referrals import cases, referring
 from directory.web.api.match import json_body, link_worker
 from directory.web.api.views import blueprint, error_answer, invalid
 
@@ -41,7 +41,8 @@ def case_json(session: Session, case: Case) -> dict[str, Any]:
         "closed_reason": case.closed_reason or None,
         "wellbeing_due_on": case.wellbeing_due_on.isoformat() if case.wellbeing_due_on else None,
         "version": case.version,
-        "url": url_for("api.get_case", case_id=case.id, _external=True),
+        "url": security.public_url("api.get_case", case_id=case.id),
+        "referrals": referring.referrals_json(session, case),
     }
     return found
 

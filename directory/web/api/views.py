@@ -22,7 +22,9 @@ from directory.web.presenters import only_for_area
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PREFIX = "/api/"
-PRIVATE_ENDPOINTS = frozenset({"api.match"})
+PRIVATE_ENDPOINTS = frozenset(
+    {"api.match", "api.create_referral", "api.change_referral_status", "api.get_referral"}
+)
 CASES_PREFIX = "/api/v1/cases"  # a link worker's cases, and all under them: private
 
 

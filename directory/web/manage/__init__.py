@@ -6,6 +6,7 @@ from directory.web.manage import (  # noqa: F401  (routes)
     import_views,
     merge_views,
     public_views,
+    referral_views,
     taxonomy_views,
     vocabulary_views,
 )
