@@ -157,8 +157,10 @@ def register_commands(app: Flask) -> None:
     from directory.listings import commands as listings
     from directory.matching import commands as matching
     from directory.oruk import commands as oruk
+    from directory.referrals import commands as referrals
     from directory.search import commands as search_commands
 
     migrate.init_app(app)
-    for feature in (catalogue, search_commands, accounts, listings, matching, oruk):
+    privacy.init_app(app)
+    for feature in (catalogue, search_commands, accounts, listings, matching, oruk, referrals):
         feature.init_app(app)

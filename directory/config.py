@@ -64,6 +64,17 @@ class Config:
         self.RESET_LINK_HOURS = int(env("SIGNPOST_RESET_LINK_HOURS", "2"))
         self.INVITE_LINK_DAYS = int(env("SIGNPOST_INVITE_LINK_DAYS", "7"))
         self.CHECK_LINK_DAYS = int(env("SIGNPOST_CHECK_LINK_DAYS", "30"))
+        # Cases (directory/referrals): the wellbeing check is due this many weeks after the
+        # start scores; a person's private plan link works for this many days; a closed
+        # case's personal fields are cleared this many months after it closed (purge-expired).
+        self.WELLBEING_DUE_WEEKS = int(env("SIGNPOST_WELLBEING_DUE_WEEKS", "8"))
+        self.PLAN_LINK_DAYS = int(env("SIGNPOST_PLAN_LINK_DAYS", "14"))
+        self.CASE_RETENTION_MONTHS = int(env("SIGNPOST_CASE_RETENTION_MONTHS", "24"))
+        # A PCN's own locally licensed wellbeing measures, as total scores only: a YAML file
+        # of [{code, name, min, max, higher_is_better}] (see directory/referrals/measures.yaml),
+        # or the same list set here directly.
+        self.LOCAL_MEASURES_FILE = env("SIGNPOST_LOCAL_MEASURES_FILE", "")
+        self.LOCAL_MEASURES: list[dict[str, object]] = []
         # The site's address, for links in emails sent by commands (reminders).
         self.PUBLIC_URL = env("SIGNPOST_PUBLIC_URL", "http://127.0.0.1:5000")
         # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.

@@ -1,6 +1,14 @@
-"""What link workers do with suggestions: shortlists for a person, and feedback on how a
-suggested service worked out.
+"""What link workers do with suggestions and cases: shortlists, feedback on how a suggested
+service worked out, wellbeing before and after, the person's plan, telling the GP, and
+clearing closed cases' personal fields.
 
-shortlists.py  services picked out for someone, under a label the link worker chooses
-feedback.py    used, unsuitable or no reply, counted per service to flag listings for review
+shortlists.py   services picked out for someone, under a label the link worker chooses
+feedback.py     used, unsuitable or no reply, counted per service to flag listings for review
+status.py       the one table of a referral's status steps
+case_lookup.py  who may open a case, and the access log (a stand-in for cases.py)
+wellbeing.py    ONS4 and a PCN's own measures (measures.yaml): recording and the change
+plans.py        the person's plan and its private link
+gp_summary.py   the SNOMED CT codes and the summary for the GP (gp_record.yaml)
+retention.py    purge-expired's step: closed cases' personal fields after the retention period
+commands.py     adds that step
 """
