@@ -21,6 +21,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from directory import clock, db, migrate
@@ -75,6 +76,7 @@ def purge(
 
 @click.command("purge-expired")
 @click.option("--dry-run", is_flag=True, help="Say what would go, and change nothing.")
+@with_appcontext
 def purge_command(dry_run: bool) -> None:
     """Clear personal data past its retention period (closed cases' personal fields, ...)."""
     migrate.require_schema()

@@ -42,7 +42,9 @@ def test_the_four_questions_are_ons_own_words_with_their_source():
     ons4 = wellbeing.built_in()["ons4"]
     assert [i.code for i in ons4.items] == ["life_satisfaction", "worthwhile", "happy", "anxious"]
     questions = {i.code: i.question for i in ons4.items}
-    assert questions["life_satisfaction"] == "Overall, how satisfied are you with your life nowadays?"
+    assert (
+        questions["life_satisfaction"] == "Overall, how satisfied are you with your life nowadays?"
+    )
     assert questions["worthwhile"] == (
         "Overall, to what extent do you feel the things you do in your life are worthwhile?"
     )
