@@ -8,6 +8,7 @@ who may use it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from accounts_helpers import LINE, ORG_A, PEOPLE, TEA, add_people, client_for, form_for
@@ -19,9 +20,11 @@ from directory.accounts.permissions import POLICY, Action, can
 from directory.listings import editing
 from directory.models import (
     NEEDS_TAXONOMY_ID,
+    Case,
     Feed,
     ListingReport,
     OrganisationRequest,
+    PlanLink,
     ReportKind,
     RequestKind,
     Role,
@@ -32,12 +35,16 @@ from directory.models import (
     ShortlistItem,
     TaxonomyTerm,
     User,
+    utcnow,
 )
 
 PUBLIC = "public"
 SIGNED_IN = "signed in"
 # A link worker's shortlist, asked for by anyone else: "not found" even to those who match.
 SOMEONE_ELSES = "someone else's shortlist"
+# Another link worker's case: "not found" to link workers; managers and admins see every
+# caseload; editors are refused.
+ANOTHERS_CASE = "another link worker's case"
 # endpoint -> who may use it: PUBLIC, SIGNED_IN, or (action, about one organisation's listing)
 ROUTES: dict[str, str | tuple[Action, bool]] = {
     "static": PUBLIC,
@@ -117,6 +124,16 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "linkworker.give_feedback": SOMEONE_ELSES,
     "linkworker.flags": "feedback",
     "api.match": (Action.MATCH, False),
+    # a case's wellbeing, plan, private links and summary for the GP
+    "linkworker.case_wellbeing": ANOTHERS_CASE,
+    "linkworker.record_wellbeing": ANOTHERS_CASE,
+    "linkworker.case_plan": ANOTHERS_CASE,
+    "linkworker.new_plan_link": ANOTHERS_CASE,
+    "linkworker.revoke_plan_link": ANOTHERS_CASE,
+    "linkworker.gp_summary_page": ANOTHERS_CASE,
+    "api.record_wellbeing": ANOTHERS_CASE,
+    # the person's plan through its private link: no sign-in (a made-up link finds nothing)
+    "public.plan": PUBLIC,
     # Open Referral UK: open to anyone, published listings only
     **{
         f"oruk.{name}": PUBLIC
@@ -158,8 +175,13 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
         session.add_all([report, request, spare])
         session.flush()
         theirs = Shortlist(owner_id=spare.id, label="ref 12")
-        session.add(theirs)
+        their_case = Case(owner_id=spare.id, reference="case 12")
+        session.add_all([theirs, their_case])
         session.flush()
+        their_link = PlanLink(
+            case_id=their_case.id, token_hash="0" * 64, expires_at=utcnow() + timedelta(days=1)
+        )
+        session.add(their_link)
         session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
         # a feed nothing listens for: a sync fails at once, and says so
         feed = Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1")
@@ -185,6 +207,9 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "phrase_id": str(session.exec(select(SearchPhrase.id)).first()),
             "duplicate_id": str(LINE),
             "feed_id": str(feed.id),
+            "case_id": str(their_case.id),
+            "plan_link_id": str(their_link.id),
+            "secret": "not-a-real-secret",
         }
     return small_app, ids
 
@@ -206,6 +231,10 @@ def expected(rule: str | tuple[Action, bool], who: str | None) -> str:
         return "in"
     role, org = PEOPLE[who]
     if rule == SOMEONE_ELSES:
+        return "not found" if Action.MATCH in POLICY[role] else "refused"
+    if rule == ANOTHERS_CASE:
+        if role in (Role.MANAGER, Role.ADMIN):
+            return "in"
         return "not found" if Action.MATCH in POLICY[role] else "refused"
     if rule == "feedback":  # link workers' feedback: for those who match or moderate
         return "in" if {Action.MATCH, Action.MODERATE} & POLICY[role] else "refused"
@@ -257,7 +286,12 @@ def test_each_role_reaches_exactly_what_the_table_allows(world):
             want = expected(ROUTES[rule.endpoint], who)
             got = outcome(response)
             # A link made for nobody (a made-up token) is "not found" for everyone alike.
-            if rule.endpoint in ("auth.reset_password", "auth.join", "manage.check_listing"):
+            if rule.endpoint in (
+                "auth.reset_password",
+                "auth.join",
+                "manage.check_listing",
+                "public.plan",
+            ):
                 want = "not found"
             if got != want:
                 problems.append(

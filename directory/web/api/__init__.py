@@ -3,11 +3,12 @@ matcher at POST /api/v1/match for link workers:
 
 views.py    the public search at /api/v1/search, and the JSON error answers all share
 match.py    the matcher, for link workers and their API tokens
+wellbeing.py  a case's wellbeing scores, for link workers, managers and their API tokens
 oruk.py     the Open Referral UK 3.0 read API (its own blueprint, throttled per address)
 openapi.py  the OpenAPI document of all three, its parameters and bodies from the request models
 """
 
-from directory.web.api import match  # noqa: F401  (routes)
+from directory.web.api import match, wellbeing  # noqa: F401  (routes)
 from directory.web.api.oruk import blueprint as oruk_blueprint
 from directory.web.api.views import blueprint
 

@@ -21,7 +21,7 @@ from directory.web.presenters import only_for_area
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PREFIX = "/api/"
-PRIVATE_ENDPOINTS = frozenset({"api.match"})
+PRIVATE_ENDPOINTS = frozenset({"api.match", "api.record_wellbeing"})
 
 
 @blueprint.get("/search")

@@ -146,12 +146,12 @@ def new_plan_link(case_id: uuid.UUID) -> Response:
     )
 
 
-@blueprint.post("/cases/<uuid:case_id>/plan/links/<uuid:link_id>/revoke")
+@blueprint.post("/cases/<uuid:case_id>/plan/links/<uuid:plan_link_id>/revoke")
 @case_worker_required
-def revoke_plan_link(case_id: uuid.UUID, link_id: uuid.UUID) -> Response:
+def revoke_plan_link(case_id: uuid.UUID, plan_link_id: uuid.UUID) -> Response:
     case = case_or_404(case_id, "changed")
     try:
-        plans.revoke(db.session(), case, link_id)
+        plans.revoke(db.session(), case, plan_link_id)
     except plans.PlanError:
         abort(404)
     flash("The link to the plan was stopped: it no longer opens the plan.", "success")
