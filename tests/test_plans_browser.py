@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
 from plans_helpers import build, session_of
+from playwright.sync_api import expect
 
 from directory.models import Case
 from directory.referrals import plans

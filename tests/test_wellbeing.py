@@ -256,3 +256,21 @@ def test_another_link_workers_case_is_not_found_and_a_manager_may_see_it(world):
     assert stored(app, w.colleagues_case) == []
     assert client_as(app, w.manager).get(url).status_code == 200
     assert client_as(app, w.editor).get(url).status_code == 403
+
+
+def test_an_app_whose_local_measure_is_badly_defined_does_not_start(tmp_path):
+    from directory import create_app
+
+    bad = [{**LOCAL, "min": 40, "higher_is_better": True}]
+    settings = {"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path)}
+    with pytest.raises(wellbeing.MeasureDefinitionError, match="min below max"):
+        create_app({**settings, "LOCAL_MEASURES": bad})
+    with pytest.raises(wellbeing.MeasureDefinitionError, match="Cannot read"):
+        create_app({**settings, "LOCAL_MEASURES_FILE": str(tmp_path / "missing.yaml")})
+
+
+def test_a_long_number_is_out_of_range_not_garbled(world):
+    app, w = world
+    with pytest.raises(wellbeing.WellbeingError) as raised:
+        record(app, w.case, scores={**GOOD, "happy": "99999"})
+    assert raised.value.problems["happy"].startswith("Happiness: 99999 is outside the scale")

@@ -120,7 +120,12 @@ def measures(config: Mapping[str, Any] | None = None) -> dict[str, Measure]:
     specs = list(config.get("LOCAL_MEASURES") or [])
     path = config.get("LOCAL_MEASURES_FILE") or ""
     if path:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        except (OSError, yaml.YAMLError) as error:
+            raise MeasureDefinitionError(
+                f"Cannot read the local measures in {path}: {error}"
+            ) from None
         if not isinstance(loaded, list):
             raise MeasureDefinitionError(f"{path} should hold a list of measures.")
         specs.extend(loaded)
@@ -150,7 +155,7 @@ def read_score(item: Item, measure: Measure, value: object) -> tuple[int | None,
         value = int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit() and len(text) <= 4:
+        if text.isascii() and text.lstrip("-").isdigit() and len(text) <= 10:
             value = int(text)
     if not isinstance(value, int):
         return None, f"{item.label}: {value!s:.20} is not a whole number {span}."
