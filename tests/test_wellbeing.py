@@ -254,7 +254,11 @@ def test_another_link_workers_case_is_not_found_and_a_manager_may_see_it(world):
     assert client_as(app, w.worker).get(url).status_code == 404
     assert client_as(app, w.worker).post(url, data={"when": "start", **GOOD}).status_code == 404
     assert stored(app, w.colleagues_case) == []
-    assert client_as(app, w.manager).get(url).status_code == 200
+    # a manager supervising sees it, read-only: no form, and a post changes nothing
+    seen = client_as(app, w.manager).get(url)
+    assert seen.status_code == 200 and "<form" not in seen.text.split('id="wellbeing"')[1]
+    assert client_as(app, w.manager).post(url, data={"when": "start", **GOOD}).status_code == 404
+    assert stored(app, w.colleagues_case) == []
     assert client_as(app, w.editor).get(url).status_code == 403
 
 

@@ -77,14 +77,18 @@ def test_over_real_http(small_app, live_server):
     assert {r.case_id for r in kept} == {w.case.id}
 
 
-def test_a_session_needs_the_csrf_token_and_a_manager_may_record(small_app):
+def test_a_session_needs_the_csrf_token_and_a_manager_only_reads(small_app):
     w = build(small_app)
-    manager = client_as(small_app, w.manager)
-    url = f"/api/v1/cases/{w.colleagues_case.id}/wellbeing"
-    response = manager.post(url, json=START)
+    own = f"/api/v1/cases/{w.colleagues_case.id}/wellbeing"
+    response = client_as(small_app, w.colleague).post(own, json=START)
     assert response.status_code == 201, response.get_json()
     assert "Access-Control-Allow-Origin" not in response.headers
+    # a manager supervising sees every case, but records nothing on another's caseload
+    refused = client_as(small_app, w.manager).post(own, json={**START, "when": "follow_up"})
+    assert refused.status_code == 404
     colleague = client_as(small_app, w.colleague)
     small_app.config["WTF_CSRF_ENABLED"] = True
-    refused = colleague.post(url, json={**START, "when": "follow_up"})
-    assert refused.status_code == 400
+    no_token = colleague.post(own, json={**START, "when": "follow_up"})
+    assert no_token.status_code == 400
+    with session_of(small_app) as session:
+        assert len(session.exec(select(WellbeingRecord)).all()) == 1

@@ -1,8 +1,10 @@
 """Who may open a case, and the record of each look: the little of cases.py (branch
 i14-cases) that plans and wellbeing need, kept here so this branch stands alone.
 
-At merge: `visible_case`, `record_access` and `case_worker_required` give way to the
-functions of the same job in referrals/cases.py and accounts/permissions.py.
+At merge: `owned_case`, `visible_case`, `record_access` and `case_worker_required` give
+way to the functions of the same job in referrals/cases.py (`owned`, `supervised`,
+`record_access`) and accounts/permissions.py. A case is changed by its owner only; a
+manager or admin supervising caseloads sees it, read-only.
 """
 
 from __future__ import annotations
@@ -48,8 +50,19 @@ def visible_case(session: Session, user: Any, case_id: uuid.UUID | str) -> Case 
     return None
 
 
+def owned_case(session: Session, user: Any, case_id: uuid.UUID | str) -> Case | None:
+    """The case if it is on this user's own caseload (to change it); None otherwise."""
+    found = visible_case(session, user, case_id)
+    return found if found is not None and found.owner_id == user.id else None
+
+
+ACTIONS = ("viewed", "created", "changed", "closed", "reopened", "reassigned", "exported")
+
+
 def record_access(session: Session, case: Case, user: User | None, action: str) -> None:
     """Note who looked at or changed the case, and when: never what they saw."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown case action {action!r}")
     session.add(
         CaseAccess(case_id=case.id, user_id=user.id if user is not None else None, action=action)
     )

@@ -1,6 +1,6 @@
-"""POST /api/v1/cases/{id}/wellbeing: record wellbeing scores for a case, as a link worker
-(their own cases) or a manager or admin, signed in or through an API token, as for
-/api/v1/match. Another link worker's case is "not found"; editors get a 403.
+"""POST /api/v1/cases/{id}/wellbeing: record wellbeing scores for a case on one's own
+caseload, signed in or through an API token, as for /api/v1/match. Anyone else's case is
+"not found" (a manager supervising sees a case, read-only); editors get a 403.
 
     {"when": "start" | "follow_up", "life_satisfaction": 7, "worthwhile": 8, "happy": 6,
      "anxious": 3, "recorded_on": "2026-12-01" (optional), "measure": "ons4" (optional)}
@@ -54,7 +54,7 @@ def record_wellbeing(case_id: uuid.UUID) -> tuple[Response, int]:
         return refusal
     g.api_user = user
     session = db.session()
-    case = case_lookup.visible_case(session, user, case_id)
+    case = case_lookup.owned_case(session, user, case_id)
     if case is None:
         return refuse(404, "not_found", "There is no case with that id.")
     data, problem = _json_body()

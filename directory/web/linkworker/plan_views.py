@@ -27,9 +27,13 @@ Rendered = tuple[str, int]
 
 
 def case_or_404(case_id: uuid.UUID, action: str) -> Case:
-    """The case, if the signed-in user may see it (noted in the access log); 404 if not."""
+    """The case (noted in the access log), if the signed-in user may see it: its owner, or
+    a manager or admin supervising; 404 if not. Only the owner may change it."""
     session = db.session()
-    found = case_lookup.visible_case(session, current_user, case_id)
+    if action == "viewed" or action == "exported":
+        found = case_lookup.visible_case(session, current_user, case_id)
+    else:
+        found = case_lookup.owned_case(session, current_user, case_id)
     if found is None:
         abort(404)
     case_lookup.record_access(session, found, current_user, action)
@@ -51,7 +55,8 @@ def case_url(case_id: uuid.UUID) -> str:
 @case_worker_required
 def case_wellbeing(case_id: uuid.UUID) -> Rendered:
     case = case_or_404(case_id, "viewed")
-    return render_template("linkworker/case_wellbeing.html", case=case), 200
+    read_only = case.owner_id != current_user.id  # a manager supervising
+    return render_template("linkworker/case_wellbeing.html", case=case, read_only=read_only), 200
 
 
 @blueprint.post("/cases/<uuid:case_id>/wellbeing")
@@ -89,7 +94,7 @@ def record_wellbeing(case_id: uuid.UUID) -> Response | Rendered:
 @case_worker_required
 def case_plan(case_id: uuid.UUID) -> Rendered:
     """The person's plan, to print or show them: the page the private link opens."""
-    case = case_or_404(case_id, "viewed plan")
+    case = case_or_404(case_id, "viewed")
     plan = plans.plan_for(db.session(), case)
     large = request.args.get("size") == "large"
     return render_template("plan/plan.html", plan=plan, large=large, private=False), 200
@@ -100,7 +105,7 @@ def case_plan(case_id: uuid.UUID) -> Rendered:
 def new_plan_link(case_id: uuid.UUID) -> Response:
     """Make a private link to the plan, shown once here; emailed too if an address is
     typed (used for that message, kept nowhere)."""
-    case = case_or_404(case_id, "shared plan")
+    case = case_or_404(case_id, "changed")
     session = db.session()
     address = request.form.get("email", "").strip()
     if address:

@@ -29,7 +29,7 @@ def plan(secret: str) -> Response:
     if found is None:
         return private(render_template("plan/expired.html", large=large), 404)
     _link, case = found
-    case_lookup.record_access(session, case, None, "plan link")
+    case_lookup.record_access(session, case, None, "viewed")  # by the person
     plan = plans.plan_for(session, case)
     return private(render_template("plan/plan.html", plan=plan, large=large, private=True), 200)
 
