@@ -40,12 +40,9 @@ from directory.models import (
 
 PUBLIC = "public"
 SIGNED_IN = "signed in"
-# A link worker's shortlist, asked for by anyone else: "not found" even to those who match.
+# A link worker's shortlist or case, asked for by anyone else: "not found" even to those
+# who match.
 SOMEONE_ELSES = "someone else's shortlist"
-# Another link worker's case: "not found" to link workers; managers and admins see every
-# caseload (read-only: a change is "not found" to them too); editors are refused.
-ANOTHERS_CASE = "another link worker's case"
-CHANGE_ANOTHERS_CASE = "change another link worker's case"
 # endpoint -> who may use it: PUBLIC, SIGNED_IN, or (action, about one organisation's listing)
 ROUTES: dict[str, str | tuple[Action, bool]] = {
     "static": PUBLIC,
@@ -125,14 +122,15 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "linkworker.give_feedback": SOMEONE_ELSES,
     "linkworker.flags": "feedback",
     "api.match": (Action.MATCH, False),
-    # a case's wellbeing, plan, private links and summary for the GP
-    "linkworker.case_wellbeing": ANOTHERS_CASE,
-    "linkworker.record_wellbeing": CHANGE_ANOTHERS_CASE,
-    "linkworker.case_plan": ANOTHERS_CASE,
-    "linkworker.new_plan_link": CHANGE_ANOTHERS_CASE,
-    "linkworker.revoke_plan_link": CHANGE_ANOTHERS_CASE,
-    "linkworker.gp_summary_page": ANOTHERS_CASE,
-    "api.record_wellbeing": CHANGE_ANOTHERS_CASE,
+    # a case's wellbeing, plan, private links and summary for the GP: the owner's only
+    # (managers supervise on their own pages, which show these read-only)
+    "linkworker.case_wellbeing": SOMEONE_ELSES,
+    "linkworker.record_wellbeing": SOMEONE_ELSES,
+    "linkworker.case_plan": SOMEONE_ELSES,
+    "linkworker.new_plan_link": SOMEONE_ELSES,
+    "linkworker.revoke_plan_link": SOMEONE_ELSES,
+    "linkworker.gp_summary_page": SOMEONE_ELSES,
+    "api.record_wellbeing": SOMEONE_ELSES,
     # the person's plan through its private link: no sign-in (a made-up link finds nothing)
     "public.plan": PUBLIC,
     # Open Referral UK: open to anyone, published listings only
@@ -232,10 +230,6 @@ def expected(rule: str | tuple[Action, bool], who: str | None) -> str:
         return "in"
     role, org = PEOPLE[who]
     if rule == SOMEONE_ELSES:
-        return "not found" if Action.MATCH in POLICY[role] else "refused"
-    if rule in (ANOTHERS_CASE, CHANGE_ANOTHERS_CASE):
-        if role in (Role.MANAGER, Role.ADMIN):
-            return "in" if rule == ANOTHERS_CASE else "not found"
         return "not found" if Action.MATCH in POLICY[role] else "refused"
     if rule == "feedback":  # link workers' feedback: for those who match or moderate
         return "in" if {Action.MATCH, Action.MODERATE} & POLICY[role] else "refused"

@@ -202,12 +202,11 @@ def test_someone_elses_case_has_no_plan_for_them(world):
     for path in ("plan", "gp-summary"):
         url = f"/link-worker/cases/{w.colleagues_case.id}/{path}"
         assert client_as(app, w.worker).get(url).status_code == 404
-        assert client_as(app, w.manager).get(url).status_code == 200
+        assert client_as(app, w.manager).get(url).status_code == 403
         assert client_as(app, w.editor).get(url).status_code == 403
         assert client_as(app, None).get(url).status_code == 302
-    for who in (w.worker, w.manager):  # a manager supervising sees a case, read-only
-        made = client_as(app, who).post(f"/link-worker/cases/{w.colleagues_case.id}/plan/links")
-        assert made.status_code == 404
+    made = client_as(app, w.worker).post(f"/link-worker/cases/{w.colleagues_case.id}/plan/links")
+    assert made.status_code == 404
     with session_of(app) as session:
         assert session.exec(select(PlanLink)).all() == []
 
@@ -229,6 +228,15 @@ def test_the_case_page_partial_shows_the_plan_links_and_the_codes(world):
     assert "Stop this link" in html
     assert "871731000000106" in html and "Referral to social prescribing service" in html
     assert "871711000000103" in html and "Social prescribing declined" in html
+    # a manager supervising (the cases branch's read-only page): the plan and the codes,
+    # no form, no link to the owner's pages
+    with app.test_request_context(), session_of(app) as session:
+        from flask import render_template
+
+        found = session.get(Case, w.case.id)
+        html = render_template("linkworker/_case_plan.html", case=found, read_only=True)
+    assert "Tuesday Tea and Chat (accepted)" in html and "871731000000106" in html
+    assert "<form" not in html and "/link-worker/" not in html
 
 
 def dump(app) -> str:

@@ -248,18 +248,28 @@ def test_the_case_form_records_scores_or_names_what_to_fix(world):
     assert "Improved</strong>: down 6 (improved: lower is better)" in page.text
 
 
-def test_another_link_workers_case_is_not_found_and_a_manager_may_see_it(world):
+def test_another_link_workers_case_is_not_found_and_others_are_refused(world):
     app, w = world
     url = f"/link-worker/cases/{w.colleagues_case.id}/wellbeing"
     assert client_as(app, w.worker).get(url).status_code == 404
     assert client_as(app, w.worker).post(url, data={"when": "start", **GOOD}).status_code == 404
-    assert stored(app, w.colleagues_case) == []
-    # a manager supervising sees it, read-only: no form, and a post changes nothing
-    seen = client_as(app, w.manager).get(url)
-    assert seen.status_code == 200 and "<form" not in seen.text.split('id="wellbeing"')[1]
-    assert client_as(app, w.manager).post(url, data={"when": "start", **GOOD}).status_code == 404
-    assert stored(app, w.colleagues_case) == []
+    # managers supervise on their own pages (the cases branch's), read-only
+    assert client_as(app, w.manager).post(url, data={"when": "start", **GOOD}).status_code == 403
     assert client_as(app, w.editor).get(url).status_code == 403
+    assert stored(app, w.colleagues_case) == []
+
+
+def test_read_only_the_partial_shows_the_change_and_no_form(world):
+    app, w = world
+    record(app, w.case)
+    with app.test_request_context(), session_of(app) as session:
+        from flask import render_template
+
+        found = session.get(Case, w.case.id)
+        html = render_template("linkworker/_case_wellbeing.html", case=found, read_only=True)
+        mine = render_template("linkworker/_case_wellbeing.html", case=found)
+    assert "Not yet: record a follow-up" in html and "<form" not in html
+    assert "<form" in mine
 
 
 def test_an_app_whose_local_measure_is_badly_defined_does_not_start(tmp_path):

@@ -77,15 +77,15 @@ def test_over_real_http(small_app, live_server):
     assert {r.case_id for r in kept} == {w.case.id}
 
 
-def test_a_session_needs_the_csrf_token_and_a_manager_only_reads(small_app):
+def test_a_session_needs_the_csrf_token_and_a_manager_is_refused(small_app):
     w = build(small_app)
     own = f"/api/v1/cases/{w.colleagues_case.id}/wellbeing"
     response = client_as(small_app, w.colleague).post(own, json=START)
     assert response.status_code == 201, response.get_json()
     assert "Access-Control-Allow-Origin" not in response.headers
-    # a manager supervising sees every case, but records nothing on another's caseload
+    # managers supervise on their own pages, read-only
     refused = client_as(small_app, w.manager).post(own, json={**START, "when": "follow_up"})
-    assert refused.status_code == 404
+    assert refused.status_code == 403
     colleague = client_as(small_app, w.colleague)
     small_app.config["WTF_CSRF_ENABLED"] = True
     no_token = colleague.post(own, json={**START, "when": "follow_up"})

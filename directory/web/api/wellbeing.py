@@ -1,6 +1,6 @@
 """POST /api/v1/cases/{id}/wellbeing: record wellbeing scores for a case on one's own
-caseload, signed in or through an API token, as for /api/v1/match. Anyone else's case is
-"not found" (a manager supervising sees a case, read-only); editors get a 403.
+caseload, signed in or through an API token, as for /api/v1/match. Another link worker's
+case is "not found"; editors and managers (who supervise, read-only) get a 403.
 
     {"when": "start" | "follow_up", "life_satisfaction": 7, "worthwhile": 8, "happy": 6,
      "anxious": 3, "recorded_on": "2026-12-01" (optional), "measure": "ons4" (optional)}
@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from directory import db
 from directory.accounts import api_tokens
+from directory.accounts.permissions import may_match
 from directory.extensions import csrf
 from directory.referrals import case_lookup, wellbeing
 from directory.web.api.match import _json_body, refuse
@@ -41,8 +42,8 @@ def caller() -> tuple[Any, tuple[Response, int] | None]:
         return None, refuse(
             401, "unauthorized", "Sign in as a link worker, or send an API token (Bearer)."
         )
-    if not case_lookup.may_work_on_cases(user):
-        return None, refuse(403, "forbidden", "Only link workers, managers and admins see cases.")
+    if not may_match(user):
+        return None, refuse(403, "forbidden", "Only link workers and admins keep cases.")
     return user, None
 
 

@@ -17,9 +17,9 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from directory import db
+from directory.accounts.permissions import link_worker_required
 from directory.models import Case
 from directory.referrals import case_lookup, gp_summary, plans, wellbeing
-from directory.referrals.case_lookup import case_worker_required
 from directory.web.linkworker.views import blueprint
 
 log = logging.getLogger(__name__)
@@ -27,13 +27,10 @@ Rendered = tuple[str, int]
 
 
 def case_or_404(case_id: uuid.UUID, action: str) -> Case:
-    """The case (noted in the access log), if the signed-in user may see it: its owner, or
-    a manager or admin supervising; 404 if not. Only the owner may change it."""
+    """The case, if it is on the signed-in link worker's caseload (noted in the access
+    log); 404 if not: another's case is "not found", its existence private."""
     session = db.session()
-    if action == "viewed" or action == "exported":
-        found = case_lookup.visible_case(session, current_user, case_id)
-    else:
-        found = case_lookup.owned_case(session, current_user, case_id)
+    found = case_lookup.owned_case(session, current_user, case_id)
     if found is None:
         abort(404)
     case_lookup.record_access(session, found, current_user, action)
@@ -52,15 +49,14 @@ def case_url(case_id: uuid.UUID) -> str:
 
 
 @blueprint.get("/cases/<uuid:case_id>/wellbeing")
-@case_worker_required
+@link_worker_required
 def case_wellbeing(case_id: uuid.UUID) -> Rendered:
     case = case_or_404(case_id, "viewed")
-    read_only = case.owner_id != current_user.id  # a manager supervising
-    return render_template("linkworker/case_wellbeing.html", case=case, read_only=read_only), 200
+    return render_template("linkworker/case_wellbeing.html", case=case), 200
 
 
 @blueprint.post("/cases/<uuid:case_id>/wellbeing")
-@case_worker_required
+@link_worker_required
 def record_wellbeing(case_id: uuid.UUID) -> Response | Rendered:
     """Record scores from the case page's form; the form again with what to fix if not."""
     case = case_or_404(case_id, "changed")
@@ -91,7 +87,7 @@ def record_wellbeing(case_id: uuid.UUID) -> Response | Rendered:
 
 
 @blueprint.get("/cases/<uuid:case_id>/plan")
-@case_worker_required
+@link_worker_required
 def case_plan(case_id: uuid.UUID) -> Rendered:
     """The person's plan, to print or show them: the page the private link opens."""
     case = case_or_404(case_id, "viewed")
@@ -101,7 +97,7 @@ def case_plan(case_id: uuid.UUID) -> Rendered:
 
 
 @blueprint.post("/cases/<uuid:case_id>/plan/links")
-@case_worker_required
+@link_worker_required
 def new_plan_link(case_id: uuid.UUID) -> Response:
     """Make a private link to the plan, shown once here; emailed too if an address is
     typed (used for that message, kept nowhere)."""
@@ -152,7 +148,7 @@ def new_plan_link(case_id: uuid.UUID) -> Response:
 
 
 @blueprint.post("/cases/<uuid:case_id>/plan/links/<uuid:plan_link_id>/revoke")
-@case_worker_required
+@link_worker_required
 def revoke_plan_link(case_id: uuid.UUID, plan_link_id: uuid.UUID) -> Response:
     case = case_or_404(case_id, "changed")
     try:
@@ -167,7 +163,7 @@ def revoke_plan_link(case_id: uuid.UUID, plan_link_id: uuid.UUID) -> Response:
 
 
 @blueprint.get("/cases/<uuid:case_id>/gp-summary")
-@case_worker_required
+@link_worker_required
 def gp_summary_page(case_id: uuid.UUID) -> Rendered:
     """The summary for the GP, to print, with the SNOMED CT codes to copy."""
     case = case_or_404(case_id, "exported")
