@@ -85,6 +85,17 @@ class Config:
         self.REFERRAL_FOLLOW_UP_DAYS = int(env("SIGNPOST_REFERRAL_FOLLOW_UP_DAYS", "14"))
         self.REFERRAL_LINK_DAYS = int(env("SIGNPOST_REFERRAL_LINK_DAYS", "30"))
         self.REFERRAL_NO_REPLY_DAYS = int(env("SIGNPOST_REFERRAL_NO_REPLY_DAYS", "7"))
+        # Cases (directory/referrals): the wellbeing check is due this many weeks after the
+        # start scores; a person's private plan link works for this many days; a closed
+        # case's personal fields are cleared this many months after it closed (purge-expired).
+        self.WELLBEING_DUE_WEEKS = int(env("SIGNPOST_WELLBEING_DUE_WEEKS", "8"))
+        self.PLAN_LINK_DAYS = int(env("SIGNPOST_PLAN_LINK_DAYS", "14"))
+        self.CASE_RETENTION_MONTHS = int(env("SIGNPOST_CASE_RETENTION_MONTHS", "24"))
+        # A PCN's own locally licensed wellbeing measures, as total scores only: a YAML file
+        # of [{code, name, min, max, higher_is_better}] (see directory/referrals/measures.yaml),
+        # or the same list set here directly.
+        self.LOCAL_MEASURES_FILE = env("SIGNPOST_LOCAL_MEASURES_FILE", "")
+        self.LOCAL_MEASURES: list[dict[str, object]] = []
         # Email through SMTP; with no MAIL_SERVER, mail is written to the log instead.
         self.MAIL_SERVER = env("MAIL_SERVER", "")
         self.MAIL_PORT = int(env("MAIL_PORT", "587"))

@@ -12,8 +12,10 @@ from flask import current_app
 log = logging.getLogger("signpost.mail")
 
 
-def send(to: str | Iterable[str], subject: str, body: str) -> None:
-    """Send a plain-text email; without MAIL_SERVER, write it to the log (development)."""
+def send(to: str | Iterable[str], subject: str, body: str, *, private: bool = False) -> None:
+    """Send a plain-text email; without MAIL_SERVER, write it to the log (development).
+    `private`: the address was typed in for this one message and is kept nowhere, so the
+    log never shows it, nor the link in the body (it opens a person's plan)."""
     config = current_app.config
     recipients = [to] if isinstance(to, str) else list(to)
     if not recipients:
@@ -24,7 +26,9 @@ def send(to: str | Iterable[str], subject: str, body: str) -> None:
     message["Subject"] = subject
     message.set_content(body)
     if not config["MAIL_SERVER"]:
-        if config["LOG_MAIL"]:
+        if private:
+            log.warning("Email %r not sent (no MAIL_SERVER set); not logged: private.", subject)
+        elif config["LOG_MAIL"]:
             log.warning("Email not sent (no MAIL_SERVER set):\n%s", message.as_string())
         else:
             log.error("Email to %d people not sent: set MAIL_SERVER.", len(recipients))

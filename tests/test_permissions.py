@@ -8,6 +8,7 @@ who may use it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from accounts_helpers import LINE, ORG_A, PEOPLE, TEA, add_people, client_for, form_for
@@ -23,6 +24,7 @@ from directory.models import (
     Feed,
     ListingReport,
     OrganisationRequest,
+    PlanLink,
     Referral,
     ReferralRoute,
     ReportKind,
@@ -35,11 +37,13 @@ from directory.models import (
     ShortlistItem,
     TaxonomyTerm,
     User,
+    utcnow,
 )
 
 PUBLIC = "public"
 SIGNED_IN = "signed in"
-# A link worker's shortlist, asked for by anyone else: "not found" even to those who match.
+# A link worker's shortlist or case, asked for by anyone else: "not found" even to those
+# who match.
 SOMEONE_ELSES = "someone else's shortlist"
 # ... and a link worker's case and its referrals: the same.
 SOMEONE_ELSES_CASE = "someone else's case"
@@ -153,6 +157,17 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     # the provider's answers: on the dashboard, or through the emailed link (no sign-in)
     "manage.answer_referral": PROVIDER,
     "manage.answer_referral_by_link": PUBLIC,
+    # a case's wellbeing, plan, private links and summary for the GP: the owner's only
+    # (managers supervise on their own pages, which show these read-only)
+    "linkworker.case_wellbeing": SOMEONE_ELSES,
+    "linkworker.record_wellbeing": SOMEONE_ELSES,
+    "linkworker.case_plan": SOMEONE_ELSES,
+    "linkworker.new_plan_link": SOMEONE_ELSES,
+    "linkworker.revoke_plan_link": SOMEONE_ELSES,
+    "linkworker.gp_summary_page": SOMEONE_ELSES,
+    "api.record_wellbeing": SOMEONE_ELSES,
+    # the person's plan through its private link: no sign-in (a made-up link finds nothing)
+    "public.plan": PUBLIC,
     # Open Referral UK: open to anyone, published listings only
     **{
         f"oruk.{name}": PUBLIC
@@ -194,12 +209,14 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
         session.add_all([report, request, spare])
         session.flush()
         theirs = Shortlist(owner_id=spare.id, label="ref 12")
-        session.add(theirs)
-        session.flush()
-        session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
         their_case = Case(owner_id=spare.id, reference="LW-1", needs=["loneliness"])
-        session.add(their_case)
+        session.add_all([theirs, their_case])
         session.flush()
+        their_link = PlanLink(
+            case_id=their_case.id, token_hash="0" * 64, expires_at=utcnow() + timedelta(days=1)
+        )
+        session.add(their_link)
+        session.add(ShortlistItem(shortlist_id=theirs.id, service_id=TEA))
         referral = Referral(
             case_id=their_case.id,
             service_id=TEA,
@@ -234,6 +251,8 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "feed_id": str(feed.id),
             "case_id": str(their_case.id),
             "referral_id": str(referral.id),
+            "plan_link_id": str(their_link.id),
+            "secret": "not-a-real-secret",
         }
     return small_app, ids
 
@@ -315,6 +334,7 @@ def test_each_role_reaches_exactly_what_the_table_allows(world):
                 "auth.join",
                 "manage.check_listing",
                 "manage.answer_referral_by_link",
+                "public.plan",
             ):
                 want = "not found"
             if got != want:

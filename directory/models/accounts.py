@@ -32,6 +32,10 @@ class User(UserMixin, SQLModel, table=True):
     # Part of the id Flask-Login keeps in the session and remember cookie: raising it
     # ("sign out everywhere", a password change) makes every older session invalid.
     session_version: int = Field(default=1, nullable=False)
+    # What a person's plan says about their link worker: a first name and a work phone
+    # (the plan shows the first word of display_name; never a personal number).
+    display_name: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""})
+    work_phone: str = Field(default="", max_length=30, sa_column_kwargs={"server_default": ""})
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"

@@ -389,6 +389,7 @@ def register(app: Flask) -> None:
         map_link=map_link,
         tel_href=tel_href,
         when_open=when_open,
+        long_date=long_date,
         crisis_panel=crisis_panel,
         crisis_contacts=crisis_contacts,
         crisis_kind_for_needs=safety.kind_for_needs,

@@ -18,7 +18,7 @@ from werkzeug.exceptions import NotFound
 from directory import clock, db, security
 from directory.extensions import csrf
 from directory.models.cases import Case
-from directory.referrals import cases, referring
+from directory.referrals import cases, referring, wellbeing
 from directory.web.api.match import json_body, link_worker
 from directory.web.api.views import blueprint, error_answer, invalid
 
@@ -43,6 +43,7 @@ def case_json(session: Session, case: Case) -> dict[str, Any]:
         "version": case.version,
         "url": security.public_url("api.get_case", case_id=case.id),
         "referrals": referring.referrals_json(session, case),
+        "wellbeing": wellbeing.summary_json(session, case),
     }
     return found
 

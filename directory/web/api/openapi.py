@@ -666,6 +666,57 @@ def _case() -> Json:
     }
 
 
+def _wellbeing() -> Json:
+    score = {"type": "integer", "minimum": 0, "maximum": 10}
+    return {
+        "post": {
+            "summary": "Record wellbeing scores (ONS4, or a PCN's own measure) for a case.",
+            "tags": ["Signpost"],
+            "operationId": "record_wellbeing",
+            "security": [{"bearer": []}, {"session": []}],
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "description": "The case's id.",
+                    "schema": UUID,
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _object(
+                            ["when"],
+                            {
+                                "when": {"type": "string", "enum": ["start", "follow_up"]},
+                                "recorded_on": {"type": "string", "format": "date"},
+                                "measure": {"type": "string", "default": "ons4"},
+                                "life_satisfaction": score,
+                                "worthwhile": score,
+                                "happy": score,
+                                "anxious": score,
+                                "total": {"type": "integer"},
+                            },
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "201": _json(
+                    "Recorded; the case's wellbeing {start, latest, change} as it now stands.",
+                    {"type": "object"},
+                ),
+                "400": _json("Scores that cannot be used; each is named.", _ref("Error")),
+                "401": _json("Sign in, or send a bearer token.", _ref("Error")),
+                "403": _json("Not a link worker, manager or admin.", _ref("Error")),
+                "404": _json("No case with this id that you may see.", _ref("Error")),
+            },
+        }
+    }
+
+
 def document(server: str) -> Json:
     """The OpenAPI document, with server as the base URL of /api/v1."""
     return {
@@ -738,6 +789,7 @@ def document(server: str) -> Json:
             "/match": _match(),
             "/cases": _cases(),
             "/cases/{id}": _case(),
+            "/cases/{id}/wellbeing": _wellbeing(),
         },
         "components": {
             "parameters": query_parameters(Filters),

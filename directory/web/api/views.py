@@ -23,7 +23,13 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PREFIX = "/api/"
 PRIVATE_ENDPOINTS = frozenset(
-    {"api.match", "api.create_referral", "api.change_referral_status", "api.get_referral"}
+    {
+        "api.match",
+        "api.create_referral",
+        "api.change_referral_status",
+        "api.get_referral",
+        "api.record_wellbeing",
+    }
 )
 CASES_PREFIX = "/api/v1/cases"  # a link worker's cases, and all under them: private
 
