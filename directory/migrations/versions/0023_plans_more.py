@@ -1,7 +1,7 @@
 """plans more: the name and work phone a link worker gives people on their plan
 
 Revision ID: 0023_plans_more
-Revises: 0016_cases_referrals
+Revises: 0022_referrals_more
 Create Date: 2026-12-07 22:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
 revision = "0023_plans_more"
-down_revision = "0016_cases_referrals"
+down_revision = "0022_referrals_more"
 branch_labels = None
 depends_on = None
 
