@@ -33,9 +33,10 @@ def test_every_api_route_is_documented(small_app: Flask) -> None:
     routes = set()
     for rule in small_app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):
-            path = re.sub(r"<(?:\w+:)?(\w+)>", "{id}", rule.rule.removeprefix("/api/v1"))
+            path = re.sub(r"<(?:\w+:)?(\w+)>", "{}", rule.rule.removeprefix("/api/v1"))
             routes.add(path or "/")
-    documented = set(openapi.document("http://x/api/v1")["paths"])
+    # a path's parameters compared by place, whatever each is called
+    documented = {re.sub(r"\{\w+\}", "{}", p) for p in openapi.document("http://x/api/v1")["paths"]}
     assert routes - NOT_DOCUMENTED == documented
 
 

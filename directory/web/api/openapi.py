@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from directory.matching.match_request import MatchRequest
+from directory.models import ReferralRoute, ReferralStatus, StatusSetBy
 from directory.oruk.queries import (
     LOCATION_FILTERS,
     NAMED_FILTERS,
@@ -666,6 +667,149 @@ def _case() -> Json:
     }
 
 
+def _id_parameter(name: str, what: str) -> Json:
+    return {"name": name, "in": "path", "required": True, "description": what, "schema": UUID}
+
+
+REFERRAL: Json = {
+    "type": "object",
+    "description": "A case's referral to a service, with its status history (append-only).",
+    "properties": {
+        "id": UUID,
+        "service_id": {**UUID, "nullable": True},
+        "status": {"type": "string", "enum": [s.value for s in ReferralStatus]},
+        "route": {"type": "string", "enum": [r.value for r in ReferralRoute]},
+        "version": {"type": "integer"},
+        "history": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string"},
+                    "by": {"type": "string", "enum": [b.value for b in StatusSetBy]},
+                    "at": {"type": "string", "format": "date-time"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _referrals() -> Json:
+    return {
+        "post": {
+            "summary": "Refer a case on your caseload to a published service.",
+            "tags": ["Signpost"],
+            "operationId": "create_referral",
+            "security": [{"bearer": []}, {"session": []}],
+            "parameters": [_id_parameter("id", "The case's id.")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _object(
+                            ["service_id", "route"],
+                            {
+                                "service_id": UUID,
+                                "route": {
+                                    "type": "string",
+                                    "enum": [r.value for r in ReferralRoute],
+                                },
+                                "note": {
+                                    "type": "string",
+                                    "description": "For the provider; only with consent.",
+                                },
+                            },
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "201": _json("The referral, sent.", REFERRAL),
+                "400": ERRORS["400"],
+                "404": _json("No case with this id on your caseload.", _ref("Error")),
+                **CASE_AUTH,
+            },
+        }
+    }
+
+
+def _referral() -> Json:
+    return {
+        "get": {
+            "summary": "A referral with its history; format=fhir: a FHIR R4 Bundle "
+            "(ServiceRequest and Task).",
+            "tags": ["Signpost"],
+            "operationId": "get_referral",
+            "security": [{"bearer": []}, {"session": []}],
+            "parameters": [
+                _id_parameter("id", "The case's id."),
+                _id_parameter("referral_id", "The referral's id."),
+                {
+                    "name": "format",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["json", "fhir"], "default": "json"},
+                },
+            ],
+            "responses": {
+                "200": _json("The referral (or a FHIR Bundle).", REFERRAL),
+                "400": ERRORS["400"],
+                "404": _json("No such case or referral of yours.", _ref("Error")),
+                **CASE_AUTH,
+            },
+        }
+    }
+
+
+def _referral_status() -> Json:
+    return {
+        "post": {
+            "summary": "Record a referral's next status (referrals/status.py's steps).",
+            "tags": ["Signpost"],
+            "operationId": "change_referral_status",
+            "security": [{"bearer": []}, {"session": []}],
+            "parameters": [
+                _id_parameter("id", "The case's id."),
+                _id_parameter("referral_id", "The referral's id."),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _object(
+                            ["status"],
+                            {
+                                "status": {
+                                    "type": "string",
+                                    "enum": [s.value for s in ReferralStatus],
+                                },
+                                "reason": {"type": "string"},
+                                "reason_code": {"type": "string"},
+                                "by": {
+                                    "type": "string",
+                                    "enum": [b.value for b in StatusSetBy],
+                                },
+                                "version": {"type": "integer"},
+                            },
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "200": _json("The referral, with its history.", REFERRAL),
+                "400": ERRORS["400"],
+                "404": _json("No such case or referral of yours.", _ref("Error")),
+                "409": _json(
+                    "A step that cannot follow its status, or changed meanwhile.", _ref("Error")
+                ),
+                **CASE_AUTH,
+            },
+        }
+    }
+
+
 def _wellbeing() -> Json:
     score = {"type": "integer", "minimum": 0, "maximum": 10}
     return {
@@ -790,6 +934,9 @@ def document(server: str) -> Json:
             "/cases": _cases(),
             "/cases/{id}": _case(),
             "/cases/{id}/wellbeing": _wellbeing(),
+            "/cases/{id}/referrals": _referrals(),
+            "/cases/{id}/referrals/{referral_id}": _referral(),
+            "/cases/{id}/referrals/{referral_id}/status": _referral_status(),
         },
         "components": {
             "parameters": query_parameters(Filters),
