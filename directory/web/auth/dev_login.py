@@ -54,7 +54,9 @@ def safe_next(target: str | None, user: object = None) -> str:
 @blueprint.get("/sign-in")
 def sign_in() -> str:
     users = db.session().exec(select(User).where(User.active == True).order_by(User.email)).all()  # noqa: E712
-    return render_template("dev/sign_in.html", users=users, next=request.args.get("next") or "")
+    # only a path on this site is carried through; none: the role's home after signing in
+    wanted = security.safe_next(request.args.get("next"), "")
+    return render_template("dev/sign_in.html", users=users, next=wanted)
 
 
 @blueprint.post("/sign-in")
