@@ -1,16 +1,17 @@
-"""`flask --app wsgi create-user`, `create-token` and `revoke-token`."""
+"""`flask --app wsgi create-user`, `set-role`, `create-token`, `revoke-token`,
+`reset-two-factor` and `purge-security-log`."""
 
 from __future__ import annotations
 
 import uuid
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from directory import db, migrate
-from directory.accounts import api_tokens
+from directory.accounts import api_tokens, security_log, two_factor, users
 from directory.accounts.users import hash_password, validate_email, validate_password
 from directory.models import Organisation, Role, User
 
@@ -80,6 +81,42 @@ def revoke_token(email: str, label: str) -> None:
     click.echo(f"Revoked {count} token(s).")
 
 
+@click.command("set-role")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.EDITOR]), required=True)
+@with_appcontext
+def set_role(email: str, role: str) -> None:
+    """Give EMAIL's account another role (admin, manager or link worker); it is signed out."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        user = _user(session, email)
+        users.set_role(session, user, Role(role))
+    click.echo(f"{user.email} is now {role}.")
+
+
+@click.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str) -> None:
+    """Forget EMAIL's authenticator and recovery codes (a lost phone): it sets up again."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        user = _user(session, email)
+        two_factor.reset(session, user)
+    click.echo(f"Two-factor sign-in of {user.email} is reset; it is signed out everywhere.")
+
+
+@click.command("purge-security-log")
+@with_appcontext
+def purge_security_log() -> None:
+    """Delete security log entries older than SECURITY_LOG_MONTHS (12 by default)."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        count = security_log.purge(session)
+    months = current_app.config["SECURITY_LOG_MONTHS"]
+    click.echo(f"Deleted {count} security log entries older than {months} months.")
+
+
 def _find_organisation(session: Session, org_id: str) -> Organisation | None:
     try:
         return session.get(Organisation, uuid.UUID(org_id))
@@ -95,5 +132,6 @@ def _user(session: Session, email: str) -> User:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user, create_token, revoke_token):
+    commands = (create_user, set_role, create_token, revoke_token, reset_two_factor)
+    for command in (*commands, purge_security_log):
         app.cli.add_command(command)

@@ -58,6 +58,12 @@ from directory.models.listings import (
     VerificationReminder,
 )
 from directory.models.referrals import FeedbackOutcome, MatchFeedback, Shortlist, ShortlistItem
+from directory.models.security import (
+    RecoveryCode,
+    SecurityEvent,
+    SecurityEventKind,
+    TwoFactor,
+)
 from directory.models.search import SearchLog
 
 __all__ = [
@@ -88,6 +94,7 @@ __all__ = [
     "Organisation",
     "OrganisationRequest",
     "Phone",
+    "RecoveryCode",
     "ReportKind",
     "RequestKind",
     "RequestStatus",
@@ -96,6 +103,8 @@ __all__ = [
     "Schedule",
     "SearchLog",
     "SearchPhrase",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Service",
     "ServiceArea",
     "ServiceAtLocation",
@@ -109,6 +118,7 @@ __all__ = [
     "TaxonomyTerm",
     "VocabularyChange",
     "Tracked",
+    "TwoFactor",
     "User",
     "VerificationReminder",
     "stable_id",
