@@ -83,7 +83,9 @@ def revoke_token(email: str, label: str) -> None:
 
 @click.command("set-role")
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role if r != Role.EDITOR]), required=True)
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role if r != Role.EDITOR]), required=True
+)
 @with_appcontext
 def set_role(email: str, role: str) -> None:
     """Give EMAIL's account another role (admin, manager or link worker); it is signed out."""

@@ -123,10 +123,14 @@ def events(
     return Page(list(rows), total, page, pages)
 
 
+def kept_months() -> int:
+    """How many months the log keeps (SECURITY_LOG_MONTHS)."""
+    return int(current_app.config["SECURITY_LOG_MONTHS"])
+
+
 def kept_since(now: datetime | None = None) -> datetime:
     """The oldest moment the log keeps (SECURITY_LOG_MONTHS, of 30.44 days, before now)."""
-    months = int(current_app.config["SECURITY_LOG_MONTHS"])
-    return (now or utcnow()) - timedelta(days=round(months * 365.25 / 12))
+    return (now or utcnow()) - timedelta(days=round(kept_months() * 365.25 / 12))
 
 
 def purge(session: Session, now: datetime | None = None) -> int:

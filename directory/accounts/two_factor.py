@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import io
 import secrets
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -55,6 +56,12 @@ def confirmed(session: Session, user: User) -> TwoFactor | None:
     """The account's authenticator, once set up."""
     found = session.get(TwoFactor, user.id)
     return found if found is not None and found.confirmed_at is not None else None
+
+
+def accounts_set_up(session: Session) -> set[uuid.UUID]:
+    """The ids of the accounts that sign in with a code."""
+    found = session.exec(select(TwoFactor.user_id).where(col(TwoFactor.confirmed_at).isnot(None)))
+    return set(found.all())
 
 
 def state(session: Session, user: User) -> State:
@@ -162,7 +169,9 @@ def check(session: Session, user: User, code: str, now: datetime | None = None) 
     if found is not None and typed.isdigit() and len(typed) == 6:
         if _use_step(session, found, _matching_step(found.secret, typed, found.last_step, now)):
             used = Used.CODE
-    elif found is not None and len(typed) == RECOVERY_LENGTH and _use_recovery(session, user, typed):
+    elif (
+        found is not None and len(typed) == RECOVERY_LENGTH and _use_recovery(session, user, typed)
+    ):
         used = Used.RECOVERY_CODE
     kind = {
         Used.CODE: SecurityEventKind.TWO_FACTOR_USED,

@@ -58,13 +58,13 @@ from directory.models.listings import (
     VerificationReminder,
 )
 from directory.models.referrals import FeedbackOutcome, MatchFeedback, Shortlist, ShortlistItem
+from directory.models.search import SearchLog
 from directory.models.security import (
     RecoveryCode,
     SecurityEvent,
     SecurityEventKind,
     TwoFactor,
 )
-from directory.models.search import SearchLog
 
 __all__ = [
     "JSON_VALUE",

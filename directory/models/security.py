@@ -15,9 +15,7 @@ class TwoFactor(SQLModel, table=True):
 
     __tablename__ = "two_factor"
 
-    user_id: uuid.UUID = Field(
-        foreign_key="user_account.id", primary_key=True, ondelete="CASCADE"
-    )
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
     secret: str = Field(max_length=64)
     confirmed_at: datetime | None = None
     last_step: int = Field(default=0, nullable=False)
