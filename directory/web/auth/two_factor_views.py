@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 from werkzeug.wrappers import Response
 
 from directory import db
@@ -68,7 +69,7 @@ def second_step_first() -> Response | None:
     if step == two_factor.State.OFF:
         signing_in.passed(user)
         return None
-    remember = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
     next_page = request.full_path if request.method == "GET" else url_for("manage.dashboard")
     logout_user()
     signing_in.begin(user, remember, next_page.rstrip("?"))
