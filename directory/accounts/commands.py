@@ -93,7 +93,7 @@ def set_role(email: str, role: str) -> None:
     with Session(db.engine()) as session:
         user = _user(session, email)
         users.set_role(session, user, Role(role))
-    click.echo(f"{user.email} is now {role}.")
+        click.echo(f"{user.email} is now {role}.")
 
 
 @click.command("reset-two-factor")
@@ -105,7 +105,7 @@ def reset_two_factor(email: str) -> None:
     with Session(db.engine()) as session:
         user = _user(session, email)
         two_factor.reset(session, user)
-    click.echo(f"Two-factor sign-in of {user.email} is reset; it is signed out everywhere.")
+        click.echo(f"Two-factor sign-in of {user.email} is reset; it is signed out everywhere.")
 
 
 @click.command("purge-security-log")
