@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from flask_login.config import COOKIE_NAME
 from werkzeug.wrappers import Response
 
 from directory import db
@@ -69,7 +68,7 @@ def second_step_first() -> Response | None:
     if step == two_factor.State.OFF:
         signing_in.passed(user)
         return None
-    remember = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     next_page = request.full_path if request.method == "GET" else url_for("manage.dashboard")
     logout_user()
     signing_in.begin(user, remember, next_page.rstrip("?"))
@@ -94,7 +93,7 @@ def sign_in_code() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         used = two_factor.check(db.session(), user, form.code.data)
         if used is not None:
-            how = f"with a password and {'a recovery code' if recovery else 'a code'}"
+            how = f"with a password and {'a code' if used == two_factor.Used.CODE else used.value}"
             signing_in.finish(user, bool(held.get("remember")), how)
             if used == two_factor.Used.RECOVERY_CODE:
                 left = two_factor.recovery_codes_left(db.session(), user)
