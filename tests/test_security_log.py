@@ -11,11 +11,13 @@ import pyotp
 import pytest
 import time_machine
 from accounts_helpers import ORG_A, PASSWORD, add_people, email_of, sign_in
+from conftest import SMALL_CATALOGUE, dispose, make_app
 from flask import Flask
 from sqlmodel import Session, col, select
 
 from directory import db
 from directory.accounts import security_log, users
+from directory.catalogue import seeding
 from directory.models import (
     OrganisationRequest,
     RequestKind,
@@ -224,10 +226,6 @@ def test_purge_security_log_deletes_only_entries_past_the_retention(app):
 
 
 def test_the_log_records_the_address_the_proxy_saw(databases, tmp_path):
-    from conftest import SMALL_CATALOGUE, dispose, make_app
-
-    from directory.catalogue import seeding
-
     app = make_app(databases.new_migrated(), tmp_path / "instance", PROXIES=1)
     with Session(app.extensions[db.ENGINE_KEY]) as session:
         seeding.seed(session, SMALL_CATALOGUE)
@@ -240,6 +238,6 @@ def test_the_log_records_the_address_the_proxy_saw(databases, tmp_path):
     )
     [event] = all_events(app)
     assert event.kind == SecurityEventKind.SIGN_IN_FAILED and event.address == "203.0.113.7"
-    with app.app_context():
-        assert security_log.events(Session(app.extensions[db.ENGINE_KEY])).total == 1
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        assert security_log.events(session).total == 1
     dispose(app)

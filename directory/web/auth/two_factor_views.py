@@ -88,6 +88,8 @@ def sign_in_code() -> str | Response | tuple[str, int]:
         flash(SIGN_IN_AGAIN)
         return redirect(url_for("auth.sign_in"))
     user, held = found
+    if signing_in.step_after_password(user) != two_factor.State.ON:  # reset meanwhile
+        return redirect(url_for("auth.sign_in_set_up"))
     recovery = request.args.get("with") == "recovery-code"
     form = CodeForm()
     if form.validate_on_submit():
