@@ -379,3 +379,26 @@ def test_two_requests_racing_with_one_code_cannot_both_win(app):
         assert step_one == step_other is not None  # both see the code as good...
         assert two_factor._use_step(first, one, step_one)
         assert not two_factor._use_step(second, other, step_other)  # ...only one uses it
+
+
+@SQLITE_ONLY
+def test_each_showing_of_the_set_up_page_has_a_new_key(app):
+    """Someone with the password who saw the page earlier cannot share the key its owner
+    confirms; a wrong code shows the same key again."""
+    attacker, owner = app.test_client(), app.test_client()
+    sign_in(attacker, "admin")
+    attacker.get(SET_UP_PAGE)
+    seen = secret_of(app, "admin")
+    sign_in(owner, "admin")
+    owner.get(SET_UP_PAGE)
+    shown = secret_of(app, "admin")
+    assert shown != seen
+    owner.post(SET_UP_PAGE, data={"code": "000000"})
+    assert secret_of(app, "admin") == shown
+    # the attacker's code, from the key seen earlier, does not set it up, and the page that
+    # says so shows another new key, not the owner's
+    refused = attacker.post(SET_UP_PAGE, data={"code": pyotp.TOTP(seen).now()})
+    assert refused.status_code == 400
+    assert two_factor.spaced(shown) not in refused.text
+    owner.get(SET_UP_PAGE)
+    assert owner.post(SET_UP_PAGE, data={"code": code(app, "admin")}).status_code == 200

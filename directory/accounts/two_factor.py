@@ -11,6 +11,7 @@ racing with one code cannot both win.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import io
 import secrets
@@ -74,16 +75,27 @@ def state(session: Session, user: User) -> State:
 # --- setting up ---------------------------------------------------------------------------
 
 
-def start_set_up(session: Session, user: User) -> TwoFactor:
-    """The secret being set up: a new one, or the one already shown (until confirmed)."""
+def start_set_up(session: Session, user: User, shown: str | None = None) -> TwoFactor:
+    """The secret being set up: the one this browser was shown (`shown`, its fingerprint)
+    when a code was wrong, else a new one, so that someone who saw another (with the
+    password, in another browser) never shares the authenticator its owner confirms."""
     found = session.get(TwoFactor, user.id)
     if found is not None and found.confirmed_at is not None:
         raise ValueError("Two-factor sign-in is already set up for this account.")
+    if found is not None and shown is not None and hmac.compare_digest(fingerprint(found), shown):
+        return found
     if found is None:
         found = TwoFactor(user_id=user.id, secret=pyotp.random_base32(32))
-        session.add(found)
-        session.commit()
+    else:
+        found.secret = pyotp.random_base32(32)
+    session.add(found)
+    session.commit()
     return found
+
+
+def fingerprint(pending: TwoFactor) -> str:
+    """A browser's note of which secret it was shown (it tells nothing of the secret)."""
+    return hashlib.sha256(pending.secret.encode()).hexdigest()[:32]
 
 
 def provisioning_uri(user: User, secret: str) -> str:

@@ -23,6 +23,7 @@ from directory.web.forms import page
 WRONG_CODE = "Enter the code your authenticator app shows now. Each code works once."
 WRONG_RECOVERY_CODE = "Enter one of your recovery codes that you have not used before."
 SIGN_IN_AGAIN = "Sign in again: too long passed between your password and the code."
+SHOWN_KEY = "two_factor_key_shown"
 # The pages a session may reach before its second step is done.
 BEFORE_SECOND_STEP = {
     "static",
@@ -116,8 +117,12 @@ def sign_in_set_up() -> str | Response | tuple[str, int]:
         flash(SIGN_IN_AGAIN)
         return redirect(url_for("auth.sign_in"))
     user, held = found
-    if signing_in.step_after_password(user) == two_factor.State.ON:
+    step = signing_in.step_after_password(user)
+    if step == two_factor.State.ON:
         return redirect(url_for("auth.sign_in_code"))
+    if step == two_factor.State.OFF:  # reset meanwhile, and optional: the password will do
+        signing_in.finish(user, bool(held.get("remember")), "with a password")
+        return redirect(str(held.get("next") or url_for("manage.dashboard")))
     form = CodeForm()
     if form.validate_on_submit():
         codes = two_factor.confirm_set_up(db.session(), user, form.code.data)
@@ -131,7 +136,9 @@ def sign_in_set_up() -> str | Response | tuple[str, int]:
 
 
 def _set_up_page(form: CodeForm, user: User, required: bool) -> tuple[str, int]:
-    pending = two_factor.start_set_up(db.session(), user)
+    shown = session.get(SHOWN_KEY) if request.method == "POST" else None
+    pending = two_factor.start_set_up(db.session(), user, shown=shown)
+    session[SHOWN_KEY] = two_factor.fingerprint(pending)
     uri = two_factor.provisioning_uri(user, pending.secret)
     return page(
         "auth/two_factor_set_up.html",
