@@ -40,6 +40,9 @@ class Config:
     STRICT_TRANSPORT_SECURITY = ""
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Admins and managers sign in with a code from an authenticator app after the password
+    # (directory/accounts/two_factor.py). Tests turn it off, except those of it.
+    TWO_FACTOR_REQUIRED = True
     # Without a mail server, write mail to the log (development); production never does,
     # because the links in it sign people in.
     LOG_MAIL = True
@@ -112,6 +115,12 @@ class Config:
         self.RATELIMIT_KEY_PREFIX = env("RATELIMIT_KEY_PREFIX", "signpost")
         self.SIGN_IN_LIMIT = env("SIGNPOST_SIGN_IN_LIMIT", "5 per minute; 30 per hour")
         self.RESET_LIMIT = env("SIGNPOST_RESET_LIMIT", "3 per 15 minutes; 10 per day")
+        # Codes typed for two-factor sign-in: per client address and per account (failures).
+        self.TWO_FACTOR_LIMIT = env("SIGNPOST_TWO_FACTOR_LIMIT", "5 per minute; 20 per hour")
+        # Between the password and the code: how long the half-signed-in state lasts.
+        self.TWO_FACTOR_MINUTES = int(env("SIGNPOST_TWO_FACTOR_MINUTES", "10"))
+        # The security log keeps this many months, `flask purge-expired` deletes older.
+        self.SECURITY_LOG_MONTHS = int(env("SIGNPOST_SECURITY_LOG_MONTHS", "12"))
         self.PUBLIC_FORM_LIMIT = env("SIGNPOST_PUBLIC_FORM_LIMIT", "5 per 10 minutes; 20 per day")
         # Wrong passwords for one account, from any address (accounts/throttle.py): after
         # this many within the window, the account's sign-in is refused for a minute, then
@@ -169,6 +178,9 @@ class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     DEV_LOGIN = True
+    # Hundreds of tests sign admins and managers in with a password alone; the tests of
+    # two-factor sign-in turn it on.
+    TWO_FACTOR_REQUIRED = False
     # Tests that check rate limits turn them on; the rest sign in as often as they like.
     RATELIMIT_ENABLED = False
 

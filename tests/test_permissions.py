@@ -69,6 +69,14 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "auth.join": PUBLIC,
     "auth.sign_out": SIGNED_IN,
     "auth.sign_out_everywhere": SIGNED_IN,
+    # two-factor sign-in: the code and the set-up at sign-in need a password just given
+    # (without one they send you to sign in); the account's own pages, anyone signed in
+    "auth.sign_in_code": PUBLIC,
+    "auth.sign_in_set_up": PUBLIC,
+    "auth.two_factor": SIGNED_IN,
+    "auth.set_up_two_factor": SIGNED_IN,
+    "auth.new_recovery_codes": SIGNED_IN,
+    "auth.turn_off_two_factor": SIGNED_IN,
     "manage.report_problem": PUBLIC,
     "manage.register_organisation": PUBLIC,
     "manage.claim_organisation": PUBLIC,
@@ -78,6 +86,9 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.organisations": (Action.MODERATE, False),
     "manage.users": (Action.MANAGE_USERS, False),
     "manage.set_user_active": (Action.MANAGE_USERS, False),
+    # the security log and resetting someone's two-factor sign-in: admins only
+    "manage.security_log_page": (Action.MANAGE_USERS, False),
+    "manage.reset_two_factor": (Action.MANAGE_USERS, False),
     "manage.organisation_request": (Action.MODERATE, False),
     "manage.organisation": (Action.EDIT_LISTING, True),
     "manage.edit_organisation": (Action.EDIT_LISTING, True),

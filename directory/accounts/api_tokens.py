@@ -18,7 +18,8 @@ from datetime import UTC, timedelta
 from sqlmodel import Session, select
 
 from directory.accounts.permissions import may_match
-from directory.models import ApiToken, User, utcnow
+from directory.accounts.security_log import record_security_event
+from directory.models import ApiToken, SecurityEventKind, User, utcnow
 
 PREFIX = "sp_"
 MAX_LABEL = 100
@@ -44,8 +45,12 @@ def create_token(session: Session, user: User, label: str) -> str:
     if not may_match(user):
         raise TokenError(f"{user.email} is not a link worker or admin.")
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, label=label, token_hash=token_hash(token)))
+    made = ApiToken(user_id=user.id, label=label, token_hash=token_hash(token))
+    session.add(made)
     session.commit()
+    record_security_event(
+        SecurityEventKind.API_TOKEN_CREATED, user, detail=f"token {made.id}", session=session
+    )
     return token
 
 
@@ -85,4 +90,8 @@ def revoke(session: Session, user: User, label: str) -> int:
         token.revoked = True
         session.add(token)
     session.commit()
+    for token in tokens:
+        record_security_event(
+            SecurityEventKind.API_TOKEN_REVOKED, user, detail=f"token {token.id}", session=session
+        )
     return len(tokens)

@@ -1,4 +1,5 @@
-"""`flask --app wsgi create-user`, `create-token` and `revoke-token`."""
+"""`flask --app wsgi create-user`, `set-role`, `create-token`, `revoke-token`,
+`reset-two-factor`; and the security log's step of `purge-expired`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
-from directory import db, migrate
-from directory.accounts import api_tokens
+from directory import db, migrate, privacy
+from directory.accounts import api_tokens, security_log, two_factor, users
 from directory.accounts.users import hash_password, validate_email, validate_password
 from directory.models import Organisation, Role, User
 
@@ -80,6 +81,33 @@ def revoke_token(email: str, label: str) -> None:
     click.echo(f"Revoked {count} token(s).")
 
 
+@click.command("set-role")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role if r != Role.EDITOR]), required=True
+)
+@with_appcontext
+def set_role(email: str, role: str) -> None:
+    """Give EMAIL's account another role (admin, manager or link worker); it is signed out."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        user = _user(session, email)
+        users.set_role(session, user, Role(role))
+        click.echo(f"{user.email} is now {role}.")
+
+
+@click.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str) -> None:
+    """Forget EMAIL's authenticator and recovery codes (a lost phone): it sets up again."""
+    migrate.require_schema()
+    with Session(db.engine()) as session:
+        user = _user(session, email)
+        two_factor.reset(session, user)
+        click.echo(f"Two-factor sign-in of {user.email} is reset; it is signed out everywhere.")
+
+
 def _find_organisation(session: Session, org_id: str) -> Organisation | None:
     try:
         return session.get(Organisation, uuid.UUID(org_id))
@@ -95,5 +123,6 @@ def _user(session: Session, email: str) -> User:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user, create_token, revoke_token):
+    for command in (create_user, set_role, create_token, revoke_token, reset_two_factor):
         app.cli.add_command(command)
+    privacy.add_purge_step(app, "security log", security_log.purge_step)

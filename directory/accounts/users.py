@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory import db, tokens
-from directory.models import Organisation, Role, User
+from directory.accounts.security_log import record_security_event
+from directory.models import Organisation, Role, SecurityEventKind, User
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 MIN_PASSWORD = 12
@@ -83,6 +84,7 @@ def sign_out_everywhere(session: Session, user: User) -> None:
     user.session_version += 1
     session.add(user)
     session.commit()
+    record_security_event(SecurityEventKind.SIGNED_OUT_EVERYWHERE, user, session=session)
 
 
 # --- password reset -----------------------------------------------------------------
@@ -150,6 +152,12 @@ def create_editor(session: Session, email: str, organisation: Organisation, pass
     )
     session.add(user)
     session.commit()
+    record_security_event(
+        SecurityEventKind.INVITATION_ACCEPTED,
+        user,
+        detail=f"editor of organisation {organisation.id}",
+        session=session,
+    )
     return user
 
 
@@ -172,13 +180,36 @@ def managers(session: Session) -> list[User]:
     return list(session.exec(statement).all())
 
 
-def set_active(session: Session, user: User, active: bool) -> None:
+def set_active(session: Session, user: User, active: bool, actor: User | None = None) -> None:
     """Let an account sign in, or stop it (which also ends its sessions)."""
     user.active = active
     if not active:
         user.session_version += 1
     session.add(user)
     session.commit()
+    kind = SecurityEventKind.ACCOUNT_REENABLED if active else SecurityEventKind.ACCOUNT_STOPPED
+    record_security_event(kind, user, actor=actor, session=session)
+
+
+def set_role(session: Session, user: User, role: Role, actor: User | None = None) -> None:
+    """Give an account another role (an editor keeps its organisation only as an editor);
+    its sessions end, so that nothing it had open keeps the old role's pages."""
+    if role == user.role:
+        return
+    before = Role(user.role)
+    user.role = role
+    if role != Role.EDITOR:
+        user.organization_id = None
+    user.session_version += 1
+    session.add(user)
+    session.commit()
+    record_security_event(
+        SecurityEventKind.ROLE_CHANGED,
+        user,
+        actor=actor,
+        detail=f"from {before.value} to {role.value}",
+        session=session,
+    )
 
 
 def everyone(session: Session) -> list[User]:

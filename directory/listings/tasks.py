@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from directory import mail
 from directory.accounts import users
+from directory.accounts.security_log import record_security_event
 from directory.listings import editing, freshness
 from directory.models import (
     ListingReport,
@@ -22,6 +23,7 @@ from directory.models import (
     RequestStatus,
     RevisionStatus,
     Role,
+    SecurityEventKind,
     Service,
     TaskStatus,
     User,
@@ -127,6 +129,13 @@ def decide_request(
             session, organisation, ListingStatus.PUBLISHED, user=manager, actor=manager.email
         )
     link = join_link(users.invite_token(request.email, organisation))
+    record_security_event(
+        SecurityEventKind.INVITATION_SENT,
+        None,
+        actor=manager,
+        detail=f"to edit organisation {organisation.id}, on approving a request",
+        session=session,
+    )
     mail.send(
         request.email,
         f"You can now keep {organisation.name}'s listings up to date",

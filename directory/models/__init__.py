@@ -74,6 +74,12 @@ from directory.models.listings import (
 )
 from directory.models.referrals import FeedbackOutcome, MatchFeedback, Shortlist, ShortlistItem
 from directory.models.search import SearchLog
+from directory.models.security import (
+    RecoveryCode,
+    SecurityEvent,
+    SecurityEventKind,
+    TwoFactor,
+)
 
 __all__ = [
     "JSON_VALUE",
@@ -113,6 +119,7 @@ __all__ = [
     "ReferralRoute",
     "ReferralStatus",
     "ReferralStatusChange",
+    "RecoveryCode",
     "ReportKind",
     "RequestKind",
     "RequestStatus",
@@ -121,6 +128,8 @@ __all__ = [
     "Schedule",
     "SearchLog",
     "SearchPhrase",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Service",
     "ServiceArea",
     "ServiceAtLocation",
@@ -135,6 +144,7 @@ __all__ = [
     "TaxonomyTerm",
     "VocabularyChange",
     "Tracked",
+    "TwoFactor",
     "User",
     "VerificationReminder",
     "WellbeingRecord",

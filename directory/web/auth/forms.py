@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from directory.accounts import users
@@ -50,4 +50,25 @@ class NewPasswordForm(FlaskForm):
             DataRequired("Type the password again."),
             EqualTo("password", "The passwords do not match."),
         ],
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        filters=[strip],
+        validators=[DataRequired("Enter the code."), Length(max=40, message="Enter the code.")],
+    )
+
+
+class TurnOffForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password."), Length(max=1000)]
+    )
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        filters=[strip],
+        validators=[DataRequired("Enter the code."), Length(max=40, message="Enter the code.")],
     )

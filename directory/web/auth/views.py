@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from directory import db, mail, security
-from directory.accounts import throttle, users
+from directory.accounts import throttle, two_factor, users
 from directory.accounts.permissions import home_endpoint, require_sign_in
+from directory.accounts.security_log import record_security_event
 from directory.extensions import failed, limiter, setting
+from directory.models import SecurityEventKind, User
+from directory.web.auth import signing_in
 from directory.web.auth.forms import NewPasswordForm, ResetRequestForm, SignInForm
 from directory.web.forms import EmptyForm, page
 
@@ -33,10 +45,9 @@ def sign_in() -> str | Response | tuple[str, int]:
         user = users.authenticate(db.session(), email, form.password.data)
         if user is not None:
             throttle.succeeded(email)
-            login_user(user, remember=bool(form.remember.data))
-            home = url_for(home_endpoint(user))
-            return redirect(security.safe_next(request.args.get("next"), home))
+            return _after_password(user, bool(form.remember.data))
         throttle.failed(email)
+        _record_failure(email)
         form.password.errors = [WRONG_DETAILS]
     return page("auth/sign_in.html", form)
 
@@ -50,6 +61,35 @@ def _locked(minutes: int) -> str:
     )
 
 
+def _after_password(user: User, remember: bool) -> Response:
+    """Signed in, or on to the code (or to setting up two-factor sign-in, where required);
+    then to the page asked for, or the role's home."""
+    next_page = security.safe_next(request.args.get("next"), url_for(home_endpoint(user)))
+    step = signing_in.step_after_password(user)
+    if step == two_factor.State.OFF:
+        signing_in.finish(user, remember, "with a password")
+        return redirect(next_page)
+    signing_in.begin(user, remember, next_page)
+    if step == two_factor.State.ON:
+        return redirect(url_for("auth.sign_in_code"))
+    return redirect(url_for("auth.sign_in_set_up"))
+
+
+def _record_failure(email: str) -> None:
+    """A failed sign-in in the security log: the address tried (only when it is one: people
+    type passwords into the wrong box) and why, never the password."""
+    session_ = db.session()
+    user = users.find_by_email(session_, email) if len(email) <= 254 else None
+    why = "no account" if user is None else "wrong password" if user.active else "stopped"
+    record_security_event(
+        SecurityEventKind.SIGN_IN_FAILED,
+        user,
+        email=None if users.validate_email(email) else email,
+        detail=why,
+        session=session_,
+    )
+
+
 @blueprint.route("/sign-out", methods=["GET", "POST"])
 @require_sign_in
 def sign_out() -> str | Response:
@@ -59,6 +99,7 @@ def sign_out() -> str | Response:
         # cookie, no longer signs anyone in.
         users.sign_out_everywhere(db.session(), current_user._get_current_object())
         logout_user()
+        session.pop(signing_in.PASSED, None)
         flash("You have signed out.")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/sign_out.html", form=form)
@@ -82,6 +123,11 @@ def reset_request() -> str | Response | tuple[str, int]:
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = users.find_by_email(db.session(), form.email.data)
+        record_security_event(
+            SecurityEventKind.PASSWORD_RESET_REQUESTED,
+            user,
+            detail="sent" if user is not None and user.active else "no active account",
+        )
         if user is not None and user.active:
             link = security.public_url("auth.reset_password", token=users.reset_token(user))
             mail.send(user.email, "Reset your password", _reset_body(link))
@@ -109,6 +155,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = NewPasswordForm()
     if form.validate_on_submit():
         users.set_password(session, user, form.password.data)
+        record_security_event(SecurityEventKind.PASSWORD_RESET_DONE, user, session=session)
         logout_user()
         flash("Your password has been changed. Sign in with your new password.")
         return redirect(url_for("auth.sign_in"))
@@ -126,6 +173,7 @@ def join(token: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         user = users.create_editor(session, email, organisation, form.password.data)
         login_user(user)
+        signing_in.passed(user)
         flash(f"Welcome. You can now keep the listings of {organisation.name} up to date.")
         return redirect(url_for("manage.dashboard"))
     return page("auth/new_password.html", form, heading=f"Join {organisation.name}", email=email)

@@ -11,8 +11,9 @@ from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from directory import db, mail, security
-from directory.accounts import users
+from directory.accounts import two_factor, users
 from directory.accounts.permissions import Action, authorise, can, require_permission
+from directory.accounts.security_log import record_security_event
 from directory.catalogue import needs as known_needs
 from directory.listings import editing, freshness, tasks
 from directory.models import (
@@ -24,6 +25,7 @@ from directory.models import (
     OrganisationRequest,
     RequestStatus,
     RevisionStatus,
+    SecurityEventKind,
     Service,
     User,
 )
@@ -218,6 +220,13 @@ def invite(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
                 f"to date. Open this link to choose a password:\n\n{link}\n\n"
                 "The link works for a week.\n",
             )
+            record_security_event(
+                SecurityEventKind.INVITATION_SENT,
+                None,
+                actor=_me(),
+                detail=f"to edit organisation {found.id}",
+                session=session,
+            )
         # The same answer either way: an invitation says nothing about who has users.
         flash(f"If {email} has no account yet, we have sent them an invitation.")
         return redirect(url_for("manage.organisation", organisation_id=found.id))
@@ -378,7 +387,11 @@ def resolve_report(report_id: uuid.UUID) -> Response:
 def user_list() -> str:
     session = db.session()
     names = {o.id: o.name for o in session.exec(select(Organisation)).all()}
-    return render_template("manage/users.html", users=users.everyone(session), organisations=names)
+    everyone = users.everyone(session)
+    with_code = two_factor.accounts_set_up(session)
+    return render_template(
+        "manage/users.html", users=everyone, organisations=names, with_code=with_code
+    )
 
 
 @blueprint.post("/manage/users/<uuid:user_id>/active")
@@ -392,6 +405,6 @@ def set_user_active(user_id: uuid.UUID) -> Response:
     _require_fresh_form()
     if found.id == _me().id:
         abort(400, description="You cannot stop your own account.")
-    users.set_active(session, found, not found.active)
+    users.set_active(session, found, not found.active, actor=_me())
     flash(f"{found.email} can {'now' if found.active else 'no longer'} sign in.")
     return redirect(url_for("manage.users"))

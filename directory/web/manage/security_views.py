@@ -1,0 +1,83 @@
+"""Admins: the security log, and resetting someone's two-factor sign-in (a lost phone)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from directory import db
+from directory.accounts import security_log, two_factor, users
+from directory.accounts.permissions import Action, require_permission
+from directory.models import SecurityEventKind, User
+from directory.web.forms import EmptyForm
+from directory.web.manage.views import blueprint
+
+PER_PAGE = 50
+
+
+@blueprint.get("/manage/security-log")
+@require_permission(Action.MANAGE_USERS)
+def security_log_page() -> tuple[str, int]:
+    """The log, newest first, filtered by kind and by account; a bad filter is said so."""
+    session = db.session()
+    problems: list[tuple[str, str]] = []
+    kind_text = request.args.get("kind", "")
+    kinds = {k.value: k for k in SecurityEventKind}
+    kind = kinds.get(kind_text)
+    if kind_text and kind is None:
+        problems.append(("kind", "Choose a kind of event from the list."))
+    user_text = request.args.get("user", "")
+    user_id = _uuid(user_text)
+    if user_text and (user_id is None or session.get(User, user_id) is None):
+        problems.append(("user", "Choose an account from the list."))
+        user_id = None
+    number = request.args.get("page", "1")
+    found = security_log.events(
+        session,
+        kind=kind,
+        user_id=user_id,
+        page=int(number) if number.isdigit() and len(number) < 7 else 1,
+        per_page=PER_PAGE,
+    )
+    accounts = users.everyone(session)
+    return render_template(
+        "manage/security_log.html",
+        found=found,
+        kind=kind.value if kind else "",
+        user=str(user_id) if user_id else "",
+        kinds=security_log.KIND_WORDS,
+        accounts=accounts,
+        emails={a.id: a.email for a in accounts},
+        problems=problems,
+        months=security_log.kept_months(),
+    ), 400 if problems else 200
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+@blueprint.post("/manage/users/<uuid:user_id>/two-factor/reset")
+@require_permission(Action.MANAGE_USERS)
+def reset_two_factor(user_id: uuid.UUID) -> Response:
+    """Forget someone's authenticator (a lost phone): they set it up at their next sign-in."""
+    session = db.session()
+    found = session.get(User, user_id)
+    if found is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form was open too long: go back and try again.")
+    if found.id == current_user.id:
+        abort(400, description="Reset your own from your account's two-factor page.")
+    if two_factor.confirmed(session, found) is None:
+        flash(f"{found.email} has not set up two-factor sign-in.")
+        return redirect(url_for("manage.users"))
+    two_factor.reset(session, found, actor=current_user._get_current_object())
+    flash(f"{found.email} is signed out and sets up two-factor sign-in again when signing in.")
+    return redirect(url_for("manage.users"))
