@@ -232,7 +232,7 @@ def test_a_link_worker_may_use_it_and_turn_it_off_with_password_and_code(app):
     with time_machine.travel(1_900_000_000, tick=False) as clock:
         client = app.test_client()
         # optional: the password alone signs a link worker in
-        assert sign_in(client, "linkworker").headers["Location"] == "/manage/"
+        assert sign_in(client, "linkworker").headers["Location"] == "/link-worker/cases"
         assert "is <strong>off</strong>" in client.get("/account/two-factor").text
         set_up(app, client, "linkworker")
         assert "is <strong>on</strong>" in client.get("/account/two-factor").text
@@ -258,7 +258,7 @@ def test_a_link_worker_may_use_it_and_turn_it_off_with_password_and_code(app):
         # the other browser is signed out; the password alone is enough again
         assert elsewhere.get("/account/two-factor").status_code == 302
         client.post("/sign-out")
-        assert sign_in(client, "linkworker").headers["Location"] == "/manage/"
+        assert sign_in(client, "linkworker").headers["Location"] == "/link-worker/cases"
     reset = events(app, SecurityEventKind.TWO_FACTOR_RESET)
     assert len(reset) == 1 and reset[0].actor_id is None and reset[0].detail == "by its owner"
 
