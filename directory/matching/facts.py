@@ -54,10 +54,8 @@ def facts_from_service(service: Service) -> matcher.ServiceFacts:
         needs=tuple(t.code for t in terms),
         need_words=" ".join([t.name for t in terms] + [w for t in terms for w in t.synonyms]),
         keywords=tuple(service.keywords),
-        description=" ".join(
-            part
-            for part in (service.summary, service.description, service.eligibility_description)
-            if part
+        description=described(
+            service.summary, service.description, service.eligibility_description
         ),
         min_age=service.minimum_age,
         max_age=service.maximum_age,
@@ -75,6 +73,13 @@ def facts_from_service(service: Service) -> matcher.ServiceFacts:
         closures=published.closures_of(service),
         free=service.is_free,
         languages=tuple(language.code for language in service.languages),
+    )
+
+
+def described(summary: str, description: str, eligibility: str) -> str:
+    """What the matcher holds of a service's own words: their telling words, each once."""
+    return matcher.telling_words(
+        " ".join(part for part in (summary, description, eligibility) if part)
     )
 
 
@@ -257,7 +262,7 @@ def _facts_of(
             needs=codes,
             need_words=shared(need_words),
             keywords=shared.strings(keywords),
-            description=" ".join(part for part in (summary, description, eligibility) if part),
+            description=described(summary, description, eligibility),
             min_age=minimum_age,
             max_age=maximum_age,
             restrictions=shared.strings(restrictions),
