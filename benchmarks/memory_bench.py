@@ -101,9 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         rows += [(f"worker {n + 1}", pid) for n, pid in enumerate(server.workers())]
         for name, pid in rows:
             figures = smaps(pid)
-            print(
-                f"{name:<18}{figures['rss']:>9.0f}{figures['pss']:>9.0f}{figures['uss']:>9.0f}"
-            )
+            print(f"{name:<18}{figures['rss']:>9.0f}{figures['pss']:>9.0f}{figures['uss']:>9.0f}")
         print(f"Load average at the end: {load.load_average()}")
     finally:
         server.stop()
