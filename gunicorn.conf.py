@@ -53,9 +53,14 @@ def _warm_in_master(server: Any) -> None:
     it opens its socket: connections made meanwhile would wait in the socket's queue for the
     whole warm-up (21 s at 20,000 services); refused, a client or load balancer tries
     another host or again."""
+    from directory import warm
+
     app = server.app.wsgi()
     _warm(app, lambda: None)
     _let_go_of_files_and_connections(app, close=True)
+    # What only the build needed goes first (collected and given back to the system): a
+    # cycle left for the collector when gc.freeze() runs would be held for ever.
+    warm.let_go_of_building()
     # Keep the collector off what the workers share: it would write to every object it
     # scans, and copy-on-write would then give each worker a copy of the page.
     gc.freeze()

@@ -11,6 +11,9 @@ index answer": what a load balancer asks before sending a host traffic (GET /hea
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -65,6 +68,22 @@ def warm_up(app: Flask) -> dict[str, float]:
             logger.info("Warm-up: %s took %.2f s", name, state.took[name])
     state.warm = True
     return dict(state.took)
+
+
+def let_go_of_building() -> None:
+    """Free what was only needed while building (rows read, ORM objects, their reference
+    cycles) and give the freed pages back to the system: glibc keeps them for the next
+    allocation otherwise, and a worker forked from the master would start with them too.
+    gunicorn.conf.py calls this in the master after the warm-up, before gc.freeze() and the
+    fork, so that the workers share only what is held."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        trim = None
+    if trim is not None:
+        trim(0)
 
 
 def is_warm(app: Flask) -> bool:

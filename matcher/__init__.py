@@ -30,6 +30,7 @@ from matcher.facts import (
 )
 from matcher.rules import RESTRICTIONS, RULES, Situation
 from matcher.weights import DEFAULT_WEIGHTS, Weights
+from matcher.words import telling_words
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -52,4 +53,5 @@ __all__ = [
     "Vocabulary",
     "Weights",
     "match",
+    "telling_words",
 ]

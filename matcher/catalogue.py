@@ -11,6 +11,7 @@ same entry at once work out the same value.
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,7 @@ class Words:
 
 
 NO_WORDS = Words(stems=(), typed={}, weights={})
+NO_POSTINGS: array[int] = array("i")
 
 
 class Catalogue:
@@ -46,16 +48,16 @@ class Catalogue:
 
     def __init__(self, services: Iterable[ServiceFacts]) -> None:
         self.services: tuple[ServiceFacts, ...] = tuple(services)
-        self._by_need: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # Each service tagged with a need, and the need's rank in its list, as one number
+        # (_ranked): an array of them where a list of pairs took 64 bytes an entry.
+        self._by_need: dict[str, array[int]] = defaultdict(_ranked_postings)
         # Words of each service's name and keywords: where a synonym of a need is looked for.
         self._labels: list[str] = []
-        self._label_index: dict[str, list[int]] = defaultdict(list)
+        self._label_index: dict[str, array[int]] = defaultdict(_postings)
         # Stems of the meaningful words of its own text: how the person's words find it.
-        self._text_index: dict[str, list[int]] = defaultdict(list)
-        # Venues (latitude, longitude), for exact distances; the map cells they are in, for
-        # quick ones (a rough order only: every distance shown or ruled on is exact); and
-        # how a service reaches people.
-        self._sites: list[tuple[tuple[float, float], ...]] = []
+        self._text_index: dict[str, array[int]] = defaultdict(_postings)
+        # The map cells of its venues, for quick distances (a rough order only: every
+        # distance shown or ruled on is exact, from its sites); and how it reaches people.
         self.cells: list[tuple[int, ...]] = []  # ids of the map cells of its venues
         self.cell_centres: list[tuple[float, float]] = []
         self._cell_ids: dict[tuple[int, int], int] = {}
@@ -63,8 +65,9 @@ class Catalogue:
         self._cache: dict[tuple[object, ...], object] = {}
         # How many services write each word: a word leaves the typo list with its last one.
         self._written: Counter[str] = Counter()
+        same: dict[tuple[int, ...], tuple[int, ...]] = {}  # one copy of each set of cells
         for i, service in enumerate(self.services):
-            self._add(i, service)
+            self._add(i, service, same)
         self._corrected: dict[str, str | None] = {}
         self._surface = self._by_first_letter()
 
@@ -75,9 +78,9 @@ class Catalogue:
             surface[word[0]].append(word)
         return surface
 
-    def _add(self, i: int, service: ServiceFacts) -> None:
+    def _add(self, i: int, service: ServiceFacts, same: dict[Any, Any]) -> None:
         for rank, code in enumerate(service.needs):
-            self._by_need[code].append((i, rank))
+            self._by_need[code].append(_ranked(i, rank))
         label, label_words, stems, words = _words(service)
         self._labels.append(label)
         for word in label_words:
@@ -85,8 +88,8 @@ class Catalogue:
         for word in stems:
             self._text_index[word].append(i)
         self._written.update(words)
-        self._sites.append(_sites(service))
-        self.cells.append(tuple({self._cell_id(s.latitude, s.longitude) for s in service.sites}))
+        cells = tuple({self._cell_id(s.latitude, s.longitude) for s in service.sites})
+        self.cells.append(same.setdefault(cells, cells))
         self.reach.append(_reach(service))
 
     def _cell_id(self, latitude: float, longitude: float) -> int:
@@ -123,11 +126,10 @@ class Catalogue:
         for i, service in changed.items():
             services[i] = service
         new.services = tuple(services)
-        new._by_need = defaultdict(list, self._by_need)
+        new._by_need = defaultdict(_ranked_postings, self._by_need)
         new._labels = list(self._labels)
-        new._label_index = defaultdict(list, self._label_index)
-        new._text_index = defaultdict(list, self._text_index)
-        new._sites = list(self._sites)
+        new._label_index = defaultdict(_postings, self._label_index)
+        new._text_index = defaultdict(_postings, self._text_index)
         new.cells = list(self.cells)
         new.cell_centres = list(self.cell_centres)
         new._cell_ids = dict(self._cell_ids)
@@ -137,10 +139,10 @@ class Catalogue:
         new._written = Counter(self._written)
         copied: set[tuple[int, str]] = set()  # lists already copied from this catalogue's
 
-        def own(table: dict[str, list[Any]], which: int, key: str) -> list[Any]:
+        def own(table: dict[str, Any], which: int, key: str) -> Any:
             if (which, key) not in copied:
                 copied.add((which, key))
-                table[key] = list(table.get(key, ()))
+                table[key] = table[key][:]  # a list or an array, as it was (or a new one)
             return table[key]
 
         for i, service in changed.items():
@@ -148,9 +150,9 @@ class Catalogue:
             _, old_label_words, old_stems, old_words = _words(old)
             label, label_words, stems, words = _words(service)
             for rank, code in enumerate(old.needs):
-                own(new._by_need, 0, code).remove((i, rank))
+                own(new._by_need, 0, code).remove(_ranked(i, rank))
             for rank, code in enumerate(service.needs):
-                insort(own(new._by_need, 0, code), (i, rank))
+                insort(own(new._by_need, 0, code), _ranked(i, rank))
             new._labels[i] = label
             for table, which, before, after in (
                 (new._label_index, 1, old_label_words, label_words),
@@ -162,11 +164,10 @@ class Catalogue:
                     insort(own(table, which, word), i)
             new._written.subtract(old_words)
             new._written.update(words)
-            new._sites[i] = _sites(service)
             new.cells[i] = tuple({new._cell_id(s.latitude, s.longitude) for s in service.sites})
             new.reach[i] = _reach(service)
         # as a catalogue built whole has them: no entry for a word nobody writes any more
-        tables: tuple[dict[str, list[Any]], ...] = (
+        tables: tuple[dict[str, Any], ...] = (
             new._by_need,
             new._label_index,
             new._text_index,
@@ -187,7 +188,7 @@ class Catalogue:
 
     def with_need(self, code: str) -> list[tuple[int, int]]:
         """(service index, rank of the need in its list) for each service tagged with it."""
-        return self._by_need.get(code, [])
+        return [(ranked >> RANK_BITS, ranked & RANK_MASK) for ranked in self._by_need.get(code, ())]
 
     def need_strengths(self, code: str, by_rank: tuple[float, float, float]) -> dict[int, float]:
         """Service index -> how well it meets the need, by the need's rank in its list (main,
@@ -220,7 +221,7 @@ class Catalogue:
         words = normalise(phrase).split()
         if not words:
             return []
-        postings = [self._label_index.get(w, []) for w in words]
+        postings = [self._label_index.get(w, NO_POSTINGS) for w in words]
         rarest = min(postings, key=len)
         wanted = f" {' '.join(words)} "
         return [i for i in rarest if wanted in self._labels[i]]
@@ -265,10 +266,10 @@ class Catalogue:
 
     def nearest_site_miles(self, i: int, latitude: float, longitude: float) -> float | None:
         """How far the service's nearest venue is from a point (haversine), or None."""
-        sites = self._sites[i]
+        sites = self.services[i].sites
         if not sites:
             return None
-        return min(miles_between(latitude, longitude, lat, lon) for lat, lon in sites)
+        return min(miles_between(latitude, longitude, s.latitude, s.longitude) for s in sites)
 
     def coverage(self, words: Words) -> dict[int, float]:
         """For each service sharing any of the words: how much of what the person said its
@@ -303,10 +304,6 @@ def _words(service: ServiceFacts) -> tuple[str, set[str], set[str], set[str]]:
     return f" {label} ", set(label.split()), {stem(w) for w in words}, words
 
 
-def _sites(service: ServiceFacts) -> tuple[tuple[float, float], ...]:
-    return tuple((s.latitude, s.longitude) for s in service.sites)
-
-
 def _reach(service: ServiceFacts) -> int:
     in_person = "in_person" in service.modes or not service.modes
     if not service.sites or not in_person:
@@ -320,7 +317,27 @@ def _in_order(services: list[ServiceFacts]) -> list[ServiceFacts]:
     return sorted(services, key=lambda s: s.id)
 
 
-def _holds(postings: list[int], i: int) -> bool:
+def _postings() -> array[int]:
+    """Service indexes in catalogue order: an array of C ints, not a list of Python ints,
+    a quarter of the memory (at 100,000 services, millions of entries), and pages that
+    workers forked from one master share, as reading them writes no reference counts."""
+    return array("i")
+
+
+# A service index and a rank as one number, in the same order as the pairs.
+RANK_BITS = 16
+RANK_MASK = (1 << RANK_BITS) - 1
+
+
+def _ranked(i: int, rank: int) -> int:
+    return i << RANK_BITS | min(rank, RANK_MASK)
+
+
+def _ranked_postings() -> array[int]:
+    return array("q")
+
+
+def _holds(postings: array[int], i: int) -> bool:
     # Postings are in catalogue order, so sorted.
     at = bisect_left(postings, i)
     return at < len(postings) and postings[at] == i

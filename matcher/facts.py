@@ -209,7 +209,8 @@ class ServiceFacts:
     needs: tuple[str, ...] = ()  # need codes, the main one first
     need_words: str = ""  # the labels and synonyms of its needs
     keywords: tuple[str, ...] = ()
-    description: str = ""  # summary and description
+    # the telling words of its summary, description and eligibility (words.telling_words)
+    description: str = ""
     min_age: int | None = None
     max_age: int | None = None
     restrictions: tuple[str, ...] = ()  # women_only, men_only, carers_only, ...

@@ -4,15 +4,18 @@ in the database."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
+from sqlmodel import col, select
 
 import matcher
+from directory.catalogue import published
 from directory.geo import postcodes
 from directory.matching import facts as row_facts
 from directory.matching import profiles, suggestions
-from directory.models import stable_id
+from directory.models import ListingStatus, Service, stable_id
 from tests.conftest import demo_needs
 
 TODAY = date(2026, 11, 23)
@@ -137,6 +140,42 @@ def test_the_vocabulary_has_every_need_its_synonyms_and_the_age_groups():
 def facts(demo_app, session_for):
     session = session_for(demo_app)
     return {f.id: f for f in row_facts.matchable_services(session)}
+
+
+def test_the_facts_read_as_rows_equal_those_of_each_loaded_service(demo_app, session_for):
+    """matchable_services reads plain rows; facts_from_service reads a loaded Service: the
+    same facts, children in the same order, and a value many services repeat held once."""
+    session = session_for(demo_app)
+    rows = session.exec(
+        select(Service)
+        .where(col(Service.status).in_(row_facts.MATCHABLE_STATUSES))
+        .options(*published.facts_options())
+    ).all()
+    expected = {
+        str(s.id): row_facts.facts_from_service(s)
+        for s in rows
+        if s.organisation.status == ListingStatus.PUBLISHED
+    }
+    found = list(row_facts.matchable_services(session, batch=50))
+    assert [f.id for f in found] == sorted(expected) and len(found) > 100
+    assert any(f.closures for f in found) and any(s.access for f in found for s in f.sites)
+    assert any(f.sessions and f.areas and f.languages for f in found)
+    for facts in found:
+        assert facts == expected[facts.id]
+    leeds = [a for f in found for a in f.areas if a.codes == (LEEDS,)]
+    assert len(leeds) > 10 and len({id(a) for a in leeds}) == len(set(leeds))
+    assert len({id(f.needs) for f in found}) == len({f.needs for f in found})
+
+
+def test_facts_of_some_ids_are_those_of_the_matchable_among_them(demo_app, session_for):
+    session = session_for(demo_app)
+    everything = {f.id: f for f in row_facts.matchable_services(session)}
+    draft = session.exec(select(Service.id).where(Service.status == ListingStatus.DRAFT)).first()
+    some = [uuid.UUID(i) for i in sorted(everything)[:3]]
+    assert draft is not None
+    found = list(row_facts.matchable_services(session, [draft, *some]))
+    assert [f.id for f in found] == sorted(str(i) for i in some)
+    assert all(f == everything[f.id] for f in found)
 
 
 def test_a_service_row_becomes_matcher_facts(facts):

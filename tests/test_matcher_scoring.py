@@ -101,6 +101,17 @@ def test_stopwords_and_short_words_say_nothing():
     assert content_words("I'm so lonely and I can't sleep, it's a lot") == ["lonely", "sleep"]
 
 
+def test_a_description_held_as_its_telling_words_matches_as_the_whole_text():
+    text = "Friendly walks in Little London. Walking, talking; it's free - walks for everyone!"
+    held = matcher.telling_words(text)
+    assert held == "friendly walks little london walking talking free everyone"
+    assert content_words(held) == content_words(text)
+    someone = person(what_matters="I love walking and talking")
+    whole = service("whole", description=text)
+    words = service("words", description=held)
+    assert score_alone(someone, whole) == score_alone(someone, words) > 0
+
+
 # --- distance ----------------------------------------------------------------------------
 
 

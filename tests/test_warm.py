@@ -163,7 +163,6 @@ def indexes(catalogue: matcher.Catalogue) -> list[object]:
         dict(catalogue._label_index),
         dict(catalogue._text_index),
         dict(catalogue._surface),
-        catalogue._sites,
         catalogue.reach,
         [sorted(catalogue.cell_centres[c] for c in cells) for cells in catalogue.cells],
     ]
