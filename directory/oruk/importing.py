@@ -14,6 +14,11 @@ places name), or anywhere in the UK when the file has no places. A listing's "la
 checked" is the feed's assured_date, else its last_modified, else the day of the import,
 with where it came from (`checked_source`); a record from another Signpost says routes and
 delivery in its own terms, which win (signpost_terms.py).
+
+Records new to the catalogue are gathered as plain rows (`_Row`) and written with one INSERT
+per table for many records, through the session so that the change log notes them; stored
+records are updated through the ORM. A directory's first import of 20,000 listings took
+two minutes of CPU building and flushing an ORM object per row; it now takes a fraction.
 """
 
 from __future__ import annotations
