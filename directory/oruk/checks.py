@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from sqlmodel import Session, col, select
@@ -185,6 +187,19 @@ SERVICE_SCHEMA = _object(
     },
 )
 VALIDATOR = Draft202012Validator(SERVICE_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _same_format(name: str) -> Callable[[str], bool]:
+    return lambda value: VALIDATOR.format_checker.conforms(value, name)  # type: ignore[union-attr]
+
+
+# The same schema in Rust, with the same format checks (jsonschema's own): a first pass that
+# passes a valid record at a twentieth of the cost; the Python validator words the errors.
+FIRST_PASS = jsonschema_rs.Draft202012Validator(
+    SERVICE_SCHEMA,
+    validate_formats=True,
+    formats={name: _same_format(name) for name in VALIDATOR.format_checker.checkers},  # type: ignore[union-attr]
+)
 # HSDS fields a record may carry that Signpost has no place for: reported, not kept.
 NOT_KEPT = (
     "program",
@@ -285,8 +300,11 @@ def check_services(
         def add(where: str, message: str, error: bool = True, record: str = record) -> None:
             report.problems.append(Problem(record, where, message, error))
 
-        for error in sorted(VALIDATOR.iter_errors(service), key=lambda e: list(e.absolute_path)):
-            add(*_message(error))
+        if not FIRST_PASS.is_valid(service):
+            for error in sorted(
+                VALIDATOR.iter_errors(service), key=lambda e: list(e.absolute_path)
+            ):
+                add(*_message(error))
         if counts.get(str(service.get("id")), 0) > 1:
             add("id", f"the same id is used by {counts[str(service['id'])]} records in this file")
         _check_service(service, add, report, known_terms, known_orgs)

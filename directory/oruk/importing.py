@@ -14,6 +14,11 @@ places name), or anywhere in the UK when the file has no places. A listing's "la
 checked" is the feed's assured_date, else its last_modified, else the day of the import,
 with where it came from (`checked_source`); a record from another Signpost says routes and
 delivery in its own terms, which win (signpost_terms.py).
+
+Records new to the catalogue are gathered as plain rows (`_Row`) and written with one INSERT
+per table for many records, through the session so that the change log notes them; stored
+records are updated through the ORM. A directory's first import of 20,000 listings took
+two minutes of CPU building and flushing an ORM object per row; it now takes a fraction.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+from pydantic_core import PydanticUndefined
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from directory import clock
 from directory.catalogue import needs as known_needs
@@ -49,6 +56,7 @@ from directory.models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    ServiceForeignTerm,
     ServiceTaxonomyTerm,
     stable_id,
     utcnow,
@@ -60,6 +68,7 @@ from matcher.words import join
 
 Json = dict[str, Any]
 FLUSH_EVERY = 500  # records written to the database together
+INSERT_EVERY = 1000  # rows in one INSERT's executemany
 WEEKS = re.compile(r"(\d+)\s*week", re.I)
 ACCESS_BY_LABEL = {label.lower(): code for code, label in ACCESSIBILITY.items()}
 CAPACITY_BY_TEXT = {text.lower(): code for code, text in CAPACITY.items()}
@@ -176,8 +185,8 @@ def import_services(
                 else:
                     result.updated += 1
                 if (index + 1) % FLUSH_EVERY == 0:
-                    session.flush()
-        session.flush()
+                    writer.flush()
+        writer.flush()
         result.duplicates = likely_duplicates(session, result.changed_ids)
         if publish:  # "publish at once" holds likely duplicates back for a manager
             stored_before = writer._ids(Service)
@@ -208,6 +217,80 @@ def area_of_services(session: Session, service_ids: Any) -> dict[str, str]:
     return {code: seen.most_common(1)[0][0] for code, seen in sorted(towns.items())}
 
 
+class _Row:
+    """A record new to the catalogue, as its column values (defaults filled in as the model
+    would) and its children by relationship, written with one INSERT per table for many
+    records: an ORM object per row, built and flushed, was most of a large import's time.
+    Reads and writes its columns as attributes, as the model's objects do."""
+
+    __slots__ = ("model", "values", "parts")
+
+    def __init__(self, model: Any, **given: Any) -> None:
+        relations = model.__mapper__.relationships
+        values = _defaults(model)
+        parts: dict[str, list[_Row]] = {}
+        for name, value in given.items():
+            if name in relations:
+                parts[name] = value
+            elif name in values:
+                values[name] = value
+            else:
+                raise AttributeError(f"{model.__name__} has no column {name}")
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "parts", parts)
+
+    def __getattr__(self, name: str) -> Any:
+        values = object.__getattribute__(self, "values")
+        if name in values:
+            return values[name]
+        if name in object.__getattribute__(self, "model").__mapper__.relationships:
+            return object.__getattribute__(self, "parts").get(name, [])
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self.values:
+            raise AttributeError(f"{self.model.__name__} has no column {name}")
+        self.values[name] = value
+
+    def orm(self) -> Any:
+        """The model's object, for a stored record's collection."""
+        parts = {name: [row.orm() for row in rows] for name, rows in self.parts.items()}
+        return self.model(**self.values, **parts)
+
+    def collect(self, by_table: dict[sa.Table, list[dict[str, Any]]]) -> None:
+        """This row and its children's, each child given its parent's key."""
+        by_table.setdefault(self.model.__table__, []).append(self.values)
+        relations = self.model.__mapper__.relationships
+        for name, rows in self.parts.items():
+            pairs = relations[name].local_remote_pairs
+            for row in rows:
+                for local, remote in pairs:
+                    row.values[remote.key] = self.values[local.key]
+                row.collect(by_table)
+
+
+_FIELDS: dict[Any, list[tuple[str, Any, Any]]] = {}
+
+
+def _defaults(model: Any) -> dict[str, Any]:
+    """Every column of a new row with the value the model would give it."""
+    fields = _FIELDS.get(model)
+    if fields is None:
+        columns = set(model.__table__.c.keys())
+        fields = _FIELDS[model] = [
+            (name, info.default, info.default_factory)
+            for name, info in model.model_fields.items()
+            if name in columns
+        ]
+    return {
+        name: factory()
+        if factory is not None
+        else (None if default is PydanticUndefined else default)
+        for name, default, factory in fields
+    }
+
+
 class _Writer:
     def __init__(self, session: Session, report: Report, publish: bool, source: str) -> None:
         self.session = session
@@ -222,6 +305,7 @@ class _Writer:
         self.ids: dict[str, set[uuid.UUID]] = {}
         self.preloaded: list[Service] = []
         self.organisation_ids: set[uuid.UUID | None] = set()
+        self.created: list[_Row] = []  # new records not yet written (flush)
         # the directory's area: the local authorities of every place in the file, by name
         self.area: dict[str, str] = {}
 
@@ -303,6 +387,39 @@ class _Writer:
             self.ids[table] = set(self.session.exec(select(model.id)).all())
         return self.ids[table]
 
+    def new(self, model: Any, **values: Any) -> _Row:
+        """A record new to the catalogue, written with the others at the next flush."""
+        row = _Row(model, **values)
+        self.created.append(row)
+        return row
+
+    def _replace(self, owner: Any, name: str, wanted: list[_Row]) -> None:
+        """Swap a child collection for the file's (children carry no history of their own):
+        a new record's children are written with it; a stored one's through the session."""
+        if isinstance(owner, _Row):
+            owner.parts[name] = wanted
+            return
+        current = getattr(owner, name)
+        if current:
+            current.clear()
+            # delete the old rows first: the file's children may reuse their ids
+            self.flush()
+        current.extend(row.orm() for row in wanted)
+
+    def flush(self) -> None:
+        """Write the new records gathered so far, then the session's changes (which may
+        name them)."""
+        by_table: dict[sa.Table, list[dict[str, Any]]] = {}
+        for row in self.created:
+            row.collect(by_table)
+        self.created = []
+        for table in SQLModel.metadata.sorted_tables:  # parents before their children
+            rows = by_table.get(table, [])
+            for start in range(0, len(rows), INSERT_EVERY):
+                # through the session, so the change log notes them
+                self.session.execute(sa.insert(table), rows[start : start + INSERT_EVERY])
+        self.session.flush()
+
     def _status(self, current: ListingStatus | None) -> ListingStatus:
         if self.publish:
             return ListingStatus.PUBLISHED
@@ -316,8 +433,7 @@ class _Writer:
         org = self.get(Organisation, org_id)
         created = org is None
         if org is None:
-            org = Organisation(id=org_id, name="")
-            self.session.add(org)
+            org = self.new(Organisation, id=org_id, name="")
         org.status = self._status(None if created else org.status)
         if data is not None:
             org.name = _text(data, "name", 200)
@@ -330,9 +446,9 @@ class _Writer:
                 if "CHC" in kind.upper() or "CHARITY" in kind.upper():
                     org.charity_number = _text(item, "identifier", 20) or None
             signpost_terms.apply_to_organisation(org, data)
-            _replace(
-                self.session,
-                org.phones,
+            self._replace(
+                org,
+                "phones",
                 [
                     _phone(p, self.own_id(Phone, p["id"], f"organization:{org.id}"))
                     for p in data.get("phones") or []
@@ -349,8 +465,7 @@ class _Writer:
         place = self.get(Location, place_id)
         created = place is None
         if place is None:
-            place = Location(id=place_id, name="", organization_id=org.id)
-            self.session.add(place)
+            place = self.new(Location, id=place_id, name="", organization_id=org.id)
         # The organisation that keeps the place, as the file says, when Signpost has it.
         keeper = _optional_uuid(data.get("organization_id"))
         if keeper in self.organisation_ids:
@@ -385,11 +500,12 @@ class _Writer:
             place.longitude = round(located.longitude, 6)
         else:
             place.latitude = place.longitude = None
-        _replace(
-            self.session,
-            place.accessibility,
+        self._replace(
+            place,
+            "accessibility",
             [
-                Accessibility(
+                _Row(
+                    Accessibility,
                     location_id=place.id,
                     id=self.own_id(Accessibility, a["id"], f"location:{place_id}"),
                     feature=ACCESS_BY_LABEL.get(_text(a, "description").lower(), "other"),
@@ -414,9 +530,13 @@ class _Writer:
         service = self.get(Service, service_id)
         created = service is None
         if service is None:
-            service = Service(id=service_id, name="", organization_id=org.id)
-            self.session.add(service)
-        service.organisation = org
+            service = self.new(Service, id=service_id, name="", organization_id=org.id)
+        elif isinstance(org, _Row):  # a stored listing moving to an organisation new here
+            self.flush()
+            service.organization_id = org.id
+            self.session.expire(service, ["organisation"])
+        else:
+            service.organisation = org
         self._fields(service, data, created)
         if data.get("status", "active") != "active":
             service.status = ListingStatus.ARCHIVED
@@ -430,11 +550,12 @@ class _Writer:
             service.version = (service.version or 0) + 1
         # Keep the source's modification time, so an export of an import says the same.
         service.updated_at = _datetime(data.get("last_modified")) or utcnow()
-        flag_modified(service, "updated_at")
+        if not created:
+            flag_modified(service, "updated_at")
         result.changed_ids.append(service.id)
         return created
 
-    def contacts(self, data: Json, owner: str) -> list[Contact]:
+    def contacts(self, data: Json, owner: str) -> list[_Row]:
         contacts, seen = [], set()
         for c in data.get("contacts") or []:
             contact_id = self.own_id(Contact, c["id"], owner)
@@ -445,7 +566,8 @@ class _Writer:
             ]
             seen |= {str(p["id"]) for p in c.get("phones") or []}
             contacts.append(
-                Contact(
+                _Row(
+                    Contact,
                     id=contact_id,
                     name=_text(c, "name", 200),
                     title=_text(c, "title", 200),
@@ -458,7 +580,8 @@ class _Writer:
         if loose:
             contact_id = stable_id("contact", f"{data['id']}/phones")
             contacts.append(
-                Contact(
+                _Row(
+                    Contact,
                     id=contact_id,
                     phones=[
                         _phone(p, self.own_id(Phone, p["id"], f"contact:{contact_id}"))
@@ -574,12 +697,11 @@ class _Writer:
         result: ImportResult,
         created: bool,
     ) -> None:
-        session = self.session
         owner = f"service:{service.id}"
         given = _given(data, created)
         if given("schedules"):
             # the old openings go before the places they may name
-            _replace(session, service.schedules, [])
+            self._replace(service, "schedules", [])
         link_ids: dict[str, uuid.UUID] = {}  # the file's id of a service at a location -> ours
         if given("service_at_locations"):
             links, seen = [], set()
@@ -590,9 +712,14 @@ class _Writer:
                     link_id = self.own_id(ServiceAtLocation, link["id"], owner)
                     link_ids[str(link["id"])] = link_id
                     links.append(
-                        ServiceAtLocation(service_id=service.id, id=link_id, location_id=place.id)
+                        _Row(
+                            ServiceAtLocation,
+                            service_id=service.id,
+                            id=link_id,
+                            location_id=place.id,
+                        )
                     )
-            _replace(session, service.location_links, links)
+            self._replace(service, "location_links", links)
         if given("schedules"):
             self._schedules(service, data, owner, link_ids)
             self._closures(service, data, owner)
@@ -606,22 +733,23 @@ class _Writer:
             else:
                 if silent:
                     result.directory_area += 1  # nothing we can read: the directory's area
-                _replace(session, service.areas, areas)
+                self._replace(service, "areas", areas)
         if given("languages"):
             self._languages(service, data, owner)
         if given("contacts", "phones"):
-            _replace(session, service.contacts, self.contacts(data, owner))
+            self._replace(service, "contacts", self.contacts(data, owner))
         if given("attributes"):
             self._needs(service, data, needs, result)
 
     def _schedules(
         self, service: Service, data: Json, owner: str, link_ids: dict[str, uuid.UUID]
     ) -> None:
-        _replace(
-            self.session,
-            service.schedules,
+        self._replace(
+            service,
+            "schedules",
             [
-                Schedule(
+                _Row(
+                    Schedule,
                     service_id=service.id,
                     id=self.own_id(Schedule, s["id"], owner),
                     service_at_location_id=link_ids.get(str(s.get("service_at_location_id"))),
@@ -644,11 +772,12 @@ class _Writer:
     def _closures(self, service: Service, data: Json, owner: str) -> None:
         """Schedules that say when it is shut (oruk/closures.py) as closures."""
         found, service.closed_on_bank_holidays = closures.read(data.get("schedules") or [])
-        _replace(
-            self.session,
-            service.closures,
+        self._replace(
+            service,
+            "closures",
             [
-                Closure(
+                _Row(
+                    Closure,
                     service_id=service.id,
                     id=self.own_id(Closure, c.id, owner),
                     starts=c.starts,
@@ -660,11 +789,12 @@ class _Writer:
         )
 
     def _costs(self, service: Service, data: Json, owner: str) -> None:
-        _replace(
-            self.session,
-            service.cost_options,
+        self._replace(
+            service,
+            "cost_options",
             [
-                CostOption(
+                _Row(
+                    CostOption,
                     service_id=service.id,
                     id=self.own_id(CostOption, c["id"], owner),
                     option=_text(c, "option", 200),
@@ -677,11 +807,12 @@ class _Writer:
         )
 
     def _languages(self, service: Service, data: Json, owner: str) -> None:
-        _replace(
-            self.session,
-            service.languages,
+        self._replace(
+            service,
+            "languages",
             [
-                Language(
+                _Row(
+                    Language,
                     service_id=service.id,
                     id=self.own_id(Language, x["id"], owner),
                     code=_text(x, "code", 3) or LANGUAGE_BY_NAME.get(_text(x, "name").lower(), ""),
@@ -698,7 +829,7 @@ class _Writer:
         cross-walk or exact words, never by likeness), and the terms of other taxonomies
         kept on the service as the feed gave them."""
         needs.read_mappings(self.session)
-        wanted: list[ServiceTaxonomyTerm] = []
+        wanted: list[_Row] = []
         ranked: set[uuid.UUID] = set()
         foreign: dict[ForeignTerm, None] = {}
         for item in data.get("attributes") or []:
@@ -721,13 +852,19 @@ class _Writer:
             if found.need.term_id not in ranked:
                 ranked.add(found.need.term_id)
                 wanted.append(
-                    ServiceTaxonomyTerm(
-                        service_id=service.id, taxonomy_term_id=found.need.term_id, rank=len(wanted)
+                    _Row(
+                        ServiceTaxonomyTerm,
+                        service_id=service.id,
+                        taxonomy_term_id=found.need.term_id,
+                        rank=len(wanted),
                     )
                 )
-        _replace(self.session, service.need_links, wanted)
-        kept = [term.row(service.id, position) for position, term in enumerate(foreign)]
-        _replace(self.session, service.foreign_terms, kept)
+        self._replace(service, "need_links", wanted)
+        kept = [
+            _Row(ServiceForeignTerm, **term.values(service.id, position))
+            for position, term in enumerate(foreign)
+        ]
+        self._replace(service, "foreign_terms", kept)
 
 
 def _given(data: Json, created: bool) -> Callable[..., bool]:
@@ -753,7 +890,7 @@ def _areas(
     links: list[ServiceAtLocation],
     places: dict[uuid.UUID, Location],
     writer: _Writer,
-) -> list[ServiceArea]:
+) -> list[_Row]:
     areas = []
     for item in data.get("service_areas") or []:
         words = _text(item, "extent").split()
@@ -768,7 +905,8 @@ def _areas(
             except ValueError:
                 continue
         areas.append(
-            ServiceArea(
+            _Row(
+                ServiceArea,
                 service_id=service.id,
                 id=writer.own_id(ServiceArea, item["id"], f"service:{service.id}"),
                 extent_type=AreaType(kind),
@@ -791,7 +929,8 @@ def _areas(
         named = list(dict.fromkeys(writer.area[c] for c in codes if c in writer.area))
         name = join(named, last="or") or "the directory's area"
         return [
-            ServiceArea(
+            _Row(
+                ServiceArea,
                 service_id=service.id,
                 id=area_id,
                 extent_type=AreaType.LOCAL_AUTHORITY,
@@ -800,7 +939,8 @@ def _areas(
             )
         ]
     return [
-        ServiceArea(
+        _Row(
+            ServiceArea,
             service_id=service.id,
             id=area_id,
             extent_type=AreaType.NATIONAL,
@@ -813,9 +953,9 @@ def _dicts(value: Any) -> list[Json]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _phone(p: Json, phone_id: uuid.UUID) -> Phone:
-    return Phone(
-        id=phone_id, number=_text(p, "number", 30), description=_text(p, "description", 300)
+def _phone(p: Json, phone_id: uuid.UUID) -> _Row:
+    return _Row(
+        Phone, id=phone_id, number=_text(p, "number", 30), description=_text(p, "description", 300)
     )
 
 
@@ -828,15 +968,6 @@ def _owner(links: dict[str, Any]) -> str:
         if links.get(name) is not None:
             return f"{name.removesuffix('_id')}:{links[name]}"
     return "nobody"
-
-
-def _replace(session: Session, current: list, wanted: list) -> None:
-    """Swap a child collection for the file's (children carry no history of their own)."""
-    if current:
-        current.clear()
-        # delete the old rows first: the file's children may reuse their ids
-        session.flush()
-    current.extend(wanted)
 
 
 def _touch(session: Session, record: Organisation | Location, created: bool) -> None:

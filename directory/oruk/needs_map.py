@@ -192,21 +192,25 @@ class ForeignTerm:
         return f"{words} ({self.taxonomy})" if self.taxonomy else words
 
     def row(self, service_id: Any, position: int) -> ServiceForeignTerm:
-        return ServiceForeignTerm(
+        return ServiceForeignTerm(**self.values(service_id, position))
+
+    def values(self, service_id: Any, position: int) -> dict[str, Any]:
+        """The columns of the row that keeps this term on a service."""
+        return {
             # the same term on the same service keeps its id through a re-import or a copy
-            id=stable_id(
+            "id": stable_id(
                 "service_foreign_term",
                 f"{service_id}/{self.taxonomy_id or self.taxonomy}/{self.term_id}/"
                 f"{self.code}/{self.name}",
             ),
-            service_id=service_id,
-            taxonomy=self.taxonomy,
-            taxonomy_id=self.taxonomy_id,
-            term_id=self.term_id,
-            code=self.code,
-            name=self.name,
-            position=position,
-        )
+            "service_id": service_id,
+            "taxonomy": self.taxonomy,
+            "taxonomy_id": self.taxonomy_id,
+            "term_id": self.term_id,
+            "code": self.code,
+            "name": self.name,
+            "position": position,
+        }
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,25 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
 import matcher
 from directory import clock
-from directory.catalogue import published
-from directory.matching.facts import facts_from_service
 from directory.matching.suggestions import configured_weights
-from directory.models import ListingStatus, Service, ServiceForeignTerm
+from directory.models import (
+    Capacity,
+    ListingStatus,
+    Organisation,
+    Service,
+    ServiceForeignTerm,
+    ServiceTaxonomyTerm,
+)
 from directory.oruk.needs_map import ForeignTerm
 from matcher import rules
 
@@ -170,26 +177,37 @@ def check(
     found = Readiness(listings=len(ids))
     reasons: Counter[str] = Counter()
     needless: set[uuid.UUID] = set()  # listings with no need at all
-    for start in range(0, len(ids), 500):
-        statement = (
-            select(Service)
-            .where(col(Service.id).in_(ids[start : start + 500]))
-            .options(*published.facts_options())
+    for row in _rows(session, ids):
+        facts = matcher.ServiceFacts(
+            id=str(row.id),
+            name=row.name,
+            restrictions=tuple(row.restrictions or ()),
+            referral_routes=tuple(
+                route
+                for route, on in (
+                    ("self", row.self_referral),
+                    ("professional", row.professional_referral),
+                    ("gp", row.gp_referral),
+                )
+                if on
+            ),
+            routes_known=row.routes_known,
+            capacity=Capacity(row.capacity).value,
+            status=ListingStatus(row.status).value,
+            last_verified=row.last_verified,
         )
-        for service in session.exec(statement).all():
-            facts = facts_from_service(service)
-            broken = [r.text for r in rules.broken(NEUTRAL_PERSON, facts, seen, NEUTRAL_RULES)]
-            if service.organisation.status != ListingStatus.PUBLISHED:
-                broken.append(ORGANISATION_WAITING)  # matching leaves its services out
-            reasons.update(broken)
-            found.ready += not broken
-            if not broken and not facts.routes_known:
-                found.routes_unknown += 1
-                broken = [ROUTES_UNKNOWN]
-            for reason in broken:
-                found.listed.setdefault(reason, []).append(Listing(service.id, service.name))
-            if not facts.needs:
-                needless.add(service.id)
+        broken = [r.text for r in rules.broken(NEUTRAL_PERSON, facts, seen, NEUTRAL_RULES)]
+        if row.organisation_status != ListingStatus.PUBLISHED:
+            broken.append(ORGANISATION_WAITING)  # matching leaves its services out
+        reasons.update(broken)
+        found.ready += not broken
+        if not broken and not facts.routes_known:
+            found.routes_unknown += 1
+            broken = [ROUTES_UNKNOWN]
+        for reason in broken:
+            found.listed.setdefault(reason, []).append(Listing(row.id, row.name))
+        if not row.has_need:
+            needless.add(row.id)
     for listings in found.listed.values():
         listings.sort(key=lambda listing: listing.name.casefold())
     found.excluded = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
@@ -199,6 +217,37 @@ def check(
         listed = UnmappedTerm(term, len(names), mapping_link(term), without)
         (found.unmapped if without or term not in carriers else found.also_unmapped).append(listed)
     return found
+
+
+def _rows(session: Session, ids: list[uuid.UUID]) -> Iterator[Any]:
+    """The columns the neutral rules read of each listing, with its organisation's status
+    and whether it meets any need: plain rows, as an import of thousands would otherwise
+    load every listing with its relations only to read these."""
+    has_need = (
+        select(ServiceTaxonomyTerm.service_id)
+        .where(col(ServiceTaxonomyTerm.service_id) == Service.id)
+        .exists()
+        .label("has_need")
+    )
+    for start in range(0, len(ids), 500):
+        yield from session.exec(
+            select(  # type: ignore[call-overload]
+                Service.id,
+                Service.name,
+                Service.status,
+                Service.last_verified,
+                Service.capacity,
+                Service.restrictions,
+                Service.self_referral,
+                Service.professional_referral,
+                Service.gp_referral,
+                Service.routes_known,
+                col(Organisation.status).label("organisation_status"),
+                has_need,
+            )
+            .join(Organisation, col(Organisation.id) == Service.organization_id)
+            .where(col(Service.id).in_(ids[start : start + 500]))
+        ).all()
 
 
 def _carriers(session: Session, ids: list[uuid.UUID], terms: set[str]) -> dict[str, set[uuid.UUID]]:
