@@ -75,12 +75,19 @@ def post_fork(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Warm this worker's app before it takes requests. After preload everything is built,
-    and the same steps only open this worker's database connection and index files and
-    touch what searches read (a second or two): its first requests took 150-300 ms more."""
+    """Warm this worker's app before it takes requests. After preload everything is built
+    and shared: the worker only opens its own database connection and index files with one
+    search (warm.after_fork, some milliseconds), while the master's socket already takes
+    connections: running every step again here (a second or two, reading and checking what
+    the master built) made the first requests after a start wait (p99 0.75 s)."""
     app = worker.wsgi
     try:
-        _warm(app, worker.notify)
+        from directory import warm
+
+        if preload_app and warm.is_warm(app):
+            warm.after_fork(app)
+        else:
+            _warm(app, worker.notify)
     except Exception:
         # Not raised: gunicorn halts the whole server when a worker fails to boot, and a
         # database away for a moment would take the host down. The worker stays not ready

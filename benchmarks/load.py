@@ -459,7 +459,7 @@ class Gunicorn:
             command, cwd=checkout, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
 
-    def wait_until_accepting(self, limit: float = 120) -> float:
+    def wait_until_accepting(self, limit: float = 600) -> float:
         """Seconds from start until the port takes a connection."""
         deadline = time.perf_counter() + limit
         while time.perf_counter() < deadline:

@@ -144,7 +144,7 @@ def register_warm_up(app: Flask) -> None:
 
     warm.add_step(app, "page templates", lambda app, _session: compile_templates(app))
     warm.add_step(app, "needs vocabulary", lambda app, session: needs.held(session, app))
-    warm.add_step(app, "search", search.warm)
+    warm.add_step(app, "search", search.warm, after_fork=search.touch)
     warm.add_step(app, "need counts", lambda _app, session: published.needs(session))
     warm.add_step(app, "matcher catalogue", held_catalogue.warm)
     warm.add_check(app, "index", search.not_ready)

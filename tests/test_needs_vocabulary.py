@@ -145,7 +145,10 @@ def test_a_held_vocabulary_costs_one_small_query_until_it_changes(small_app):
             statements.append(args[2])
 
         sa.event.listen(db.engine(), "before_cursor_execute", count)
-        assert needs.held(session) is first
+        assert needs.held(session) is first  # the same transaction: asked once only
+        assert statements == []
+        session.rollback()
+        assert needs.held(session) is first  # another: one small query
         sa.event.remove(db.engine(), "before_cursor_execute", count)
         assert len(statements) == 1
         term = session.get(TaxonomyTerm, LONELINESS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import phonenumbers
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from directory import db
 from directory.catalogue import published
@@ -290,6 +291,7 @@ def test_cards_read_their_opening_times_in_one_query_not_one_each(demo_search):
     def count(_connection, _cursor, statement, *_args):
         statements.append(statement)
 
+    demo_search.extensions.pop(published.HELD_CARDS, None)  # as a worker's first search
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         body = text_html(demo_search.test_client().get("/search?q=lonely&postcode=LS6+1BD"))
@@ -297,6 +299,45 @@ def test_cards_read_their_opening_times_in_one_query_not_one_each(demo_search):
         sa.event.remove(engine, "before_cursor_execute", count)
     assert body.count("<strong>When:</strong>") >= 5
     assert len([s for s in statements if re.search(r"FROM schedule\b", s)]) == 1
+
+
+def without_nonce(page: str) -> str:
+    return re.sub(r'nonce="[^"]*"', "", page)
+
+
+def test_cards_and_service_pages_are_held_until_the_catalogue_changes(small_search):
+    client = small_search.test_client()
+    engine = small_search.extensions[db.ENGINE_KEY]
+    search_path = "/search?q=lonely&postcode=LS6+1BD"
+    first = text_html(client.get(search_path))
+    href = html.unescape(re.findall(r'class="nhsuk-card__link" href="(/services/[^"]+)"', first)[0])
+    service_id = urlsplit(href).path.rsplit("/", 1)[1]
+    page = text_html(client.get(href))
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:  # the same pages (but for each one's script nonce), read from memory
+        assert without_nonce(text_html(client.get(search_path))) == without_nonce(first)
+        assert without_nonce(text_html(client.get(href))) == without_nonce(page)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert not [s for s in statements if re.search(r"FROM (service|schedule|cost_option)\b", s)]
+    # another worker (another session) renames the service, then unpublishes it
+    with Session(engine) as session:
+        service = session.get(Service, uuid.UUID(service_id))
+        old_name, service.name = service.name, "Tuesday Tea Renamed"
+        session.commit()
+    assert "Tuesday Tea Renamed" in text_html(client.get(search_path))
+    assert "Tuesday Tea Renamed" in text_html(client.get(href))
+    assert old_name not in text_html(client.get(href))
+    with Session(engine) as session:
+        session.get(Service, uuid.UUID(service_id)).status = ListingStatus.DRAFT
+        session.commit()
+    assert f"/services/{service_id}" not in text_html(client.get(search_path))
+    assert client.get(href).status_code == 404
 
 
 # --- phone numbers to tap --------------------------------------------------------------------

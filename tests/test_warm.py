@@ -417,3 +417,18 @@ def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_i
     assert [h.service_id for h in after.local.hits + after.online.hits] == [renamed.id]
     engine.let_go(index)
     index.close()
+
+
+def test_a_worker_forked_from_a_warm_app_builds_nothing_again(small_app, caplog):
+    """gunicorn with preload: the master warms; each worker only opens its own connection
+    and index files (one search), and the values the master built are the ones it serves."""
+    build_index(small_app)
+    warm.warm_up(small_app)
+    with small_app.app_context(), Session(db.engine()) as session:
+        catalogue = held_catalogue.held(session)
+    caplog.clear()
+    took = warm.after_fork(small_app)
+    assert set(took) == {"search"}
+    assert "Matcher catalogue" not in caplog.text
+    with small_app.app_context(), Session(db.engine()) as session:
+        assert held_catalogue.held(session) is catalogue

@@ -22,12 +22,16 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from directory import db
 from directory.models import NEEDS_TAXONOMY_ID, SearchPhrase, TaxonomyTerm
 
 EXTENSION = "signpost.needs_vocabulary"
+# session.info: the snapshot this transaction has read, with what the app held then
+IN_SESSION = "signpost.needs_vocabulary"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -196,9 +200,24 @@ def held(session: Session, app: Flask | None = None) -> NeedsVocabulary:
         return read(session)
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     holder: db.Held[NeedsVocabulary] = db.Held.of(app, EXTENSION)
+    # Asked once per transaction (a search page asks twice: the search, then the page), as
+    # long as it writes nothing: a flush, a commit or a rollback asks again.
+    transaction = session.get_transaction()
+    seen = session.info.get(IN_SESSION)
+    # the same transaction, and the same value held (not dropped or read again since)
+    if seen is not None and transaction is not None and seen[:2] == (transaction, holder.built):
+        vocabulary: NeedsVocabulary = seen[2]
+        return vocabulary
     # Read in the caller's thread: a few hundred rows, and a manager who has just changed
     # a need sees the change on the next page.
-    return holder.get(generation(session), lambda _previous: read(session))
+    vocabulary = holder.get(generation(session), lambda _previous: read(session))
+    session.info[IN_SESSION] = (session.get_transaction(), holder.built, vocabulary)
+    return vocabulary
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _written(session: OrmSession, *_: Any) -> None:
+    session.info.pop(IN_SESSION, None)
 
 
 def current() -> NeedsVocabulary:

@@ -101,6 +101,15 @@ def warm(app: Flask, session: Session) -> int:
     return engine.warm(search_index, lexicon, list(lexicon.need_labels.values()))
 
 
+def touch(app: Flask, session: Session) -> None:
+    """In a process forked from one that ran `warm`: open this process's own index files and
+    database connection with one search of a need (the arrays and postings are shared)."""
+    lexicon = load_lexicon(needs.held(session, app))
+    search_index: SearchIndex = app.extensions[EXTENSION]
+    if search_index.exists():
+        engine.warm(search_index, lexicon, list(lexicon.need_labels.values())[:1])
+
+
 def _warm_postcodes(session: Session) -> None:
     """Read the postcodes of the catalogue's own area (the first letters of its venues'
     postcodes: most searchers live near them) and make the grid converter with one lookup:

@@ -50,7 +50,7 @@ def read_request(session: Session, args: Mapping[str, Any]) -> SearchRequest:
 def run(session: Session, index: SearchIndex, wanted: SearchRequest, *, channel: str) -> Found:
     """Search (the search is logged), then load the listings of this page's hits."""
     results = search.search(session, index, wanted, channel=channel)
-    rows = published.services_by_id(
+    rows = published.cards_by_id(
         session, [hit.service_id for hit in results.local.hits + results.online.hits]
     )
     return Found(

@@ -103,7 +103,7 @@ def need(code: str) -> str:
 def service(service_id: uuid.UUID) -> str:
     """A listing; from a search, with how far each venue is and the way back to the results."""
     session = db.session()
-    found = published.published_service(session, service_id)
+    found = published.service_page(session, service_id)
     if found is None:
         abort(404)
     return render_template(
