@@ -159,9 +159,10 @@ def register_commands(app: Flask) -> None:
     from directory.matching import commands as matching
     from directory.operations import commands as operations_commands
     from directory.oruk import commands as oruk
+    from directory.reports import commands as reports
     from directory.search import commands as search_commands
 
     migrate.init_app(app)
-    features = (catalogue, search_commands, accounts, listings, matching, oruk)
+    features = (catalogue, search_commands, accounts, listings, matching, oruk, reports)
     for feature in (*features, operations_commands):
         feature.init_app(app)

@@ -5,6 +5,7 @@ from directory.web.manage import (  # noqa: F401  (routes)
     import_views,
     merge_views,
     public_views,
+    report_views,
     taxonomy_views,
     vocabulary_views,
 )
