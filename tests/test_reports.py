@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from accounts_helpers import add_people, client_for
+from reports_helpers import CASES_PERIOD, add_cases
 from sqlmodel import Session, select
 
 from directory import db
@@ -264,3 +265,239 @@ def test_managers_see_reports_with_charts_tables_and_csv_and_others_do_not(searc
     wrong = manager.get("/manage/reports/demand?from=yesterday")
     assert wrong.status_code == 400 and "must be a real date" in wrong.get_data(as_text=True)
     assert client_for(searched, "linkworker").get("/manage/reports/demand").status_code == 403
+
+
+# --- referrals, wellbeing and equity, against a known set of cases (tests/reports_helpers) ---
+
+F = FEWER_THAN_5
+
+
+@pytest.fixture
+def cases(small_app):
+    add_cases(small_app)
+    return small_app
+
+
+def _cells(app, name, key, period=CASES_PERIOD):
+    table = _run(app, name, period).table(key)
+    assert table is not None, key
+    return table.cells()
+
+
+def test_referrals_by_month_and_route(cases):
+    made = _run(cases, "referrals", CASES_PERIOD)
+    table = made.table("referrals-by-month")
+    assert table.headings == [
+        "Month",
+        "Self-referral, supported",
+        "Referred by the link worker",
+        "Total",
+    ]
+    # November's 4 self-referrals are hidden, and so the 6 beside them and the 12 below
+    assert table.cells() == [
+        ["October 2026", 0, 6, 6],
+        ["November 2026", F, F, 10],
+        ["Total", F, F, 16],
+    ]
+
+
+def test_referrals_by_need_count_a_person_with_two_needs_under_each(cases):
+    # loneliness 6 + 1, money worries 4 + 1 (5 is shown), no need 5
+    assert _cells(cases, "referrals", "referrals-by-need") == [
+        ["Loneliness and isolation", 7],
+        ["Money worries and debt", 5],
+        ["No need recorded", 5],
+        ["Total", 17],
+    ]
+
+
+def test_referrals_by_service_and_by_organisation(cases):
+    assert _cells(cases, "referrals", "referrals-by-service") == [
+        ["Armley Walks", 5],
+        ["Evening Listening Line", F],
+        ["Money Worries Clinic", F],
+        ["Tuesday Tea and Chat", 6],
+        ["Total", 16],
+    ]
+    # Chapeltown's 4 alone would be 16 - 7 - 5: so Armley's 5 is hidden too
+    assert _cells(cases, "referrals", "referrals-by-organisation") == [
+        ["Armley Walking Group", F],
+        ["Chapeltown Listening Line", F],
+        ["Hyde Park Friends Network", 7],
+        ["Total", 16],
+    ]
+
+
+def test_declines_by_reason_hide_counts_under_5(cases):
+    assert _cells(cases, "referrals", "declines") == [
+        ["Not eligible", F],
+        ["No capacity", F],
+        ["Total", F],
+    ]
+
+
+def test_time_to_first_reply_and_acceptance_median_and_90th_percentile(cases):
+    # replies after 1 1 1 2 2 10 days (A) and 3 3 3 3 (B, the provider's decline):
+    # median of 1 1 1 2 2 3 3 3 3 10 is 2.5; the 90th percentile is the 9th of 10: 3
+    # acceptance after 1 1 1 2 2 12: median 1.5, 90th percentile the 6th of 6: 12
+    assert _cells(cases, "referrals", "time-to-reply") == [
+        ["Time to first reply", 10, 2.5, 3.0],
+        ["Time to acceptance", 6, 1.5, 12.0],
+    ]
+
+
+def test_times_need_at_least_5_referrals(cases):
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+    assert _cells(cases, "referrals", "time-to-reply", november) == [
+        ["Time to first reply", F, F, F],  # only B's 4 replies
+        ["Time to acceptance", 0, "none", "none"],
+    ]
+
+
+def test_attendance_of_accepted_referrals(cases):
+    # attended 5 (one after first not attending), did not attend 1: the 1 would be 6 - 5
+    assert _cells(cases, "referrals", "attendance") == [
+        ["Attended", F],
+        ["Did not attend", F],
+        ["Not recorded yet", 0],
+        ["Total", 6],
+    ]
+
+
+def test_providers_who_never_reply(cases):
+    # Chapeltown declined (a reply) and Hyde Park replied; Armley's 5 had no answer
+    assert _cells(cases, "referrals", "providers-never-reply") == [
+        ["Armley Walking Group", 5],
+        ["Total", 5],
+    ]
+
+
+def test_median_and_90th_percentile_by_nearest_rank():
+    assert queries.median_and_p90([5, 1, 3, 2, 4]) == (3, 5)
+    assert queries.median_and_p90([1.0] * 9 + [20.0]) == (1.0, 1.0)
+    assert queries.median_and_p90(list(range(1, 21))) == (10.5, 18)
+
+
+def test_wellbeing_start_against_the_latest_follow_up(cases):
+    # 11 people (A 6, B 4, C 1); life satisfaction 47 -> 58 of 110 points, and so on
+    assert _cells(cases, "wellbeing", "ons4-change") == [
+        ["Life satisfaction", 11, 4.3, 5.3, 1.0, F],
+        ["Worthwhile", 11, 4.7, 5.3, 0.5, 55],
+        ["Happy", 11, 4.3, 4.9, 0.6, F],
+        ["Anxious", 11, 6.4, 5.5, -0.9, F],
+    ]
+
+
+def test_wellbeing_distribution_with_anxiety_falling_as_better(cases):
+    assert _run(cases, "wellbeing", CASES_PERIOD).table("ons4-distribution").headings == [
+        "Item",
+        "Worse by 2 or more",
+        "Worse by 1",
+        "No change",
+        "Better by 1",
+        "Better by 2 or more",
+        "People",
+    ]
+    # life satisfaction: 0 1 4 1 5; worthwhile 0 0 5 6 0; happy 0 0 5 5 1; anxious 0 1 5 1 4
+    # (the share improved of life satisfaction, 6 of 11, would tell the hidden 1: hidden)
+    assert _cells(cases, "wellbeing", "ons4-distribution") == [
+        ["Life satisfaction", 0, F, F, F, 5, 11],
+        ["Worthwhile", 0, 0, 5, 6, 0, 11],
+        ["Happy", 0, 0, F, 5, F, 11],
+        ["Anxious", 0, F, 5, F, F, 11],
+    ]
+
+
+def test_wellbeing_by_need_and_by_service_shown_from_5_people(cases):
+    # loneliness: A and C, 7 people; money worries: B and C, 5; each share improved would
+    # tell a count of 1 to 4 (improved or not)
+    assert _cells(cases, "wellbeing", "wellbeing-by-need") == [
+        ["Loneliness and isolation", 7, 1.6, 0.9, 1.0, -1.4, F, F, F, F],
+        ["Money worries and debt", 5, 0.4, 0.2, 0.2, -0.2, F, F, F, F],
+    ]
+    assert _cells(cases, "wellbeing", "wellbeing-by-service") == [
+        ["Evening Listening Line", F, F, F, F, F, F, F, F, F],
+        ["Money Worries Clinic", F, F, F, F, F, F, F, F, F],
+        ["Tuesday Tea and Chat", 6, 1.5, 0.8, 1.0, -1.5, F, F, F, F],
+    ]
+
+
+def test_referrals_and_declines_by_age_band(cases):
+    # 16-17 from the band recorded, 18-24 and 65-74 from ages; the 12 not declined would
+    # tell the 1 not recorded (12 - 5 - 6): hidden
+    assert _cells(cases, "equity", "referrals-by-age") == [
+        ["16-17", 0, 5, 5],
+        ["18-24", 0, 6, 6],
+        ["65-74", F, 0, F],
+        [queries.NOT_RECORDED, 0, F, F],
+        ["Total", F, F, 16],
+    ]
+
+
+def test_referrals_and_searches_by_district(cases):
+    table = _run(cases, "equity", CASES_PERIOD).table("referrals-by-district")
+    assert table.headings == [
+        "Postcode district",
+        "Searches",
+        "Referrals declined",
+        "Referrals not declined",
+        "Referrals",
+    ]
+    assert table.cells() == [
+        ["LS6", 8, 0, 11, 11],
+        ["LS7", F, F, 0, F],
+        ["LS9", 5, 0, 0, 0],
+        ["No district given", F, 0, F, F],
+        ["Total", 18, F, F, 16],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [
+        (0, "Under 16"),
+        (15, "Under 16"),
+        (16, "16-17"),
+        (17, "16-17"),
+        (18, "18-24"),
+        (34, "25-34"),
+        (35, "35-49"),
+        (64, "50-64"),
+        (74, "65-74"),
+        (75, "75+"),
+        (101, "75+"),
+    ],
+)
+def test_age_bands(age, band):
+    assert queries.age_band(age) == band
+
+
+@pytest.mark.parametrize("name", ["referrals", "wellbeing", "equity"])
+def test_each_report_page_shows_its_tables_with_charts_and_csv(cases, name):
+    manager = client_for(cases, "manager")
+    asked = "from=2026-10-01&to=2026-11-30"
+    page = manager.get(f"/manage/reports/{name}?{asked}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    made = _run(cases, name, CASES_PERIOD)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in text
+    for table in made.tables:
+        assert f'id="{table.key}-heading"' in text
+        download = manager.get(f"/manage/reports/{name}/{table.key}.csv?{asked}")
+        assert download.status_code == 200
+        assert download.get_data(as_text=True) == csv_text(table)
+        counts = [
+            int(cell)
+            for row in csv.reader(io.StringIO(download.get_data(as_text=True)))
+            for cell in row[1:]
+            if cell.isdigit()
+        ]
+        assert not [n for n in counts if 0 < n < 5], table.key
+
+
+def test_the_report_command_prints_each_new_report(cases):
+    runner = cases.test_cli_runner()
+    for name in ("referrals", "wellbeing", "equity"):
+        printed = runner.invoke(args=["report", name, "--from", "2026-10-01", "--to", "2026-11-30"])
+        assert printed.exit_code == 0, printed.output
+        assert FEWER_THAN_5 in printed.output

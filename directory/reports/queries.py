@@ -9,8 +9,11 @@ at 100,000 searches (benchmarks/reports_bench.py).
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -27,14 +30,22 @@ from directory.models import (
     ListingStatus,
     Location,
     Organisation,
+    Referral,
+    ReferralRoute,
+    ReferralStatus,
+    ReferralStatusChange,
     SearchLog,
     Service,
     ServiceAtLocation,
     ServiceTaxonomyTerm,
+    StatusSetBy,
     TaskStatus,
+    WellbeingRecord,
+    WellbeingWhen,
 )
-from directory.reports.suppression import THRESHOLD
-from directory.reports.tables import Period, Report, Table, counts_table
+from directory.referrals.status import DECLINE_REASONS
+from directory.reports.suppression import THRESHOLD, is_small, suppress
+from directory.reports.tables import Cell, Period, Report, Table, counts_table
 from matcher.distance import miles_between
 
 NOT_UNDERSTOOD = "Not understood as a need"
@@ -290,6 +301,647 @@ def _full_services(session: Session, labels: dict[str, str]) -> Table:
     return table
 
 
+# --- shared by the reports about cases ------------------------------------------------------
+
+NO_NEED = "No need recorded"
+NO_SERVICE = "No service named"
+NO_ORGANISATION = "No organisation listed"
+NOT_RECORDED = "Not recorded"
+ROUTES = {
+    ReferralRoute.SELF_SUPPORTED: "Self-referral, supported",
+    ReferralRoute.PROFESSIONAL: "Referred by the link worker",
+}
+CHART_ROWS = 40  # a table longer than this is shown without its chart (the table holds all)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """SQLite gives back datetimes without a zone; compare everything as naive UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _days(later: datetime | None, earlier: datetime) -> float | None:
+    if later is None:
+        return None
+    return max((_naive_utc(later) - _naive_utc(earlier)).total_seconds() / 86400, 0.0)
+
+
+def _months(period: Period) -> list[date]:
+    months, month = [], period.start.replace(day=1)
+    while month <= period.end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _need_order(codes: Iterable[str], labels: dict[str, str]) -> list[str]:
+    """Need codes by their label, the unknown ("") last."""
+    return sorted(codes, key=lambda code: (code == "", labels.get(code, code)))
+
+
+def _label_order(names: Iterable[str], last: str) -> list[str]:
+    return sorted(names, key=lambda name: (name == last, name.lower()))
+
+
+def _chart_if_short(table: Table) -> Table:
+    if len(table.rows) > CHART_ROWS:
+        table.chart_column = None
+    return table
+
+
+def _one_column(
+    key: str,
+    title: str,
+    heading: str,
+    counted: Counter[str],
+    order: Sequence[str],
+    note: str = "",
+) -> Table:
+    """A table of one count per row about people (with its total), labels as given."""
+    return _chart_if_short(
+        counts_table(
+            key,
+            title,
+            label_heading=heading,
+            labels=list(order),
+            columns=["Referrals"],
+            counts=[[counted[name]] for name in order],
+            about_people=True,
+            note=note,
+            x_label="Referrals",
+        )
+    )
+
+
+def median_and_p90(days: Sequence[float]) -> tuple[float, float]:
+    """The median and the 90th percentile (nearest rank: the smallest value with at least
+    90% of values at or below it), in days to one decimal place."""
+    ordered = sorted(days)
+    p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
+    return round(statistics.median(ordered), 1), round(p90, 1)
+
+
+def _times_row(label: str, days: Sequence[float]) -> list[Cell]:
+    n = len(days)
+    if n == 0:
+        return [label, 0, "none", "none"]
+    if n < THRESHOLD:
+        return [label, None, None, None]
+    return [label, n, *median_and_p90(days)]
+
+
+# --- 2. referrals ---------------------------------------------------------------------------
+
+
+def referrals(session: Session, period: Period) -> Report:
+    """What referrals achieve: referrals made in the period by need, service, organisation,
+    route and month; declines and their reasons; how long providers take to reply and to
+    accept; attendance; and providers who have not replied to any referral."""
+    start, end = _bounds(period)
+    change = ReferralStatusChange
+    in_period = sa.and_(col(Referral.created_at) >= start, col(Referral.created_at) < end)
+    history = (
+        sa.select(
+            col(change.referral_id).label("referral_id"),
+            sa.func.min(
+                sa.case((col(change.set_by) == StatusSetBy.PROVIDER, col(change.at)))
+            ).label("provider_reply"),
+            sa.func.min(
+                sa.case((col(change.status) == ReferralStatus.ACCEPTED, col(change.at)))
+            ).label("accepted_at"),
+            sa.func.max(sa.case((col(change.status) == ReferralStatus.ATTENDED, 1), else_=0)).label(
+                "attended"
+            ),
+            sa.func.max(
+                sa.case((col(change.status) == ReferralStatus.DID_NOT_ATTEND, 1), else_=0)
+            ).label("missed"),
+        )
+        .join(Referral, col(Referral.id) == col(change.referral_id))
+        .where(in_period)
+        .group_by(col(change.referral_id))
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            col(Referral.created_at),
+            col(Referral.first_reply_at),
+            col(Referral.route),
+            col(Referral.service_name),
+            col(Organisation.name),
+            col(Case.needs),
+            history.c.provider_reply,
+            history.c.accepted_at,
+            history.c.attended,
+            history.c.missed,
+        )
+        .join(Case, col(Case.id) == col(Referral.case_id))
+        .outerjoin(Organisation, col(Organisation.id) == col(Referral.organization_id))
+        .outerjoin(history, history.c.referral_id == col(Referral.id))
+        .where(in_period)
+    ).all()
+    labels = _need_labels(session)
+    months = _months(period)
+    month_of = {month: n for n, month in enumerate(months)}
+    routes = list(ROUTES)
+    by_month = [[0] * len(routes) for _ in months]
+    by_need: Counter[str] = Counter()
+    by_service: Counter[str] = Counter()
+    by_organisation: Counter[str] = Counter()
+    replied: Counter[str] = Counter()
+    reply_days: list[float] = []
+    accept_days: list[float] = []
+    attendance = [0, 0, 0]  # attended, did not attend (never attended), neither recorded
+    for (
+        created,
+        first_reply,
+        route,
+        service,
+        organisation,
+        needs,
+        provider_reply,
+        accepted_at,
+        attended,
+        missed,
+    ) in rows:
+        month = month_of.get(created.date().replace(day=1))
+        if month is not None:
+            by_month[month][routes.index(ReferralRoute(route))] += 1
+        for code in {code for code in (needs or []) if code in labels} or {""}:
+            by_need[code] += 1
+        by_service[service or NO_SERVICE] += 1
+        by_organisation[organisation or NO_ORGANISATION] += 1
+        reply = _days(first_reply or provider_reply, created)
+        if reply is not None:
+            reply_days.append(reply)
+            replied[organisation or NO_ORGANISATION] += 1
+        accepted = _days(accepted_at, created)
+        if accepted is not None:
+            accept_days.append(accepted)
+            attendance[0 if attended else 1 if missed else 2] += 1
+
+    need_order = _need_order(by_need, labels)
+    tables = [
+        _chart_if_short(
+            counts_table(
+                "referrals-by-month",
+                "Referrals by month and route",
+                label_heading="Month",
+                labels=[f"{month:%B %Y}" for month in months],
+                columns=[ROUTES[route] for route in routes],
+                counts=by_month,
+                about_people=True,
+                x_label="Referrals",
+            )
+        ),
+        _one_column(
+            "referrals-by-need",
+            "Referrals by need",
+            "Need",
+            Counter({labels.get(code, NO_NEED): by_need[code] for code in need_order}),
+            [labels.get(code, NO_NEED) for code in need_order],
+            note="A referral for a person with two needs counts under each.",
+        ),
+        _one_column(
+            "referrals-by-service",
+            "Referrals by service",
+            "Service",
+            by_service,
+            _label_order(by_service, NO_SERVICE),
+            note="The service's name as it was when the referral was made.",
+        ),
+        _one_column(
+            "referrals-by-organisation",
+            "Referrals by organisation",
+            "Organisation",
+            by_organisation,
+            _label_order(by_organisation, NO_ORGANISATION),
+        ),
+        _declines(session, in_period),
+        Table(
+            "time-to-reply",
+            "Time to first reply and to acceptance",
+            ["Measure", "Referrals", "Median (days)", "90th percentile (days)"],
+            [
+                _times_row("Time to first reply", reply_days),
+                _times_row("Time to acceptance", accept_days),
+            ],
+            about_people=True,
+            note=(
+                "From the referral being sent. A first reply is the provider's first answer "
+                "(or the first status the provider set). The median and the 90th percentile "
+                "(9 in 10 took no longer) are shown only where at least 5 referrals had one."
+            ),
+            chart_column=2,
+            x_label="Median days",
+        ),
+        counts_table(
+            "attendance",
+            "Attendance, for referrals that were accepted",
+            label_heading="Attendance",
+            labels=["Attended", "Did not attend", "Not recorded yet"],
+            columns=["Referrals"],
+            counts=[[n] for n in attendance],
+            about_people=True,
+            note="Did not attend: recorded as not attending, and not as attending later.",
+            x_label="Referrals",
+        ),
+        _one_column(
+            "providers-never-reply",
+            "Organisations that have not replied to any referral",
+            "Organisation",
+            by_organisation,
+            _label_order(
+                (o for o in by_organisation if not replied[o] and o != NO_ORGANISATION), ""
+            ),
+            note=(
+                "Organisations sent referrals in the period with no reply to any of them: "
+                "no first reply recorded and no status set by the organisation."
+            ),
+        ),
+    ]
+    return Report(
+        "referrals",
+        "Referrals",
+        period,
+        "Referrals made by link workers in the period (by the day each was sent), whatever "
+        "has happened to them since; no referral names the person.",
+        tables,
+    )
+
+
+def _declines(session: Session, in_period: sa.ColumnElement[bool]) -> Table:
+    found = session.execute(
+        sa.select(col(ReferralStatusChange.reason_code), sa.func.count())
+        .join(Referral, col(Referral.id) == col(ReferralStatusChange.referral_id))
+        .where(in_period, col(ReferralStatusChange.status) == ReferralStatus.DECLINED)
+        .group_by(col(ReferralStatusChange.reason_code))
+    ).all()
+    counted: Counter[str] = Counter()
+    for code, n in found:
+        counted[DECLINE_REASONS.get(code, code or "No reason given")] += n
+    order = [
+        *[words for words in DECLINE_REASONS.values() if words in counted],
+        *sorted(words for words in counted if words not in DECLINE_REASONS.values()),
+    ]
+    return counts_table(
+        "declines",
+        "Referrals declined, by the reason given",
+        label_heading="Reason",
+        labels=order,
+        columns=["Referrals"],
+        counts=[[counted[words]] for words in order],
+        about_people=True,
+        note="The reasons are the provider's, as chosen from the list; their words are not shown.",
+        x_label="Referrals declined",
+    )
+
+
+# --- 3. wellbeing ---------------------------------------------------------------------------
+
+ONS4 = "ons4"
+ONS4_ITEMS = {  # item code -> words; for anxiety a lower score is better
+    "life_satisfaction": "Life satisfaction",
+    "worthwhile": "Worthwhile",
+    "happy": "Happy",
+    "anxious": "Anxious",
+}
+LOWER_IS_BETTER = frozenset({"anxious"})
+CHANGE_BANDS = (
+    "Worse by 2 or more",
+    "Worse by 1",
+    "No change",
+    "Better by 1",
+    "Better by 2 or more",
+)
+
+
+def _band(better_by: int) -> int:
+    return min(max(better_by, -2), 2) + 2
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(sum(values) / len(values), 1)
+
+
+@dataclass(frozen=True)
+class _Change:
+    start: dict[str, int]
+    latest: dict[str, int]
+
+    def better_by(self, item: str) -> int:
+        change = self.latest[item] - self.start[item]
+        return -change if item in LOWER_IS_BETTER else change
+
+
+def wellbeing(session: Session, period: Period) -> Report:
+    """What changes for people: ONS4 scores at the start against the latest follow-up, for
+    each person whose latest follow-up was recorded in the period, overall, by need and by
+    the service they were referred to."""
+    followed = (
+        sa.select(col(WellbeingRecord.case_id))
+        .where(col(WellbeingRecord.measure) == ONS4)
+        .where(col(WellbeingRecord.when) == WellbeingWhen.FOLLOW_UP)
+        .where(col(WellbeingRecord.recorded_on) >= period.start)
+        .where(col(WellbeingRecord.recorded_on) <= period.end)
+        .distinct()
+    )
+    records = session.execute(
+        sa.select(
+            col(WellbeingRecord.case_id),
+            col(WellbeingRecord.when),
+            col(WellbeingRecord.recorded_on),
+            col(WellbeingRecord.created_at),
+            col(WellbeingRecord.scores),
+        )
+        .where(col(WellbeingRecord.measure) == ONS4)
+        .where(col(WellbeingRecord.recorded_on) <= period.end)
+        .where(col(WellbeingRecord.case_id).in_(followed))
+        .order_by(col(WellbeingRecord.recorded_on), col(WellbeingRecord.created_at))
+    ).all()
+    starts: dict[object, dict[str, int]] = {}
+    latest: dict[object, dict[str, int]] = {}
+    for case_id, when, _on, _at, scores in records:
+        if WellbeingWhen(when) is WellbeingWhen.START:
+            starts.setdefault(case_id, scores or {})  # the first start
+        else:
+            latest[case_id] = scores or {}  # ordered by date: the last one stays
+    changes = {
+        case_id: _Change(starts[case_id], scores)
+        for case_id, scores in latest.items()
+        if case_id in starts
+        and all(
+            isinstance(s.get(item), int) for s in (starts[case_id], scores) for item in ONS4_ITEMS
+        )
+    }
+    labels = _need_labels(session)
+    by_need: dict[str, list[_Change]] = defaultdict(list)
+    for case_id, needs in session.execute(
+        sa.select(col(Case.id), col(Case.needs)).where(col(Case.id).in_(followed))
+    ).all():
+        if case_id in changes:
+            for code in {code for code in (needs or []) if code in labels} or {""}:
+                by_need[code].append(changes[case_id])
+    by_service: dict[str, list[_Change]] = defaultdict(list)
+    for case_id, service in session.execute(
+        sa.select(col(Referral.case_id), col(Referral.service_name))
+        .where(col(Referral.case_id).in_(followed))
+        .distinct()
+    ).all():
+        if case_id in changes:
+            by_service[service or NO_SERVICE].append(changes[case_id])
+
+    everyone = list(changes.values())
+    distribution = _distribution(everyone)
+    need_order = _need_order(by_need, labels)
+    service_order = _label_order(by_service, NO_SERVICE)
+    tables = [
+        _overall_change(everyone, distribution),
+        distribution,
+        _change_by(
+            "wellbeing-by-need",
+            "ONS4 change by need",
+            "Need",
+            [(labels.get(code, NO_NEED), by_need[code]) for code in need_order],
+            note="A person with two needs counts under each.",
+        ),
+        _change_by(
+            "wellbeing-by-service",
+            "ONS4 change by the service referred to",
+            "Service",
+            [(name, by_service[name]) for name in service_order],
+            note="A person referred to two services counts under each.",
+        ),
+    ]
+    return Report(
+        "wellbeing",
+        "Wellbeing",
+        period,
+        "People whose latest ONS4 follow-up (life satisfaction, worthwhile, happy, anxious; "
+        "each 0 to 10) was recorded in the period, against their first score at the start. "
+        "For anxiety a lower score is better, so a fall counts as an improvement.",
+        tables,
+    )
+
+
+def _improved(changes: Sequence[_Change], item: str) -> int:
+    return sum(1 for change in changes if change.better_by(item) > 0)
+
+
+def _share(improved: int, n: int) -> int | None:
+    """The share improved, in percent; hidden where it would tell a count of 1 to 4 (of
+    those improved or of those not)."""
+    return None if is_small(improved) or is_small(n - improved) else round(100 * improved / n)
+
+
+def _distribution(changes: Sequence[_Change]) -> Table:
+    counts = []
+    for item in ONS4_ITEMS:
+        row = [0] * len(CHANGE_BANDS)
+        for change in changes:
+            row[_band(change.better_by(item))] += 1
+        counts.append([*row, sum(row)])
+    grid = suppress(counts, total_column=True) if changes else []
+    return Table(
+        "ons4-distribution",
+        "How much each ONS4 score changed",
+        ["Item", *CHANGE_BANDS, "People"],
+        [[words, *cells] for words, cells in zip(ONS4_ITEMS.values(), grid, strict=False)],
+        about_people=True,
+        note="Better means a higher score, except for anxiety, where it means a lower one.",
+    )
+
+
+def _overall_change(changes: Sequence[_Change], distribution: Table) -> Table:
+    n = len(changes)
+    rows: list[list[Cell]] = []
+    for row, (item, words) in zip(distribution.rows, ONS4_ITEMS.items(), strict=False):
+        if n < THRESHOLD:
+            rows.append([words, None, None, None, None, None])
+            continue
+        start = _mean([change.start[item] for change in changes])
+        latest = _mean([change.latest[item] for change in changes])
+        change = _mean([change.latest[item] - change.start[item] for change in changes])
+        # the share must not tell a "better" count the distribution hides
+        share = _share(_improved(changes, item), n) if None not in row[4:6] else None
+        rows.append([words, n, start, latest, change, share])
+    return Table(
+        "ons4-change",
+        "ONS4 scores at the start and at the latest follow-up",
+        [
+            "Item",
+            "People",
+            "Mean at start",
+            "Mean at latest follow-up",
+            "Mean change",
+            "Improved (%)",
+        ],
+        rows,
+        about_people=True,
+        note=(
+            "Shown only where at least 5 people had both scores. A share improved is hidden "
+            "where it would tell a number from 1 to 4."
+        ),
+        chart_column=5,
+        x_label="People whose score improved (%)",
+    )
+
+
+def _change_by(
+    key: str, title: str, heading: str, groups: Sequence[tuple[str, list[_Change]]], note: str
+) -> Table:
+    rows: list[list[Cell]] = []
+    for label, changes in groups:
+        n = len(changes)
+        if n < THRESHOLD:
+            rows.append([label, None, *[None] * (2 * len(ONS4_ITEMS))])
+            continue
+        means = [
+            _mean([change.latest[item] - change.start[item] for change in changes])
+            for item in ONS4_ITEMS
+        ]
+        shares = [_share(_improved(changes, item), n) for item in ONS4_ITEMS]
+        rows.append([label, n, *means, *shares])
+    return _chart_if_short(
+        Table(
+            key,
+            title,
+            [
+                heading,
+                "People",
+                *[f"{words}: mean change" for words in ONS4_ITEMS.values()],
+                *[f"{words}: improved (%)" for words in ONS4_ITEMS.values()],
+            ],
+            rows,
+            about_people=True,
+            note=f"{note} Shown only where at least 5 people had both scores.",
+            chart_column=2 + len(ONS4_ITEMS),  # life satisfaction: improved (%)
+            x_label="People whose life satisfaction improved (%)",
+        )
+    )
+
+
+# --- 4. equity ------------------------------------------------------------------------------
+
+AGE_BANDS = (
+    (16, "Under 16"),
+    (18, "16-17"),
+    (25, "18-24"),
+    (35, "25-34"),
+    (50, "35-49"),
+    (65, "50-64"),
+    (75, "65-74"),
+)
+OLDEST_BAND = "75+"
+NO_DISTRICT = "No district given"
+
+
+def age_band(age: int) -> str:
+    """The age band reports use for an age in years."""
+    return next((label for limit, label in AGE_BANDS if age < limit), OLDEST_BAND)
+
+
+def _band_order(bands: Iterable[str]) -> list[str]:
+    known = [label for _, label in AGE_BANDS] + [OLDEST_BAND]
+    return sorted(
+        bands,
+        key=lambda band: (
+            band == NOT_RECORDED,
+            known.index(band) if band in known else len(known),
+            band,
+        ),
+    )
+
+
+def equity(session: Session, period: Period) -> Report:
+    """Who is left out: referrals and declines by age band and by postcode district, beside
+    the public searches made from the same districts."""
+    start, end = _bounds(period)
+    declined = sa.case((col(Referral.status) == ReferralStatus.DECLINED, 1), else_=0)
+    found = session.execute(
+        sa.select(
+            col(Case.age),
+            col(Case.age_band),
+            col(Case.postcode_district),
+            declined,
+            sa.func.count(),
+        )
+        .join(Case, col(Case.id) == col(Referral.case_id))
+        .where(col(Referral.created_at) >= start, col(Referral.created_at) < end)
+        .group_by(col(Case.age), col(Case.age_band), col(Case.postcode_district), declined)
+    ).all()
+    by_band: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # declined, not declined
+    by_district: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searches, and those
+    for age, band, district, was_declined, n in found:
+        named = band or (age_band(age) if age is not None else NOT_RECORDED)
+        by_band[named][0 if was_declined else 1] += n
+        by_district[district or NO_DISTRICT][1 if was_declined else 2] += n
+    searches = session.execute(
+        sa.select(col(SearchLog.place), sa.func.count())
+        .where(col(SearchLog.searched_at) >= start, col(SearchLog.searched_at) < end)
+        .group_by(col(SearchLog.place))
+    ).all()
+    for place, n in searches:
+        by_district[place or NO_DISTRICT][0] += n
+    bands = _band_order(by_band)
+    age_table = counts_table(
+        "referrals-by-age",
+        "Referrals and declines by age band",
+        label_heading="Age band",
+        labels=bands,
+        columns=["Declined", "Not declined"],
+        counts=[by_band[band] for band in bands],
+        about_people=True,
+        note="The age band the link worker recorded, or the band of the age they recorded.",
+        x_label="Referrals",
+    )
+    age_table.headings[-1] = "Referrals"
+    return Report(
+        "equity",
+        "Equity",
+        period,
+        "Referrals made in the period, by the age band and postcode district their case "
+        "records, beside public searches made from each district in the same period.",
+        [age_table, _districts(by_district)],
+    )
+
+
+def _districts(by_district: dict[str, list[int]]) -> Table:
+    """Searches, and referrals declined or not, by district. Searches and referrals are
+    different people, so each part hides its small numbers against its own totals."""
+    order = _label_order(by_district, NO_DISTRICT)
+    referred = [by_district[d][1:] for d in order]
+    referred = [[*row, sum(row)] for row in referred]
+    referred.append([sum(row[c] for row in referred) for c in range(3)])
+    searched = [[by_district[d][0]] for d in order]
+    searched.append([sum(row[0] for row in searched)])
+    referred_shown = suppress(referred, total_column=True, total_row=True)
+    searched_shown = suppress(searched, total_row=True)
+    rows: list[list[Cell]] = [
+        [label, *s, *r]
+        for label, s, r in zip([*order, "Total"], searched_shown, referred_shown, strict=True)
+    ]
+    return _chart_if_short(
+        Table(
+            "referrals-by-district",
+            "Searches and referrals by postcode district",
+            [
+                "Postcode district",
+                "Searches",
+                "Referrals declined",
+                "Referrals not declined",
+                "Referrals",
+            ],
+            rows if order else [],
+            about_people=True,
+            note=(
+                "Searches are counted by the district (or place) searched from; referrals by "
+                "the district their case records."
+            ),
+            chart_column=4,
+            x_label="Referrals",
+        )
+    )
+
+
 # --- 5. listing health --------------------------------------------------------------------
 
 
@@ -370,6 +1022,9 @@ def listing_health(session: Session, period: Period) -> Report:
 
 REPORTS: dict[str, tuple[str, Callable[[Session, Period], Report]]] = {
     "demand": ("Demand and gaps", demand),
+    "referrals": ("Referrals", referrals),
+    "wellbeing": ("Wellbeing", wellbeing),
+    "equity": ("Equity", equity),
     "listing-health": ("Listing health", listing_health),
 }
 
