@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from accounts_helpers import add_people, client_for
@@ -15,7 +17,7 @@ from sqlmodel import Session, select
 
 from directory import db
 from directory.models import SearchLog
-from directory.reports import queries
+from directory.reports import charts, queries
 from directory.reports.suppression import FEWER_THAN_5, suppress
 from directory.reports.tables import Period, PeriodError, counts_table, csv_text
 from directory.search import retention
@@ -501,3 +503,19 @@ def test_the_report_command_prints_each_new_report(cases):
         printed = runner.invoke(args=["report", name, "--from", "2026-10-01", "--to", "2026-11-30"])
         assert printed.exit_code == 0, printed.output
         assert FEWER_THAN_5 in printed.output
+
+
+DOCS_CHART = Path(__file__).resolve().parents[1] / "docs" / "report-referrals-chart.svg"
+
+
+def test_the_chart_in_docs_is_the_referrals_by_service_chart_of_the_known_cases(cases):
+    """docs/report-referrals-chart.svg, for the closing note: redraw it with
+    SIGNPOST_WRITE_DOCS=1 when charts change."""
+    table = _run(cases, "referrals", CASES_PERIOD).table("referrals-by-service")
+    chart = charts.table_chart(table)
+    assert chart is not None
+    drawn = str(chart) + "\n"
+    if os.environ.get("SIGNPOST_WRITE_DOCS") == "1":
+        DOCS_CHART.write_text(drawn)
+    assert DOCS_CHART.read_text() == drawn
+    assert drawn.count("<rect ") == 2 and drawn.count(f">{FEWER_THAN_5}<") == 2

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from directory.reports.suppression import FEWER_THAN_5
+from directory.reports.tables import Table
 
 BLUE = "#005eb8"  # NHS blue
 TEXT = "#212b32"  # NHS black
@@ -103,3 +104,28 @@ def _number(value: float) -> str:
 
 def _short(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def table_chart(table: Table) -> Markup | None:
+    """The chart of a table's chart column, one bar a row (its total row left out); None
+    for a table drawn without one."""
+    if table.chart_column is None or not table.rows:
+        return None
+    column = table.chart_column
+    # a row whose cell is words ("none") gets no bar; a hidden number (None) says so
+    bars = [
+        Bar(str(row[0]), _value(row[column]))
+        for row in table.rows
+        if row[0] != "Total" and not isinstance(row[column], str)
+    ]
+    return bar_chart(
+        f"chart-{table.key}",
+        table.title,
+        bars,
+        x_label=table.x_label,
+        y_label=table.headings[0],
+    )
+
+
+def _value(cell: object) -> float | None:
+    return float(cell) if isinstance(cell, int | float) else None

@@ -66,22 +66,6 @@ def report_csv(name: str, table: str) -> Response:
     )
 
 
-def _number(cell: object) -> float | None:
-    return float(cell) if isinstance(cell, int | float) else None
-
-
 def _charts(made: Report) -> dict[str, Markup]:
-    drawn: dict[str, Markup] = {}
-    for table in made.tables:
-        if table.chart_column is None or not table.rows:
-            continue
-        rows = [row for row in table.rows if row[0] != "Total"]
-        bars = [charts.Bar(str(row[0]), _number(row[table.chart_column])) for row in rows]
-        drawn[table.key] = charts.bar_chart(
-            f"chart-{table.key}",
-            table.title,
-            bars,
-            x_label=table.x_label,
-            y_label=table.headings[0],
-        )
-    return drawn
+    drawn = {table.key: charts.table_chart(table) for table in made.tables}
+    return {key: chart for key, chart in drawn.items() if chart is not None}
