@@ -16,7 +16,6 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -658,14 +657,19 @@ def _mean(values: Sequence[float]) -> float:
     return round(sum(values) / len(values), 1)
 
 
-@dataclass(frozen=True)
 class _Change:
-    start: dict[str, int]
-    latest: dict[str, int]
+    """One person's four ONS4 scores at the start and at the latest follow-up."""
+
+    __slots__ = ("better", "diff", "latest", "start")
+
+    def __init__(self, start: Sequence[int], latest: Sequence[int]) -> None:
+        self.start = dict(zip(ONS4_ITEMS, start, strict=True))
+        self.latest = dict(zip(ONS4_ITEMS, latest, strict=True))
+        self.diff = {item: self.latest[item] - self.start[item] for item in ONS4_ITEMS}
+        self.better = {item: -d if item in LOWER_IS_BETTER else d for item, d in self.diff.items()}
 
     def better_by(self, item: str) -> int:
-        change = self.latest[item] - self.start[item]
-        return -change if item in LOWER_IS_BETTER else change
+        return self.better[item]
 
 
 def wellbeing(session: Session, period: Period) -> Report:
@@ -684,7 +688,7 @@ def wellbeing(session: Session, period: Period) -> Report:
     records = _rows(
         session,
         sa.select(
-            col(WellbeingRecord.case_id),
+            sa.cast(col(WellbeingRecord.case_id), sa.String),
             col(WellbeingRecord.when) == WellbeingWhen.START,
             *[scores[item].as_integer() for item in ONS4_ITEMS],
         )
@@ -693,15 +697,15 @@ def wellbeing(session: Session, period: Period) -> Report:
         .where(col(WellbeingRecord.case_id).in_(followed))
         .order_by(col(WellbeingRecord.recorded_on), col(WellbeingRecord.created_at)),
     )
-    starts: dict[object, dict[str, int]] = {}
-    latest: dict[object, dict[str, int]] = {}
+    starts: dict[str, list[int]] = {}
+    latest: dict[str, list[int]] = {}
     for case_id, is_start, *items in records:
         if None in items:
             continue  # not all four answered: not counted
         if is_start:
-            starts.setdefault(case_id, dict(zip(ONS4_ITEMS, items, strict=True)))  # the first
+            starts.setdefault(case_id, items)  # the first
         else:
-            latest[case_id] = dict(zip(ONS4_ITEMS, items, strict=True))  # by date: the last
+            latest[case_id] = items  # ordered by date: the last stays
     changes = {
         case_id: _Change(starts[case_id], found)
         for case_id, found in latest.items()
@@ -710,7 +714,10 @@ def wellbeing(session: Session, period: Period) -> Report:
     labels = _need_labels(session)
     by_need: dict[str, list[_Change]] = defaultdict(list)
     for case_id, needs in _rows(
-        session, sa.select(col(Case.id), col(Case.needs)).where(col(Case.id).in_(followed))
+        session,
+        sa.select(sa.cast(col(Case.id), sa.String), col(Case.needs)).where(
+            col(Case.id).in_(followed)
+        ),
     ):
         if case_id in changes:
             for code in {code for code in (needs or []) if code in labels} or {""}:
@@ -718,7 +725,7 @@ def wellbeing(session: Session, period: Period) -> Report:
     by_service: dict[str, list[_Change]] = defaultdict(list)
     for case_id, service in _rows(
         session,
-        sa.select(col(Referral.case_id), col(Referral.service_name))
+        sa.select(sa.cast(col(Referral.case_id), sa.String), col(Referral.service_name))
         .where(col(Referral.case_id).in_(followed))
         .distinct(),
     ):
@@ -795,7 +802,7 @@ def _overall_change(changes: Sequence[_Change], distribution: Table) -> Table:
             continue
         start = _mean([change.start[item] for change in changes])
         latest = _mean([change.latest[item] for change in changes])
-        change = _mean([change.latest[item] - change.start[item] for change in changes])
+        change = _mean([change.diff[item] for change in changes])
         # the share must not tell a "better" count the distribution hides
         share = _share(_improved(changes, item), n) if None not in row[4:6] else None
         rows.append([words, n, start, latest, change, share])
@@ -830,10 +837,7 @@ def _change_by(
         if n < THRESHOLD:
             rows.append([label, None, *[None] * (2 * len(ONS4_ITEMS))])
             continue
-        means = [
-            _mean([change.latest[item] - change.start[item] for change in changes])
-            for item in ONS4_ITEMS
-        ]
+        means = [_mean([change.diff[item] for change in changes]) for item in ONS4_ITEMS]
         shares = [_share(_improved(changes, item), n) for item in ONS4_ITEMS]
         rows.append([label, n, *means, *shares])
     return _chart_if_short(
