@@ -104,14 +104,6 @@ def demand(session: Session, period: Period) -> Report:
         "week_n"
     )
     found_nothing = sa.case((col(SearchLog.results) == 0, 1), else_=0).label("found_nothing")
-    # the words only where they are shown (a search that found nothing, words not dropped)
-    words = sa.case(
-        (
-            sa.and_(col(SearchLog.results) == 0, col(SearchLog.words_dropped).is_(False)),
-            col(SearchLog.query),
-        ),
-        else_="",
-    ).label("words")
     # the needs as text, so that equal lists group together on SQLite and PostgreSQL alike
     # and each distinct list is read once
     needs_text = sa.cast(col(SearchLog.needs), sa.Text).label("needs_text")
@@ -123,7 +115,6 @@ def demand(session: Session, period: Period) -> Report:
             col(SearchLog.place),
             found_nothing,
             col(SearchLog.urgent_kind),
-            words,
             sa.func.count(),
         )
         .where(col(SearchLog.searched_at) >= start, col(SearchLog.searched_at) < end)
@@ -133,7 +124,6 @@ def demand(session: Session, period: Period) -> Report:
             col(SearchLog.place),
             _named(found_nothing),
             col(SearchLog.urgent_kind),
-            _named(words),
         ),
     )
     by_need: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
@@ -142,7 +132,7 @@ def demand(session: Session, period: Period) -> Report:
     urgent: Counter[str] = Counter()
     empty_words: Counter[str] = Counter()
     codes_of: dict[str, list[str]] = {}
-    for n, understood, place, empty, urgent_kind, typed, count in grouped:
+    for n, understood, place, empty, urgent_kind, count in grouped:
         if understood not in codes_of:
             listed = json.loads(understood) if understood else []
             codes_of[understood] = [code for code in listed if code in labels] or [""]
@@ -153,7 +143,16 @@ def demand(session: Session, period: Period) -> Report:
         by_place[place or ""][n] += count
         if urgent_kind:
             urgent[urgent_kind] += count
-        if empty and typed.strip():
+    # the words only where they are shown: searches that found nothing (a tenth or so),
+    # words not yet dropped
+    for typed, count in _rows(
+        session,
+        sa.select(col(SearchLog.query), sa.func.count())
+        .where(col(SearchLog.results) == 0, col(SearchLog.words_dropped).is_(False))
+        .where(col(SearchLog.searched_at) >= start, col(SearchLog.searched_at) < end)
+        .group_by(col(SearchLog.query)),
+    ):
+        if typed.strip():
             empty_words[" ".join(typed.lower().split())] += count
 
     week_names = [f"w/c {week:%-d %b}" for week in weeks]
