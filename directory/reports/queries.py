@@ -440,29 +440,8 @@ def referrals(session: Session, period: Period) -> Report:
     route and month; declines and their reasons; how long providers take to reply and to
     accept; attendance; and providers who have not replied to any referral."""
     start, end = _bounds(period)
-    change = ReferralStatusChange
     in_period = sa.and_(col(Referral.created_at) >= start, col(Referral.created_at) < end)
-    history = (
-        sa.select(
-            col(change.referral_id).label("referral_id"),
-            sa.func.min(
-                sa.case((col(change.set_by) == StatusSetBy.PROVIDER, col(change.at)))
-            ).label("provider_reply"),
-            sa.func.min(
-                sa.case((col(change.status) == ReferralStatus.ACCEPTED, col(change.at)))
-            ).label("accepted_at"),
-            sa.func.max(sa.case((col(change.status) == ReferralStatus.ATTENDED, 1), else_=0)).label(
-                "attended"
-            ),
-            sa.func.max(
-                sa.case((col(change.status) == ReferralStatus.DID_NOT_ATTEND, 1), else_=0)
-            ).label("missed"),
-        )
-        .join(Referral, col(Referral.id) == col(change.referral_id))
-        .where(in_period)
-        .group_by(col(change.referral_id))
-        .subquery()
-    )
+    history = _history(in_period)
     months = _months(period)
     month = _bucket(col(Referral.created_at), [_bounds(Period(m, m))[0] for m in months])
     reply_at = sa.func.coalesce(col(Referral.first_reply_at), history.c.provider_reply)
@@ -501,16 +480,7 @@ def referrals(session: Session, period: Period) -> Report:
         if accepted is not None:
             accept_days.append(max(float(accepted), 0.0))
             attendance[0 if attended else 1 if missed else 2] += 1
-    by_need: Counter[str] = Counter()
-    for needs, n in _rows(
-        session,
-        sa.select(col(Case.needs), sa.func.count())
-        .join(Referral, col(Referral.case_id) == col(Case.id))
-        .where(in_period)
-        .group_by(col(Case.needs)),
-    ):
-        for code in {code for code in (needs or []) if code in labels} or {""}:
-            by_need[code] += n
+    by_need = _referrals_by_need(session, in_period, labels)
 
     need_order = _need_order(by_need, labels)
     tables = [
@@ -600,6 +570,51 @@ def referrals(session: Session, period: Period) -> Report:
         "has happened to them since; no referral names the person.",
         tables,
     )
+
+
+def _history(in_period: sa.ColumnElement[bool]) -> sa.Subquery:
+    """For each referral made in the period, from its status history: the provider's first
+    status change, when it was accepted, and whether it was attended or missed."""
+    change = ReferralStatusChange
+    return (
+        sa.select(
+            col(change.referral_id).label("referral_id"),
+            sa.func.min(
+                sa.case((col(change.set_by) == StatusSetBy.PROVIDER, col(change.at)))
+            ).label("provider_reply"),
+            sa.func.min(
+                sa.case((col(change.status) == ReferralStatus.ACCEPTED, col(change.at)))
+            ).label("accepted_at"),
+            sa.func.max(sa.case((col(change.status) == ReferralStatus.ATTENDED, 1), else_=0)).label(
+                "attended"
+            ),
+            sa.func.max(
+                sa.case((col(change.status) == ReferralStatus.DID_NOT_ATTEND, 1), else_=0)
+            ).label("missed"),
+        )
+        .join(Referral, col(Referral.id) == col(change.referral_id))
+        .where(in_period)
+        .group_by(col(change.referral_id))
+        .subquery()
+    )
+
+
+def _referrals_by_need(
+    session: Session, in_period: sa.ColumnElement[bool], labels: dict[str, str]
+) -> Counter[str]:
+    """Referrals by each need of their case (grouped by the whole list first)."""
+    by_need: Counter[str] = Counter()
+    for needs, n in _rows(
+        session,
+        sa.select(col(Case.needs), sa.func.count())
+        .join(Referral, col(Referral.case_id) == col(Case.id))
+        .where(in_period)
+        .group_by(col(Case.needs)),
+    ):
+        for code in {code for code in (needs or []) if code in labels} or {""}:
+            by_need[code] += n
+
+    return by_need
 
 
 def _declines(session: Session, in_period: sa.ColumnElement[bool]) -> Table:
