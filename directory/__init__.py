@@ -168,10 +168,11 @@ def register_commands(app: Flask) -> None:
     from directory.operations import commands as operations_commands
     from directory.oruk import commands as oruk
     from directory.referrals import commands as referrals
+    from directory.reports import commands as reports
     from directory.search import commands as search_commands
 
     migrate.init_app(app)
     privacy.init_app(app)
-    features = (catalogue, search_commands, accounts, listings, matching, oruk, referrals)
+    features = (catalogue, search_commands, accounts, listings, matching, oruk, referrals, reports)
     for feature in (*features, operations_commands):
         feature.init_app(app)

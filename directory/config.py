@@ -109,6 +109,8 @@ class Config:
         # The search log is written by each worker off the request path, every this many
         # seconds or when this many searches wait, whichever comes first (search/log_writer.py).
         self.SEARCH_LOG_SECONDS = float(env("SIGNPOST_SEARCH_LOG_SECONDS", "2"))
+        # how long the search log keeps the words typed; then only the needs understood
+        self.SEARCH_LOG_WORDS_DAYS = int(env("SIGNPOST_SEARCH_LOG_WORDS_DAYS", "90"))
         self.SEARCH_LOG_BATCH = int(env("SIGNPOST_SEARCH_LOG_BATCH", "100"))
         # Rate-limit counters: in memory for one process; Redis (redis://host:6379) in production.
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")

@@ -2,8 +2,8 @@
 
 Layers, from the top: the app factory (directory/__init__.py) -> blueprints by audience
 (directory/web/) -> features (accounts, catalogue, geo, listings, matching, operations, oruk,
-referrals, safety, search; safety below the rest) -> infrastructure (the other root modules, and
-directory/models/) -> matcher/.
+referrals, reports, safety, search; safety below the rest) -> infrastructure (the other root
+modules, and directory/models/) -> matcher/.
 Imports point down only; blueprints never import each other; no module imports seed/
 (it is data), and only directory/catalogue/seed_files.py reads it; and no import cycle
 exists, between modules or between packages.
@@ -30,6 +30,7 @@ FEATURES = frozenset(
         "operations",
         "oruk",
         "referrals",
+        "reports",
         "safety",
         "search",
     }

@@ -123,6 +123,10 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "manage.feed_list": (Action.MANAGE_CATALOGUE, False),
     "manage.sync_feed": (Action.MANAGE_CATALOGUE, False),
     "manage.remove_feed": (Action.MANAGE_CATALOGUE, False),
+    # reports: managers and admins only
+    "manage.reports": (Action.MANAGE_CATALOGUE, False),
+    "manage.report": (Action.MANAGE_CATALOGUE, False),
+    "manage.report_csv": (Action.MANAGE_CATALOGUE, False),
     # the development sign-in: only in development and tests, only from this machine
     "dev_login.sign_in": PUBLIC,
     "dev_login.sign_in_as": PUBLIC,
@@ -264,6 +268,8 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "referral_id": str(referral.id),
             "plan_link_id": str(their_link.id),
             "secret": "not-a-real-secret",
+            "name": "demand",
+            "table": "searches-by-need",
         }
     return small_app, ids
 

@@ -22,3 +22,8 @@ class SearchLog(SQLModel, table=True):
     results: int = Field(index=True)
     crisis: bool = False
     channel: str = Field(default="web", max_length=10)
+    # the needs the words were understood as (need codes), kept after the words are dropped
+    needs: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)
+    urgent_kind: str = Field(default="", max_length=10)  # the urgent help shown: "self", "abuse"
+    # when the words (`query`) were dropped, after the search log's retention period
+    words_dropped: bool = False

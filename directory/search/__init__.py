@@ -269,12 +269,19 @@ def log(session: Session, request: SearchRequest, results: SearchResults, channe
         results=results.total,
         crisis=results.crisis is not None,
         channel=channel,
+        needs=list(dict.fromkeys([*results.needs_understood, *_chosen_needs(filters)]))[:10],
+        urgent_kind=results.crisis.kind if results.crisis is not None else "",
     )
     if has_app_context():
         search_log().add(row)
         return
     session.add(row)
     session.commit()
+
+
+def _chosen_needs(filters: dict[str, object]) -> list[str]:
+    chosen = filters.get("need") or []
+    return [str(code) for code in (chosen if isinstance(chosen, list) else [chosen])]
 
 
 def _area_of(text: str, results: SearchResults) -> str:

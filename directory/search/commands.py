@@ -9,8 +9,9 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from directory import db, migrate, search
+from directory import db, migrate, privacy, search
 from directory.catalogue import changes
+from directory.search import retention
 
 
 @click.command("reindex")
@@ -72,3 +73,4 @@ def _following(applied: int | None, latest: int) -> str:
 def init_app(app: Flask) -> None:
     app.cli.add_command(reindex)
     app.cli.add_command(check_index)
+    privacy.add_purge_step(app, "search log", retention.purge_step)

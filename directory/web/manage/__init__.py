@@ -7,6 +7,7 @@ from directory.web.manage import (  # noqa: F401  (routes)
     merge_views,
     public_views,
     referral_views,
+    report_views,
     security_views,
     taxonomy_views,
     vocabulary_views,

@@ -1,0 +1,532 @@
+"""Reports: small numbers hidden by one rule, and each report's numbers against a known set
+of searches and listings built here, with the expected numbers written out by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from accounts_helpers import add_people, client_for
+from reports_helpers import CASES_PERIOD, add_cases
+from sqlmodel import Session, select
+
+from directory import db
+from directory.models import SearchLog
+from directory.reports import charts, queries
+from directory.reports.suppression import FEWER_THAN_5, suppress
+from directory.reports.tables import Period, PeriodError, counts_table, csv_text
+from directory.search import retention
+
+# --- the one rule ---------------------------------------------------------------------------
+
+
+def test_counts_of_1_to_4_are_hidden_and_0_and_5_are_shown():
+    assert suppress([[0], [1], [4], [5]]) == [[0], [None], [None], [5]]
+
+
+def test_a_single_hidden_count_in_a_row_with_its_total_hides_the_next_smallest():
+    # 3 alone hidden beside 12 = 3 + 9 would be 12 - 9: so 9 is hidden too
+    assert suppress([[3, 9, 20, 32]], total_column=True) == [[None, None, 20, 32]]
+
+
+def test_a_row_whose_other_members_are_zero_hides_its_total_instead():
+    assert suppress([[0, 2, 0, 2]], total_column=True) == [[0, None, 0, None]]
+
+
+def test_hiding_spreads_down_columns_until_no_line_has_a_single_hidden_count():
+    counts = [
+        [2, 10, 12],
+        [8, 7, 15],
+        [10, 17, 27],  # the totals
+    ]
+    hidden = suppress(counts, total_column=True, total_row=True)
+    for line in [*hidden, *zip(*hidden, strict=True)]:
+        assert sum(cell is None for cell in line) != 1, hidden
+    assert hidden[0][0] is None
+
+
+def test_counts_table_hides_for_people_and_not_for_listings():
+    people = counts_table(
+        "t",
+        "T",
+        label_heading="Need",
+        labels=["A", "B"],
+        columns=["n"],
+        counts=[[4], [30]],
+        about_people=True,
+    )
+    # 34 - 30 would tell the 4: the 30 is hidden too
+    assert people.cells() == [["A", FEWER_THAN_5], ["B", FEWER_THAN_5], ["Total", 34]]
+    listings = counts_table(
+        "t",
+        "T",
+        label_heading="Need",
+        labels=["A", "B"],
+        columns=["n"],
+        counts=[[4], [30]],
+        about_people=False,
+    )
+    assert listings.cells() == [["A", 4], ["B", 30], ["Total", 34]]
+
+
+def test_a_single_column_with_a_total_hides_a_second_count_so_the_total_keeps_it_hidden():
+    table = counts_table(
+        "t",
+        "T",
+        label_heading="Need",
+        labels=["A", "B", "C"],
+        columns=["n"],
+        counts=[[3], [40], [7]],
+        about_people=True,
+    )
+    assert table.cells() == [["A", FEWER_THAN_5], ["B", 40], ["C", FEWER_THAN_5], ["Total", 50]]
+
+
+def test_csv_is_the_table_shown_and_a_formula_cannot_run():
+    table = counts_table(
+        "t",
+        "T",
+        label_heading="Words",
+        labels=['=HYPERLINK("x")', "ok"],
+        columns=["n"],
+        counts=[[2], [9]],
+        about_people=True,
+    )
+    rows = list(csv.reader(io.StringIO(csv_text(table))))
+    assert rows == [
+        ["Words", "n"],
+        ['\'=HYPERLINK("x")', FEWER_THAN_5],
+        ["ok", FEWER_THAN_5],
+        ["Total", "11"],
+    ]
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def test_the_default_period_is_the_last_3_months():
+    period = Period.read(None, None, date(2026, 12, 7))
+    assert (period.start, period.end) == (date(2026, 9, 8), date(2026, 12, 7))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "said"),
+    [
+        ("2026-13-01", "", "must be a real date"),
+        ("2026-10-01", "2026-09-01", "on or before"),
+        ("2020-01-01", "2026-01-01", "at most 3 years"),
+    ],
+)
+def test_a_period_that_cannot_be_used_says_why(start, end, said):
+    with pytest.raises(PeriodError, match=said):
+        Period.read(start, end, date(2026, 12, 7))
+
+
+# --- demand and gaps, against a known set of searches ---------------------------------------
+
+MONDAY = datetime(2026, 11, 2, 10, tzinfo=UTC)  # a Monday in the period
+PERIOD = Period(date(2026, 11, 2), date(2026, 11, 15))  # two weeks
+
+
+def _search(when, needs=(), place="", results=3, urgent="", words="", dropped=False):
+    return SearchLog(
+        searched_at=when,
+        query=words,
+        place=place,
+        results=results,
+        needs=list(needs),
+        urgent_kind=urgent,
+        crisis=bool(urgent),
+        words_dropped=dropped,
+    )
+
+
+@pytest.fixture
+def searched(small_app):
+    week2 = MONDAY + timedelta(days=7)
+    rows = (
+        [_search(MONDAY, ["loneliness"], "LS6") for _ in range(6)]
+        + [_search(week2, ["loneliness"], "LS6") for _ in range(2)]
+        + [_search(week2, ["money_debt"], "LS7", results=0, words="Skint  help") for _ in range(5)]
+        + [_search(week2, [], "", results=0, words="my secret name") for _ in range(1)]
+        + [_search(MONDAY, ["domestic_abuse"], "LS6", urgent="abuse") for _ in range(3)]
+        # outside the period: counted nowhere
+        + [_search(MONDAY - timedelta(days=1), ["loneliness"], "LS6") for _ in range(9)]
+    )
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        session.add_all(rows)
+        session.commit()
+    return small_app
+
+
+def _run(app, name, period=PERIOD):
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        return queries.run(session, name, period)
+
+
+def test_searches_by_need_week_by_week_with_small_numbers_hidden(searched):
+    made = _run(searched, "demand")
+    table = made.table("searches-by-need")
+    labels = {row[0]: row[1:] for row in table.cells()}
+    assert table.headings == ["Need", "w/c 2 Nov", "w/c 9 Nov", "Total"]
+    # loneliness 6 then 2: the 2 is hidden, and so the 6 beside it (the total would tell)
+    loneliness = next(v for k, v in labels.items() if k.lower().startswith("loneliness"))
+    assert loneliness == [FEWER_THAN_5, FEWER_THAN_5, 8]
+    assert labels["Not understood as a need"] == [0, FEWER_THAN_5, FEWER_THAN_5]
+    assert labels["Total"][-1] == 6 + 2 + 5 + 1 + 3
+
+
+def test_searches_that_found_nothing_by_need_and_their_words_only_when_typed_5_times(searched):
+    made = _run(searched, "demand")
+    empty = {row[0]: row[1] for row in made.table("no-results-by-need").cells()}
+    assert empty["Total"] == 6
+    words = made.table("no-results-words").cells()
+    assert words == [["skint help", 5]]  # "my secret name" was typed once: never shown
+
+
+def test_urgent_help_is_counted_by_kind_only(searched):
+    made = _run(searched, "demand")
+    assert made.table("urgent-help").cells() == [
+        ["Abuse and violence", FEWER_THAN_5],
+        ["Total", FEWER_THAN_5],
+    ]
+
+
+def test_searches_by_district_and_the_gaps_near_districts_with_5_or_more(searched):
+    made = _run(searched, "demand")
+    by_district = {row[0]: row[-1] for row in made.table("searches-by-district").cells()}
+    # the 1 search with no place would be 17 - 11 - 5: so LS7's 5 is hidden too
+    assert by_district == {
+        "LS6": 11,
+        "LS7": FEWER_THAN_5,
+        "No place given": FEWER_THAN_5,
+        "Total": 17,
+    }
+    gaps = {row[0]: row[1:] for row in made.table("gaps").cells()}
+    assert set(gaps) == {"LS6", "LS7"}  # both have at least 5 searches
+    assert all(isinstance(cell, str) for cells in gaps.values() for cell in cells)
+
+
+def test_words_are_dropped_after_the_retention_period_and_the_needs_kept(searched):
+    with Session(searched.extensions[db.ENGINE_KEY]) as session:
+        dropped = retention.drop_old_words(session, 30, MONDAY + timedelta(days=31))
+        assert dropped == 9 + 6 + 3  # the searches made on or before that Monday
+        kept = session.exec(select(SearchLog).where(SearchLog.words_dropped)).all()
+        assert {row.query for row in kept} == {""}
+        assert any(row.needs == ["loneliness"] for row in kept)
+        assert retention.drop_old_words(session, 30, MONDAY + timedelta(days=31)) == 0
+
+
+def test_listing_health_counts_listings_needing_attention_by_organisation(small_app):
+    made = _run(small_app, "listing-health")
+    table = made.table("listings-needing-attention")
+    assert table.headings[0] == "Organisation" and table.headings[-1] == "Total"
+    assert not table.about_people
+    assert table.cells()[-1][0] == "Total"
+
+
+# --- the command and the pages --------------------------------------------------------------
+
+
+def test_the_report_command_prints_the_same_numbers_as_json_and_csv(searched):
+    runner = searched.test_cli_runner()
+    as_json = runner.invoke(
+        args=["report", "demand", "--from", "2026-11-02", "--to", "2026-11-15", "--format", "json"]
+    )
+    assert as_json.exit_code == 0, as_json.output
+    made = json.loads(as_json.output)
+    by_need = next(t for t in made["tables"] if t["key"] == "searches-by-need")
+    assert by_need["rows"][-1][-1] == 17
+    as_csv = runner.invoke(
+        args=["report", "demand", "--from", "2026-11-02", "--to", "2026-11-15", "--format", "csv"]
+    )
+    assert "skint help,5" in as_csv.output
+    refused = runner.invoke(args=["report", "demand", "--from", "2026-11-31"])
+    assert refused.exit_code != 0 and "must be a real date" in refused.output
+
+
+def test_managers_see_reports_with_charts_tables_and_csv_and_others_do_not(searched):
+    add_people(searched)
+    manager = client_for(searched, "manager")
+    page = manager.get("/manage/reports/demand?from=2026-11-02&to=2026-11-15")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="signpost-chart" role="img"' in text
+    assert '<title id="chart-searches-by-need-title">' in text
+    assert FEWER_THAN_5 in text and "my secret name" not in text
+    download = manager.get(
+        "/manage/reports/demand/no-results-words.csv?from=2026-11-02&to=2026-11-15"
+    )
+    assert download.mimetype == "text/csv"
+    assert download.get_data(as_text=True) == "Words searched,Searches\r\nskint help,5\r\n"
+    wrong = manager.get("/manage/reports/demand?from=yesterday")
+    assert wrong.status_code == 400 and "must be a real date" in wrong.get_data(as_text=True)
+    assert client_for(searched, "linkworker").get("/manage/reports/demand").status_code == 403
+
+
+# --- referrals, wellbeing and equity, against a known set of cases (tests/reports_helpers) ---
+
+F = FEWER_THAN_5
+
+
+@pytest.fixture
+def cases(small_app):
+    add_cases(small_app)
+    return small_app
+
+
+def _cells(app, name, key, period=CASES_PERIOD):
+    table = _run(app, name, period).table(key)
+    assert table is not None, key
+    return table.cells()
+
+
+def test_referrals_by_month_and_route(cases):
+    made = _run(cases, "referrals", CASES_PERIOD)
+    table = made.table("referrals-by-month")
+    assert table.headings == [
+        "Month",
+        "Self-referral, supported",
+        "Referred by the link worker",
+        "Total",
+    ]
+    # November's 4 self-referrals are hidden, and so the 6 beside them and the 12 below
+    assert table.cells() == [
+        ["October 2026", 0, 6, 6],
+        ["November 2026", F, F, 10],
+        ["Total", F, F, 16],
+    ]
+
+
+def test_referrals_by_need_count_a_person_with_two_needs_under_each(cases):
+    # loneliness 6 + 1, money worries 4 + 1 (5 is shown), no need 5
+    assert _cells(cases, "referrals", "referrals-by-need") == [
+        ["Loneliness and isolation", 7],
+        ["Money worries and debt", 5],
+        ["No need recorded", 5],
+        ["Total", 17],
+    ]
+
+
+def test_referrals_by_service_and_by_organisation(cases):
+    assert _cells(cases, "referrals", "referrals-by-service") == [
+        ["Armley Walks", 5],
+        ["Evening Listening Line", F],
+        ["Money Worries Clinic", F],
+        ["Tuesday Tea and Chat", 6],
+        ["Total", 16],
+    ]
+    # Chapeltown's 4 alone would be 16 - 7 - 5: so Armley's 5 is hidden too
+    assert _cells(cases, "referrals", "referrals-by-organisation") == [
+        ["Armley Walking Group", F],
+        ["Chapeltown Listening Line", F],
+        ["Hyde Park Friends Network", 7],
+        ["Total", 16],
+    ]
+
+
+def test_declines_by_reason_hide_counts_under_5(cases):
+    assert _cells(cases, "referrals", "declines") == [
+        ["Not eligible", F],
+        ["No capacity", F],
+        ["Total", F],
+    ]
+
+
+def test_time_to_first_reply_and_acceptance_median_and_90th_percentile(cases):
+    # replies after 1 1 1 2 2 10 days (A) and 3 3 3 3 (B, the provider's decline):
+    # median of 1 1 1 2 2 3 3 3 3 10 is 2.5; the 90th percentile is the 9th of 10: 3
+    # acceptance after 1 1 1 2 2 12: median 1.5, 90th percentile the 6th of 6: 12
+    assert _cells(cases, "referrals", "time-to-reply") == [
+        ["Time to first reply", 10, 2.5, 3.0],
+        ["Time to acceptance", 6, 1.5, 12.0],
+    ]
+
+
+def test_times_need_at_least_5_referrals(cases):
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+    assert _cells(cases, "referrals", "time-to-reply", november) == [
+        ["Time to first reply", F, F, F],  # only B's 4 replies
+        ["Time to acceptance", 0, "none", "none"],
+    ]
+
+
+def test_attendance_of_accepted_referrals(cases):
+    # attended 5 (one after first not attending), did not attend 1: the 1 would be 6 - 5
+    assert _cells(cases, "referrals", "attendance") == [
+        ["Attended", F],
+        ["Did not attend", F],
+        ["Not recorded yet", 0],
+        ["Total", 6],
+    ]
+
+
+def test_providers_who_never_reply(cases):
+    # Chapeltown declined (a reply) and Hyde Park replied; Armley's 5 had no answer
+    assert _cells(cases, "referrals", "providers-never-reply") == [
+        ["Armley Walking Group", 5],
+        ["Total", 5],
+    ]
+
+
+def test_median_and_90th_percentile_by_nearest_rank():
+    assert queries.median_and_p90([5, 1, 3, 2, 4]) == (3, 5)
+    assert queries.median_and_p90([1.0] * 9 + [20.0]) == (1.0, 1.0)
+    assert queries.median_and_p90(list(range(1, 21))) == (10.5, 18)
+
+
+def test_wellbeing_start_against_the_latest_follow_up(cases):
+    # 11 people (A 6, B 4, C 1); life satisfaction 47 -> 58 of 110 points, and so on
+    assert _cells(cases, "wellbeing", "ons4-change") == [
+        ["Life satisfaction", 11, 4.3, 5.3, 1.0, F],
+        ["Worthwhile", 11, 4.7, 5.3, 0.5, 55],
+        ["Happy", 11, 4.3, 4.9, 0.6, F],
+        ["Anxious", 11, 6.4, 5.5, -0.9, F],
+    ]
+
+
+def test_wellbeing_distribution_with_anxiety_falling_as_better(cases):
+    assert _run(cases, "wellbeing", CASES_PERIOD).table("ons4-distribution").headings == [
+        "Item",
+        "Worse by 2 or more",
+        "Worse by 1",
+        "No change",
+        "Better by 1",
+        "Better by 2 or more",
+        "People",
+    ]
+    # life satisfaction: 0 1 4 1 5; worthwhile 0 0 5 6 0; happy 0 0 5 5 1; anxious 0 1 5 1 4
+    # (the share improved of life satisfaction, 6 of 11, would tell the hidden 1: hidden)
+    assert _cells(cases, "wellbeing", "ons4-distribution") == [
+        ["Life satisfaction", 0, F, F, F, 5, 11],
+        ["Worthwhile", 0, 0, 5, 6, 0, 11],
+        ["Happy", 0, 0, F, 5, F, 11],
+        ["Anxious", 0, F, 5, F, F, 11],
+    ]
+
+
+def test_wellbeing_by_need_and_by_service_shown_from_5_people(cases):
+    # loneliness: A and C, 7 people; money worries: B and C, 5; each share improved would
+    # tell a count of 1 to 4 (improved or not)
+    assert _cells(cases, "wellbeing", "wellbeing-by-need") == [
+        ["Loneliness and isolation", 7, 1.6, 0.9, 1.0, -1.4, F, F, F, F],
+        ["Money worries and debt", 5, 0.4, 0.2, 0.2, -0.2, F, F, F, F],
+    ]
+    assert _cells(cases, "wellbeing", "wellbeing-by-service") == [
+        ["Evening Listening Line", F, F, F, F, F, F, F, F, F],
+        ["Money Worries Clinic", F, F, F, F, F, F, F, F, F],
+        ["Tuesday Tea and Chat", 6, 1.5, 0.8, 1.0, -1.5, F, F, F, F],
+    ]
+
+
+def test_referrals_and_declines_by_age_band(cases):
+    # 16-17 from the band recorded, 18-24 and 65-74 from ages; the 12 not declined would
+    # tell the 1 not recorded (12 - 5 - 6): hidden
+    assert _cells(cases, "equity", "referrals-by-age") == [
+        ["16-17", 0, 5, 5],
+        ["18-24", 0, 6, 6],
+        ["65-74", F, 0, F],
+        [queries.NOT_RECORDED, 0, F, F],
+        ["Total", F, F, 16],
+    ]
+
+
+def test_referrals_and_searches_by_district(cases):
+    table = _run(cases, "equity", CASES_PERIOD).table("referrals-by-district")
+    assert table.headings == [
+        "Postcode district",
+        "Searches",
+        "Referrals declined",
+        "Referrals not declined",
+        "Referrals",
+    ]
+    assert table.cells() == [
+        ["LS6", 8, 0, 11, 11],
+        ["LS7", F, F, 0, F],
+        ["LS9", 5, 0, 0, 0],
+        ["No district given", F, 0, F, F],
+        ["Total", 18, F, F, 16],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [
+        (0, "Under 16"),
+        (15, "Under 16"),
+        (16, "16-17"),
+        (17, "16-17"),
+        (18, "18-24"),
+        (34, "25-34"),
+        (35, "35-49"),
+        (64, "50-64"),
+        (74, "65-74"),
+        (75, "75+"),
+        (101, "75+"),
+    ],
+)
+def test_age_bands(age, band):
+    assert queries.age_band(age) == band
+
+
+@pytest.mark.parametrize("name", ["referrals", "wellbeing", "equity"])
+def test_each_report_page_shows_its_tables_with_charts_and_csv(cases, name):
+    manager = client_for(cases, "manager")
+    asked = "from=2026-10-01&to=2026-11-30"
+    page = manager.get(f"/manage/reports/{name}?{asked}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    made = _run(cases, name, CASES_PERIOD)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in text
+    for table in made.tables:
+        assert f'id="{table.key}-heading"' in text
+        download = manager.get(f"/manage/reports/{name}/{table.key}.csv?{asked}")
+        assert download.status_code == 200
+        assert download.get_data(as_text=True) == csv_text(table)
+        counts = [
+            int(cell)
+            for row in csv.reader(io.StringIO(download.get_data(as_text=True)))
+            for cell in row[1:]
+            if cell.isdigit()
+        ]
+        assert not [n for n in counts if 0 < n < 5], table.key
+
+
+def test_the_report_command_prints_each_new_report(cases):
+    runner = cases.test_cli_runner()
+    for name in ("referrals", "wellbeing", "equity"):
+        printed = runner.invoke(args=["report", name, "--from", "2026-10-01", "--to", "2026-11-30"])
+        assert printed.exit_code == 0, printed.output
+        assert FEWER_THAN_5 in printed.output
+
+
+DOCS_CHART = Path(__file__).resolve().parents[1] / "docs" / "report-referrals-chart.svg"
+
+
+def test_the_chart_in_docs_is_the_referrals_by_service_chart_of_the_known_cases(cases):
+    """docs/report-referrals-chart.svg, for the closing note: redraw it with
+    SIGNPOST_WRITE_DOCS=1 when charts change."""
+    table = _run(cases, "referrals", CASES_PERIOD).table("referrals-by-service")
+    chart = charts.table_chart(table)
+    assert chart is not None
+    drawn = str(chart) + "\n"
+    if os.environ.get("SIGNPOST_WRITE_DOCS") == "1":
+        DOCS_CHART.write_text(drawn)
+    assert DOCS_CHART.read_text() == drawn
+    assert drawn.count("<rect ") == 2 and drawn.count(f">{FEWER_THAN_5}<") == 2
+
+
+def test_purge_expired_drops_the_words_of_old_searches(searched):
+    searched.config["SEARCH_LOG_WORDS_DAYS"] = 30
+    runner = searched.test_cli_runner()
+    with time_machine.travel(MONDAY + timedelta(days=31), tick=False):
+        dry = runner.invoke(args=["purge-expired", "--dry-run"])
+        assert "search log: would drop the words of 18 searches older than 30 days" in dry.output
+        done = runner.invoke(args=["purge-expired"])
+    assert "search log: dropped the words of 18 searches" in done.output
