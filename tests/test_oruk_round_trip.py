@@ -71,6 +71,17 @@ NOT_CARRIED = {
     "feed": "the feeds this Signpost follows",
     "feed_sync": "the feeds this Signpost follows",
     "feed_listing": "the feeds this Signpost follows",
+    # People's cases and what happened to them never leave the Signpost that holds them.
+    "support_case": "link workers' cases (personal data)",
+    "referral": "link workers' cases (personal data)",
+    "referral_status_change": "link workers' cases (personal data)",
+    "wellbeing_record": "link workers' cases (personal data)",
+    "plan_link": "link workers' cases (personal data)",
+    "case_access": "who looked at a case",
+    "link_worker_digest": "when each link worker's daily digest went",
+    "two_factor": "accounts",
+    "recovery_code": "accounts",
+    "security_event": "this Signpost's security log",
 }
 # Differences by design, and why:
 # - version: the count of edits in this Signpost, for safe concurrent editing; an
