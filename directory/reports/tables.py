@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from directory.oruk import tabular
 from directory.reports.suppression import FEWER_THAN_5, shown, suppress
 
 Cell = str | int | float | None  # None: a small number about people, hidden
 
 DEFAULT_MONTHS = 3
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PeriodError(ValueError):
@@ -168,9 +168,8 @@ def csv_text(table: Table) -> str:
 
 
 def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(CSV_FORMULA_START):
-        return "'" + value
-    return value
+    """Text through the one rule for every CSV (oruk/tabular.py); numbers as they are."""
+    return tabular.csv_cell(value) if isinstance(value, str) else value
 
 
 __all__ = [
