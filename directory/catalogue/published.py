@@ -6,8 +6,8 @@ import math
 import re
 import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -385,3 +385,38 @@ def _held_listings(key: str, kept: int) -> HeldListings:
     if holder is None:
         holder = app.extensions.setdefault(key, HeldListings(kept))
     return holder
+
+
+# --- rows read without the ORM, by service: what the search index and the matcher read -----
+
+
+def rows_by_service(session: Session, statement: Any) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
+    """The rows of a statement whose first column is a service's (or a place's) id, by it,
+    in the order read."""
+    found: dict[uuid.UUID, list[tuple[Any, ...]]] = defaultdict(list)
+    for key, *rest in session.exec(statement).all():
+        found[key].append(tuple(rest))
+    return found
+
+
+def select_columns(*columns: Any) -> Any:
+    """A select of columns, typed loosely: SQLModel types each column as its value."""
+    return sa.select(*columns)
+
+
+def needs_by_service(
+    session: Session, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
+    """Each service's needs as (code, name, synonyms), in the listing's order."""
+    return rows_by_service(
+        session,
+        select_columns(
+            ServiceTaxonomyTerm.service_id,
+            TaxonomyTerm.code,
+            TaxonomyTerm.name,
+            TaxonomyTerm.synonyms,
+        )  # fmt: skip
+        .join(TaxonomyTerm, col(TaxonomyTerm.id) == ServiceTaxonomyTerm.taxonomy_term_id)
+        .where(col(ServiceTaxonomyTerm.service_id).in_(ids))
+        .order_by(col(ServiceTaxonomyTerm.service_id), col(ServiceTaxonomyTerm.rank)),
+    )

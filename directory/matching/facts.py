@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import matcher
 from directory.catalogue import published, vocabulary
 from directory.catalogue.needs import NeedsVocabulary
+from directory.catalogue.published import rows_by_service as _by_service
+from directory.catalogue.published import select_columns as _select
 from directory.models import (
     Accessibility,
     Language,
@@ -25,8 +25,6 @@ from directory.models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
-    ServiceTaxonomyTerm,
-    TaxonomyTerm,
 )
 from directory.models import Closure as ClosedDays
 from matcher import opening
@@ -180,18 +178,7 @@ def _facts_of(
         .where(col(Service.id).in_(ids))
         .order_by(col(Service.id))
     ).all()
-    needs = _by_service(
-        session,
-        _select(
-            ServiceTaxonomyTerm.service_id,
-            TaxonomyTerm.code,
-            TaxonomyTerm.name,
-            TaxonomyTerm.synonyms,
-        )  # fmt: skip
-        .join(TaxonomyTerm, col(TaxonomyTerm.id) == ServiceTaxonomyTerm.taxonomy_term_id)
-        .where(col(ServiceTaxonomyTerm.service_id).in_(ids))
-        .order_by(col(ServiceTaxonomyTerm.service_id), col(ServiceTaxonomyTerm.rank)),
-    )
+    needs = published.needs_by_service(session, ids)
     links = _by_service(
         session,
         _select(
@@ -336,20 +323,6 @@ def _sites_of(
         for place, latitude, longitude, postal_code, local_authority in located
         if latitude is not None and longitude is not None
     }
-
-
-def _by_service(session: Session, statement: Any) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
-    """The rows of a statement whose first column is a service's (or a place's) id, by
-    it, in the order read."""
-    found: dict[uuid.UUID, list[tuple[Any, ...]]] = defaultdict(list)
-    for key, *rest in session.exec(statement).all():
-        found[key].append(tuple(rest))
-    return found
-
-
-def _select(*columns: Any) -> Any:
-    """A select of columns, typed loosely: SQLModel types each column as its value."""
-    return sa.select(*columns)
 
 
 def load_catalogue(session: Session) -> matcher.Catalogue:

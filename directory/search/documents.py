@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from directory.catalogue import published
+from directory.catalogue.published import rows_by_service as _by_service
+from directory.catalogue.published import select_columns as _select
 from directory.models import (
     Accessibility,
     Language,
@@ -28,8 +27,6 @@ from directory.models import (
     ServiceArea,
     ServiceAtLocation,
     ServiceForeignTerm,
-    ServiceTaxonomyTerm,
-    TaxonomyTerm,
 )
 from directory.models import Closure as ClosedDays
 from matcher import opening
@@ -205,18 +202,7 @@ def _facts_of(session: Session, ids: list[uuid.UUID]) -> Iterator[ServiceFacts]:
         .where(col(Service.id).in_(ids))
         .order_by(col(Service.id))
     ).all()
-    needs = _by_service(
-        session,
-        _select(
-            ServiceTaxonomyTerm.service_id,
-            TaxonomyTerm.code,
-            TaxonomyTerm.name,
-            TaxonomyTerm.synonyms,
-        )  # fmt: skip
-        .join(TaxonomyTerm, col(TaxonomyTerm.id) == ServiceTaxonomyTerm.taxonomy_term_id)
-        .where(col(ServiceTaxonomyTerm.service_id).in_(ids))
-        .order_by(col(ServiceTaxonomyTerm.service_id), col(ServiceTaxonomyTerm.rank)),
-    )
+    needs = published.needs_by_service(session, ids)
     foreign = _by_service(
         session,
         _select(ServiceForeignTerm.service_id, ServiceForeignTerm.name)
@@ -317,16 +303,3 @@ def _facts_of(session: Session, ids: list[uuid.UUID]) -> Iterator[ServiceFacts]:
 
 def _located(latitude: float | None, longitude: float | None) -> bool:
     return latitude is not None and longitude is not None
-
-
-def _by_service(session: Session, statement: Any) -> dict[uuid.UUID, list[tuple[Any, ...]]]:
-    """The rows of a statement whose first column is a service id, by service, in order."""
-    found: dict[uuid.UUID, list[tuple[Any, ...]]] = defaultdict(list)
-    for service_id, *rest in session.exec(statement).all():
-        found[service_id].append(tuple(rest))
-    return found
-
-
-def _select(*columns: Any) -> Any:
-    """A select of columns, typed loosely: SQLModel types each column as its value."""
-    return sa.select(*columns)
