@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
+from werkzeug.wrappers import Response as BaseResponse
 
 
 def csp_nonce() -> str:
@@ -58,6 +59,22 @@ def add_headers(response: Response) -> Response:
         # Link workers' pages, shortlists, accounts, managers' pages: nothing a person sees
         # signed in is kept by the browser (back button on a shared computer) or a proxy.
         response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+R = TypeVar("R", bound=BaseResponse)
+
+# A page reached by a secret link (the person's plan, the provider's answer to a referral):
+# personal data with no sign-in, so never stored, never indexed, no referrer sent on.
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def kept_private(response: R) -> R:
+    response.headers.update(PRIVATE_HEADERS)
     return response
 
 

@@ -297,3 +297,9 @@ def test_a_backup_of_one_kind_of_database_is_not_loaded_into_the_other(tmp_path)
     with pytest.raises(backups.BackupError, match="postgresql backup"):
         backups.restore(engine, dump)
     engine.dispose()
+
+
+def test_a_backup_is_readable_by_its_owner_only(small_app, tmp_path):
+    made = _invoke(small_app, "backup", str(tmp_path / "copy.bak"))
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "copy.bak").stat().st_mode & 0o777 == 0o600

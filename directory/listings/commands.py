@@ -36,6 +36,7 @@ def send_reminders() -> None:
     click.echo(
         f"Sent {digests.sent} link worker digest(s); "
         f"{digests.already_sent} had theirs today already."
+        + (f" {digests.failed} could not be sent: run it again later." if digests.failed else "")
     )
 
 

@@ -14,6 +14,7 @@ who may restore it can read it, and delete it with the retention period in mind.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -51,6 +52,9 @@ def backup(engine: sa.Engine, dest: Path, *, now: datetime | None = None) -> Cop
     if not dest.parent.is_dir():
         raise BackupError(f"There is no folder {dest.parent}: make it first.")
     partial = dest.with_name(dest.name + ".partial")
+    # readable by its owner only: a backup holds every case and referral
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
     try:
         copy = _sqlite_backup(engine, partial) if kind == "sqlite" else _pg_dump(engine, partial)
     except BaseException:
@@ -148,8 +152,16 @@ def _sqlite_restore(engine: sa.Engine, src: Path) -> Copy:
 
 
 def _libpq_url(engine: sa.Engine) -> str:
-    # pg_dump takes a libpq URL: no SQLAlchemy driver name, the password kept.
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # pg_dump takes a libpq URL without SQLAlchemy's driver name, and without the password,
+    # which a command line would show to anyone on the host (ps): that goes in PGPASSWORD.
+    return engine.url.set(drivername="postgresql", password=None).render_as_string()
+
+
+def _pg_environment(engine: sa.Engine) -> dict[str, str]:
+    found = dict(os.environ)
+    if engine.url.password:
+        found["PGPASSWORD"] = str(engine.url.password)
+    return found
 
 
 def _tool(name: str) -> str:
@@ -162,8 +174,8 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+def _run(command: list[str], env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         # pg_dump's message names the problem; it holds no row data.
         raise BackupError(done.stderr.strip() or f"{Path(command[0]).name} failed.")
@@ -179,7 +191,8 @@ def _pg_dump(engine: sa.Engine, dest: Path) -> Copy:
             "--no-acl",
             f"--file={dest}",
             f"--dbname={_libpq_url(engine)}",
-        ]
+        ],
+        _pg_environment(engine),
     )
     return Copy(dest, "postgresql", _pg_tables(dest), None)
 
@@ -201,6 +214,7 @@ def _pg_restore(engine: sa.Engine, src: Path) -> Copy:
             "--exit-on-error",
             f"--dbname={_libpq_url(engine)}",
             str(src),
-        ]
+        ],
+        _pg_environment(engine),
     )
     return Copy(src, "postgresql", tables, None)

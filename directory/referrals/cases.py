@@ -32,8 +32,28 @@ MAX_REFERENCE = 40
 MAX_WHAT_MATTERS = 1000
 MAX_NEEDS = 12
 MAX_AGE = 120
-# The fixed age bands a link worker may give instead of an age.
-AGE_BANDS = ("0-15", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
+# The one set of age bands: what a link worker may give instead of an age, what a purge
+# keeps of an age, and what reports count by. (lowest age, band), youngest first.
+BANDS = (
+    (0, "0-15"),
+    (16, "16-17"),
+    (18, "18-24"),
+    (25, "25-34"),
+    (35, "35-44"),
+    (45, "45-54"),
+    (55, "55-64"),
+    (65, "65-74"),
+    (75, "75-84"),
+    (85, "85+"),
+)
+AGE_BANDS = tuple(band for _, band in BANDS)
+
+
+def age_band(age: int) -> str:
+    """The band an age in years falls in."""
+    return next(band for lowest, band in reversed(BANDS) if age >= lowest)
+
+
 # Why a case is closed: code -> words. "other" asks for the reason in words.
 CLOSE_REASONS: dict[str, str] = {
     "support_complete": "Support finished",

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from directory import mail
 from directory.accounts import users
+from directory.catalogue import published
 from directory.models import (
     Case,
     Contact,
@@ -109,7 +110,7 @@ def _load_services(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Se
         return {}
     statement = (
         select(Service)
-        .where(col(Service.id).in_(ids))
+        .where(col(Service.id).in_(ids), published.is_published())
         .options(
             selectinload(Service.organisation),  # type: ignore[arg-type]
             selectinload(Service.contacts).selectinload(Contact.phones),  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ most once a day to each link worker (a row in link_worker_digest says it went)."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,6 +25,8 @@ from directory.models import (
 )
 from directory.referrals import status as steps
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Due:
@@ -41,6 +44,7 @@ class Due:
 class DigestRun:
     sent: int
     already_sent: int
+    failed: int = 0  # could not be sent: the next run today tries them again
 
 
 def due_for(session: Session, user: User, today: date) -> Due:
@@ -141,7 +145,7 @@ def send_digests(
     """Email each link worker with something due a digest of it, once a day. Needs a request
     context for the links (the command makes one)."""
     today = today or clock.today()
-    sent = already = 0
+    sent = already = failed = 0
     for user in link_workers_with_open_cases(session):
         due = due_for(session, user, today)
         if not due:
@@ -174,6 +178,9 @@ def send_digests(
             ).one()
             session.delete(claim)
             session.commit()
-            raise
+            # the others still get theirs; the message may hold the address: not logged
+            log.exception("A link worker's digest could not be sent")
+            failed += 1
+            continue
         sent += 1
-    return DigestRun(sent, already)
+    return DigestRun(sent, already, failed)

@@ -15,21 +15,18 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from directory.models import Case, CaseStatus, PlanLink, Referral, utcnow
+from directory.models import (
+    Case,
+    CaseStatus,
+    PlanLink,
+    Referral,
+    ReferralStatusChange,
+    Shortlist,
+    utcnow,
+)
+from directory.referrals import cases
 
 CLEARED_REFERENCE = "cleared"
-# (lowest age, band), highest first
-BANDS = ((65, "65+"), (55, "55-64"), (45, "45-54"), (35, "35-44"), (25, "25-34"), (18, "18-24"))
-
-
-def age_band(age: int | None) -> str | None:
-    """The band an age falls in ("18-24", "65+"); None for no age."""
-    if age is None:
-        return None
-    for lowest, band in BANDS:
-        if age >= lowest:
-            return band
-    return "16-17" if age >= 16 else "under 16"
 
 
 def months_before(day: date, months: int) -> date:
@@ -57,17 +54,30 @@ def expired(session: Session, today: date, months: int) -> list[Case]:
 
 def clear(session: Session, case: Case) -> None:
     """Clear one case's personal fields (not committed)."""
-    case.age_band = case.age_band or age_band(case.age)
+    if case.age is not None:
+        case.age_band = case.age_band or cases.age_band(case.age)
     case.age = None
     case.reference = CLEARED_REFERENCE
     case.what_matters = ""
+    case.closed_reason = ""  # may hold the link worker's own words ("other")
     case.consent_on = None
     case.personal_cleared_at = utcnow()
     session.add(case)
-    for referral in session.exec(select(Referral).where(Referral.case_id == case.id)).all():
+    referrals = session.exec(select(Referral).where(Referral.case_id == case.id)).all()
+    for referral in referrals:
         referral.note = ""
         referral.shared = []
         session.add(referral)
+    # a status change's reason may be words typed by someone; its code stays for reports
+    changes = select(ReferralStatusChange).where(
+        col(ReferralStatusChange.referral_id).in_([r.id for r in referrals])
+    )
+    for change in session.exec(changes).all():
+        change.reason = ""
+        session.add(change)
+    for shortlist in session.exec(select(Shortlist).where(Shortlist.case_id == case.id)).all():
+        shortlist.label = CLEARED_REFERENCE  # made from the case, it may carry its reference
+        session.add(shortlist)
     for link in session.exec(select(PlanLink).where(PlanLink.case_id == case.id)).all():
         session.delete(link)
 

@@ -46,6 +46,7 @@ from directory.models import (
     WellbeingRecord,
     WellbeingWhen,
 )
+from directory.referrals import cases
 from directory.referrals.status import DECLINE_REASONS
 from directory.reports.suppression import THRESHOLD, is_small, suppress
 from directory.reports.tables import Cell, Period, Report, Table, counts_table
@@ -875,26 +876,11 @@ def _change_by(
 
 # --- 4. equity ------------------------------------------------------------------------------
 
-AGE_BANDS = (
-    (16, "Under 16"),
-    (18, "16-17"),
-    (25, "18-24"),
-    (35, "25-34"),
-    (50, "35-49"),
-    (65, "50-64"),
-    (75, "65-74"),
-)
-OLDEST_BAND = "75+"
 NO_DISTRICT = "No district given"
 
 
-def age_band(age: int) -> str:
-    """The age band reports use for an age in years."""
-    return next((label for limit, label in AGE_BANDS if age < limit), OLDEST_BAND)
-
-
 def _band_order(bands: Iterable[str]) -> list[str]:
-    known = [label for _, label in AGE_BANDS] + [OLDEST_BAND]
+    known = list(cases.AGE_BANDS)
     return sorted(
         bands,
         key=lambda band: (
@@ -927,7 +913,7 @@ def equity(session: Session, period: Period) -> Report:
     by_band: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # declined, not declined
     by_district: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searches, and those
     for age, band, district, was_declined, n in found:
-        named = band or (age_band(age) if age is not None else NOT_RECORDED)
+        named = band or (cases.age_band(age) if age is not None else NOT_RECORDED)
         by_band[named][0 if was_declined else 1] += n
         by_district[district or NO_DISTRICT][1 if was_declined else 2] += n
     searches = session.execute(

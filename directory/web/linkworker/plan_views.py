@@ -16,7 +16,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from directory import db
+from directory import db, security
 from directory.accounts.permissions import link_worker_required
 from directory.models import Case
 from directory.referrals import cases, gp_summary, plans, wellbeing
@@ -118,7 +118,7 @@ def new_plan_link(case_id: uuid.UUID) -> Response:
             )
             return Response(page, 400, mimetype="text/html")
     link, secret = plans.create_link(session, case, current_user)
-    url = url_for("public.plan", secret=secret, _external=True)
+    url = security.public_url("public.plan", secret=secret)
     emailed = False
     if address:
         plan = plans.plan_for(session, case)

@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from directory import db
+from directory import db, security
 from directory.accounts.permissions import Action, can, may_answer_referral, require_permission
 from directory.extensions import limiter, setting
 from directory.models import Referral, StatusSetBy
@@ -86,7 +86,8 @@ def answer_referral_by_link(referral_id: uuid.UUID, token: str) -> Response | tu
     session = db.session()
     found = referring.referral_for_link(session, referral_id, token)
     if found.referral is None:
-        return render_template("manage/referral_link_problem.html", problem=found.problem), 404
+        page = render_template("manage/referral_link_problem.html", problem=found.problem)
+        return security.kept_private(Response(page, 404, mimetype="text/html"))
     referral = found.referral
     if request.method == "POST":
         _require_fresh_form()
@@ -96,11 +97,13 @@ def answer_referral_by_link(referral_id: uuid.UUID, token: str) -> Response | tu
         else:
             label = steps.STEPS[referral.status].label.lower()
             flash(f"Thank you: the referral is marked {label}. The link worker will see it.")
-        return redirect(request.path)
+        return security.kept_private(redirect(request.path))
     (shown,) = referring.for_provider(session, [referral], signed_link=True)
-    return render_template(
+    page = render_template(
         "manage/referral_link.html",
         item=shown,
         steps=steps.STEPS,
         reasons=steps.DECLINE_REASONS,
-    ), 200
+    )
+    # what was shared with consent, with no sign-in: never kept by a browser or a proxy
+    return security.kept_private(Response(page, 200, mimetype="text/html"))

@@ -10,15 +10,9 @@ from __future__ import annotations
 from flask import render_template, request
 from werkzeug.wrappers import Response
 
-from directory import db
+from directory import db, security
 from directory.referrals import cases, plans
 from directory.web.public.views import blueprint
-
-PRIVATE_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 @blueprint.get("/plan/<secret>")
@@ -35,6 +29,4 @@ def plan(secret: str) -> Response:
 
 
 def private(page: str, status: int) -> Response:
-    response = Response(page, status, mimetype="text/html")
-    response.headers.update(PRIVATE_HEADERS)
-    return response
+    return security.kept_private(Response(page, status, mimetype="text/html"))
