@@ -1,7 +1,7 @@
 """gunicorn's settings for Signpost: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 Each worker builds what requests read (the matcher's catalogue, the search arrays, the
-needs vocabulary: directory/warm.py) before it takes its first request, so no request
+needs vocabulary: directory/operations/warm.py) before it takes its first request, so no request
 waits for a build; GET /health/ready answers 200 once it has. The warm-up runs on a thread
 while the worker keeps telling gunicorn it is alive: at 100,000 services it takes longer
 than gunicorn's request timeout, which would otherwise kill the worker before it serves.
@@ -53,7 +53,7 @@ def _warm_in_master(server: Any) -> None:
     it opens its socket: connections made meanwhile would wait in the socket's queue for the
     whole warm-up (21 s at 20,000 services); refused, a client or load balancer tries
     another host or again."""
-    from directory import warm
+    from directory.operations import warm
 
     app = server.app.wsgi()
     _warm(app, lambda: None)
@@ -82,7 +82,7 @@ def post_worker_init(worker: Any) -> None:
     the master built) made the first requests after a start wait (p99 0.75 s)."""
     app = worker.wsgi
     try:
-        from directory import warm
+        from directory.operations import warm
 
         if preload_app and warm.is_warm(app):
             warm.after_fork(app)
@@ -101,7 +101,7 @@ def post_worker_init(worker: Any) -> None:
 
 
 def _warm_until_done(app: Any) -> None:
-    from directory import warm
+    from directory.operations import warm
 
     while True:
         time.sleep(5)
@@ -113,7 +113,7 @@ def _warm_until_done(app: Any) -> None:
 
 
 def _warm(app: Any, still_alive: Any) -> None:
-    from directory import warm
+    from directory.operations import warm
 
     failed: list[BaseException] = []
 

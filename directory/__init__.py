@@ -12,9 +12,10 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from directory import config, db, migrate, operations, privacy, search, security, warm
+from directory import config, db, migrate, operations, privacy, search, security
 from directory.accounts import users
 from directory.extensions import csrf, limiter, login_manager
+from directory.operations import warm
 from directory.search.index import IndexMissing
 
 SEARCH_UNAVAILABLE = "Search is not available at the moment. Try again later."
@@ -137,7 +138,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_warm_up(app: Flask) -> None:
-    """What a worker builds before it takes requests (directory/warm.py, run by
+    """What a worker builds before it takes requests (directory/operations/warm.py, run by
     gunicorn.conf.py), and what must answer for it to be ready."""
     from directory.catalogue import needs, published
     from directory.matching import held_catalogue

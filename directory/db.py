@@ -94,7 +94,7 @@ class Held(Generic[T]):
     Each use asks the database for the generation first, which is cheap beside a rebuild;
     so a change made by any worker process (or a seed, or an import) is seen at once.
 
-    Only the first build (at warm-up: see directory/warm.py) makes its caller wait. A
+    Only the first build (at warm-up: see directory/operations/warm.py) makes its caller wait. A
     value that is only out of date is rebuilt on a thread of its own when `wait` is given:
     the caller waits at most `wait` seconds for it (an incremental update is done by then,
     so an editor sees their edit), then takes the value it has. A request never waits for a

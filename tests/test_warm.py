@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 import matcher
-from directory import db, warm
+from directory import db
 from directory.catalogue import changes
 from directory.matching import facts, held_catalogue
 from directory.models import ListingStatus, Role, Service, stable_id
+from directory.operations import warm
 from directory.search import arrays, engine
 from directory.search.documents import ServiceFacts
 from directory.search.index import SearchIndex

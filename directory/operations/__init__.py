@@ -3,6 +3,7 @@ consistent backups that restore into an empty instance.
 
 logs.py      JSON log lines, the request id (X-Request-ID), gunicorn's logging settings
 backups.py   `backup DEST` while the site writes, `restore SRC` into an empty database
+warm.py      warm-up and readiness: what a worker builds before it takes requests
 commands.py  registers `flask backup` and `flask restore`
 """
 

@@ -1,11 +1,12 @@
-"""GET /health/live (or /healthz) and GET /health/ready (or /readyz): see directory/warm.py
-for what ready means. Both names, since orchestrators and load balancers expect either."""
+"""GET /health/live (or /healthz) and GET /health/ready (or /readyz): see
+directory/operations/warm.py for what ready means. Both names, since orchestrators and load
+balancers expect either."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from directory import warm
+from directory.operations import warm
 
 blueprint = Blueprint("health", __name__)
 
