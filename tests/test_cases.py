@@ -492,3 +492,13 @@ def test_the_case_page_shows_what_is_due_on_it(app):
     page = re.sub(r"<[^>]+>", "", text_of(client.get(f"/link-worker/cases/{made.id}")))
     assert "Follow up Walks: Overdue 2 January 2020" in page
     assert "Wellbeing check due: 1 January 2099" in page
+
+
+def test_a_case_whose_words_say_they_are_in_danger_shows_urgent_help_first(app):
+    client = signed_in(app)
+    calm = case_id_from(client.post("/link-worker/cases/new", data=FORM))
+    assert "If someone is hurting you" not in text_of(client.get(f"/link-worker/cases/{calm}"))
+    words = {**FORM, "reference": "LW-0043", "what_matters": "my boyfriend hits me"}
+    danger = case_id_from(client.post("/link-worker/cases/new", data=words))
+    page = text_of(client.get(f"/link-worker/cases/{danger}"))
+    assert page.index("If someone is hurting you") < page.index("Find services")

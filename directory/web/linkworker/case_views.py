@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from directory import clock, db
 from directory.accounts.permissions import link_worker_required
 from directory.catalogue import needs
+from directory.matching import match_request
 from directory.models import Shortlist
 from directory.models.cases import Case
 from directory.referrals import cases
@@ -120,6 +121,8 @@ def case_context(found: Case) -> dict[str, Any]:
         "age_words": cases.age_words(found),
         "today": clock.today(),
         "read_only": False,
+        # what matters, or the needs, say the person may be in danger now: as on the match page
+        "crisis": match_request.urgent_help(found.what_matters, list(found.needs)),
     }
 
 
