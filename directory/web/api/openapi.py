@@ -622,6 +622,10 @@ CASE_AUTH: Json = {
 }
 
 
+def _id_parameter(name: str, what: str) -> Json:
+    return {"name": name, "in": "path", "required": True, "description": what, "schema": UUID}
+
+
 def _cases() -> Json:
     return {
         "post": {
@@ -649,15 +653,7 @@ def _case() -> Json:
             "tags": ["Signpost"],
             "operationId": "get_case",
             "security": [{"bearer": []}, {"session": []}],
-            "parameters": [
-                {
-                    "name": "id",
-                    "in": "path",
-                    "required": True,
-                    "description": "The case's id.",
-                    "schema": UUID,
-                }
-            ],
+            "parameters": [_id_parameter("id", "The case's id.")],
             "responses": {
                 "200": _json("The case.", CASE),
                 "404": _json("No case with this id on your caseload.", _ref("Error")),
@@ -665,10 +661,6 @@ def _case() -> Json:
             },
         }
     }
-
-
-def _id_parameter(name: str, what: str) -> Json:
-    return {"name": name, "in": "path", "required": True, "description": what, "schema": UUID}
 
 
 REFERRAL: Json = {
@@ -818,15 +810,7 @@ def _wellbeing() -> Json:
             "tags": ["Signpost"],
             "operationId": "record_wellbeing",
             "security": [{"bearer": []}, {"session": []}],
-            "parameters": [
-                {
-                    "name": "id",
-                    "in": "path",
-                    "required": True,
-                    "description": "The case's id.",
-                    "schema": UUID,
-                }
-            ],
+            "parameters": [_id_parameter("id", "The case's id.")],
             "requestBody": {
                 "required": True,
                 "content": {
