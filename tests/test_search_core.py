@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import random
 import sys
 import uuid
 from datetime import datetime
@@ -170,6 +171,19 @@ def _facts(name: str, *, needs=("loneliness",), sites=((53.81, -1.56),), **more)
 
 def _names(results, band="local"):
     return [h.service_id for h in getattr(results, band).hits]
+
+
+def test_edits_after_the_same_random_seed_each_keep_their_own_segment(tmp_path):
+    """Whoosh named segments from the `random` module: after the same seed (hypothesis seeds
+    it for each example), the second edit's new segment took the first's name and emptied
+    its files ("Unknown file header b''" in the hostile-input walk on CI)."""
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([_facts("Knitting Circle")])
+    edited = [_facts("Chess Club"), _facts("Walking Group"), _facts("Tea Dance")]
+    for facts in edited:
+        random.seed(20261207)
+        index.update([facts])
+    assert {str(f.id) for f in edited} <= set(index.ids())
 
 
 def test_a_rebuild_swaps_in_a_new_index_that_readers_then_see(tmp_path, lexicon):

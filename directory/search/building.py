@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import queue
+import secrets
 import sys
 import traceback
 from array import array
@@ -37,6 +38,18 @@ BATCH = 1000  # documents sent to a process at a time
 # memory of its postings (about 30 bytes each, some 200 a service) at a few hundred MB.
 SEGMENT_DOCUMENTS = 50_000
 WAIT_S = 1.0  # how often a wait on a process checks that it is still alive
+
+
+def _segment_id(cls: type[Segment], size: int = 16) -> str:
+    """A new segment's name, from the system's random source. Whoosh draws it from the
+    `random` module, which any caller may seed (hypothesis seeds it for every example): two
+    writers after the same seed picked the same name, and the second, opening its files,
+    emptied the first's while the index still listed them ("Unknown file header b''")."""
+    return "".join(secrets.choice(SEGMENT_ID_CHARACTERS) for _ in range(size))
+
+
+SEGMENT_ID_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"  # what Whoosh's names match
+Segment._random_id = classmethod(_segment_id)
 
 
 class _Postings:
