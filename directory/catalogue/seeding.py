@@ -362,9 +362,7 @@ def _load_service(
     service.is_free = record.free
     # HSDS: an amount is a cost option; terms without an amount are the fees description.
     service.fees_description = "" if record.cost_amount is not None else record.cost_description
-    service.self_referral = "self" in record.referral
-    service.professional_referral = "professional" in record.referral
-    service.gp_referral = "gp" in record.referral
+    service.set_referral_routes(record.referral)
     service.application_process = record.how_to_refer
     service.status = ListingStatus(record.status)
     service.capacity = Capacity(record.capacity)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from directory.models.catalogue import REFERRAL_ROUTE_CODES
 from matcher.facts import DAY_NAMES
 
 ACCESSIBILITY: dict[str, str] = {
@@ -32,6 +33,33 @@ REFERRAL_ROUTES: dict[str, str] = {
     "self": "You can refer yourself",
     "professional": "A professional, such as a link worker, can refer you",
     "gp": "Your GP can refer you",
+    "mhp": "The mental health practitioner at your GP practice can refer you",
+    "urgent": "Takes urgent referrals, the same day",
+}
+assert tuple(REFERRAL_ROUTES) == REFERRAL_ROUTE_CODES, "one list of routes: models.catalogue"
+
+# Levels of mental health care a pathway listing sits at (models.CareLevel), as people say
+# them. Signpost shows where a service sits; it never decides which level a person needs.
+CARE_LEVELS: dict[str, str] = {
+    "community": "Community support",
+    "primary_care": "NHS mental health support through your GP practice",
+    "specialist": "Specialist NHS mental health care",
+    "crisis": "Urgent and crisis care",
+}
+
+# NHS and NHS-commissioned mental health pathways: a listing of this kind names its pathway
+# (Service.pathway), and the level of care it usually sits at (a listing may say otherwise).
+NHS_PATHWAYS: dict[str, tuple[str, str]] = {
+    "talking_therapies": ("NHS Talking Therapies", "primary_care"),
+    "pcn_mhp": ("Mental health practitioner at your GP practice", "primary_care"),
+    "community_mental_health": ("Community mental health team", "specialist"),
+    "crisis_home_treatment": ("Crisis and home treatment", "crisis"),
+    "crisis_line": ("Mental health crisis line", "crisis"),
+    "early_intervention_psychosis": ("Early intervention in psychosis", "specialist"),
+    "children_young_people": ("Children and young people's mental health services", "specialist"),
+    "youth_wellbeing": ("Youth mental health and wellbeing support", "community"),
+    "eating_disorders": ("Eating disorder service", "specialist"),
+    "perinatal": ("Perinatal mental health", "specialist"),
 }
 
 DELIVERY: dict[str, str] = {

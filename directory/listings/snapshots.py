@@ -467,9 +467,7 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         )
     if "referral_routes" in values:
         routes = set(values["referral_routes"])
-        service.self_referral = "self" in routes
-        service.professional_referral = "professional" in routes
-        service.gp_referral = "gp" in routes
+        service.set_referral_routes(routes)
         # A route named says how to get in; no route named leaves it as it was: "not
         # known" (an imported listing, or a feed's change put back) stays unknown, rather
         # than becoming "no way in", which matching would exclude.

@@ -2,6 +2,7 @@
 
 import enum
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Optional
 
@@ -19,6 +20,10 @@ from directory.models.base import (
 
 NEEDS_TAXONOMY_ID = stable_id("taxonomy", "signpost-needs")
 
+# The routes into a service, each a column `<code>_referral` of Service; their words are
+# catalogue.vocabulary.REFERRAL_ROUTES (in this order).
+REFERRAL_ROUTE_CODES = ("self", "professional", "gp", "mhp", "urgent")
+
 
 class ListingStatus(enum.StrEnum):
     DRAFT = "draft"
@@ -31,6 +36,16 @@ class Capacity(enum.StrEnum):
     OPEN = "open"
     WAITING_LIST = "waiting_list"
     NOT_TAKING_REFERRALS = "not_taking_referrals"
+
+
+class CareLevel(enum.StrEnum):
+    """Where a mental health service sits (catalogue.vocabulary.CARE_LEVELS has the words).
+    Signpost shows the level; it never decides which level a person needs."""
+
+    COMMUNITY = "community"
+    PRIMARY_CARE = "primary_care"  # primary care mental health: Talking Therapies, the PCN's MHP
+    SPECIALIST = "specialist"  # secondary care: community teams, psychosis, eating disorders
+    CRISIS = "crisis"  # crisis lines, crisis and home treatment
 
 
 class AreaType(enum.StrEnum):
@@ -294,6 +309,9 @@ class Service(Tracked, table=True):
     self_referral: bool = False
     professional_referral: bool = False
     gp_referral: bool = False
+    # through the mental health practitioner at the GP practice; an urgent route (same day)
+    mhp_referral: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    urgent_referral: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     # False when nobody has said how to get in (an import that found no words for it): the
     # matcher then allows the listing and says to check with the service, as unknown is not no.
     routes_known: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
@@ -314,6 +332,13 @@ class Service(Tracked, table=True):
     opening_exceptions: str = Field(default="", max_length=300)
     # Shut on every bank holiday in England and Wales (matcher/bank_holidays.json).
     closed_on_bank_holidays: bool = False
+
+    # Mental health pathways: an NHS (or NHS-commissioned) mental health service is a listing
+    # of its own kind, named by its pathway (catalogue.vocabulary.NHS_PATHWAYS: "" for an
+    # ordinary community listing), with its level of care and how to reach help out of hours.
+    pathway: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    care_level: CareLevel | None = Field(default=None, sa_type=enum_column(CareLevel))
+    out_of_hours: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
     # Why the listing waits for a manager although its import said "publish at once" (it
     # looks like another listing); cleared when a manager publishes or archives it.
     hold_reason: str = Field(default="", max_length=500)
@@ -351,17 +376,28 @@ class Service(Tracked, table=True):
 
     @property
     def referral_routes(self) -> list[str]:
-        routes = [
-            ("self", self.self_referral),
-            ("professional", self.professional_referral),
-            ("gp", self.gp_referral),
-        ]
-        return [name for name, on in routes if on]
+        """The routes in, in catalogue.vocabulary.REFERRAL_ROUTES's order."""
+        return [route for route in REFERRAL_ROUTE_CODES if getattr(self, f"{route}_referral")]
+
+    def set_referral_routes(self, routes: Iterable[str]) -> None:
+        """Open exactly these routes in (codes of REFERRAL_ROUTE_CODES) and close the rest."""
+        set_referral_routes(self, routes)
 
     @property
     def delivery(self) -> list[str]:
         modes = [("in_person", self.in_person), ("online", self.online), ("phone", self.by_phone)]
         return [name for name, on in modes if on]
+
+
+def set_referral_routes(listing: object, routes: Iterable[str]) -> None:
+    """Open exactly these routes into a service (codes of REFERRAL_ROUTE_CODES) and close the
+    rest: on a Service, or on an import's row of one (which has its columns, not methods)."""
+    wanted = set(routes)
+    unknown = wanted - set(REFERRAL_ROUTE_CODES)
+    if unknown:
+        raise ValueError(f"not a referral route: {', '.join(sorted(unknown))}")
+    for route in REFERRAL_ROUTE_CODES:
+        setattr(listing, f"{route}_referral", route in wanted)
 
 
 class ServiceAtLocation(SQLModel, table=True):

@@ -61,6 +61,7 @@ from directory.models import (
     stable_id,
     utcnow,
 )
+from directory.models.catalogue import set_referral_routes
 from directory.oruk import closures, inference, queries, serialise, signpost_terms
 from directory.oruk.checks import UK_COUNTRIES, Report
 from directory.oruk.needs_map import NOT_A_NEED, ForeignTerm, NeedsMap
@@ -649,9 +650,7 @@ class _Writer:
             if not routes:
                 return
             routes |= set(service.referral_routes)
-        service.self_referral = "self" in routes
-        service.professional_referral = "professional" in routes
-        service.gp_referral = "gp" in routes
+        set_referral_routes(service, routes)
         service.routes_known = bool(routes)
 
     def _restrictions(self, service: Service, data: Json, created: bool) -> None:
