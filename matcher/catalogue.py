@@ -70,6 +70,9 @@ class Catalogue:
             self._add(i, service, same)
         self._corrected: dict[str, str | None] = {}
         self._surface = self._by_first_letter()
+        # The NHS mental health pathway listings, by index: a few among thousands, kept
+        # out of the suggestions and offered apart (pathways.py).
+        self.pathways = frozenset(i for i, s in enumerate(self.services) if s.pathway)
 
     def _by_first_letter(self) -> dict[str, list[str]]:
         """The words as written, by first letter, for correcting typos ("gardning")."""
@@ -134,6 +137,9 @@ class Catalogue:
         new.cell_centres = list(self.cell_centres)
         new._cell_ids = dict(self._cell_ids)
         new.reach = list(self.reach)
+        new.pathways = self.pathways.difference(changed).union(
+            i for i, service in changed.items() if service.pathway
+        )
         new._cache = {}
         new._corrected = {}
         new._written = Counter(self._written)

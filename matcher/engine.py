@@ -13,6 +13,9 @@
    Suggestions whose referral route is known come first, then those whose route is unknown
    ("check with the service how to get in"), each by score: an unknown route ranks below a
    known route that fits, however well it scores.
+
+NHS mental health pathway listings are never candidates: they are offered apart, as "more
+support" (pathways.py), with crisis options first when `urgent`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from collections import Counter
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
+from matcher import pathways
 from matcher.catalogue import IN_PERSON, NO_WORDS, REMOTE, Catalogue, Words
 from matcher.distance import miles_between, rounded
 from matcher.facts import (
@@ -38,6 +43,8 @@ from matcher.rules import RULES, Rule, Situation, allowed, broken
 from matcher.scoring import Candidate, fit, reasons, text_score
 from matcher.weights import DEFAULT_WEIGHTS, Weights
 
+T = TypeVar("T")
+
 
 def match(
     profile: Profile,
@@ -48,8 +55,11 @@ def match(
     vocabulary: Vocabulary | None = None,
     limit: int | None = None,
     rules: tuple[Rule, ...] = RULES,
+    urgent: bool = False,
 ) -> MatchResult:
-    """The few services that suit the person best, with reasons, and those the rules exclude.
+    """The few services that suit the person best, with reasons, and those the rules exclude;
+    and the NHS mental health options that fit them (crisis ones first, only when `urgent`:
+    the person's words or needs call for urgent help).
 
     Pass a prepared Catalogue when matching more than once: building one indexes every
     service. `today` decides which listings are past their review date.
@@ -83,6 +93,9 @@ def match(
         excluded_total=len(excluded),
         considered=len(found.indexes),
         weighed=len(eligible) + len(excluded),
+        pathways=pathways.options(
+            profile, catalogue, config, situation=Situation(today, config, None), urgent=urgent
+        ),
     )
 
 
@@ -113,12 +126,24 @@ def _candidates(
         tagged = catalogue.need_strengths(need, by_rank)
         strengths[need] = {**dict.fromkeys(said, config.need_synonym), **tagged}
         synonyms[need] = said
+    apart = catalogue.pathways  # offered as more support, never among the suggestions
+    if apart:
+        strengths = {n: _without(meeting, apart) for n, meeting in strengths.items()}
+        synonyms = {n: _without(said, apart) for n, said in synonyms.items()}
     indexes: set[int] = set().union(*strengths.values())
     similarity = catalogue.coverage(words) if words.stems else {}
-    close = [i for i, v in similarity.items() if v >= config.text_cutoff and i not in indexes]
+    close = [
+        i
+        for i, v in similarity.items()
+        if v >= config.text_cutoff and i not in indexes and i not in apart
+    ]
     words_only = heapq.nlargest(config.shortlist, close, key=similarity.__getitem__)
     indexes.update(words_only)
     return Found(strengths, synonyms, similarity, indexes, words_only)
+
+
+def _without(found: dict[int, T], apart: frozenset[int]) -> dict[int, T]:
+    return {i: v for i, v in found.items() if i not in apart}
 
 
 def _quick_keys(

@@ -28,6 +28,11 @@ WEEKDAYS = DAYS[:5]
 WEEKEND = DAYS[5:]
 PARTS_OF_DAY = ("morning", "afternoon", "evening")
 REFERRERS = ("self", "professional")
+# The routes into a service: self-referral, a professional (a link worker), the GP, the
+# mental health practitioner at the GP practice, and urgent (same-day) referrals.
+ROUTES = ("self", "professional", "gp", "mhp", "urgent")
+# Levels of mental health care, in the order of stepped care (shown, never decided).
+LEVELS = ("community", "primary_care", "specialist", "crisis")
 GENDERS = ("woman", "man", "non_binary", "other")
 AREA_KINDS = ("local_authority", "districts", "radius", "national")
 MAX_AGE = 120
@@ -200,6 +205,20 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True)
+class Pathway:
+    """What makes a service an NHS mental health pathway listing (Talking Therapies, the
+    practice's mental health practitioner, a crisis team, ...): its pathway, the level of
+    care it sits at, and how to reach it. The matcher shows such a service as an option, in
+    a section of its own; it never decides which level a person needs."""
+
+    code: str  # the directory's pathway code (talking_therapies, ...)
+    level: str  # LEVELS: community, primary_care, specialist, crisis
+    website: str = ""
+    phone: str = ""
+    out_of_hours: str = ""  # how to reach help out of hours, in the service's words
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceFacts:
     """What the matcher knows of one service."""
 
@@ -214,7 +233,7 @@ class ServiceFacts:
     min_age: int | None = None
     max_age: int | None = None
     restrictions: tuple[str, ...] = ()  # women_only, men_only, carers_only, ...
-    referral_routes: tuple[str, ...] = ()  # self, professional, gp
+    referral_routes: tuple[str, ...] = ()  # ROUTES: self, professional, gp, mhp, urgent
     # False when nobody has said how to get in (an imported listing whose words say no
     # route): unknown is not "no", so the referral rule allows it and the reasons say so.
     routes_known: bool = True
@@ -230,6 +249,9 @@ class ServiceFacts:
     closures: tuple[Closure, ...] = ()
     free: bool = True
     languages: tuple[str, ...] = ()
+    # An NHS mental health pathway listing: never among the suggestions, shown as an option
+    # of "more support" (pathways.py); None for an ordinary community listing.
+    pathway: Pathway | None = None
 
     @property
     def remote(self) -> bool:
@@ -302,6 +324,22 @@ class Exclusion:
 
 
 @dataclass(frozen=True, slots=True)
+class PathwayOption:
+    """An NHS mental health option that fits the person's needs, age and place, with what
+    to tell them about getting in (`how`, words to the person: "You can refer yourself")."""
+
+    service_id: str
+    name: str
+    organisation: str
+    level: str  # LEVELS
+    routes: tuple[str, ...]  # the service's routes in (ROUTES)
+    how: str
+    needs_met: tuple[str, ...]
+    distance_miles: float | None
+    youth: bool  # for young people (an upper age limit of 25 or under)
+
+
+@dataclass(frozen=True, slots=True)
 class MatchResult:
     suggestions: tuple[Suggestion, ...]
     excluded: tuple[Exclusion, ...]  # the most relevant, up to Weights.excluded_limit
@@ -310,3 +348,6 @@ class MatchResult:
     # How many were checked against the rules: all of them in a catalogue of a few hundred;
     # in a large one, the most promising until each need has Weights.shortlist allowed.
     weighed: int
+    # "More support": the NHS mental health options that fit (pathways.py), apart from the
+    # community suggestions; crisis options first when urgent help was called for.
+    pathways: tuple[PathwayOption, ...] = ()

@@ -94,11 +94,23 @@ class Weights:
         ("self", ("self",)),
         ("professional", ("professional", "self")),
     )
+    # The routes into an NHS mental health pathway listing each referrer can use: the person
+    # refers themselves; a link worker can also refer, make an urgent referral, or ask the
+    # person's GP practice (its GP or mental health practitioner: for someone registered with
+    # one). Pathway listings are offered apart from the suggestions, at most pathway_limit.
+    pathway_routes: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("self", ("self",)),
+        ("professional", ("self", "professional", "gp", "mhp", "urgent")),
+    )
+    pathway_limit: int = 6
     # How many excluded services to list (the most relevant first); None lists them all.
     excluded_limit: int | None = 100
 
     def routes_for(self, referrer: str) -> tuple[str, ...]:
         return dict(self.routes).get(referrer, ())
+
+    def pathway_routes_for(self, referrer: str) -> tuple[str, ...]:
+        return dict(self.pathway_routes).get(referrer, ())
 
 
 DEFAULT_WEIGHTS = Weights()

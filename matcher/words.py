@@ -24,7 +24,13 @@ need needs needed help try tried gets getting one two three four five six seven 
 ten"""
 STOPWORDS = frozenset(_STOPWORDS.split())
 
-ROUTE_WORDS = {"self": "the person themselves", "professional": "a professional", "gp": "a GP"}
+ROUTE_WORDS = {
+    "self": "the person themselves",
+    "professional": "a professional",
+    "gp": "a GP",
+    "mhp": "the mental health practitioner at a GP practice",
+    "urgent": "urgent referrals",
+}
 STATUS_WORDS = {
     "draft": "a draft",
     "pending_review": "waiting for review",

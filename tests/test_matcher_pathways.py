@@ -1,0 +1,156 @@
+"""More support: the NHS mental health options the matcher offers beside the suggestions.
+
+Plain matcher objects only (no app, no database), with the builders of test_matcher_rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+import matcher
+from matcher import pathways
+from tests.test_matcher_rules import TODAY, person, service
+
+ONLINE = ("online", "phone")
+
+
+def nhs(id: str, code: str, level: str, routes: tuple[str, ...], **changes: Any) -> Any:
+    """An NHS pathway listing for Leeds, online and by phone, for low mood and anxiety."""
+    contact = {k: changes.pop(k) for k in ("website", "phone", "out_of_hours") if k in changes}
+    return service(
+        id,
+        name=changes.pop("name", f"NHS {id}"),
+        organisation="Leeds NHS",
+        needs=changes.pop("needs", ("low_mood", "stress_anxiety")),
+        referral_routes=routes,
+        modes=ONLINE,
+        sites=(),
+        pathway=matcher.Pathway(code, level, **contact),
+        **changes,
+    )
+
+
+TALKING = nhs(
+    "talking",
+    "talking_therapies",
+    "primary_care",
+    ("self", "gp", "mhp"),
+    name="NHS Talking Therapies",
+    min_age=18,
+    website="https://talking.example",
+    phone="0113 496 0100",
+)
+MHP = nhs("mhp", "pcn_mhp", "primary_care", ("gp",), name="Practice mental health practitioner")
+CMHT = nhs("cmht", "community_mental_health", "specialist", ("gp", "mhp"), min_age=18)
+CRISIS = nhs(
+    "crisis",
+    "crisis_line",
+    "crisis",
+    ("self", "urgent"),
+    needs=("urgent_mental_health_crisis",),
+    phone="0800 496 0999",
+)
+CYP = nhs("cyp", "children_young_people", "specialist", ("self", "gp"), max_age=17)
+YOUTH = nhs("youth", "youth_wellbeing", "community", ("self",), min_age=13, max_age=25)
+COMMUNITY = service("walk", needs=("low_mood",))
+ALL = [TALKING, MHP, CMHT, CRISIS, CYP, YOUTH, COMMUNITY]
+
+
+def run(profile: matcher.Profile, services: list[Any] = ALL, **kw: Any) -> matcher.MatchResult:
+    return matcher.match(profile, services, today=TODAY, **kw)
+
+
+def ids(result: matcher.MatchResult) -> list[str]:
+    return [p.service_id for p in result.pathways]
+
+
+def test_pathway_listings_are_never_suggestions_but_more_support() -> None:
+    result = run(person(needs=("low_mood",)))
+    assert [s.service_id for s in result.suggestions] == ["walk"]
+    assert not {"talking", "mhp", "cmht"} & {e.service_id for e in result.excluded}
+    assert ids(result) == ["talking", "mhp", "cmht"]  # stepped-care order, no crisis
+    assert [p.level for p in result.pathways] == ["primary_care", "primary_care", "specialist"]
+
+
+def test_an_adult_with_low_mood_and_anxiety_searching_alone_sees_only_self_referral() -> None:
+    result = run(person(needs=("low_mood", "stress_anxiety"), referrer="self"))
+    assert ids(result) == ["talking"]
+
+
+def test_nobody_registered_with_a_gp_gets_no_practice_routes() -> None:
+    result = run(person(needs=("low_mood",), registered_with_gp=False))
+    assert ids(result) == ["talking"]  # its self-referral route; not MHP, not the CMHT
+
+
+def test_a_listing_that_does_not_say_how_to_get_in_is_left_out() -> None:
+    unknown = dataclasses.replace(TALKING, referral_routes=(), routes_known=False)
+    assert ids(run(person(needs=("low_mood",)), [unknown])) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "kept"),
+    [
+        ({"age": 16}, ["cyp", "youth", "mhp"]),  # youth first, the narrowest band first
+        ({"age": 20}, ["youth", "talking", "mhp", "cmht"]),
+        ({"local_authority": "E08000036", "postcode_district": "WF1"}, []),  # not Leeds,
+    ],
+)
+def test_the_same_hard_rules_as_community_listings(
+    changes: dict[str, Any], kept: list[str]
+) -> None:
+    assert ids(run(person(needs=("low_mood",), **changes))) == kept
+
+
+def test_restrictions_hold() -> None:
+    women = dataclasses.replace(TALKING, restrictions=("women_only",))
+    assert ids(run(person(needs=("low_mood",), gender="man"), [women])) == []
+    assert ids(run(person(needs=("low_mood",), gender="woman"), [women])) == ["talking"]
+
+
+def test_crisis_options_only_when_urgent_help_is_called_for_and_then_first() -> None:
+    calm = run(person(needs=("low_mood",)))
+    assert "crisis" not in ids(calm)
+    urgent = run(person(needs=("low_mood",)), urgent=True)
+    assert ids(urgent)[0] == "crisis"
+    assert (
+        urgent.pathways[0].how
+        == "You can refer yourself to NHS crisis by phone on 0800 496 0999. It takes urgent referrals, the same day."
+    )
+
+
+def test_how_says_the_routes_and_contact_in_plain_words() -> None:
+    option = run(person(needs=("low_mood",))).pathways[0]
+    assert option.how == (
+        "You can refer yourself to NHS Talking Therapies online at https://talking.example "
+        "or by phone on 0113 496 0100. Your GP or the mental health practitioner at your "
+        "practice can refer you."
+    )
+    assert option.routes == ("self", "gp", "mhp")
+    out = dataclasses.replace(
+        CMHT, pathway=dataclasses.replace(CMHT.pathway, out_of_hours="Call 111, option 2.")
+    )
+    assert pathways.how(out) == (
+        "Your GP or the mental health practitioner at your practice can refer you. "
+        "Out of hours: Call 111, option 2."
+    )
+
+
+def test_a_catalogue_patched_keeps_its_pathways_as_one_built_whole() -> None:
+    catalogue = matcher.Catalogue(ALL)
+    community_now = dataclasses.replace(TALKING, pathway=None)
+    patched = catalogue.replace(
+        [community_now, dataclasses.replace(COMMUNITY, pathway=MHP.pathway)]
+    )
+    whole = matcher.Catalogue(patched.services)
+    assert patched.pathways == whole.pathways
+    assert {patched.services[i].id for i in patched.pathways} == {
+        "mhp",
+        "cmht",
+        "crisis",
+        "cyp",
+        "youth",
+        "walk",
+    }
