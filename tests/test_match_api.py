@@ -59,7 +59,7 @@ def test_a_token_gets_the_same_answer_as_the_command(api_app):
     response = post(api_app.test_client(), LONELY, api_app.config["token"])
     assert response.status_code == 200, response.get_json()
     answer = response.get_json()
-    assert set(answer) == {"needs", "suggestions", "excluded", "crisis"}
+    assert set(answer) == {"needs", "suggestions", "excluded", "crisis", "pathways"}
     assert answer["needs"] == LONELY["needs"]
     assert [s["name"] for s in answer["suggestions"]][:1] == ["Tuesday Tea and Chat"]
     first = answer["suggestions"][0]

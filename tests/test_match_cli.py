@@ -22,7 +22,7 @@ def test_json_answer_has_exactly_the_contract_fields(demo_app, session_for):
     result = run(demo_app, *WIDOW, "--json")
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
-    assert set(answer) == {"needs", "suggestions", "excluded", "crisis"}
+    assert set(answer) == {"needs", "suggestions", "excluded", "crisis", "pathways"}
     assert answer["needs"] == ["bereavement", "loneliness"]
     assert 1 <= len(answer["suggestions"]) <= 5
     for s in answer["suggestions"]:

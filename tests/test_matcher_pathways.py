@@ -116,8 +116,8 @@ def test_crisis_options_only_when_urgent_help_is_called_for_and_then_first() -> 
     urgent = run(person(needs=("low_mood",)), urgent=True)
     assert ids(urgent)[0] == "crisis"
     assert (
-        urgent.pathways[0].how
-        == "You can refer yourself to NHS crisis by phone on 0800 496 0999. It takes urgent referrals, the same day."
+        urgent.pathways[0].how == "You can refer yourself to NHS crisis by phone on 0800 496 0999. "
+        "It takes urgent referrals, the same day."
     )
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 import matcher
 from directory import db, migrate
+from directory.catalogue import vocabulary
 from directory.matching import match_request
 from matcher import words
 
@@ -82,6 +83,11 @@ def table(result: matcher.MatchResult, needs: list[str]) -> str:
     lines.append(f"Excluded ({result.excluded_total}):")
     for e in result.excluded:
         lines.append(f"  x {e.name}: {'; '.join(r.text for r in e.reasons)}")
+    if result.pathways:
+        lines += ["", "More support (NHS mental health options):"]
+        for p in result.pathways:
+            lines.append(f"  + {p.name} ({vocabulary.CARE_LEVELS.get(p.level, p.level)})")
+            lines.append(f"     {p.how}")
     return "\n".join(lines)
 
 

@@ -17,10 +17,13 @@ from directory.catalogue.published import rows_by_service as _by_service
 from directory.catalogue.published import select_columns as _select
 from directory.models import (
     Accessibility,
+    CareLevel,
+    Contact,
     Language,
     ListingStatus,
     Location,
     Organisation,
+    Phone,
     Schedule,
     Service,
     ServiceArea,
@@ -71,7 +74,38 @@ def facts_from_service(service: Service) -> matcher.ServiceFacts:
         closures=published.closures_of(service),
         free=service.is_free,
         languages=tuple(language.code for language in service.languages),
+        pathway=pathway_of(
+            service.pathway,
+            service.care_level,
+            service.url,
+            _phone_of(service) if service.pathway else "",
+            service.out_of_hours,
+        ),
     )
+
+
+def pathway_of(
+    code: str, level: CareLevel | None, url: str | None, phone: str, out_of_hours: str
+) -> matcher.Pathway | None:
+    """A pathway listing's pathway facts (None for a community listing): its level as it
+    says, or its pathway's usual level (vocabulary.NHS_PATHWAYS)."""
+    if not code:
+        return None
+    usual = vocabulary.NHS_PATHWAYS.get(code, ("", CareLevel.SPECIALIST.value))[1]
+    return matcher.Pathway(
+        code=code,
+        level=level.value if level is not None else usual,
+        website=url or "",
+        phone=phone,
+        out_of_hours=out_of_hours,
+    )
+
+
+def _phone_of(service: Service) -> str:
+    """The service's own contact number, else its organisation's (as phones_of reads)."""
+    numbers = [p.number for c in service.contacts for p in c.phones]
+    numbers += [p.number for p in service.organisation.phones]
+    return numbers[0] if numbers else ""
 
 
 def described(summary: str, description: str, eligibility: str) -> str:
@@ -173,6 +207,12 @@ def _facts_of(
             Service.is_free,
             Service.closed_on_bank_holidays,
             Organisation.name,
+            Service.mhp_referral,
+            Service.urgent_referral,
+            Service.pathway,
+            Service.care_level,
+            Service.url,
+            Service.out_of_hours,
         )  # fmt: skip
         .join(Organisation, col(Organisation.id) == Service.organization_id)
         .where(col(Service.id).in_(ids))
@@ -221,12 +261,14 @@ def _facts_of(
             ServiceArea.id,
         ).where(col(ServiceArea.service_id).in_(ids)),  # fmt: skip
     )
+    phones = _phones_of(session, [row.id for row in rows if row.pathway])
     words_of_needs: dict[tuple[str, ...], str] = {}
     for (
         service_id, name, summary, description, eligibility, keywords, minimum_age,
         maximum_age, restrictions, self_referral, professional_referral, gp_referral,
         routes_known, capacity, waiting_weeks, status, last_verified, in_person, online,
-        by_phone, free, closed_on_bank_holidays, organisation,
+        by_phone, free, closed_on_bank_holidays, organisation, mhp_referral, urgent_referral,
+        pathway, care_level, url, out_of_hours,
     ) in rows:  # fmt: skip
         terms = needs.get(service_id, [])
         codes = shared.strings(code for code, _name, _synonyms in terms)
@@ -239,6 +281,8 @@ def _facts_of(
             ("self", self_referral),
             ("professional", professional_referral),
             ("gp", gp_referral),
+            ("mhp", mhp_referral),
+            ("urgent", urgent_referral),
         ]
         modes = [("in_person", in_person), ("online", online), ("phone", by_phone)]
         shut = (ClosedOn(s, e, r) for s, e, r in closures.get(service_id, []))
@@ -286,7 +330,31 @@ def _facts_of(
             closures=shared(opening.closures_of(shut, closed_on_bank_holidays)),
             free=free,
             languages=shared.strings(code for code, _id in languages.get(service_id, [])),
+            pathway=pathway_of(pathway, care_level, url, phones.get(service_id, ""), out_of_hours),
         )
+
+
+def _phones_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The number to give for each of these (pathway) services, as _phone_of chooses it:
+    its own contact's, else its organisation's."""
+    if not ids:
+        return {}
+    own = session.exec(
+        _select(Contact.service_id, Phone.number)
+        .join(Phone, col(Phone.contact_id) == Contact.id)
+        .where(col(Contact.service_id).in_(ids))
+        .order_by(col(Contact.id), col(Phone.id))
+    ).all()
+    theirs = session.exec(
+        _select(Service.id, Phone.number)
+        .join(Phone, col(Phone.organization_id) == Service.organization_id)
+        .where(col(Service.id).in_(ids))
+        .order_by(col(Phone.id))
+    ).all()
+    found: dict[uuid.UUID, str] = {}
+    for service_id, number in [*own, *theirs]:
+        found.setdefault(service_id, number)
+    return found
 
 
 def _sites_of(

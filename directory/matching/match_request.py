@@ -6,7 +6,8 @@ answer every one of them shares.
     # {"needs": ["bereavement"],
     #  "suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
     #                   "reasons"}], "excluded": [{"service_id", "name", "reasons"}],
-    #  "crisis": {"kind", "heading", "intro", "contacts"} or None}
+    #  "crisis": {"kind", "heading", "intro", "contacts"} or None,
+    #  "pathways": [{"service_id", "name", "level", "routes", "how"}]}
 
 Bad input raises `MatchRequestError` with a sentence for each field that is wrong.
 """
@@ -115,13 +116,15 @@ def read_form(form: MultiDict[str, str]) -> MatchRequest:
 
 
 def run(session: Session, wanted: MatchRequest) -> matcher.MatchResult:
-    """Match the request against the directory, as of London's today."""
+    """Match the request against the directory, as of London's today; with the NHS crisis
+    options first in more support when the request calls for urgent help."""
     return suggestions.suggest(
         session,
         wanted.profile,
         today=clock.today(),
         limit=wanted.limit,
         catalogue=held_catalogue.held(session),
+        urgent=urgent_help(wanted.text, wanted.needs) is not None,
     )
 
 
@@ -139,7 +142,8 @@ def answer(result: matcher.MatchResult, wanted: MatchRequest) -> dict[str, Any]:
     """The answer the CLI and the API share: the needs the request's words were read as
     (need codes, as search understands the same words), the suggestions and exclusions, and
     `crisis`, the urgent help the request's words or needs call for (with the contacts for
-    the person's age), or None."""
+    the person's age), or None; and `pathways`, more support: the NHS mental health options
+    that fit, each with its level, routes in and what to tell the person (`how`)."""
     crisis = urgent_help(wanted.text, wanted.needs)
     return {
         "needs": list(wanted.needs),
@@ -159,4 +163,16 @@ def answer(result: matcher.MatchResult, wanted: MatchRequest) -> dict[str, Any]:
             for e in result.excluded
         ],
         "crisis": safety.as_json(crisis, wanted.age) if crisis else None,
+        "pathways": [pathway_json(p) for p in result.pathways],
+    }
+
+
+def pathway_json(option: matcher.PathwayOption) -> dict[str, Any]:
+    """One option of more support as the answer carries it (the API, the CLI, search)."""
+    return {
+        "service_id": option.service_id,
+        "name": option.name,
+        "level": option.level,
+        "routes": list(option.routes),
+        "how": option.how,
     }

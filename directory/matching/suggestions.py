@@ -28,9 +28,12 @@ def suggest(
     weights: matcher.Weights | None = None,
     limit: int | None = None,
     catalogue: matcher.Catalogue | None = None,
+    urgent: bool = False,
 ) -> matcher.MatchResult:
     """Match a person against the whole directory (London's today unless told otherwise);
     pass a catalogue already built (held_catalogue holds one) to skip building it.
+    `urgent`: the person's words or needs call for urgent help (match_request.urgent_help),
+    so the NHS crisis options come first in the more support the answer offers.
 
     Without weights, the app's settings say how long a listing may go unchecked.
     """
@@ -41,6 +44,7 @@ def suggest(
         today=today or clock.today(),
         vocabulary=match_vocabulary(needs.held(session)),
         limit=limit,
+        urgent=urgent,
     )
 
 

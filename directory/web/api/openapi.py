@@ -16,7 +16,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from directory.matching.match_request import MatchRequest
-from directory.models import ReferralRoute, ReferralStatus, StatusSetBy
+from directory.models import (
+    REFERRAL_ROUTE_CODES,
+    CareLevel,
+    ReferralRoute,
+    ReferralStatus,
+    StatusSetBy,
+)
 from directory.oruk.queries import (
     LOCATION_FILTERS,
     NAMED_FILTERS,
@@ -388,10 +394,41 @@ SCHEMAS: Json = {
         "description": "Urgent help, when the words (or needs) say someone may be in danger "
         "now; the contacts are those for the age given. Null otherwise.",
     },
+    "PathwayOption": _object(
+        ["service_id", "name", "level", "routes", "how"],
+        {
+            "service_id": UUID,
+            "name": TEXT,
+            "level": {
+                "type": "string",
+                "enum": [level.value for level in CareLevel],
+                "description": "The level of care the service sits at: shown, never decided.",
+            },
+            "routes": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(REFERRAL_ROUTE_CODES)},
+                "description": "The routes in: self-referral, a professional, the GP, the "
+                "mental health practitioner at the GP practice, urgent (same day).",
+            },
+            "how": {
+                "type": "string",
+                "description": "What to tell the person about getting in, in plain words to "
+                "them (“You can refer yourself to ... online at ...”).",
+            },
+        },
+    ),
     "MatchAnswer": _object(
-        ["needs", "suggestions", "excluded", "crisis"],
+        ["needs", "suggestions", "excluded", "crisis", "pathways"],
         {
             "crisis": _ref("UrgentHelp"),
+            "pathways": {
+                "type": "array",
+                "items": _ref("PathwayOption"),
+                "description": "More support: the NHS mental health options that fit the "
+                "person's needs, age and place (never among the suggestions), the crisis "
+                "ones first and only when urgent help is called for; for a young person "
+                "the options for young people first.",
+            },
             "needs": {
                 "type": "array",
                 "items": {"type": "string"},

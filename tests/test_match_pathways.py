@@ -1,0 +1,151 @@
+"""More support in the directory's matching: NHS pathway listings read from the database
+into facts, kept out of the suggestions, offered as `pathways` (the answer of the CLI and of
+POST /api/v1/match, over real HTTP), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import urllib.request
+import uuid
+
+import pytest
+from sqlmodel import Session
+
+from directory import clock, db
+from directory.catalogue import seeding
+from directory.matching import facts, match_request, suggestions
+from directory.models import Role, Service
+from tests.conftest import SMALL_CATALOGUE, dispose, make_app
+from tests.pathways_helpers import add_pathways
+from tests.test_match_api import add_user, token_for
+
+LOW = {"age": 40, "postcode": "LS6 1BD", "needs": ["low_mood", "stress_anxiety"]}
+
+
+@pytest.fixture(scope="module")
+def nhs_app(databases, tmp_path_factory):
+    """The small catalogue with the pathway listings, and a link worker's token: read-only."""
+    app = make_app(databases.new_migrated(), tmp_path_factory.mktemp("pathways"))
+    with Session(app.extensions[db.ENGINE_KEY]) as session:
+        seeding.seed(session, SMALL_CATALOGUE)
+        with app.app_context():
+            app.config["ids"] = add_pathways(session, clock.today())
+    app.config["token"] = token_for(app, add_user(app, "lw@example.org", Role.LINK_WORKER))
+    yield app
+    dispose(app)
+
+
+def answer_for(app, **changes) -> dict:
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        wanted = match_request.read_request({**LOW, **changes})
+        return match_request.answer(match_request.run(session, wanted), wanted)
+
+
+def names(answer: dict) -> list[str]:
+    return [p["name"] for p in answer["pathways"]]
+
+
+def test_the_facts_read_as_rows_carry_the_pathway_as_a_loaded_service_does(nhs_app):
+    ids = [uuid.UUID(i) for i in nhs_app.config["ids"].values()]
+    with nhs_app.app_context(), Session(nhs_app.extensions[db.ENGINE_KEY]) as session:
+        rows = {f.id: f for f in facts.matchable_services(session, ids)}
+        talking = session.get(Service, uuid.UUID(nhs_app.config["ids"]["talking"]))
+        loaded = facts.facts_from_service(talking)
+    assert rows[loaded.id] == loaded
+    assert loaded.pathway is not None
+    assert (loaded.pathway.level, loaded.pathway.phone) == ("primary_care", "0113 496 0101")
+    assert loaded.referral_routes == ("self", "gp", "mhp")
+    assert rows[nhs_app.config["ids"]["crisis"]].referral_routes == ("self", "urgent")
+
+
+def test_an_adult_with_low_mood_and_anxiety_sees_the_nhs_options_apart(nhs_app):
+    answer = answer_for(nhs_app)
+    pathway_ids = set(nhs_app.config["ids"].values())
+    assert not pathway_ids & {s["service_id"] for s in answer["suggestions"]}
+    assert not pathway_ids & {e["service_id"] for e in answer["excluded"]}
+    lonely_too = answer_for(nhs_app, age=60, needs=["loneliness", "low_mood"])
+    assert lonely_too["suggestions"] and lonely_too["pathways"]  # both, side by side
+    assert names(answer) == [
+        "Leeds NHS Talking Therapies (test)",
+        "Practice mental health practitioners (test)",
+        "Community mental health team (test)",
+    ]
+    talking = answer["pathways"][0]
+    assert set(talking) == {"service_id", "name", "level", "routes", "how"}
+    assert talking["level"] == "primary_care" and talking["routes"] == ["self", "gp", "mhp"]
+    assert talking["how"] == (
+        "You can refer yourself to Leeds NHS Talking Therapies (test) online at "
+        "https://talking.example.nhs.uk or by phone on 0113 496 0101. Your GP or the mental "
+        "health practitioner at your practice can refer you."
+    )
+    assert answer["pathways"][2]["how"].endswith(
+        "Out of hours: Call NHS 111 and choose the mental health option."
+    )
+
+
+def test_a_16_year_old_sees_the_young_peoples_options_first_and_no_adult_ones(nhs_app):
+    assert names(answer_for(nhs_app, age=16)) == [
+        "Young minds Leeds (test)",
+        "Youth wellbeing drop-in (test)",
+    ]
+
+
+def pathways_for(app, **changes) -> list[str]:
+    """The names of the options for the LOW person with their profile changed."""
+    with app.app_context(), Session(app.extensions[db.ENGINE_KEY]) as session:
+        profile = dataclasses.replace(match_request.read_request(LOW).profile, **changes)
+        return [p.name for p in suggestions.suggest(session, profile).pathways]
+
+
+def test_never_a_route_the_person_cannot_use(nhs_app):
+    everything = pathways_for(nhs_app)
+    assert len(everything) == 3
+    # on their own (self-referral): not the practitioners, only reached through the GP
+    assert pathways_for(nhs_app, referrer="self") == ["Leeds NHS Talking Therapies (test)"]
+    # not registered with a GP: nothing that only the practice can refer to
+    unregistered = pathways_for(nhs_app, registered_with_gp=False)
+    assert unregistered == ["Leeds NHS Talking Therapies (test)"]
+    # outside Leeds: none of Leeds's services
+    assert answer_for(nhs_app, postcode="WF1 1AA")["pathways"] == []
+
+
+def test_crisis_options_come_first_only_when_urgent_help_is_called_for(nhs_app):
+    assert "Leeds crisis line (test)" not in names(answer_for(nhs_app))
+    urgent = answer_for(nhs_app, text="I want to end my life")
+    assert urgent["crisis"] is not None
+    assert names(urgent)[0] == "Leeds crisis line (test)"
+    assert urgent["pathways"][0]["level"] == "crisis"
+
+
+def test_the_command_prints_the_same_answer(nhs_app):
+    result = nhs_app.test_cli_runner().invoke(
+        args=["match", "--age", "40", "--postcode", "LS6 1BD"]
+        + ["--need", "low_mood", "--need", "stress_anxiety", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == answer_for(nhs_app)
+    text = nhs_app.test_cli_runner().invoke(
+        args=["match", "--age", "40", "--postcode", "LS6 1BD", "--need", "low_mood"]
+    )
+    assert "More support (NHS mental health options):" in text.stdout
+    assert "You can refer yourself to Leeds NHS Talking Therapies (test)" in text.stdout
+
+
+@pytest.mark.live_server
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_the_api_carries_pathways_over_real_http(nhs_app, live_server):
+    with live_server(nhs_app) as base:
+        request = urllib.request.Request(
+            f"{base}/api/v1/match",
+            json.dumps({**LOW, "age": 16}).encode(),
+            {
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {nhs_app.config['token']}",
+            },
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.loads(response.read())
+    assert [p["name"] for p in answer["pathways"]][:1] == ["Young minds Leeds (test)"]
+    assert answer["pathways"][0]["how"].startswith("You can refer yourself to Young minds")
