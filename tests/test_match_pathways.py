@@ -18,6 +18,7 @@ from directory.matching import facts, match_request, suggestions
 from directory.models import Role, Service
 from tests.conftest import SMALL_CATALOGUE, dispose, make_app
 from tests.pathways_helpers import add_pathways
+from tests.test_linkworker_pages import signed_in, text_of
 from tests.test_match_api import add_user, token_for
 
 LOW = {"age": 40, "postcode": "LS6 1BD", "needs": ["low_mood", "stress_anxiety"]}
@@ -149,3 +150,37 @@ def test_the_api_carries_pathways_over_real_http(nhs_app, live_server):
             answer = json.loads(response.read())
     assert [p["name"] for p in answer["pathways"]][:1] == ["Young minds Leeds (test)"]
     assert answer["pathways"][0]["how"].startswith("You can refer yourself to Young minds")
+
+
+# --- the link worker's matching page ---------------------------------------------------------
+
+
+def test_the_match_page_shows_more_support_and_a_pathway_can_go_on_a_shortlist(nhs_app):
+    client = signed_in(nhs_app)
+    form = {"age": "40", "postcode": "LS6 1BD", "needs": ["low_mood", "stress_anxiety"]}
+    page = text_of(client.post("/link-worker/match", data=form))
+    assert '<h2 id="more-support-heading">More support</h2>' in page
+    assert "Signpost does not decide which one they need" in page
+    assert page.index("Leeds NHS Talking Therapies (test)") < page.index(
+        "Community mental health team (test)"
+    )
+    assert "NHS mental health support through your GP practice" in page  # the level, in words
+    assert 'href="tel:+441134960101"' in page  # the number in the words, to tap
+    assert "Leeds crisis line (test)" not in page
+    talking = nhs_app.config["ids"]["talking"]
+    added = client.post(
+        "/link-worker/shortlists/add",
+        data={"service": [talking], "shortlist": "new", "label": "Case 12"},
+    )
+    assert added.status_code == 302
+    shortlist = text_of(client.get(added.headers["Location"]))
+    assert "Leeds NHS Talking Therapies (test)" in shortlist
+
+
+def test_the_match_page_puts_crisis_options_first_when_the_words_call_for_it(nhs_app):
+    client = signed_in(nhs_app)
+    form = {"age": "40", "postcode": "LS6 1BD", "needs": ["low_mood"], "text": "I want to die"}
+    page = text_of(client.post("/link-worker/match", data=form))
+    assert page.index('id="urgent-help"') < page.index("More support")
+    more = page[page.index("More support") :]
+    assert more.index("Leeds crisis line (test)") < more.index("Leeds NHS Talking Therapies")

@@ -366,6 +366,20 @@ def contact_link(link: str) -> str:
     return link if link.startswith(CONTACT_SCHEMES) else ""
 
 
+# NHS.UK tag colours for the levels of care: crisis stands out; the rest are calm.
+LEVEL_COLOURS = {"community": "green", "primary_care": "blue", "specialist": "aqua-green"}
+
+
+def care_level(code: str) -> str:
+    """A level of mental health care in words ("NHS mental health support through your GP
+    practice")."""
+    return vocabulary.CARE_LEVELS.get(code, code.replace("_", " "))
+
+
+def care_level_colour(code: str) -> str:
+    return "red" if code == "crisis" else LEVEL_COLOURS.get(code, "grey")
+
+
 def register(app: Flask) -> None:
     """Make the phrases available in every template."""
     app.jinja_env.globals.update(
@@ -394,5 +408,7 @@ def register(app: Flask) -> None:
         crisis_contacts=crisis_contacts,
         crisis_kind_for_needs=safety.kind_for_needs,
         contact_link=contact_link,
+        care_level=care_level,
+        care_level_colour=care_level_colour,
     )
     app.jinja_env.filters["phone_links"] = phone_links
