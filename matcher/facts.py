@@ -337,6 +337,7 @@ class PathwayOption:
     needs_met: tuple[str, ...]
     distance_miles: float | None
     youth: bool  # for young people (an upper age limit of 25 or under)
+    ages: str = ""  # its age limits in words ("ages 18 and over"); "" for none
 
 
 @dataclass(frozen=True, slots=True)

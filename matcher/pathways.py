@@ -35,7 +35,7 @@ from matcher.rules import (
     review_rule,
 )
 from matcher.weights import Weights
-from matcher.words import join
+from matcher.words import ages, join
 
 # The rules a pathway listing keeps: those of a community listing, but its own routes rule
 # (pathway_route_rule) in place of referral_rule, and no charge rule (the NHS is free).
@@ -67,9 +67,12 @@ def options(
     *,
     situation: Situation,
     urgent: bool = False,
+    rules: tuple[Rule, ...] = PATHWAY_RULES,
 ) -> tuple[PathwayOption, ...]:
     """The pathway listings that fit the person, in the order to read them (see above), at
-    most `weights.pathway_limit`; crisis-level ones only (and first) when `urgent`."""
+    most `weights.pathway_limit`; crisis-level ones only (and first) when `urgent`. A public
+    search, which asks no age or place of anyone, passes the rules without those it cannot
+    judge."""
     found = []
     for i in catalogue.pathways:
         service = catalogue.services[i]
@@ -87,7 +90,7 @@ def options(
         if profile.latitude is not None and profile.longitude is not None:
             miles = catalogue.nearest_site_miles(i, profile.latitude, profile.longitude)
         seen = Situation(situation.today, situation.weights, miles)
-        if not allowed(profile, service, seen, PATHWAY_RULES):
+        if not allowed(profile, service, seen, rules):
             continue
         found.append((_order(profile, service, pathway, needs_met), service, needs_met, miles))
     found.sort(key=lambda item: item[0])
@@ -102,6 +105,9 @@ def options(
             needs_met=needs_met,
             distance_miles=None if miles is None else rounded(miles),
             youth=for_young_people(service),
+            ages=""
+            if service.min_age is None and service.max_age is None
+            else ages(service.min_age, service.max_age),
         )
         for _, service, needs_met, miles in found[: weights.pathway_limit]
     )

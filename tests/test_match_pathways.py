@@ -12,11 +12,11 @@ import uuid
 import pytest
 from sqlmodel import Session
 
-from directory import clock, db
+from directory import clock, db, search
 from directory.catalogue import seeding
-from directory.matching import facts, match_request, suggestions
+from directory.matching import facts, match_request, pathways, suggestions
 from directory.models import Role, Service
-from tests.conftest import SMALL_CATALOGUE, dispose, make_app
+from tests.conftest import SMALL_CATALOGUE, build_index, dispose, make_app
 from tests.pathways_helpers import add_pathways
 from tests.test_linkworker_pages import signed_in, text_of
 from tests.test_match_api import add_user, token_for
@@ -184,3 +184,58 @@ def test_the_match_page_puts_crisis_options_first_when_the_words_call_for_it(nhs
     assert page.index('id="urgent-help"') < page.index("More support")
     more = page[page.index("More support") :]
     assert more.index("Leeds crisis line (test)") < more.index("Leeds NHS Talking Therapies")
+
+
+# --- public search ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nhs_search(nhs_app):
+    build_index(nhs_app)
+    yield nhs_app
+    nhs_app.extensions[search.EXTENSION].close()
+
+
+def more_support(page: str) -> str:
+    """The More support section of a page ("" when there is none)."""
+    start = page.find('id="more-support"')
+    return "" if start < 0 else page[start : page.index("</section>", start)]
+
+
+@pytest.mark.sqlite_only
+def test_a_search_understood_as_low_mood_shows_the_self_referral_options_too(nhs_search):
+    page = text_of(nhs_search.test_client().get("/search?q=feeling+low"))
+    panel = more_support(page)
+    assert "Leeds NHS Talking Therapies (test)" in panel
+    assert "You can refer yourself to Leeds NHS Talking Therapies (test) online at" in panel
+    assert "Youth wellbeing drop-in (test)" in panel and "For young people" in panel
+    # only what a searcher can contact themselves: not what only the GP practice refers to
+    assert "Community mental health team (test)" not in panel
+    assert "Practice mental health practitioners (test)" not in panel
+    assert "Leeds crisis line (test)" not in panel
+    # the search's own results are still there, after it, in full
+    results = page[page.index('id="online-heading"') :]
+    assert page.index('id="more-support"') < page.index('id="online-heading"')
+    assert "Community mental health team (test)" in results
+
+
+@pytest.mark.sqlite_only
+def test_a_young_searcher_sees_the_youth_options_first(nhs_search):
+    panel = more_support(text_of(nhs_search.test_client().get("/search?q=anxious&age=16")))
+    assert panel.index("Young minds Leeds (test)") < panel.index("Youth wellbeing drop-in")
+    assert "Talking Therapies" not in panel  # 18 and over
+
+
+@pytest.mark.sqlite_only
+def test_other_searches_show_no_panel_and_the_offer_is_read_once_a_generation(
+    nhs_search, monkeypatch
+):
+    client = nhs_search.test_client()
+    assert more_support(text_of(client.get("/search?q=debt+advice"))) == ""
+    client.get("/search?q=feeling+low")  # held from here on
+    reads = []
+    real = pathways.read_offer
+    monkeypatch.setattr(pathways, "read_offer", lambda s: reads.append(1) or real(s))
+    for words in ("feeling+low", "stressed", "feeling+low&page=2"):
+        client.get(f"/search?q={words}")
+    assert reads == []

@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+import matcher
 from directory import safety, search
 from directory.catalogue import published
+from directory.matching import pathways
 from directory.models import Service
 from directory.search import SearchIndex, SearchInputError, SearchRequest, SearchResults
 from directory.search.request import MAX_QUERY, NEED_MESSAGE
@@ -29,6 +31,9 @@ class Found:
     local: list[tuple[Hit, Service]] = field(default_factory=list)
     online: list[tuple[Hit, Service]] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
+    # More support: the NHS mental health options the searcher can refer themselves to,
+    # when their words were understood as needs such options meet (matching.pathways)
+    pathways: tuple[matcher.PathwayOption, ...] = ()
 
 
 def read_request(session: Session, args: Mapping[str, Any]) -> SearchRequest:
@@ -58,6 +63,26 @@ def run(session: Session, index: SearchIndex, wanted: SearchRequest, *, channel:
         local=_with_rows(results.local.hits, rows),
         online=_with_rows(results.online.hits, rows),
         alternatives=_distinct(results.alternatives),
+        pathways=more_support(session, results),
+    )
+
+
+def more_support(session: Session, results: SearchResults) -> tuple[matcher.PathwayOption, ...]:
+    """The self-referral NHS options for the needs the search understood (or chose), on the
+    first page of a search (turning pages is not a new search)."""
+    wanted = results.request
+    if wanted.page != 1 or wanted.band != "all":
+        return ()
+    needs = [*results.needs_understood, *([wanted.need] if wanted.need else [])]
+    where = results.place
+    return pathways.for_searcher(
+        session,
+        needs,
+        age=wanted.age,
+        place=None
+        if where is None
+        else (where.latitude, where.longitude, where.local_authority, where.postcode_district),
+        urgent=results.crisis is not None,
     )
 
 
