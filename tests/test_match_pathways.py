@@ -239,3 +239,19 @@ def test_other_searches_show_no_panel_and_the_offer_is_read_once_a_generation(
     for words in ("feeling+low", "stressed", "feeling+low&page=2"):
         client.get(f"/search?q={words}")
     assert reads == []
+
+
+@pytest.mark.sqlite_only
+def test_the_panel_follows_a_change_to_a_pathway_listing(nhs_search):
+    client = nhs_search.test_client()
+    assert "Youth wellbeing drop-in (test)" in more_support(text_of(client.get("/search?q=low")))
+    youth = uuid.UUID(nhs_search.config["ids"]["youth"])
+    with Session(nhs_search.extensions[db.ENGINE_KEY]) as session:  # another worker's edit
+        session.get(Service, youth).set_referral_routes(["gp"])
+        session.commit()
+    try:
+        assert "Youth wellbeing" not in more_support(text_of(client.get("/search?q=low")))
+    finally:
+        with Session(nhs_search.extensions[db.ENGINE_KEY]) as session:
+            session.get(Service, youth).set_referral_routes(["self"])
+            session.commit()

@@ -2,11 +2,11 @@
 refer themselves to (Talking Therapies, the youth offer), with the words the matcher gives
 (matcher.pathways), beside the community results of a public search.
 
-The pathway listings are a few among thousands: their facts are read once per catalogue
-generation (published.generation, the key the counts of needs are held by) and held by the
-app, so a search whose words were understood as needs pays one small query of counts (the
-generation) and a match over a handful of listings; a search understood as no need pays
-nothing.
+The pathway listings are a few among thousands: their facts are read once per state of the
+catalogue's change log (the key the search page's cards are held by: published.HeldListings)
+and held by the app, so a search whose words were understood as needs pays one indexed query
+(the log's newest entry) and a match over a handful of listings; a search understood as no
+need pays nothing, and no held search page reads a listing's table.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 import matcher
 from directory import clock, db
-from directory.catalogue import published
+from directory.catalogue import changes
 from directory.matching import facts, suggestions
 from directory.models import Service
 from matcher import pathways, rules
@@ -42,12 +42,13 @@ def read_offer(session: Session) -> Offer:
 
 
 def offer(session: Session) -> Offer:
-    """The app's offer, read again when the public catalogue changes."""
+    """The app's offer, read again when the catalogue's change log moves on (any listing,
+    organisation, need link or contact changed)."""
     if not has_app_context():
         return read_offer(session)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     holder: db.Held[Offer] = db.Held.of(app, EXTENSION)
-    return holder.get(published.generation(session), lambda _previous: read_offer(session))
+    return holder.get((changes.latest(session),), lambda _previous: read_offer(session))
 
 
 def for_searcher(
