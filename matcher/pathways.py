@@ -156,10 +156,10 @@ def how(service: ServiceFacts) -> str:
     if pathway.phone:
         ways.append(f"by phone on {pathway.phone}")
     said = []
+    # Its number or site only with a self-referral route: without one, "you can contact"
+    # would send the person to a door that only their GP practice or a professional opens.
     if "self" in routes:
         said.append(f"You can refer yourself to {service.name}{_ways(ways)}.")
-    elif ways:
-        said.append(f"You can contact {service.name} {join(ways, last='or')}.")
     practice = [r for r in PRACTICE_ROUTES if r in routes]
     if practice == ["gp", "mhp"]:
         said.append("Your GP or the mental health practitioner at your practice can refer you.")

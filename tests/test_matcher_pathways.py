@@ -129,8 +129,11 @@ def test_how_says_the_routes_and_contact_in_plain_words() -> None:
         "practice can refer you."
     )
     assert option.routes == ("self", "gp", "mhp")
-    out = dataclasses.replace(
-        CMHT, pathway=dataclasses.replace(CMHT.pathway, out_of_hours="Call 111, option 2.")
+    out = dataclasses.replace(  # a number, but no self-referral: not given as a way in
+        CMHT,
+        pathway=dataclasses.replace(
+            CMHT.pathway, phone="0113 496 0103", out_of_hours="Call 111, option 2."
+        ),
     )
     assert pathways.how(out) == (
         "Your GP or the mental health practitioner at your practice can refer you. "
