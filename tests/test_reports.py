@@ -708,6 +708,22 @@ def test_no_hidden_equity_count_can_be_worked_out_from_the_reports_tables(cases)
 
 
 @pytest.mark.parametrize(
+    "period",
+    [
+        Period(date(2026, 11, 1), date(2026, 11, 4)),  # searches, no referral
+        Period(date(2025, 1, 1), date(2025, 1, 31)),  # nothing
+    ],
+)
+@pytest.mark.parametrize("name", ["referrals", "wellbeing", "equity"])
+def test_a_period_with_no_referrals_gives_tables_of_no_referrals(cases, name, period):
+    made = _run(cases, name, period)
+    assert made.tables
+    for table in made.tables:  # no referral counted, and nothing failed on the links
+        referrals = [n for n, h in enumerate(table.headings) if h.startswith("Referrals")]
+        assert {row[n] for row in table.cells() for n in referrals} <= {0}, table.key
+
+
+@pytest.mark.parametrize(
     ("age", "band"),
     [
         (0, "0-15"),

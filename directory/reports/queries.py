@@ -1091,7 +1091,6 @@ def _equity_links(ages: Table, districts: Table) -> list[Line]:
             ("Not declined", "Referrals not declined"),
             ("Referrals", "Referrals"),
         )
-        if districts.has_row("Total")
     ]
 
 

@@ -79,12 +79,10 @@ class Table:
     sums: list[Line] = field(default_factory=list)
 
     def at(self, row_label: str, heading: str) -> tuple[str, int, int]:
-        """A count's name across the report's tables: (table, row, column)."""
-        row = next(n for n, row in enumerate(self.rows) if row[0] == row_label)
+        """A count's name across the report's tables: (table, row, column); row -1 where the
+        table has no such row (no count has that name: a link naming it is left out)."""
+        row = next((n for n, row in enumerate(self.rows) if row[0] == row_label), -1)
         return self.key, row, self.headings.index(heading)
-
-    def has_row(self, row_label: str) -> bool:
-        return any(row[0] == row_label for row in self.rows)
 
     def hide_counts(self, counted: dict[tuple[int, int], int], sums: Sequence[Line]) -> None:
         """Hide the small counts of the table, and those that would give them away."""
