@@ -20,7 +20,9 @@ Within CASES_PERIOD (October and November 2026):
 ONS4 (life satisfaction, worthwhile, happy, anxious) at the start and follow-ups recorded in
 the period for A, B and C; one case with a follow-up but no start, and one whose follow-up
 falls after the period: neither counted.
-Searches in the period: LS6 8, LS7 3, LS9 5, no place 2.
+Searches in the period (SEARCHES): LS6 8 (6 loneliness, 2 loneliness and money worries),
+LS7 3 (money worries), LS9 5 (4 domestic abuse, 1 not understood), no place 2 (not
+understood). By need: loneliness 8, money worries 5, domestic abuse 4, none 3.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ from directory.models import (
 from directory.reports.tables import Period
 
 CASES_PERIOD = Period(date(2026, 10, 1), date(2026, 11, 30))
+SEARCHES = [  # (place, how many, the needs understood)
+    ("LS6", 6, ["loneliness"]),
+    ("LS6", 2, ["loneliness", "money_debt"]),
+    ("LS7", 3, ["money_debt"]),
+    ("LS9", 4, ["domestic_abuse"]),
+    ("LS9", 1, []),
+    ("", 2, []),
+]
 S = ReferralStatus
 
 
@@ -185,8 +195,9 @@ def add_cases(app: Flask) -> None:
         make.wellbeing(too_late, start, date(2026, 10, 1), ons4(1, 1, 1, 9))
         make.wellbeing(too_late, follow_up, date(2026, 12, 1), ons4(9, 9, 9, 1))
         searched = _at(date(2026, 11, 3))
-        for place, n in (("LS6", 8), ("LS7", 3), ("LS9", 5), ("", 2)):
+        for place, n, needs in SEARCHES:
             session.add_all(
-                SearchLog(searched_at=searched, place=place, results=2) for _ in range(n)
+                SearchLog(searched_at=searched, place=place, results=2, needs=list(needs))
+                for _ in range(n)
             )
         session.commit()

@@ -10,6 +10,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import time_machine
 from accounts_helpers import add_people, client_for
@@ -20,8 +21,8 @@ from directory import db
 from directory.models import SearchLog
 from directory.referrals.cases import age_band
 from directory.reports import charts, queries
-from directory.reports.suppression import FEWER_THAN_5, suppress
-from directory.reports.tables import Period, PeriodError, counts_table, csv_text
+from directory.reports.suppression import FEWER_THAN_5, Line, suppress
+from directory.reports.tables import Period, PeriodError, counts_table, csv_text, hide_together
 from directory.search import retention
 
 # --- the one rule ---------------------------------------------------------------------------
@@ -106,6 +107,98 @@ def test_csv_is_the_table_shown_and_a_formula_cannot_run():
         ["ok", FEWER_THAN_5],
         ["Total", "11"],
     ]
+
+
+def test_hidden_counts_that_add_up_to_their_number_are_not_all_told_to_be_1():
+    # 1 and 1 hidden beside 10 and 12 would be 12 - 10 = 2 between them: each is 1
+    assert suppress([[1, 1, 10, 12]], total_column=True) == [[None, None, None, 12]]
+
+
+def _told(hidden, lines):
+    """The hidden counts that adding and subtracting lines of counts would tell, worked out
+    apart from the code under test: a hidden count is told when its own row (1 for it, 0
+    for the other hidden counts) is a combination of the lines' rows over the hidden
+    counts, that is when adding that row does not raise the rank. Shown counts are known
+    numbers, so they drop out. `lines`: (parts, wholes), the parts adding up to the wholes.
+    """
+    order = sorted(hidden, key=repr)
+    rows = [
+        [parts.count(cell) - wholes.count(cell) for cell in order] for parts, wholes in lines
+    ] or [[0] * len(order)]
+    rank = np.linalg.matrix_rank(np.array(rows))
+    return {
+        cell
+        for n, cell in enumerate(order)
+        if np.linalg.matrix_rank(np.array([*rows, [int(m == n) for m in range(len(order))]]))
+        == rank
+    }
+
+
+def _grid_lines(height, width):
+    """(parts, wholes) of a grid whose last row and last column are totals."""
+    rows = [([(r, c) for c in range(width - 1)], [(r, width - 1)]) for r in range(height)]
+    columns = [([(r, c) for r in range(height - 1)], [(height - 1, c)]) for c in range(width)]
+    return rows + columns
+
+
+def test_a_count_no_single_line_tells_is_hidden_when_lines_together_would_tell_it():
+    counts = [
+        [1, 2, 50, 60],
+        [3, 1, 2, 70],
+        [80, 90, 1, 2],
+        [55, 65, 3, 4],
+    ]
+    grid = [[*row, sum(row)] for row in counts]
+    grid.append([sum(row[c] for row in grid) for c in range(5)])  # 139 158 56 136 489
+    # The small ones alone leave no row or column with a single hidden count, yet the 2 in
+    # row 2, column 3 would be told: rows 1 and 2 hide 113 - 50 - 60 + 76 - 70 = 9, of
+    # which columns 1 and 2 hide 139 - 80 - 55 + 158 - 90 - 65 = 7; 9 - 7 = 2. So the 50
+    # beside it (the smallest count that sum uses) is hidden too.
+    hidden = suppress(grid, total_column=True, total_row=True)
+    assert hidden == [
+        [None, None, None, 60, 113],
+        [None, None, None, 70, 76],
+        [80, 90, None, None, 173],
+        [55, 65, None, None, 127],
+        [139, 158, 56, 136, 489],
+    ]
+    cells = {(r, c) for r, row in enumerate(hidden) for c, n in enumerate(row) if n is None}
+    assert _told(cells, _grid_lines(5, 5)) == set()
+    assert _told(cells - {(0, 2)}, _grid_lines(5, 5)) == {(1, 2)}  # as it was
+
+
+def _one_column(key, labels, counts):
+    return counts_table(
+        key,
+        key,
+        label_heading="Organisation",
+        labels=labels,
+        columns=["Referrals"],
+        counts=[[n] for n in counts],
+        about_people=True,
+    )
+
+
+@pytest.mark.parametrize("small", [3, 4, 5])
+def test_a_count_hidden_in_one_table_cannot_be_worked_out_from_another(small):
+    # referrals by organisation: X `small`, Y 8, Z 20; Y never replied, so the table of
+    # organisations that never replied shows Y's 8 again
+    by_organisation = _one_column("by-organisation", ["X", "Y", "Z"], [small, 8, 20])
+    never = _one_column("never-replied", ["Y"], [8])
+    if small < 5:
+        # each table alone: X is hidden, and Y beside it, but the other table shows Y,
+        # and 28 + small - 20 - 8 tells X
+        assert by_organisation.cells() == [["X", F], ["Y", F], ["Z", 20], ["Total", 28 + small]]
+        assert never.cells() == [["Y", 8], ["Total", 8]]
+        assert by_organisation.cells()[-1][1] - 20 - never.cells()[0][1] == small
+    same = Line((never.at("Y", "Referrals"),), (by_organisation.at("Y", "Referrals"),))
+    hide_together([by_organisation, never], [same])
+    if small < 5:
+        assert by_organisation.cells() == [["X", F], ["Y", F], ["Z", 20], ["Total", 28 + small]]
+        assert never.cells() == [["Y", F], ["Total", F]]
+    else:
+        assert by_organisation.cells() == [["X", 5], ["Y", 8], ["Z", 20], ["Total", 33]]
+        assert never.cells() == [["Y", 8], ["Total", 8]]
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -316,14 +409,19 @@ def test_referrals_by_need_count_a_person_with_two_needs_under_each(cases):
 
 
 def test_referrals_by_service_and_by_organisation(cases):
+    # services: Armley Walks 5, Evening Listening Line 4, Money Worries Clinic 1, Tuesday
+    # Tea and Chat 6; organisations: Armley Walking Group 5 (Armley Walks), Chapeltown 4
+    # (the Listening Line), Hyde Park 7 (Tea and Chat 6 + Money Worries 1).
+    # Hyde Park's 7 - Tea and Chat's 6 would tell Money Worries' 1: Tea and Chat is hidden.
+    # Chapeltown's 4 alone would be 16 - 7 - 5: Armley's 5 is hidden, and so Armley Walks'
+    # 5 (the same number, Armley's only service)
     assert _cells(cases, "referrals", "referrals-by-service") == [
-        ["Armley Walks", 5],
+        ["Armley Walks", F],
         ["Evening Listening Line", F],
         ["Money Worries Clinic", F],
-        ["Tuesday Tea and Chat", 6],
+        ["Tuesday Tea and Chat", F],
         ["Total", 16],
     ]
-    # Chapeltown's 4 alone would be 16 - 7 - 5: so Armley's 5 is hidden too
     assert _cells(cases, "referrals", "referrals-by-organisation") == [
         ["Armley Walking Group", F],
         ["Chapeltown Listening Line", F],
@@ -369,10 +467,11 @@ def test_attendance_of_accepted_referrals(cases):
 
 
 def test_providers_who_never_reply(cases):
-    # Chapeltown declined (a reply) and Hyde Park replied; Armley's 5 had no answer
+    # Chapeltown declined (a reply) and Hyde Park replied; Armley's 5 had no answer, but
+    # shown here it would tell Chapeltown's 4 in referrals by organisation (16 - 7 - 5)
     assert _cells(cases, "referrals", "providers-never-reply") == [
-        ["Armley Walking Group", 5],
-        ["Total", 5],
+        ["Armley Walking Group", F],
+        ["Total", F],
     ]
 
 
@@ -456,6 +555,174 @@ def test_referrals_and_searches_by_district(cases):
     ]
 
 
+def test_searches_and_referrals_by_need(cases):
+    # searches: loneliness 8, money worries 5, domestic abuse 4, not understood 3 (20, with
+    # 2 searches under two needs); referrals: loneliness 7 (A 6, C 1), money worries 5 (B's
+    # 4 declined, C 1), no need 5 (D). Money worries' 4 declined and 1 not are hidden; the
+    # 4 declined in all is hidden, and so the 13 not declined (17 - 13 would tell it).
+    # Domestic abuse's 4 searches are hidden, and so the next smallest, the 3 not understood
+    table = _run(cases, "equity", CASES_PERIOD).table("referrals-by-need")
+    assert table.headings == [
+        "Need",
+        "Searches",
+        "Referrals declined",
+        "Referrals not declined",
+        "Referrals",
+    ]
+    assert table.cells() == [
+        ["Domestic abuse and safety", F, 0, 0, 0],
+        ["Loneliness and isolation", 8, 0, 7, 7],
+        ["Money worries and debt", 5, F, F, 5],
+        [queries.NO_NEED_OR_UNDERSTOOD, F, 0, 5, 5],
+        ["Total", 20, F, F, 17],
+    ]
+    assert table.chart_column == 4
+
+
+def test_searches_and_referrals_by_need_in_the_period_only(cases):
+    october = Period(date(2026, 10, 1), date(2026, 10, 31))
+    # October: A's 6 referrals (loneliness), no searches
+    assert _cells(cases, "equity", "referrals-by-need", october) == [
+        ["Loneliness and isolation", 0, 0, 6, 6],
+        ["Total", 0, 0, 6, 6],
+    ]
+
+
+def _column(key, labels, heading="Referrals"):
+    """(parts, wholes) of a table's column whose last row is its total, by (table, row,
+    column) as labelled."""
+    return ([(key, label, heading) for label in labels], [(key, "Total", heading)])
+
+
+def _same(*cells):
+    return [([cells[0]], [cell]) for cell in cells[1:]]
+
+
+def _hidden_counts(report):
+    return {
+        (table.key, row[0], heading)
+        for table in report.tables
+        for row in table.cells()
+        for heading, cell in zip(table.headings[1:], row[1:], strict=True)
+        if cell == F
+    }
+
+
+def test_no_hidden_referral_count_can_be_worked_out_from_the_reports_tables(cases):
+    """Every way the referrals report's numbers add up, written out here: within each
+    table, and across them. No combination of them tells a hidden count."""
+    made = _run(cases, "referrals", CASES_PERIOD)
+    month, routes = (
+        "referrals-by-month",
+        ["Self-referral, supported", "Referred by the link worker"],
+    )
+    lines = [
+        ([(month, m, route) for route in routes], [(month, m, "Total")])
+        for m in ["October 2026", "November 2026", "Total"]
+    ]
+    for heading in [*routes, "Total"]:
+        lines.append(_column(month, ["October 2026", "November 2026"], heading))
+    services = ["Armley Walks", "Evening Listening Line", "Money Worries Clinic"]
+    services.append("Tuesday Tea and Chat")
+    organisations = ["Armley Walking Group", "Chapeltown Listening Line"]
+    organisations.append("Hyde Park Friends Network")
+    lines += [
+        _column("referrals-by-service", services),
+        _column("referrals-by-organisation", organisations),
+        _column("declines", ["Not eligible", "No capacity"]),
+        _column("attendance", ["Attended", "Did not attend", "Not recorded yet"]),
+        _column("providers-never-reply", ["Armley Walking Group"]),
+        _column(
+            "referrals-by-need",
+            ["Loneliness and isolation", "Money worries and debt", "No need recorded"],
+        ),
+    ]
+    # across tables: one total; each service's organisation; the same organisation twice;
+    # the accepted referrals twice
+    lines += _same(
+        (month, "Total", "Total"),
+        ("referrals-by-service", "Total", "Referrals"),
+        ("referrals-by-organisation", "Total", "Referrals"),
+    )
+    org = "referrals-by-organisation"
+    lines += _same(
+        ("referrals-by-service", "Armley Walks", "Referrals"),
+        (org, "Armley Walking Group", "Referrals"),
+    )
+    lines += _same(
+        ("referrals-by-service", "Evening Listening Line", "Referrals"),
+        (org, "Chapeltown Listening Line", "Referrals"),
+    )
+    lines.append(
+        (
+            [
+                ("referrals-by-service", "Money Worries Clinic", "Referrals"),
+                ("referrals-by-service", "Tuesday Tea and Chat", "Referrals"),
+            ],
+            [(org, "Hyde Park Friends Network", "Referrals")],
+        )
+    )
+    lines += _same(
+        ("providers-never-reply", "Armley Walking Group", "Referrals"),
+        (org, "Armley Walking Group", "Referrals"),
+    )
+    lines += _same(
+        ("attendance", "Total", "Referrals"), ("time-to-reply", "Time to acceptance", "Referrals")
+    )
+    hidden = _hidden_counts(made)
+    assert ("referrals-by-organisation", "Chapeltown Listening Line", "Referrals") in hidden
+    assert _told(hidden, lines) == set()
+
+
+def test_no_hidden_equity_count_can_be_worked_out_from_the_reports_tables(cases):
+    made = _run(cases, "equity", CASES_PERIOD)
+    lines = []
+    for key, labels, parts in [
+        (
+            "referrals-by-age",
+            ["16-17", "18-24", "65-74", queries.NOT_RECORDED],
+            ["Declined", "Not declined"],
+        ),
+        (
+            "referrals-by-district",
+            ["LS6", "LS7", "LS9", "No district given"],
+            ["Referrals declined", "Referrals not declined"],
+        ),
+    ]:
+        for label in [*labels, "Total"]:
+            lines.append(([(key, label, part) for part in parts], [(key, label, "Referrals")]))
+        for heading in [*parts, "Referrals"]:
+            lines.append(_column(key, labels, heading))
+    lines.append(
+        _column("referrals-by-district", ["LS6", "LS7", "LS9", "No district given"], "Searches")
+    )
+    for by_age, by_district in [
+        ("Declined", "Referrals declined"),
+        ("Not declined", "Referrals not declined"),
+        ("Referrals", "Referrals"),
+    ]:
+        lines += _same(
+            ("referrals-by-age", "Total", by_age), ("referrals-by-district", "Total", by_district)
+        )
+    assert _told(_hidden_counts(made), lines) == set()
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(date(2026, 11, 1), date(2026, 11, 4)),  # searches, no referral
+        Period(date(2025, 1, 1), date(2025, 1, 31)),  # nothing
+    ],
+)
+@pytest.mark.parametrize("name", ["referrals", "wellbeing", "equity"])
+def test_a_period_with_no_referrals_gives_tables_of_no_referrals(cases, name, period):
+    made = _run(cases, name, period)
+    assert made.tables
+    for table in made.tables:  # no referral counted, and nothing failed on the links
+        referrals = [n for n, h in enumerate(table.headings) if h.startswith("Referrals")]
+        assert {row[n] for row in table.cells() for n in referrals} <= {0}, table.key
+
+
 @pytest.mark.parametrize(
     ("age", "band"),
     [
@@ -510,17 +777,17 @@ def test_the_report_command_prints_each_new_report(cases):
 DOCS_CHART = Path(__file__).resolve().parents[1] / "docs" / "report-referrals-chart.svg"
 
 
-def test_the_chart_in_docs_is_the_referrals_by_service_chart_of_the_known_cases(cases):
+def test_the_chart_in_docs_is_the_referrals_by_organisation_chart_of_the_known_cases(cases):
     """docs/report-referrals-chart.svg, for the closing note: redraw it with
     SIGNPOST_WRITE_DOCS=1 when charts change."""
-    table = _run(cases, "referrals", CASES_PERIOD).table("referrals-by-service")
+    table = _run(cases, "referrals", CASES_PERIOD).table("referrals-by-organisation")
     chart = charts.table_chart(table)
     assert chart is not None
     drawn = str(chart) + "\n"
     if os.environ.get("SIGNPOST_WRITE_DOCS") == "1":
         DOCS_CHART.write_text(drawn)
     assert DOCS_CHART.read_text() == drawn
-    assert drawn.count("<rect ") == 2 and drawn.count(f">{FEWER_THAN_5}<") == 2
+    assert drawn.count("<rect ") == 1 and drawn.count(f">{FEWER_THAN_5}<") == 2
 
 
 def test_purge_expired_drops_the_words_of_old_searches(searched):

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from directory.models.base import JSON_VALUE, id_field
@@ -13,6 +14,13 @@ class SearchLog(SQLModel, table=True):
     no IP address, no cookie, no full postcode (only its district), the hour not the minute."""
 
     __tablename__ = "search_log"
+    # the demand and equity reports count searches in a period by week, needs, place,
+    # results and urgent help: all read from this index, not the table
+    __table_args__ = (
+        sa.Index(
+            "ix_search_log_covering", "searched_at", "needs", "place", "results", "urgent_kind"
+        ),
+    )
 
     id: uuid.UUID = id_field()
     searched_at: datetime = Field(index=True)

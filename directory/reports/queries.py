@@ -48,7 +48,7 @@ from directory.models import (
 )
 from directory.referrals import cases
 from directory.referrals.status import DECLINE_REASONS
-from directory.reports.suppression import THRESHOLD, is_small, suppress
+from directory.reports.suppression import THRESHOLD, Line, is_small, suppress
 from directory.reports.tables import Cell, Period, Report, Table, counts_table
 from matcher.distance import miles_from
 
@@ -135,8 +135,7 @@ def demand(session: Session, period: Period) -> Report:
     codes_of: dict[str, list[str]] = {}
     for n, understood, place, empty, urgent_kind, count in grouped:
         if understood not in codes_of:
-            listed = json.loads(understood) if understood else []
-            codes_of[understood] = [code for code in listed if code in labels] or [""]
+            codes_of[understood] = _understood_as(understood, labels)
         for code in codes_of[understood]:
             by_need[code][n] += count
             if empty:
@@ -471,17 +470,24 @@ def referrals(session: Session, period: Period) -> Report:
     reply_days: list[float] = []
     accept_days: list[float] = []
     attendance = [0, 0, 0]  # attended, did not attend (never attended), neither recorded
+    runs: set[tuple[str, str]] = set()  # (service, organisation) of the referrals
     for month_n, route, service, organisation, reply, accepted, attended, missed in rows:
         by_month[month_n][routes.index(route)] += 1
         by_service[service or NO_SERVICE] += 1
         by_organisation[organisation or NO_ORGANISATION] += 1
+        runs.add((service or NO_SERVICE, organisation or NO_ORGANISATION))
         if reply is not None:
             reply_days.append(max(float(reply), 0.0))
             replied[organisation or NO_ORGANISATION] += 1
         if accepted is not None:
             accept_days.append(max(float(accepted), 0.0))
             attendance[0 if attended else 1 if missed else 2] += 1
-    by_need = _referrals_by_need(session, in_period, labels)
+    by_need = Counter(
+        {
+            code: sum(counts)
+            for code, counts in _referrals_by_need(session, in_period, labels).items()
+        }
+    )
 
     need_order = _need_order(by_need, labels)
     tables = [
@@ -521,23 +527,7 @@ def referrals(session: Session, period: Period) -> Report:
             _label_order(by_organisation, NO_ORGANISATION),
         ),
         _declines(session, in_period),
-        Table(
-            "time-to-reply",
-            "Time to first reply and to acceptance",
-            ["Measure", "Referrals", "Median (days)", "90th percentile (days)"],
-            [
-                _times_row("Time to first reply", reply_days),
-                _times_row("Time to acceptance", accept_days),
-            ],
-            about_people=True,
-            note=(
-                "From the referral being sent. A first reply is the provider's first answer "
-                "(or the first status the provider set). The median and the 90th percentile "
-                "(9 in 10 took no longer) are shown only where at least 5 referrals had one."
-            ),
-            chart_column=2,
-            x_label="Median days",
-        ),
+        _times_table(reply_days, accept_days),
         counts_table(
             "attendance",
             "Attendance, for referrals that were accepted",
@@ -570,7 +560,82 @@ def referrals(session: Session, period: Period) -> Report:
         "Referrals made by link workers in the period (by the day each was sent), whatever "
         "has happened to them since; no referral names the person.",
         tables,
+        _referral_links({table.key: table for table in tables}, runs),
     )
+
+
+def _times_table(reply_days: Sequence[float], accept_days: Sequence[float]) -> Table:
+    table = Table(
+        "time-to-reply",
+        "Time to first reply and to acceptance",
+        ["Measure", "Referrals", "Median (days)", "90th percentile (days)"],
+        [
+            _times_row("Time to first reply", reply_days),
+            _times_row("Time to acceptance", accept_days),
+        ],
+        about_people=True,
+        note=(
+            "From the referral being sent. A first reply is the provider's first answer "
+            "(or the first status the provider set). The median and the 90th percentile "
+            "(9 in 10 took no longer) are shown only where at least 5 referrals had one."
+        ),
+        chart_column=2,
+        x_label="Median days",
+    )
+    table.hide_counts({(0, 1): len(reply_days), (1, 1): len(accept_days)}, [])
+    return table
+
+
+def _referral_links(tables: dict[str, Table], runs: set[tuple[str, str]]) -> list[Line]:
+    """The counts of the referrals report that add up across its tables:
+    - every referral is in one month, one service and one organisation: the three totals
+      are the same number;
+    - a service is run by one organisation (which the directory shows): an organisation's
+      referrals are those of its services (where names are shared, each group of services
+      and organisations linked by a referral adds up as one);
+    - an organisation that never replied shows the same count as in referrals by
+      organisation;
+    - the referrals accepted (timed to acceptance) are those whose attendance is counted.
+    Referrals by need are not linked: a person with two needs counts under each."""
+    month, service = tables["referrals-by-month"], tables["referrals-by-service"]
+    organisation = tables["referrals-by-organisation"]
+    never, times = tables["providers-never-reply"], tables["time-to-reply"]
+    everyone = month.at("Total", "Total")
+    links = [
+        Line((everyone,), (service.at("Total", "Referrals"),)),
+        Line((everyone,), (organisation.at("Total", "Referrals"),)),
+        Line(
+            (tables["attendance"].at("Total", "Referrals"),),
+            (times.at("Time to acceptance", "Referrals"),),
+        ),
+    ]
+    links += [
+        Line((never.at(name, "Referrals"),), (organisation.at(name, "Referrals"),))
+        for name, *_ in never.rows
+        if isinstance(name, str) and name != "Total"
+    ]
+    for services, organisations in _linked_groups(runs):
+        links.append(
+            Line(
+                tuple(service.at(name, "Referrals") for name in sorted(services)),
+                tuple(organisation.at(name, "Referrals") for name in sorted(organisations)),
+            )
+        )
+    return links
+
+
+def _linked_groups(pairs: Iterable[tuple[str, str]]) -> list[tuple[set[str], set[str]]]:
+    """The groups of (left, right) names joined by the pairs, each name in one group."""
+    groups: list[tuple[set[str], set[str]]] = []
+    for left, right in sorted(pairs):
+        joined = [g for g in groups if left in g[0] or right in g[1]]
+        merged: tuple[set[str], set[str]] = ({left}, {right})
+        for group in joined:
+            merged[0].update(group[0])
+            merged[1].update(group[1])
+            groups.remove(group)
+        groups.append(merged)
+    return groups
 
 
 def _history(in_period: sa.ColumnElement[bool]) -> sa.Subquery:
@@ -602,20 +667,44 @@ def _history(in_period: sa.ColumnElement[bool]) -> sa.Subquery:
 
 def _referrals_by_need(
     session: Session, in_period: sa.ColumnElement[bool], labels: dict[str, str]
-) -> Counter[str]:
-    """Referrals by each need of their case (grouped by the whole list first)."""
-    by_need: Counter[str] = Counter()
-    for needs, n in _rows(
+) -> dict[str, list[int]]:
+    """Referrals declined and not declined by each need of their case (grouped by the whole
+    list first)."""
+    by_need: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    declined = _was_declined()
+    for needs, was_declined, n in _rows(
         session,
-        sa.select(col(Case.needs), sa.func.count())
+        sa.select(col(Case.needs), declined, sa.func.count())
         .join(Referral, col(Referral.case_id) == col(Case.id))
         .where(in_period)
-        .group_by(col(Case.needs)),
+        .group_by(col(Case.needs), _named(declined)),
     ):
         for code in {code for code in (needs or []) if code in labels} or {""}:
-            by_need[code] += n
-
+            by_need[code][0 if was_declined else 1] += n
     return by_need
+
+
+def _searches_by_need(
+    session: Session, start: datetime, end: datetime, labels: dict[str, str]
+) -> Counter[str]:
+    """Searches by each need they were understood as ("" for none)."""
+    by_need: Counter[str] = Counter()
+    needs_text = sa.cast(col(SearchLog.needs), sa.Text).label("needs_text")
+    for understood, n in _rows(
+        session,
+        sa.select(needs_text, sa.func.count())
+        .where(col(SearchLog.searched_at) >= start, col(SearchLog.searched_at) < end)
+        .group_by(_named(needs_text)),
+    ):
+        for code in _understood_as(understood, labels):
+            by_need[code] += n
+    return by_need
+
+
+def _understood_as(needs_text: str | None, labels: dict[str, str]) -> list[str]:
+    """The known need codes of a search's needs as stored text (JSON), or [""] for none."""
+    listed = json.loads(needs_text) if needs_text else []
+    return [code for code in dict.fromkeys(listed) if code in labels] or [""]
 
 
 def _declines(session: Session, in_period: sa.ColumnElement[bool]) -> Table:
@@ -892,12 +981,12 @@ def _band_order(bands: Iterable[str]) -> list[str]:
 
 
 def equity(session: Session, period: Period) -> Report:
-    """Who is left out: referrals and declines by age band and by postcode district, beside
-    the public searches made from the same districts."""
+    """Who is left out: referrals and declines by age band, by postcode district and by
+    need, beside the public searches made from the same districts and understood as the
+    same needs."""
     start, end = _bounds(period)
-    declined = sa.case((col(Referral.status) == ReferralStatus.DECLINED, 1), else_=0).label(
-        "was_declined"
-    )
+    in_period = sa.and_(col(Referral.created_at) >= start, col(Referral.created_at) < end)
+    declined = _was_declined()
     found = session.execute(
         sa.select(
             col(Case.age),
@@ -907,7 +996,7 @@ def equity(session: Session, period: Period) -> Report:
             sa.func.count(),
         )
         .join(Case, col(Case.id) == col(Referral.case_id))
-        .where(col(Referral.created_at) >= start, col(Referral.created_at) < end)
+        .where(in_period)
         .group_by(col(Case.age), col(Case.age_band), col(Case.postcode_district), _named(declined))
     ).all()
     by_band: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # declined, not declined
@@ -936,52 +1025,110 @@ def equity(session: Session, period: Period) -> Report:
         x_label="Referrals",
     )
     age_table.headings[-1] = "Referrals"
+    district_table = _against_searches(
+        "referrals-by-district",
+        "Searches and referrals by postcode district",
+        "Postcode district",
+        by_district,
+        _label_order(by_district, NO_DISTRICT),
+        note=(
+            "Searches are counted by the district (or place) searched from; referrals by "
+            "the district their case records."
+        ),
+    )
+    labels = _need_labels(session)
+    by_need: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searches, and those
+    for code, (was_declined, not_declined) in _referrals_by_need(
+        session, in_period, labels
+    ).items():
+        by_need[code][1:] = [was_declined, not_declined]
+    for code, n in _searches_by_need(session, start, end, labels).items():
+        by_need[code][0] += n
+    need_order = _need_order(by_need, labels)
+    need_table = _against_searches(
+        "referrals-by-need",
+        "Searches and referrals by need",
+        "Need",
+        {labels.get(code, NO_NEED_OR_UNDERSTOOD): by_need[code] for code in need_order},
+        [labels.get(code, NO_NEED_OR_UNDERSTOOD) for code in need_order],
+        note=(
+            "Searches by the needs their words were understood as; referrals by the needs "
+            "their case records. A search or a person with two needs counts under each, so "
+            "the totals count some twice."
+        ),
+    )
+    tables = [age_table, district_table, need_table]
     return Report(
         "equity",
         "Equity",
         period,
-        "Referrals made in the period, by the age band and postcode district their case "
-        "records, beside public searches made from each district in the same period.",
-        [age_table, _districts(by_district)],
+        "Referrals made in the period, by the age band, postcode district and needs their "
+        "case records, beside public searches made from each district, and understood as "
+        "each need, in the same period.",
+        tables,
+        _equity_links(age_table, district_table),
     )
 
 
-def _districts(by_district: dict[str, list[int]]) -> Table:
-    """Searches, and referrals declined or not, by district. Searches and referrals are
-    different people, so each part hides its small numbers against its own totals."""
-    order = _label_order(by_district, NO_DISTRICT)
-    referred = [by_district[d][1:] for d in order]
-    referred = [[*row, sum(row)] for row in referred]
-    referred.append([sum(row[c] for row in referred) for c in range(3)])
-    searched = [[by_district[d][0]] for d in order]
-    searched.append([sum(row[0] for row in searched)])
-    referred_shown = suppress(referred, total_column=True, total_row=True)
-    searched_shown = suppress(searched, total_row=True)
-    rows: list[list[Cell]] = [
-        [label, *s, *r]
-        for label, s, r in zip([*order, "Total"], searched_shown, referred_shown, strict=True)
-    ]
-    return _chart_if_short(
-        Table(
-            "referrals-by-district",
-            "Searches and referrals by postcode district",
-            [
-                "Postcode district",
-                "Searches",
-                "Referrals declined",
-                "Referrals not declined",
-                "Referrals",
-            ],
-            rows if order else [],
-            about_people=True,
-            note=(
-                "Searches are counted by the district (or place) searched from; referrals by "
-                "the district their case records."
-            ),
-            chart_column=4,
-            x_label="Referrals",
+NO_NEED_OR_UNDERSTOOD = "No need recorded or understood"
+
+
+def _was_declined() -> sa.Label[int]:
+    """1 for a referral declined (its status now), else 0."""
+    return sa.case((col(Referral.status) == ReferralStatus.DECLINED, 1), else_=0).label(
+        "was_declined"
+    )
+
+
+def _equity_links(ages: Table, districts: Table) -> list[Line]:
+    """Every referral has one age band and one district: the two tables' totals of
+    referrals declined, not declined and all are the same numbers. Needs are not linked: a
+    person with two needs counts under each."""
+    return [
+        Line((ages.at("Total", by_age),), (districts.at("Total", by_district),))
+        for by_age, by_district in (
+            ("Declined", "Referrals declined"),
+            ("Not declined", "Referrals not declined"),
+            ("Referrals", "Referrals"),
         )
+    ]
+
+
+def _against_searches(
+    key: str,
+    title: str,
+    heading: str,
+    counted: dict[str, list[int]],
+    order: Sequence[str],
+    note: str,
+) -> Table:
+    """Searches, and referrals declined or not, by district or need (`counted`: label ->
+    [searches, declined, not declined]). Searches and referrals are different people, so
+    each part hides its small numbers against its own totals."""
+    matrix = [[*counted[label], sum(counted[label][1:])] for label in order]
+    matrix.append([sum(row[c] for row in matrix) for c in range(4)])
+    rows: list[list[Cell]] = [
+        [label, *row] for label, row in zip([*order, "Total"], matrix, strict=True)
+    ]
+    last = len(matrix) - 1
+    sums = [Line(tuple((r, 1) for r in range(last)), ((last, 1),))]  # searches
+    sums += [Line(((r, 2), (r, 3)), ((r, 4),)) for r in range(len(matrix))]
+    sums += [Line(tuple((r, c) for r in range(last)), ((last, c),)) for c in (2, 3, 4)]
+    table = Table(
+        key,
+        title,
+        [heading, "Searches", "Referrals declined", "Referrals not declined", "Referrals"],
+        rows if order else [],
+        about_people=True,
+        note=note,
+        chart_column=4,
+        x_label="Referrals",
     )
+    if order:
+        table.hide_counts(
+            {(r, c + 1): n for r, row in enumerate(matrix) for c, n in enumerate(row)}, sums
+        )
+    return _chart_if_short(table)
 
 
 # --- 5. listing health --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from directory.oruk import tabular
-from directory.reports.suppression import FEWER_THAN_5, shown, suppress
+from directory.reports.suppression import FEWER_THAN_5, Line, grid_lines, hide, shown
 
 Cell = str | int | float | None  # None: a small number about people, hidden
 
@@ -73,6 +73,23 @@ class Table:
     note: str = ""
     chart_column: int | None = None  # the column drawn as bars (none: no chart)
     x_label: str = ""
+    # the counts about people before any is hidden, by (row, column) of `rows`, and the
+    # lines of them that add up within the table: what the report hides across its tables
+    counted: dict[tuple[int, int], int] = field(default_factory=dict)
+    sums: list[Line] = field(default_factory=list)
+
+    def at(self, row_label: str, heading: str) -> tuple[str, int, int]:
+        """A count's name across the report's tables: (table, row, column); row -1 where the
+        table has no such row (no count has that name: a link naming it is left out)."""
+        row = next((n for n, row in enumerate(self.rows) if row[0] == row_label), -1)
+        return self.key, row, self.headings.index(heading)
+
+    def hide_counts(self, counted: dict[tuple[int, int], int], sums: Sequence[Line]) -> None:
+        """Hide the small counts of the table, and those that would give them away."""
+        self.counted, self.sums = counted, list(sums)
+        hidden = hide(counted, sums) if self.about_people else set()
+        for (r, c), n in counted.items():
+            self.rows[r][c] = None if (r, c) in hidden else n
 
     def cells(self) -> list[list[str | int | float]]:
         """The rows as shown: a hidden number reads "fewer than 5"."""
@@ -86,6 +103,12 @@ class Report:
     period: Period
     counts: str  # what is counted, in words
     tables: list[Table] = field(default_factory=list)
+    # counts that add up across tables, by (table, row, column): hidden together
+    links: list[Line] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.links:
+            hide_together(self.tables, self.links)
 
     def table(self, key: str) -> Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -135,16 +158,11 @@ def counts_table(
     total_row = totals and bool(matrix)
     if total_row:
         matrix.append([sum(row[c] for row in matrix) for c in range(len(matrix[0]))])
-    grid: list[list[int | None]] = (
-        suppress(matrix, total_column=total_column, total_row=total_row)
-        if about_people
-        else [list(row) for row in matrix]
-    )
     row_labels = [*labels, "Total"] if total_row else list(labels)
     rows: list[list[Cell]] = [
-        [label, *values] for label, values in zip(row_labels, grid, strict=True)
+        [label, *values] for label, values in zip(row_labels, matrix, strict=True)
     ]
-    return Table(
+    table = Table(
         key,
         title,
         headings,
@@ -154,6 +172,38 @@ def counts_table(
         chart_column=len(headings) - 1,
         x_label=x_label or title,
     )
+    table.hide_counts(
+        {(r, c + 1): n for r, row in enumerate(matrix) for c, n in enumerate(row)},
+        grid_lines(len(matrix), width + total_column, total_column, total_row, first_column=1),
+    )
+    return table
+
+
+def hide_together(tables: Sequence[Table], links: Sequence[Line]) -> None:
+    """Hide the counts about people of a report's tables as one: each table's own lines and
+    the links between them, so that no count hidden in one table can be worked out from
+    the others. A link naming a count no table holds is left out."""
+    counts = {
+        (table.key, r, c): n
+        for table in tables
+        if table.about_people
+        for (r, c), n in table.counted.items()
+    }
+    lines = [
+        Line(
+            tuple((table.key, *cell) for cell in line.parts),
+            tuple((table.key, *cell) for cell in line.wholes),
+        )
+        for table in tables
+        if table.about_people
+        for line in table.sums
+    ]
+    lines += [line for line in links if all(cell in counts for cell in line.cells())]
+    hidden = hide(counts, lines)
+    for table in tables:
+        if table.about_people:
+            for (r, c), n in table.counted.items():
+                table.rows[r][c] = None if (table.key, r, c) in hidden else n
 
 
 def csv_text(table: Table) -> str:
@@ -174,6 +224,7 @@ def safe_cell(value: object) -> object:
 
 __all__ = [
     "FEWER_THAN_5",
+    "Line",
     "Cell",
     "Period",
     "PeriodError",
@@ -181,4 +232,5 @@ __all__ = [
     "Table",
     "counts_table",
     "csv_text",
+    "hide_together",
 ]
