@@ -466,25 +466,36 @@ class ServiceForm(VersionedForm):
             if applies and field.data in (None, "") and not field.errors:
                 field.errors = [message]
                 good = False
-        return good
+        return self._pathway_answers() and good
 
-    def validate_care_level(self, field: Any) -> None:
-        if self.pathway.data and not field.data:
-            raise ValidationError(
-                "Choose the level of care of this NHS service, or choose no pathway."
-            )
-        if field.data and not self.pathway.data:
-            raise ValidationError(
+    def _pathway_answers(self) -> bool:
+        """A pathway needs its level of care; a level or out-of-hours words need a pathway."""
+        pathway = bool(self.pathway.data) and not self.pathway.errors
+        wrong = [
+            (
+                pathway and not self.care_level.data,
+                self.care_level,
+                "Choose the level of care of this NHS service, or choose no pathway.",
+            ),
+            (
+                not pathway and bool(self.care_level.data),
+                self.care_level,
                 "Only an NHS mental health service has a level of care: choose its pathway, "
-                "or choose no level."
-            )
-
-    def validate_out_of_hours(self, field: Any) -> None:
-        if field.data and not self.pathway.data:
-            raise ValidationError(
+                "or choose no level.",
+            ),
+            (
+                not pathway and bool(self.out_of_hours.data),
+                self.out_of_hours,
                 "Only an NHS mental health service has out-of-hours words here: choose its "
-                "pathway, or put them in the note on the opening times."
-            )
+                "pathway, or put them in the note on the opening times.",
+            ),
+        ]
+        good = True
+        for applies, field, message in wrong:
+            if applies and not field.errors and not self.pathway.errors:
+                field.errors = [message]
+                good = False
+        return good
 
     def validate_needs(self, field: Any) -> None:
         if not field.data:
