@@ -357,3 +357,27 @@ def test_a_revision_from_before_pathways_still_reads(app) -> None:
 
 def test_every_route_has_words_for_the_pages() -> None:
     assert tuple(vocabulary.REFERRAL_ROUTES) == REFERRAL_ROUTE_CODES
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"pathway": "eating_disorders"}, ("eating_disorders", CareLevel.SPECIALIST)),
+        ({"pathway": "crisis_line", "care_level": None}, ("crisis_line", CareLevel.CRISIS)),
+        ({"care_level": "crisis"}, ("", None)),
+        (
+            {"pathway": "youth_wellbeing", "care_level": "primary_care"},
+            ("youth_wellbeing", CareLevel.PRIMARY_CARE),
+        ),
+    ],
+)
+@SQLITE_ONLY
+def test_values_applied_without_the_other_half_keep_level_with_pathway(
+    small_app, session_for, values, expected
+) -> None:
+    """A merge may take a pathway from a duplicate without its level, or a level alone: a
+    level belongs to a pathway listing, and a pathway always has one."""
+    session = session_for(small_app)
+    tea = editing.load_service(session, TEA)
+    snapshots.apply(session, tea, values)
+    assert (tea.pathway, tea.care_level) == expected
