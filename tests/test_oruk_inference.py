@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from directory.catalogue import vocabulary
+from directory.models import REFERRAL_ROUTE_CODES
 from directory.oruk import inference, reading
 
 
@@ -122,7 +124,8 @@ def test_the_feed_words_come_from_every_field_that_may_say_them() -> None:
 
 
 def test_every_cue_is_a_valid_pattern_with_a_known_meaning() -> None:
-    assert {c.says for c in inference.ROUTES} == {"self", "gp", "professional"}
+    assert {c.says for c in inference.ROUTES} == set(REFERRAL_ROUTE_CODES)
+    assert {c.says for c in inference.PATHWAY_NAMES} == set(vocabulary.NHS_PATHWAYS)
     assert {c.says for c in inference.IN_TOUCH} == {"self"}
     assert {c.says for c in inference.MODES} == {"phone", "online"}
 

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from directory.catalogue import vocabulary
-from directory.models import AreaType, Capacity, ListingStatus
+from directory.models import AreaType, Capacity, CareLevel, ListingStatus
 
 # seed/ sits beside directory/, in a checkout and in an installed wheel alike.
 SEED = Path(__file__).resolve().parents[2] / "seed"
@@ -42,6 +42,8 @@ AREA_TYPES = {a.value for a in AreaType}
 DAYS = tuple(day.lower() for day in vocabulary.DAYS)
 RESTRICTIONS = set(vocabulary.RESTRICTIONS)
 ACCESSIBILITY = set(vocabulary.ACCESSIBILITY)
+PATHWAYS = set(vocabulary.NHS_PATHWAYS)
+CARE_LEVELS = {level.value for level in CareLevel}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -178,6 +180,11 @@ class ServiceRecord:
     url: str
     status: str
     last_verified: date | None
+    # an NHS mental health pathway listing: its pathway (vocabulary.NHS_PATHWAYS), level of
+    # care (models.CareLevel) and how to reach help out of hours; "" and None for the rest
+    pathway: str = ""
+    care_level: str | None = None
+    out_of_hours: str = ""
 
 
 @dataclass
@@ -505,7 +512,24 @@ def _service(
         url=r.web_address(data, "url", where=where),
         status=r.choice(data, "status", STATUS, default="published", where=where),
         last_verified=r.day(data, "last_verified", where=where),
+        **_pathway(r, data, where),
     )
+
+
+def _pathway(r: _Reader, data: dict[str, Any], where: str) -> dict[str, Any]:
+    """An NHS pathway listing's pathway, level of care (the pathway's usual level unless the
+    file says) and out-of-hours words; a level or out-of-hours words need a pathway."""
+    pathway = r.code(data, "pathway", PATHWAYS, "an NHS mental health pathway", where=where)
+    level = r.code(data, "care_level", CARE_LEVELS, "a level of care", where=where)
+    out_of_hours = r.text(data, "out_of_hours", where=where, limit=300)
+    if not pathway:
+        for key, given in (("care_level", level), ("out_of_hours", out_of_hours)):
+            if given:
+                r.problem(f"{where}.{key}", "only an NHS pathway listing has one: add its pathway")
+        return {}
+    if not level:
+        level = vocabulary.NHS_PATHWAYS[pathway][1]
+    return {"pathway": pathway, "care_level": level, "out_of_hours": out_of_hours}
 
 
 def _languages(r: _Reader, data: dict[str, Any], where: str) -> list[str]:
@@ -684,6 +708,21 @@ class _Reader:
             self.problem(self._name(where, key), f"{value!r} is not one of {sorted(allowed)}")
             return default
         return str(value)
+
+    def code(
+        self, data: dict[str, Any], key: str, allowed: set[str], kind: str, *, where: str = ""
+    ) -> str:
+        """An optional code of a closed list ("" when absent), named as `kind` if wrong."""
+        value = data.get(key)
+        if value is None or value == "":
+            return ""
+        if not isinstance(value, str) or value not in allowed:
+            self.problem(
+                self._name(where, key),
+                f"{value!r} is not {kind}: use one of {', '.join(sorted(allowed))}",
+            )
+            return ""
+        return value
 
     def web_address(self, data: dict[str, Any], key: str, *, where: str = "") -> str:
         value = self.text(data, key, where=where, limit=500)

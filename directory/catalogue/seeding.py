@@ -44,6 +44,7 @@ from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    CareLevel,
     Closure,
     Contact,
     CostOption,
@@ -369,6 +370,9 @@ def _load_service(
     service.waiting_weeks = record.waiting_weeks
     service.last_verified = record.last_verified
     service.closed_on_bank_holidays = record.closed_on_bank_holidays
+    service.pathway = record.pathway
+    service.care_level = CareLevel(record.care_level) if record.care_level else None
+    service.out_of_hours = record.out_of_hours
     _touch(session, service)
     _replace_children(session, service, record, terms, sites, place)
 

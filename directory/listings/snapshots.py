@@ -26,6 +26,7 @@ from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    CareLevel,
     Closure,
     Contact,
     CostOption,
@@ -77,6 +78,9 @@ SERVICE_FIELDS: dict[str, str] = {
     "areas": "Areas served",
     "referral_routes": "Who can refer",
     "application_process": "How to refer",
+    "pathway": "NHS mental health pathway",
+    "care_level": "Level of care",
+    "out_of_hours": "Out of hours",
     "capacity": "Taking new people",
     "waiting_weeks": "Waiting list in weeks",
     "languages": "Languages",
@@ -246,6 +250,9 @@ def service_snapshot(service: Service) -> Snapshot:
         ),
         "referral_routes": service.referral_routes,
         "application_process": service.application_process,
+        "pathway": service.pathway,
+        "care_level": service.care_level.value if service.care_level else None,
+        "out_of_hours": service.out_of_hours,
         "capacity": service.capacity.value,
         "waiting_weeks": service.waiting_weeks,
         "languages": sorted(language.code for language in service.languages),
@@ -445,6 +452,8 @@ SCALARS = (
     "fees_description",
     "application_process",
     "waiting_weeks",
+    "pathway",
+    "out_of_hours",
 )
 
 
@@ -458,6 +467,14 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         service.url = values["url"] or None
     if "capacity" in values:
         service.capacity = Capacity(values["capacity"])
+    if "care_level" in values:
+        service.care_level = CareLevel(values["care_level"]) if values["care_level"] else None
+    if "pathway" in values or "care_level" in values:
+        # a level belongs to a pathway listing (a merge may take one without the other)
+        if not service.pathway:
+            service.care_level = None
+        elif service.care_level is None:
+            service.care_level = CareLevel(vocabulary.NHS_PATHWAYS[service.pathway][1])
     if "delivery" in values:
         modes = set(values["delivery"])
         service.in_person, service.online, service.by_phone = (

@@ -38,12 +38,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from directory import clock
 from directory.catalogue import needs as known_needs
-from directory.catalogue.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES
+from directory.catalogue.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES, NHS_PATHWAYS
 from directory.listings import duplicates
 from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
+    CareLevel,
     Closure,
     Contact,
     CostOption,
@@ -621,6 +622,7 @@ class _Writer:
                 bool(costs) or not inference.names_a_price(service.fees_description)
             )
         self._routes(service, data, created)
+        self._pathway(service, data)
         self._restrictions(service, data, created)
         self._delivery(service, data, given, created)
 
@@ -652,6 +654,15 @@ class _Writer:
             routes |= set(service.referral_routes)
         set_referral_routes(service, routes)
         service.routes_known = bool(routes)
+
+    def _pathway(self, service: Service, data: Json) -> None:
+        """An NHS mental health pathway, and its usual level of care, when the service's
+        names or terms name one (inference.pathway); names that name none leave the
+        listing as it was (a community listing stays one; a manager's pathway stays)."""
+        found = inference.pathway(inference.service_names(data))
+        if found and found != service.pathway:
+            service.pathway = found
+            service.care_level = CareLevel(NHS_PATHWAYS[found][1])
 
     def _restrictions(self, service: Service, data: Json, created: bool) -> None:
         """Who alone the service is for, as its eligibility ("women aged 16 and over") or

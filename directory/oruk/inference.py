@@ -30,6 +30,8 @@ _PROFESSIONALS = (
     r"schools?|agenc(y|ies)|partner organisations?)"
 )
 _ARTICLE = r"(a |an |your |their |the |his |her )?"
+# The mental health practitioner at the GP practice (a PCN's MHP), by name or initials.
+_MHP = r"((gp |practice |surgery |pcn |practice's |surgery's )?mental health practitioners?|mhps?)"
 ROUTE_CUES: dict[str, tuple[str, ...]] = {
     "self": (
         r"just (turn|come|pop|drop|walk) (up|along|in|by)",
@@ -73,6 +75,27 @@ ROUTE_CUES: dict[str, tuple[str, ...]] = {
         + _ARTICLE
         + r"(referral )?"
         + _PROFESSIONALS,
+    ),
+    "mhp": (
+        r"referrals? (only )?(are |is )?(accepted |taken |welcomed? )?(from|by|through|via) "
+        + _ARTICLE
+        + r"((gp|doctor)( or|,| and) "
+        + _ARTICLE
+        + r")?"
+        + _MHP,
+        r"referred (by|from|through|via) " + _ARTICLE + r"((gp|doctor)( or|,| and) )?" + _MHP,
+        r"ask " + _ARTICLE + r"((gp|doctor)( or|,| and) " + _ARTICLE + r")?" + _MHP,
+        r"(gp|doctor)( or|,| and) " + _ARTICLE + _MHP + r" (can|may|will|must|should) refer",
+        _MHP + r" (can|may|will|must|should) refer",
+        r"book (an appointment )?(with|through) " + _ARTICLE + _MHP,
+    ),
+    "urgent": (
+        r"(takes?|accepts?|welcomes?) urgent referrals?",
+        r"urgent referrals? (are |is )?(accepted|taken|welcomed?|seen)",
+        r"urgent referrals? (from|by)",
+        r"same[- ]day (referrals?|assessments?|response)",
+        r"(assessed|assesses|assessment|seen|sees|responds?|response) within "
+        r"(4|four|24|twenty[- ]four) hours",
     ),
 }
 
@@ -183,7 +206,8 @@ def said(cues: Iterable[Cue], texts: Iterable[str]) -> set[str]:
 
 
 def referral_routes(texts: Iterable[str]) -> set[str]:
-    """The referral routes (self, gp, professional) the words say; empty when they say none."""
+    """The referral routes (self, gp, professional, mhp, urgent) the words say; empty when
+    they say none."""
     texts = list(texts)
     return said(ROUTES, texts) or said(IN_TOUCH, texts)
 
@@ -354,3 +378,105 @@ def feed_words(record: dict[str, object]) -> list[str]:
 
 def _dicts(value: object) -> list[dict[str, object]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+# NHS mental health pathways (catalogue.vocabulary.NHS_PATHWAYS) by the words that name a
+# service of the kind: "NHS Talking Therapies", "IAPT", "CAMHS", "Community Mental Health
+# Team", "Early Intervention in Psychosis". Read only in what names the service (its name,
+# alternate name, its taxonomy terms and its organisation's name), never its description:
+# a café's description may say "anxiety" or tell people how to refer themselves to NHS
+# Talking Therapies without being either. The cues are names of services, not of needs:
+# "eating disorder" alone, "crisis" alone or "talking therapy" is no pathway.
+PATHWAY_CUES: dict[str, tuple[str, ...]] = {
+    "talking_therapies": (
+        r"talking therapies",
+        r"iapt",
+        r"improving access to psychological therap(y|ies)",
+    ),
+    "pcn_mhp": (
+        r"(gp |practice |surgery |pcn |primary care )?mental health practitioners?",
+        r"arrs mental health",
+    ),
+    "community_mental_health": (
+        r"community mental health (teams?|services?|hubs?)",
+        r"cmhts?",
+    ),
+    "crisis_home_treatment": (
+        r"crisis (resolution )?(and|&) home treatment",
+        r"home treatment( teams?| services?)?",
+        r"(mental health |psychiatric )?crisis (resolution )?teams?",
+        r"crhtt?",
+    ),
+    "crisis_line": (
+        r"mental health (crisis|urgent help|support) ?(tele)?(phone )?lines?",
+        r"nhs (24/7 |24 hour |urgent )?mental health (help)?lines?",
+    ),
+    "early_intervention_psychosis": (
+        r"early intervention (in |for )?psychosis",
+        r"first episode psychosis",
+        r"psychosis (services?|teams?)",
+        r"eips?",
+    ),
+    "children_young_people": (
+        r"camhs",
+        r"cypmhs",
+        r"child(ren)?( and|,) (adolescent|young people'?s?) mental health( services?| teams?)?",
+        r"children and young people'?s mental health",
+    ),
+    "youth_wellbeing": (
+        r"youth (mental health and |mental health )?wellbeing (services?|offer|support)",
+        r"mental health support teams? (in|for) (schools|education)",
+    ),
+    "eating_disorders": (
+        r"eating disorders? (services?|teams?|units?|clinics?|pathway)",
+        r"(nhs|adult|adults'?|child(ren)?'?s?|young people'?s|specialist|camhs) eating disorders?",
+    ),
+    "perinatal": (
+        r"perinatal mental health",
+        r"perinatal (services?|teams?)",
+        r"maternal mental health (services?|teams?)",
+        r"mother and baby units?",
+    ),
+}
+PATHWAY_NAMES = _compile(PATHWAY_CUES)
+# A name that says the listing is a community group about the subject ("Eating Disorders
+# Support Group", "Perinatal Peer Support Café", "Food Crisis Team"): no pathway, unless it
+# also says NHS.
+COMMUNITY_NAME = re.compile(
+    r"\b(peer support|support groups?|groups?|caf[eé]s?|drop[- ]?ins?|clubs?|coffee|walks?|"
+    r"befriending|circles?|food|housing|debt|money|fuel|energy|financial|homeless(ness)?)\b"
+)
+NHS = re.compile(r"\bnhs\b")
+
+
+def pathway(names: Iterable[str]) -> str:
+    """The NHS mental health pathway the names of a service say it is (its own names
+    first, then its organisation's), or "" for none: two pathways in one name are unclear,
+    and so none."""
+    for raw in names:
+        text = _clean(raw)
+        if not text or (COMMUNITY_NAME.search(text) and not NHS.search(text)):
+            continue
+        found = said(PATHWAY_NAMES, [text])
+        if len(found) > 1 and found == {"crisis_home_treatment", "crisis_line"}:
+            found = {"crisis_line"}
+        if len(found) == 1:
+            return found.pop()
+    return ""
+
+
+def service_names(record: dict[str, object]) -> list[str]:
+    """What names an HSDS service record, most its own first: its name, alternate name,
+    the names of its taxonomy terms (as attributes or a plain list), then its
+    organisation's name."""
+    names: list[object] = [record.get("name"), record.get("alternate_name")]
+    for item in _dicts(record.get("attributes")):
+        term = item.get("taxonomy_term")
+        if isinstance(term, dict):
+            names += [term.get("name")]
+    for term in _dicts(record.get("taxonomy_terms")):
+        names += [term.get("name")]
+    organisation = record.get("organization")
+    if isinstance(organisation, dict):
+        names.append(organisation.get("name"))
+    return [str(n) for n in names if isinstance(n, str) and n.strip()]

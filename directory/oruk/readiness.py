@@ -32,6 +32,7 @@ import matcher
 from directory import clock
 from directory.matching.suggestions import configured_weights
 from directory.models import (
+    REFERRAL_ROUTE_CODES,
     Capacity,
     ListingStatus,
     Organisation,
@@ -183,13 +184,7 @@ def check(
             name=row.name,
             restrictions=tuple(row.restrictions or ()),
             referral_routes=tuple(
-                route
-                for route, on in (
-                    ("self", row.self_referral),
-                    ("professional", row.professional_referral),
-                    ("gp", row.gp_referral),
-                )
-                if on
+                route for route in REFERRAL_ROUTE_CODES if getattr(row, f"{route}_referral")
             ),
             routes_known=row.routes_known,
             capacity=Capacity(row.capacity).value,
@@ -238,9 +233,7 @@ def _rows(session: Session, ids: list[uuid.UUID]) -> Iterator[Any]:
                 Service.last_verified,
                 Service.capacity,
                 Service.restrictions,
-                Service.self_referral,
-                Service.professional_referral,
-                Service.gp_referral,
+                *(getattr(Service, f"{route}_referral") for route in REFERRAL_ROUTE_CODES),
                 Service.routes_known,
                 col(Organisation.status).label("organisation_status"),
                 has_need,

@@ -26,8 +26,14 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from directory.catalogue.vocabulary import DELIVERY, REFERRAL_ROUTES, RESTRICTIONS
-from directory.models import Organisation, Service, stable_id
+from directory.catalogue.vocabulary import (
+    CARE_LEVELS,
+    DELIVERY,
+    NHS_PATHWAYS,
+    REFERRAL_ROUTES,
+    RESTRICTIONS,
+)
+from directory.models import REFERRAL_ROUTE_CODES, CareLevel, Organisation, Service, stable_id
 
 Json = dict[str, Any]
 YES, NO = "yes", "no"
@@ -95,15 +101,22 @@ DETAILS = Taxonomy(
     "Signpost listing details",
     "Facts of a listing HSDS has no field for; each attribute's value holds the fact.",
 )
-TAXONOMIES = (ROUTES, DELIVERY_MODES, RESTRICTIONS_STATED, KEYWORDS, DETAILS)
+PATHWAYS = Taxonomy(
+    "mental-health-pathways",
+    "Signpost mental health pathways",
+    "The NHS mental health pathway a service is, such as NHS Talking Therapies.",
+)
+LEVELS = Taxonomy(
+    "levels-of-care",
+    "Signpost levels of care",
+    "Where a mental health service sits: community, primary care, specialist or crisis.",
+)
+TAXONOMIES = (ROUTES, DELIVERY_MODES, RESTRICTIONS_STATED, KEYWORDS, DETAILS, PATHWAYS, LEVELS)
 BY_ID = {str(t.id): t for t in TAXONOMIES}
 
 # term code -> the Service column it sets
-ROUTE_FIELDS = {
-    "self": "self_referral",
-    "professional": "professional_referral",
-    "gp": "gp_referral",
-}
+ROUTE_FIELDS = {code: f"{code}_referral" for code in REFERRAL_ROUTE_CODES}
+PATHWAY_NAMES = {code: name for code, (name, _level) in NHS_PATHWAYS.items()}
 DELIVERY_FIELDS = {"in_person": "in_person", "online": "online", "phone": "by_phone"}
 # Text a listing keeps that HSDS has no field for: term code -> (the Service column, the
 # term's name and description). A new text field of a listing is one more line here.
@@ -118,6 +131,11 @@ TEXT_DETAILS = {
         "checked_source",
         "Where the last-checked date came from",
         "In words: 'from Leeds Directory, updated'.",
+    ),
+    "out_of_hours": (
+        "out_of_hours",
+        "Out of hours",
+        "In words: how to get help when a mental health service is closed.",
     ),
 }
 FREE, LAST_CHECKED = "free", "last_checked"
@@ -137,6 +155,8 @@ FIXED_TERMS = {
         (DELIVERY_MODES, DELIVERY_FIELDS),
         (RESTRICTIONS_STATED, RESTRICTIONS),
         (DETAILS, DETAIL_TERMS),
+        (PATHWAYS, PATHWAY_NAMES),
+        (LEVELS, CARE_LEVELS),
     )
     for code in codes
 }
@@ -177,6 +197,11 @@ def service_attributes(service: Service) -> list[Json]:
         for c in dict.fromkeys(service.restrictions)
     ]
     terms += [(KEYWORDS.term(word, word), None) for word in dict.fromkeys(service.keywords)]
+    if service.pathway in PATHWAY_NAMES:
+        terms.append((PATHWAYS.term(service.pathway, PATHWAY_NAMES[service.pathway]), None))
+    if service.care_level:
+        level = service.care_level.value
+        terms.append((LEVELS.term(level, CARE_LEVELS[level]), None))
     terms.append((_detail(FREE), YES if service.is_free else NO))
     for code, (column, _name, _description) in TEXT_DETAILS.items():
         if getattr(service, column):
@@ -264,6 +289,7 @@ def apply_to_service(service: Service, data: Json) -> bool:
         )
     if complete or KEYWORDS in named:
         service.keywords = list(dict.fromkeys(c for t, c, _v in found if t is KEYWORDS))
+    _apply_pathway(service, found, complete, named)
     if FREE in details:
         service.is_free = _text(details[FREE]).lower() != NO
     for code, (column, _name, _description) in TEXT_DETAILS.items():
@@ -271,6 +297,21 @@ def apply_to_service(service: Service, data: Json) -> bool:
             length = getattr(Service.__table__.c[column].type, "length", None)  # type: ignore[attr-defined]
             setattr(service, column, _text(details.get(code), length))
     return True
+
+
+def _apply_pathway(
+    service: Service, found: list[tuple[Taxonomy, str, Any]], complete: bool, named: set[Taxonomy]
+) -> None:
+    """The pathway and level of care the terms name (a record from a Signpost without them
+    is a community listing); a pathway named without a level takes the pathway's usual one."""
+    if complete or PATHWAYS in named:
+        pathways = [c for t, c, _v in found if t is PATHWAYS and c in PATHWAY_NAMES]
+        service.pathway = pathways[0] if pathways else ""
+    if complete or LEVELS in named:
+        levels = [c for t, c, _v in found if t is LEVELS and c in CARE_LEVELS]
+        service.care_level = CareLevel(levels[0]) if levels else None
+    if service.pathway and service.care_level is None:
+        service.care_level = CareLevel(NHS_PATHWAYS[service.pathway][1])
 
 
 def apply_to_organisation(org: Organisation, data: Json) -> None:

@@ -239,6 +239,19 @@ def refer_yourself(service: Service) -> str:
     return "Yes" if service.self_referral else "No"
 
 
+def pathway_words(service: Service) -> str:
+    """The NHS mental health pathway a listing is, in words ('NHS Talking Therapies');
+    '' for a community listing."""
+    found = vocabulary.NHS_PATHWAYS.get(service.pathway)
+    return found[0] if found else ""
+
+
+def care_level_words(service: Service) -> str:
+    """Where a pathway listing sits, in words ('Specialist NHS mental health care'); ''
+    when no level is given. Shown, never decided: Signpost does not triage."""
+    return vocabulary.CARE_LEVELS[service.care_level] if service.care_level else ""
+
+
 def restrictions(service: Service) -> list[str]:
     return [vocabulary.RESTRICTIONS.get(r, r) for r in service.restrictions]
 
@@ -393,6 +406,8 @@ def register(app: Flask) -> None:
         delivery=delivery,
         referral_routes=referral_routes,
         refer_yourself=refer_yourself,
+        pathway_words=pathway_words,
+        care_level_words=care_level_words,
         restrictions=restrictions,
         languages=languages,
         only_for_area=only_for_area,

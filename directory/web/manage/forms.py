@@ -410,6 +410,23 @@ class ServiceForm(VersionedForm):
         "Who can refer", choices=choices(vocabulary.REFERRAL_ROUTES)
     )
     application_process = _long_text("How to refer", 2000)
+    # An NHS mental health service: its pathway, level of care and out-of-hours words.
+    pathway = RadioField(
+        "NHS mental health pathway",
+        choices=choices(
+            [("", "None: a community listing")]
+            + [(code, name) for code, (name, _level) in vocabulary.NHS_PATHWAYS.items()]
+        ),
+        default="",
+        validators=[Optional()],
+    )
+    care_level = RadioField(
+        "Level of care",
+        choices=choices([("", "None: a community listing"), *vocabulary.CARE_LEVELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+    out_of_hours = _text("Out of hours", 300)
     capacity = RadioField(
         "Taking new people?",
         choices=choices(vocabulary.CAPACITY),
@@ -447,6 +464,35 @@ class ServiceForm(VersionedForm):
         ]
         for applies, field, message in needed:
             if applies and field.data in (None, "") and not field.errors:
+                field.errors = [message]
+                good = False
+        return self._pathway_answers() and good
+
+    def _pathway_answers(self) -> bool:
+        """A pathway needs its level of care; a level or out-of-hours words need a pathway."""
+        pathway = bool(self.pathway.data) and not self.pathway.errors
+        wrong = [
+            (
+                pathway and not self.care_level.data,
+                self.care_level,
+                "Choose the level of care of this NHS service, or choose no pathway.",
+            ),
+            (
+                not pathway and bool(self.care_level.data),
+                self.care_level,
+                "Only an NHS mental health service has a level of care: choose its pathway, "
+                "or choose no level.",
+            ),
+            (
+                not pathway and bool(self.out_of_hours.data),
+                self.out_of_hours,
+                "Only an NHS mental health service has out-of-hours words here: choose its "
+                "pathway, or put them in the note on the opening times.",
+            ),
+        ]
+        good = True
+        for applies, field, message in wrong:
+            if applies and not field.errors and not self.pathway.errors:
                 field.errors = [message]
                 good = False
         return good
@@ -491,6 +537,9 @@ class ServiceForm(VersionedForm):
                 r for r in vocabulary.REFERRAL_ROUTES if r in (self.referral_routes.data or [])
             ],
             "application_process": self.application_process.data or "",
+            "pathway": self.pathway.data or "",
+            "care_level": self.care_level.data or None,
+            "out_of_hours": self.out_of_hours.data or "",
             "capacity": capacity,
             "waiting_weeks": self.waiting_weeks.data
             if capacity == Capacity.WAITING_LIST.value
@@ -525,6 +574,7 @@ class ServiceForm(VersionedForm):
             {},
         ][:MAX_CLOSURES]
         data["is_free"] = "yes" if snapshot["is_free"] else "no"
+        data["care_level"] = snapshot.get("care_level") or ""
         data["cost_amount"] = Decimal(snapshot["cost_amount"]) if snapshot["cost_amount"] else None
         # Each place and area as it is, and a blank row to add one more.
         data["places"] = [*snapshot["places"], {}][:MAX_PLACES]

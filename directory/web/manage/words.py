@@ -20,6 +20,8 @@ CHOICES: dict[str, dict[str, str]] = {
     "delivery": vocabulary.DELIVERY,
     "restrictions": vocabulary.RESTRICTIONS,
     "referral_routes": vocabulary.REFERRAL_ROUTES,
+    "pathway": {code: name for code, (name, _level) in vocabulary.NHS_PATHWAYS.items()},
+    "care_level": vocabulary.CARE_LEVELS,
     "capacity": vocabulary.CAPACITY,
     "languages": vocabulary.LANGUAGES,
     "accessibility": vocabulary.ACCESSIBILITY,
