@@ -300,7 +300,7 @@ def test_the_purge_clears_the_step_up_reason_and_the_known_team(world):
         assert referral.reason == ""  # the link worker's words go
         # what reports count stays
         assert referral.kind is ReferralKind.STEP_UP and referral.urgency == "urgent"
-    assert retention.CLEARED_REFERENCE == found.reference
+    assert found.reference == retention.CLEARED_REFERENCE
 
 
 def test_a_mental_health_practitioner_has_a_caseload_and_steps_up_too(world):
