@@ -257,7 +257,7 @@ def set_known_team(case_id: uuid.UUID) -> Response | Rendered:
         context = case_context(found) | {"team_form": form, "team_problems": error.problems}
         return render_template("linkworker/case.html", **context), 400
     flash("Known team saved." if found.known_team else "Known team removed.", "success")
-    return redirect(url_for("linkworker.case", case_id=found.id) + "#known-team")
+    return redirect(url_for("linkworker.case", case_id=found.id) + "#known-team-section")
 
 
 @blueprint.get("/cases/<uuid:case_id>/match")
