@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
@@ -568,18 +569,25 @@ def _wellbeing_due(case: Case) -> list[Due]:
 def _due_by_case(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Due]]:
     if not case_ids:
         return {}
+    # columns, not rows: a caseload reads every open referral of every case on it
     statement = (
-        select(Referral)
+        sa.select(
+            col(Referral.case_id),
+            col(Referral.status),
+            col(Referral.follow_up_on),
+            col(Referral.service_name),
+            col(Referral.kind),
+            col(Referral.urgency),
+        )
         .where(col(Referral.case_id).in_(case_ids))
         .where(col(Referral.status).not_in(ENDED))
         .order_by(col(Referral.follow_up_on), col(Referral.created_at))
     )
     found: dict[uuid.UUID, list[Due]] = {}
-    for referral in session.exec(statement).all():
-        status, follow_up_on = referral.status, referral.follow_up_on
-        name = referral.service_name or "a service"
-        items = found.setdefault(referral.case_id, [])
-        if referral.kind is ReferralKind.STEP_UP and referral.urgency == "urgent":
+    for case_id, status, follow_up_on, service_name, kind, urgency in session.execute(statement):
+        name = service_name or "a service"
+        items = found.setdefault(case_id, [])
+        if kind is ReferralKind.STEP_UP and urgency == "urgent":
             # first in the row: the case's urgent step-up, whatever its status
             items.insert(0, Due("urgent", f"Urgent step-up to {name}: follow it up", follow_up_on))
         elif status in WAITING:
