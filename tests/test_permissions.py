@@ -71,6 +71,7 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "auth.reset_request": PUBLIC,
     "auth.reset_password": PUBLIC,
     "auth.join": PUBLIC,
+    "auth.join_team": PUBLIC,
     "auth.sign_out": SIGNED_IN,
     "auth.sign_out_everywhere": SIGNED_IN,
     # two-factor sign-in: the code and the set-up at sign-in need a password just given
@@ -163,6 +164,7 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "api.create_case": (Action.MATCH, False),
     "api.get_case": SOMEONE_ELSES,
     # supervision and handover: managers and admins see every caseload
+    "manage.invite_team_member": (Action.MANAGE_USERS, False),
     "manage.caseloads": (Action.SUPERVISE_CASES, False),
     "manage.supervised_case": (Action.SUPERVISE_CASES, False),
     "manage.reassign_case": (Action.SUPERVISE_CASES, False),
@@ -369,6 +371,7 @@ def test_each_role_reaches_exactly_what_the_table_allows(world):
             if rule.endpoint in (
                 "auth.reset_password",
                 "auth.join",
+                "auth.join_team",
                 "manage.check_listing",
                 "manage.answer_referral_by_link",
                 "public.plan",
