@@ -164,9 +164,14 @@ def create_editor(session: Session, email: str, organisation: Organisation, pass
 # Who an admin may invite to the team by email: those who hold a caseload. Editors are
 # invited by their organisation; managers and admins are made with `create-user` (they set
 # up two-factor sign-in at their first sign-in).
-TEAM_ROLES: dict[Role, str] = {
+TEAM_ROLES = (Role.LINK_WORKER, Role.MHP)
+# Each role in words: how a page names it (the author of a note, an invitation).
+ROLE_WORDS: dict[str, str] = {
+    Role.ADMIN: "Administrator",
+    Role.MANAGER: "Manager",
     Role.LINK_WORKER: "Link worker",
     Role.MHP: "Mental health practitioner",
+    Role.EDITOR: "Editor",
 }
 
 

@@ -19,18 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from directory.accounts import users
 from directory.models import Role, ServiceNote, User, utcnow
 from directory.referrals import cases
 
 MAX_TEXT = 1000
-# The author's role in words, as a note shows it.
-ROLE_WORDS: dict[str, str] = {
-    Role.LINK_WORKER: "Link worker",
-    Role.MHP: "Mental health practitioner",
-    Role.MANAGER: "Manager",
-    Role.ADMIN: "Administrator",
-    Role.EDITOR: "Editor",
-}
 
 
 class NoteError(ValueError):
@@ -65,7 +58,7 @@ def _checked(text: Any) -> str:
 
 def author_words(role: str, user: User | None) -> str:
     """The author as a note shows them: their role, and their first name if they gave one."""
-    words = ROLE_WORDS.get(role, "Colleague")
+    words = users.ROLE_WORDS.get(role, "Colleague")
     first = (user.display_name.split() or [""])[0] if user is not None else ""
     return f"{words} ({first})" if first else words
 

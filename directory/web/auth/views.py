@@ -175,9 +175,9 @@ def join_team(token: str) -> str | Response | tuple[str, int]:
         user = users.create_team_member(session, email, role, form.password.data)
         login_user(user)
         signing_in.passed(user)
-        flash(f"Welcome. You have joined as a {users.TEAM_ROLES[role].lower()}.")
+        flash(f"Welcome. You have joined as a {users.ROLE_WORDS[role].lower()}.")
         return redirect(url_for(home_endpoint(user)))
-    heading = f"Join as a {users.TEAM_ROLES[role].lower()}"
+    heading = f"Join as a {users.ROLE_WORDS[role].lower()}"
     return page("auth/new_password.html", form, heading=heading, email=email)
 
 

@@ -39,7 +39,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from directory.accounts.users import TEAM_ROLES
+from directory.accounts.users import ROLE_WORDS, TEAM_ROLES
 from directory.catalogue import needs_editing, vocabulary
 from directory.catalogue.needs import normalise
 from directory.geo import postcodes
@@ -589,7 +589,7 @@ class TeamInviteForm(FlaskForm):
     )
     role = RadioField(
         "Their role",
-        choices=choices([(role.value, words) for role, words in TEAM_ROLES.items()]),
+        choices=choices([(role.value, ROLE_WORDS[role]) for role in TEAM_ROLES]),
         validators=[DataRequired("Choose their role.")],
     )
 

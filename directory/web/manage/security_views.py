@@ -100,7 +100,7 @@ def invite_team_member() -> Response | tuple[str, int]:
         if users.find_by_email(session, email) is None:
             token = users.team_invite_token(email, role)
             link = security.public_url("auth.join_team", token=token)
-            words = users.TEAM_ROLES[role].lower()
+            words = users.ROLE_WORDS[role].lower()
             service = current_app.config["SERVICE_NAME"]
             mail.send(
                 email,
