@@ -420,3 +420,17 @@ def test_the_openapi_document_describes_the_step_up():
     post = openapi.document("http://localhost")["paths"]["/cases/{id}/referrals"]["post"]
     schema = post["requestBody"]["content"]["application/json"]["schema"]
     assert schema["oneOf"] == [openapi.COMMUNITY_REFERRAL, body]
+
+
+def test_the_persons_plan_says_what_happens_after_a_step_up(world):
+    app, _, case, client = world
+    client.post(f"/link-worker/cases/{case.id}/step-up", data=URGENT_GP)
+    client.post(
+        f"/link-worker/cases/{case.id}/step-up",
+        data={**URGENT_GP, "target": "mhp", "urgency": "routine"},
+    )
+    plan = text_of(client.get(f"/link-worker/cases/{case.id}/plan"))
+    assert "asked your GP practice to contact you soon" in plan
+    assert "by the next working day, contact them yourself" in plan
+    assert "asked the mental health practitioner at your practice to contact you." in plan
+    assert URGENT_GP["reason"] not in plan  # the reason is for professionals, not the plan
