@@ -33,6 +33,7 @@ PEOPLE: dict[str, tuple[Role, object]] = {
     "admin": (Role.ADMIN, None),
     "manager": (Role.MANAGER, None),
     "linkworker": (Role.LINK_WORKER, None),
+    "mhp": (Role.MHP, None),  # the PCN's mental health practitioner
     "editor": (Role.EDITOR, ORG_A),
     "other_editor": (Role.EDITOR, ORG_B),
 }

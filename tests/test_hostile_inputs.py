@@ -37,7 +37,7 @@ from directory import db
 from directory.models import SearchPhrase, ServiceAtLocation, TaxonomyTerm
 
 SQLITE_ONLY = pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
-ROLES = [None, "admin", "manager", "linkworker", "editor", "other_editor"]
+ROLES = [None, "admin", "manager", "linkworker", "mhp", "editor", "other_editor"]
 
 SCRIPT = "<script>alert('signpost')</script>"
 IMAGE = '"><img src=x onerror=alert(1)>'

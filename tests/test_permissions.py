@@ -33,6 +33,7 @@ from directory.models import (
     SearchPhrase,
     Service,
     ServiceAtLocation,
+    ServiceNote,
     Shortlist,
     ShortlistItem,
     TaxonomyTerm,
@@ -47,6 +48,9 @@ SIGNED_IN = "signed in"
 SOMEONE_ELSES = "someone else's shortlist"
 # ... and a link worker's case and its referrals: the same.
 SOMEONE_ELSES_CASE = "someone else's case"
+# A colleague's note on a service, changed by anyone but its author: "not found" even to
+# those who write notes.
+SOMEONE_ELSES_NOTE = "someone else's note"
 # A referral answered by the editors of the organisation it was made to, and nobody else.
 PROVIDER = "the provider's editors"
 # endpoint -> who may use it: PUBLIC, SIGNED_IN, or (action, about one organisation's listing)
@@ -67,6 +71,7 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "auth.reset_request": PUBLIC,
     "auth.reset_password": PUBLIC,
     "auth.join": PUBLIC,
+    "auth.join_team": PUBLIC,
     "auth.sign_out": SIGNED_IN,
     "auth.sign_out_everywhere": SIGNED_IN,
     # two-factor sign-in: the code and the set-up at sign-in need a password just given
@@ -155,9 +160,11 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "linkworker.close_case": SOMEONE_ELSES,
     "linkworker.reopen_case": SOMEONE_ELSES,
     "linkworker.match_case": SOMEONE_ELSES,
+    "linkworker.set_known_team": SOMEONE_ELSES,
     "api.create_case": (Action.MATCH, False),
     "api.get_case": SOMEONE_ELSES,
     # supervision and handover: managers and admins see every caseload
+    "manage.invite_team_member": (Action.MANAGE_USERS, False),
     "manage.caseloads": (Action.SUPERVISE_CASES, False),
     "manage.supervised_case": (Action.SUPERVISE_CASES, False),
     "manage.reassign_case": (Action.SUPERVISE_CASES, False),
@@ -166,6 +173,14 @@ ROUTES: dict[str, str | tuple[Action, bool]] = {
     "linkworker.refer": SOMEONE_ELSES_CASE,
     "linkworker.record_referral_status": SOMEONE_ELSES_CASE,
     "linkworker.change_follow_up": SOMEONE_ELSES_CASE,
+    "linkworker.step_up": SOMEONE_ELSES_CASE,
+    # professionals' shared notes on services: read by link workers, mental health
+    # practitioners and managers; written by the first two; a note changed only by its author
+    "linkworker.service_notes_page": (Action.SEE_SERVICE_NOTES, False),
+    "linkworker.add_service_note": (Action.WRITE_SERVICE_NOTES, False),
+    "linkworker.edit_service_note": SOMEONE_ELSES_NOTE,
+    "linkworker.change_service_note": SOMEONE_ELSES_NOTE,
+    "linkworker.delete_service_note": SOMEONE_ELSES_NOTE,
     "api.create_referral": SOMEONE_ELSES_CASE,
     "api.change_referral_status": SOMEONE_ELSES_CASE,
     "api.get_referral": SOMEONE_ELSES_CASE,
@@ -240,6 +255,10 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             route=ReferralRoute.PROFESSIONAL,
         )
         session.add(referral)
+        their_note = ServiceNote(
+            service_id=TEA, author_id=spare.id, author_role="linkworker", text="Ring on Mondays."
+        )
+        session.add(their_note)
         # a feed nothing listens for: a sync fails at once, and says so
         feed = Feed(name="Leeds Directory", url="http://127.0.0.1:9/api/v1")
         session.add(feed)
@@ -267,6 +286,7 @@ def world(small_app: Flask) -> tuple[Flask, dict[str, str]]:
             "case_id": str(their_case.id),
             "referral_id": str(referral.id),
             "plan_link_id": str(their_link.id),
+            "note_id": str(their_note.id),
             "secret": "not-a-real-secret",
             "name": "demand",
             "table": "searches-by-need",
@@ -296,6 +316,8 @@ def expected(rule: str | tuple[Action, bool], who: str | None) -> str:
         return "in" if org == ORG_A else "not found"
     if rule in (SOMEONE_ELSES, SOMEONE_ELSES_CASE):
         return "not found" if Action.MATCH in POLICY[role] else "refused"
+    if rule == SOMEONE_ELSES_NOTE:
+        return "not found" if Action.WRITE_SERVICE_NOTES in POLICY[role] else "refused"
     if rule == "feedback":  # link workers' feedback: for those who match or moderate
         return "in" if {Action.MATCH, Action.MODERATE} & POLICY[role] else "refused"
     if rule == "author":
@@ -349,6 +371,7 @@ def test_each_role_reaches_exactly_what_the_table_allows(world):
             if rule.endpoint in (
                 "auth.reset_password",
                 "auth.join",
+                "auth.join_team",
                 "manage.check_listing",
                 "manage.answer_referral_by_link",
                 "public.plan",
@@ -392,7 +415,11 @@ def test_the_policy_table_reads_as_the_issue_says():
     )
     assert admin == frozenset(Action)
     assert Action.MODERATE in manager and Action.MANAGE_USERS not in manager
-    assert worker == {Action.MATCH}
+    assert worker == {Action.MATCH, Action.SEE_SERVICE_NOTES, Action.WRITE_SERVICE_NOTES}
+    # the mental health practitioner: a link worker's rights over cases, and the notes
+    assert POLICY[Role.MHP] == worker
+    assert Action.SEE_SERVICE_NOTES in manager and Action.WRITE_SERVICE_NOTES not in manager
+    assert not {Action.SEE_SERVICE_NOTES, Action.WRITE_SERVICE_NOTES} & editor
     assert Action.SUPERVISE_CASES in manager and Action.MATCH not in manager
     assert Action.MODERATE not in editor and Action.PUBLISH_DIRECTLY not in editor
     assert not can(None, Action.SEE_TASKS)
@@ -409,7 +436,7 @@ def test_the_table_of_roles_in_the_readme_matches_the_policy():
     }
     assert set(rows) == {a.value for a in Action}, "README lists every action"
     for action, cells in rows.items():
-        marks = [c.strip() for c in cells.split("|")][-4:]
-        roles = (Role.ADMIN, Role.MANAGER, Role.LINK_WORKER, Role.EDITOR)
+        marks = [c.strip() for c in cells.split("|")][-5:]
+        roles = (Role.ADMIN, Role.MANAGER, Role.LINK_WORKER, Role.MHP, Role.EDITOR)
         for role, mark in zip(roles, marks, strict=True):
             assert (mark != "") == (Action(action) in POLICY[role]), (action, role, mark)

@@ -45,6 +45,9 @@ class Action(enum.StrEnum):
     SUPERVISE_CASES = "supervise_cases"  # every caseload, a case read-only, reassign
     MANAGE_USERS = "manage_users"
     ANSWER_REFERRALS = "answer_referrals"  # a provider's answers to referrals to it
+    # professionals' shared notes on services (what worked, waiting times): never public
+    SEE_SERVICE_NOTES = "see_service_notes"
+    WRITE_SERVICE_NOTES = "write_service_notes"  # and change or delete one's own
 
 
 POLICY: dict[Role, frozenset[Action]] = {
@@ -60,9 +63,15 @@ POLICY: dict[Role, frozenset[Action]] = {
             Action.PUBLISH_DIRECTLY,
             Action.MANAGE_CATALOGUE,
             Action.SUPERVISE_CASES,
+            Action.SEE_SERVICE_NOTES,
         }
     ),
-    Role.LINK_WORKER: frozenset({Action.MATCH}),
+    Role.LINK_WORKER: frozenset(
+        {Action.MATCH, Action.SEE_SERVICE_NOTES, Action.WRITE_SERVICE_NOTES}
+    ),
+    # the PCN's mental health practitioner: a link worker's rights over cases, matching and
+    # referrals, and the shared notes on services
+    Role.MHP: frozenset({Action.MATCH, Action.SEE_SERVICE_NOTES, Action.WRITE_SERVICE_NOTES}),
     Role.EDITOR: frozenset(
         {
             Action.EDIT_LISTING,
@@ -75,6 +84,8 @@ POLICY: dict[Role, frozenset[Action]] = {
 }
 # Roles whose actions reach only the listings of their own organisation.
 OWN_ORGANISATION_ONLY = frozenset({Role.EDITOR})
+# Roles that hold a caseload of their own: a manager hands cases between them.
+CASEWORKER_ROLES = frozenset({Role.LINK_WORKER, Role.MHP})
 
 
 def organisation_of(target: object) -> uuid.UUID | None:
@@ -193,12 +204,27 @@ supervisor_required: Callable[[F], F] = require_permission(Action.SUPERVISE_CASE
 
 
 def home_endpoint(user: Any) -> str:
-    """Where a role lands after signing in: link workers on their caseload, editors on
-    their dashboard, managers and admins on the manage pages."""
+    """Where a role lands after signing in: link workers and mental health practitioners on
+    their caseload, editors on their dashboard, managers and admins on the manage pages."""
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    if signed_in and Role(user.role) is Role.LINK_WORKER:
+    if signed_in and Role(user.role) in CASEWORKER_ROLES:
         return "linkworker.cases"
     return "manage.dashboard"
+
+
+# --- shared notes on services: link workers, mental health practitioners, managers -------
+
+
+def may_see_service_notes(user: Any) -> bool:
+    return can(user, Action.SEE_SERVICE_NOTES)
+
+
+def may_write_service_notes(user: Any) -> bool:
+    return can(user, Action.WRITE_SERVICE_NOTES)
+
+
+service_notes_required: Callable[[F], F] = require_permission(Action.SEE_SERVICE_NOTES)
+service_note_writers_required: Callable[[F], F] = require_permission(Action.WRITE_SERVICE_NOTES)
 
 
 # --- referrals: the provider's side -------------------------------------------------------

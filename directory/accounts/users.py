@@ -161,6 +161,57 @@ def create_editor(session: Session, email: str, organisation: Organisation, pass
     return user
 
 
+# Who an admin may invite to the team by email: those who hold a caseload. Editors are
+# invited by their organisation; managers and admins are made with `create-user` (they set
+# up two-factor sign-in at their first sign-in).
+TEAM_ROLES = (Role.LINK_WORKER, Role.MHP)
+# Each role in words: how a page names it (the author of a note, an invitation).
+ROLE_WORDS: dict[str, str] = {
+    Role.ADMIN: "Administrator",
+    Role.MANAGER: "Manager",
+    Role.LINK_WORKER: "Link worker",
+    Role.MHP: "Mental health practitioner",
+    Role.EDITOR: "Editor",
+}
+
+
+def team_invite_token(email: str, role: Role) -> str:
+    """A signed link token inviting email to join the team in this role."""
+    if role not in TEAM_ROLES:
+        raise ValueError(f"Cannot invite a {role.value} by email")
+    return tokens.make("invite-team", {"e": email.strip().lower(), "r": role.value})
+
+
+def read_team_invite(session: Session, token: str) -> tuple[str, Role] | None:
+    """The email and role of a good, unused team invitation, or None."""
+    days = current_app.config["INVITE_LINK_DAYS"]
+    data = tokens.read("invite-team", token, days * 86400)
+    if data is None:
+        return None
+    email = str(data.get("e", ""))
+    role = next((r for r in TEAM_ROLES if r.value == data.get("r")), None)
+    # Single use: once the account exists, the link has done its job.
+    if role is None or validate_email(email) or find_by_email(session, email):
+        return None
+    return email, role
+
+
+def create_team_member(session: Session, email: str, role: Role, password: str) -> User:
+    """Make a link worker's or mental health practitioner's account from an invitation."""
+    if role not in TEAM_ROLES:
+        raise ValueError(f"Cannot invite a {role.value} by email")
+    user = User(email=email.strip().lower(), password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.commit()
+    record_security_event(
+        SecurityEventKind.INVITATION_ACCEPTED,
+        user,
+        detail=f"joined as {role.value}",
+        session=session,
+    )
+    return user
+
+
 def editors_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
     """The active editor accounts of an organisation."""
     statement = select(User).where(

@@ -74,6 +74,7 @@ from directory.models.listings import (
     TaskStatus,
     VerificationReminder,
 )
+from directory.models.notes import ServiceNote
 from directory.models.referrals import FeedbackOutcome, MatchFeedback, Shortlist, ShortlistItem
 from directory.models.search import SearchLog
 from directory.models.security import (
@@ -135,6 +136,7 @@ __all__ = [
     "SecurityEvent",
     "SecurityEventKind",
     "Service",
+    "ServiceNote",
     "ServiceArea",
     "ServiceAtLocation",
     "ServiceForeignTerm",

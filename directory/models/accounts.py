@@ -14,6 +14,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
     LINK_WORKER = "linkworker"
+    MHP = "mhp"  # the PCN's mental health practitioner: a link worker's rights, plus notes
     EDITOR = "editor"
 
 

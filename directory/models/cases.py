@@ -44,6 +44,16 @@ class Case(Tracked, table=True):
     closed_reason: str = Field(default="", max_length=200)
     wellbeing_due_on: date | None = None  # the next wellbeing check
     personal_cleared_at: datetime | None = None  # set by purge-expired
+    # Already known to a specialist mental health team (rapid access back when things get
+    # worse): the team's name, its listing if it has one, and its duty contact (phone, hours).
+    # Never a clinician's name or an NHS number; cleared by purge-expired.
+    known_team: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
+    known_team_service_id: uuid.UUID | None = Field(
+        default=None, foreign_key="service.id", ondelete="SET NULL"
+    )
+    known_team_contact: str = Field(
+        default="", max_length=200, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class ReferralRoute(enum.StrEnum):
@@ -92,6 +102,11 @@ class Referral(Tracked, table=True):
     kind: ReferralKind = Field(default=ReferralKind.COMMUNITY, sa_type=enum_column(ReferralKind))
     route: ReferralRoute = Field(sa_type=enum_column(ReferralRoute))
     urgency: str = Field(default="", max_length=20)  # for a step-up: "routine", "urgent"
+    # a step-up to someone with no listing: "gp" (the GP practice) or "mhp" (the PCN's mental
+    # health practitioner); "" for a referral to a listed service
+    step_up_to: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    # why the person is stepped up, in the link worker's words: sensitive, cleared by purge
+    reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     note: str = Field(default="", max_length=1000)  # for the provider; sensitive
     shared: list[str] = Field(default_factory=list, sa_type=JSON_VALUE)  # fields shared
     status: ReferralStatus = Field(

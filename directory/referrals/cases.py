@@ -20,13 +20,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import update as sql_update
 from sqlmodel import Session, col, select
 
+from directory.accounts.permissions import CASEWORKER_ROLES
 from directory.catalogue import needs as known_needs
+from directory.catalogue.published import is_published
 from directory.geo import postcodes
-from directory.models import CaseAccess, Role, User, utcnow
-from directory.models.cases import Case, CaseStatus, Referral, ReferralStatus
+from directory.models import CaseAccess, Service, User, utcnow
+from directory.models.cases import Case, CaseStatus, Referral, ReferralKind, ReferralStatus
 
 MAX_REFERENCE = 40
 MAX_WHAT_MATTERS = 1000
@@ -171,6 +174,18 @@ def _checked(problems: dict[str, str], name: str, check: Any, value: Any) -> Any
     except ValueError as error:
         problems[name] = str(error)
         return None
+
+
+def identifying(text: str) -> str:
+    """What in these words looks like it identifies a person (an NHS number, a full postcode,
+    an email address), as a sentence; "" when nothing does."""
+    if _NHS_NUMBER.search(text):
+        return "looks like an NHS number"
+    if _FULL_POSTCODE.search(text):
+        return "looks like a postcode"
+    if _EMAIL.search(text):
+        return "looks like an email address"
+    return ""
 
 
 def _reference(value: Any) -> str:
@@ -403,10 +418,11 @@ def reopen(session: Session, user: User, case: Case) -> Case:
 
 
 def link_workers(session: Session) -> list[User]:
-    """The active link workers a case may be handed to, by email."""
+    """The active link workers (and mental health practitioners) a case may be handed to,
+    by email."""
     statement = (
         select(User)
-        .where(User.role == Role.LINK_WORKER, User.active == True)  # noqa: E712
+        .where(col(User.role).in_(CASEWORKER_ROLES), User.active == True)  # noqa: E712
         .order_by(col(User.email))
     )
     return list(session.exec(statement).all())
@@ -416,12 +432,74 @@ def reassign(session: Session, manager: User, case: Case, to: uuid.UUID | str | 
     """Hand the case to another active link worker (a manager's or admin's step)."""
     key = _key(to or "")
     worker = session.get(User, key) if key is not None else None
-    if worker is None or worker.role != Role.LINK_WORKER or not worker.active:
+    if worker is None or worker.role not in CASEWORKER_ROLES or not worker.active:
         raise CaseError({"owner": "Choose a link worker from the list."})
     if worker.id == case.owner_id:
         raise CaseError({"owner": "The case is already on that link worker's caseload."})
     case.owner_id = worker.id
     return _bump(session, case, manager, "reassigned")
+
+
+# --- already known to a specialist team -----------------------------------------------------
+
+MAX_TEAM = 120
+MAX_TEAM_CONTACT = 200
+
+
+def set_known_team(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    team: Any,
+    contact: Any = "",
+    service_id: Any = None,
+) -> Case:
+    """Note that the person is already known to a specialist team (its name, its listing if
+    any, its duty contact), so that the way back is seen first; an empty team clears it.
+    CaseError for bad input (nothing changes)."""
+    name = " ".join(str(team or "").split())
+    duty = " ".join(str(contact or "").split())
+    problems: dict[str, str] = {}
+    listing = None
+    if len(name) > MAX_TEAM:
+        problems["known_team"] = f"Keep the team's name to {MAX_TEAM} characters or fewer."
+    elif identifying(name):
+        problems["known_team"] = (
+            f"The team's name {identifying(name)}. Give the team's name only, nothing about "
+            "the person."
+        )
+    if len(duty) > MAX_TEAM_CONTACT:
+        problems["known_team_contact"] = (
+            f"Keep the duty contact to {MAX_TEAM_CONTACT} characters or fewer."
+        )
+    elif _NHS_NUMBER.search(duty):
+        problems["known_team_contact"] = (
+            "The duty contact looks like an NHS number. Give the team's duty phone and hours only."
+        )
+    if service_id not in (None, ""):
+        key = _key(str(service_id))
+        listing = session.get(Service, key) if key is not None else None
+        if listing is None or not listing.pathway:
+            problems["known_team_service_id"] = "Choose the team's listing from the list, or none."
+    if not name and (duty or listing is not None):
+        problems["known_team"] = "Give the team's name, such as Leeds Early Intervention Team."
+    if case.personal_cleared_at is not None:
+        problems["known_team"] = "This case's details were removed after it closed."
+    if problems:
+        raise CaseError(problems)
+    case.known_team = name
+    case.known_team_contact = duty if name else ""
+    case.known_team_service_id = listing.id if listing is not None and name else None
+    return _bump(session, case, user, "changed")
+
+
+def specialist_teams(session: Session) -> list[Service]:
+    """The listings a known team may be linked to: NHS pathway services, by name."""
+    statement = (
+        select(Service).where(is_published(), Service.pathway != "").order_by(col(Service.name))
+    )
+    return list(session.exec(statement).all())
 
 
 # --- the caseload ---------------------------------------------------------------------------
@@ -441,6 +519,7 @@ class Due:
 class CaseloadRow:
     case: Case
     due: list[Due]
+    urgent: bool = False  # an urgent step-up is open: the row comes first
 
     @property
     def next_due(self) -> date | None:
@@ -450,7 +529,8 @@ class CaseloadRow:
 
 def caseload(session: Session, owner: User | uuid.UUID, status: str = "open") -> list[CaseloadRow]:
     """The cases on a link worker's caseload (open, closed or all), each with what is due:
-    the soonest due first, then those with nothing due, newest opened first."""
+    those with an urgent step-up open first, then the soonest due, then those with nothing
+    due, newest opened first."""
     owner_id = owner if isinstance(owner, uuid.UUID) else owner.id
     return _caseloads(session, [owner_id], status).get(owner_id, [])
 
@@ -466,10 +546,12 @@ def _caseloads(
     due = _due_by_case(session, [c.id for c in found])
     rows: dict[uuid.UUID, list[CaseloadRow]] = {key: [] for key in owner_ids}
     for case in found:
-        rows[case.owner_id].append(CaseloadRow(case, due.get(case.id, []) + _wellbeing_due(case)))
+        items = due.get(case.id, [])
+        urgent = any(d.kind == "urgent" for d in items)
+        rows[case.owner_id].append(CaseloadRow(case, items + _wellbeing_due(case), urgent))
     for listed in rows.values():
         listed.sort(key=lambda r: r.case.opened_on, reverse=True)
-        listed.sort(key=lambda r: (r.next_due is None, r.next_due or date.min))
+        listed.sort(key=lambda r: (not r.urgent, r.next_due is None, r.next_due or date.min))
     return rows
 
 
@@ -487,17 +569,28 @@ def _wellbeing_due(case: Case) -> list[Due]:
 def _due_by_case(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Due]]:
     if not case_ids:
         return {}
+    # columns, not rows: a caseload reads every open referral of every case on it
     statement = (
-        select(Referral.case_id, Referral.status, col(Referral.follow_up_on), Referral.service_name)
+        sa.select(
+            col(Referral.case_id),
+            col(Referral.status),
+            col(Referral.follow_up_on),
+            col(Referral.service_name),
+            col(Referral.kind),
+            col(Referral.urgency),
+        )
         .where(col(Referral.case_id).in_(case_ids))
         .where(col(Referral.status).not_in(ENDED))
         .order_by(col(Referral.follow_up_on), col(Referral.created_at))
     )
     found: dict[uuid.UUID, list[Due]] = {}
-    for case_id, status, follow_up_on, service_name in session.exec(statement).all():
+    for case_id, status, follow_up_on, service_name, kind, urgency in session.execute(statement):
         name = service_name or "a service"
         items = found.setdefault(case_id, [])
-        if status in WAITING:
+        if kind is ReferralKind.STEP_UP and urgency == "urgent":
+            # first in the row: the case's urgent step-up, whatever its status
+            items.insert(0, Due("urgent", f"Urgent step-up to {name}: follow it up", follow_up_on))
+        elif status in WAITING:
             items.append(Due("waiting", f"Waiting for a reply from {name}", follow_up_on))
         elif follow_up_on is not None:
             items.append(Due("follow_up", f"Follow up {name}", follow_up_on))

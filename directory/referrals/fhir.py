@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from directory.models import Case, Referral, ReferralStatus, ReferralStatusChange
+from directory.models import Case, Referral, ReferralKind, ReferralStatus, ReferralStatusChange
 from directory.referrals import status as steps
 
 SNOMED = "http://snomed.info/sct"
@@ -46,6 +46,15 @@ def service_request(case: Case, referral: Referral) -> dict[str, Any]:
             else {"display": referral.service_name}
         ],
     }
+    if referral.kind is ReferralKind.STEP_UP:
+        # not a referral to social prescribing: the person is stepped up from it, with the
+        # link worker's urgency (FHIR's priority has the same two words) and reason
+        resource["category"] = [{"text": "Step-up from social prescribing"}]
+        resource["code"] = {"text": f"Step-up to {referral.service_name}"}
+        if referral.urgency in ("routine", "urgent"):
+            resource["priority"] = referral.urgency
+        if referral.reason:
+            resource["reasonCode"] = [{"text": referral.reason}]
     if "note" in referral.shared and referral.note and case.consent_to_share:
         resource["note"] = [{"text": referral.note}]
     return resource

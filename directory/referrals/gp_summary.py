@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 
 from directory import clock
 from directory.catalogue import needs
-from directory.models import Case, Referral, ReferralStatusChange
+from directory.models import Case, Referral, ReferralKind, ReferralStatusChange
 from directory.referrals import plans, wellbeing
 from directory.referrals.status import DECLINE_REASONS, STEPS
+from directory.referrals.stepping_up import URGENCIES
 
 GP_RECORD_FILE = Path(__file__).with_name("gp_record.yaml")
 
@@ -54,6 +55,14 @@ class ReferralOutcome:
     status: str  # the status's label: "Accepted", "Declined", ...
     reason: str  # why it was declined or cancelled, if it was
     since: datetime | None
+    step_up: StepUp | None = None  # for a step-up: to whom, how urgent, why
+
+
+@dataclass(frozen=True)
+class StepUp:
+    urgency: str  # "Routine", "Urgent"
+    why: str  # the link worker's reason
+    made: datetime
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,8 @@ class GpSummary:
     headings: dict[str, str]
     reasons: list[str]  # the needs, in the vocabulary's words
     support: list[plans.PlanItem]
-    referrals: list[ReferralOutcome]
+    referrals: list[ReferralOutcome]  # to community services
+    step_ups: list[ReferralOutcome]  # back to the GP, the MHP or a specialist service
     wellbeing: list[wellbeing.Progress]
     link_worker: plans.LinkWorker
     made_on: date
@@ -85,12 +95,17 @@ def _outcomes(session: Session, case: Case) -> list[ReferralOutcome]:
         if last is not None and last.status is referral.status:
             coded = DECLINE_REASONS.get(last.reason_code, "") if last.reason_code != "other" else ""
             reason = "; ".join(part for part in (coded, last.reason) if part)
+        step_up = None
+        if referral.kind is ReferralKind.STEP_UP:
+            urgency = URGENCIES.get(referral.urgency, referral.urgency)
+            step_up = StepUp(urgency, referral.reason, referral.created_at)
         found.append(
             ReferralOutcome(
                 referral.service_name or "A service",
                 STEPS[referral.status].label,
                 reason,
                 last.at if last is not None else None,
+                step_up,
             )
         )
     return found
@@ -101,12 +116,14 @@ def summary_for(session: Session, case: Case) -> GpSummary:
     labels = needs.current().labels
     plan = plans.plan_for(session, case)
     data = gp_record()["summary"]
+    outcomes = _outcomes(session, case)
     return GpSummary(
         case=case,
         headings=dict(data["headings"]),
         reasons=[labels.get(code, code.replace("_", " ")) for code in case.needs],
         support=plan.items,
-        referrals=_outcomes(session, case),
+        referrals=[o for o in outcomes if o.step_up is None],
+        step_ups=[o for o in outcomes if o.step_up is not None],
         wellbeing=[p for p in wellbeing.progress_of_case(session, case) if p.records],
         link_worker=plan.link_worker,
         made_on=clock.today(),

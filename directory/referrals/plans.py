@@ -29,6 +29,7 @@ from directory.models import (
     Contact,
     PlanLink,
     Referral,
+    ReferralKind,
     ReferralRoute,
     ReferralStatus,
     Service,
@@ -76,6 +77,10 @@ def link_worker_of(user: User | None) -> LinkWorker:
     return LinkWorker(first[0] if first else "", user.work_phone or "", user.email)
 
 
+# A step-up with no listing, as the person's plan names who it went to.
+STEP_UP_WHO = {"gp": "your GP practice", "mhp": "the mental health practitioner at your practice"}
+
+
 def next_step(service: Service | None, referral: Referral | None) -> str:
     """What happens next, in words for the person: by the referral's route and status, or
     for a service only suggested, by how to get in."""
@@ -85,6 +90,18 @@ def next_step(service: Service | None, referral: Referral | None) -> str:
             return "You can contact them yourself, using the details here, when you are ready."
         return "Your link worker can refer you: tell them if you would like to go."
     status = referral.status
+    if referral.kind is ReferralKind.STEP_UP and service is None:
+        name = STEP_UP_WHO.get(referral.step_up_to, referral.service_name)
+    if status is ReferralStatus.SENT and referral.kind is ReferralKind.STEP_UP:
+        if referral.urgency == "urgent":
+            return (
+                f"Your link worker has asked {name} to contact you soon. If you have not heard "
+                "by the next working day, contact them yourself."
+            )
+        return (
+            f"Your link worker has asked {name} to contact you. If you have not heard within "
+            "two weeks, tell your link worker."
+        )
     if status is ReferralStatus.SENT:
         if referral.route is ReferralRoute.SELF_SUPPORTED:
             return "Contact them yourself, using the details here. Your link worker can help."

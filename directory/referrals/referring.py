@@ -32,6 +32,7 @@ from directory.models import (
     CaseStatus,
     Organisation,
     Referral,
+    ReferralKind,
     ReferralRoute,
     ReferralStatus,
     ReferralStatusChange,
@@ -122,10 +123,15 @@ def refer(
         route=ReferralRoute(route),
         note=note,
         shared=chosen,
-        status=ReferralStatus.SENT,
-        created_by_id=user.id,
         follow_up_on=today + timedelta(days=current_app.config["REFERRAL_FOLLOW_UP_DAYS"]),
     )
+    return send(session, referral, user)
+
+
+def send(session: Session, referral: Referral, user: User) -> Referral:
+    """Record a new referral as `sent`, with the first entry of its history (committed)."""
+    referral.status = ReferralStatus.SENT
+    referral.created_by_id = user.id
     session.add(referral)
     session.flush()
     session.add(
@@ -398,11 +404,12 @@ def history_json(change: ReferralStatusChange) -> dict[str, Any]:
 
 
 def referral_json(referral: Referral, history: Sequence[ReferralStatusChange]) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "id": str(referral.id),
         "service_id": str(referral.service_id) if referral.service_id else None,
         "service_name": referral.service_name,
         "route": referral.route.value,
+        "kind": referral.kind.value,
         "status": referral.status.value,
         "version": referral.version,
         "shared": list(referral.shared),
@@ -410,6 +417,13 @@ def referral_json(referral: Referral, history: Sequence[ReferralStatusChange]) -
         "first_reply_at": referral.first_reply_at.isoformat() if referral.first_reply_at else None,
         "history": [history_json(change) for change in history],
     }
+    if referral.kind is ReferralKind.STEP_UP:
+        found["step_up"] = {
+            "target": referral.step_up_to or "service",
+            "urgency": referral.urgency,
+            "reason": referral.reason,
+        }
+    return found
 
 
 def referrals_json(session: Session, case: Case) -> list[dict[str, Any]]:

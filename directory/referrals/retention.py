@@ -2,7 +2,8 @@
 retention period (CASE_RETENTION_MONTHS after it closed) is over.
 
 Cleared: the local reference, the age (its band is kept), what matters to the person, the
-consent date, each referral's note for the provider and what was shared, and every plan
+consent date, the specialist team they are known to (name, listing, duty contact), each
+referral's note for the provider, what was shared and a step-up's reason, and every plan
 link. Kept, for the counts reports need: the case's status and dates, needs, age band and
 postcode district, the referrals' services and status histories, the wellbeing scores;
 and the access log's who and when. The case's `personal_cleared_at` says when.
@@ -61,11 +62,15 @@ def clear(session: Session, case: Case) -> None:
     case.what_matters = ""
     case.closed_reason = ""  # may hold the link worker's own words ("other")
     case.consent_on = None
+    case.known_team = ""  # with the duty contact, it says which service knows them
+    case.known_team_contact = ""
+    case.known_team_service_id = None
     case.personal_cleared_at = utcnow()
     session.add(case)
     referrals = session.exec(select(Referral).where(Referral.case_id == case.id)).all()
     for referral in referrals:
         referral.note = ""
+        referral.reason = ""  # a step-up's reason, in the link worker's words
         referral.shared = []
         session.add(referral)
     # a status change's reason may be words typed by someone; its code stays for reports

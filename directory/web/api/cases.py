@@ -40,6 +40,14 @@ def case_json(session: Session, case: Case) -> dict[str, Any]:
         "closed_on": case.closed_on.isoformat() if case.closed_on else None,
         "closed_reason": case.closed_reason or None,
         "wellbeing_due_on": case.wellbeing_due_on.isoformat() if case.wellbeing_due_on else None,
+        # the specialist team the person is already known to (rapid access back), or null
+        "known_team": {
+            "name": case.known_team,
+            "service_id": str(case.known_team_service_id) if case.known_team_service_id else None,
+            "duty_contact": case.known_team_contact,
+        }
+        if case.known_team
+        else None,
         "version": case.version,
         "url": security.public_url("api.get_case", case_id=case.id),
         "referrals": referring.referrals_json(session, case),

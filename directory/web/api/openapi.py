@@ -19,6 +19,7 @@ from directory.matching.match_request import MatchRequest
 from directory.models import (
     REFERRAL_ROUTE_CODES,
     CareLevel,
+    ReferralKind,
     ReferralRoute,
     ReferralStatus,
     StatusSetBy,
@@ -30,6 +31,7 @@ from directory.oruk.queries import (
     TERM_FILTERS,
     Filters,
 )
+from directory.referrals.stepping_up import MAX_REASON, SERVICE, TARGETS, URGENCIES
 from directory.search.request import SearchParameters
 
 UK_SCHEMAS = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/compiled/"
@@ -631,6 +633,17 @@ CASE: Json = {
         "consent_to_share": {"type": "boolean"},
         "consent_on": {"type": "string", "format": "date", "nullable": True},
         "status": {"type": "string", "enum": ["open", "closed"]},
+        "known_team": {
+            "type": "object",
+            "nullable": True,
+            "description": "The specialist team the person is already known to (rapid access "
+            "back): never a clinician's name.",
+            "properties": {
+                "name": {"type": "string"},
+                "service_id": {**UUID, "nullable": True},
+                "duty_contact": {"type": "string"},
+            },
+        },
     },
 }
 NEW_CASE: Json = _object(
@@ -708,6 +721,17 @@ REFERRAL: Json = {
         "service_id": {**UUID, "nullable": True},
         "status": {"type": "string", "enum": [s.value for s in ReferralStatus]},
         "route": {"type": "string", "enum": [r.value for r in ReferralRoute]},
+        "kind": {"type": "string", "enum": [k.value for k in ReferralKind]},
+        "step_up": {
+            "type": "object",
+            "description": "A step-up only: to whom, how urgent (the link worker's judgement), "
+            "why.",
+            "properties": {
+                "target": {"type": "string", "enum": [*TARGETS, SERVICE]},
+                "urgency": {"type": "string", "enum": list(URGENCIES)},
+                "reason": {"type": "string"},
+            },
+        },
         "version": {"type": "integer"},
         "history": {
             "type": "array",
@@ -725,6 +749,43 @@ REFERRAL: Json = {
 }
 
 
+COMMUNITY_REFERRAL: Json = _object(
+    ["service_id", "route"],
+    {
+        "kind": {"type": "string", "enum": [ReferralKind.COMMUNITY.value]},
+        "service_id": UUID,
+        "route": {"type": "string", "enum": [r.value for r in ReferralRoute]},
+        "note": {"type": "string", "description": "For the provider; only with consent."},
+        "shared": {"type": "array", "items": {"type": "string"}},
+    },
+)
+STEP_UP_REFERRAL: Json = _object(
+    ["kind", "target", "reason", "urgency"],
+    {
+        "kind": {"type": "string", "enum": [ReferralKind.STEP_UP.value]},
+        "target": {
+            "type": "string",
+            "enum": [*TARGETS, SERVICE],
+            "description": "gp: the GP practice; mhp: the PCN's mental health practitioner; "
+            "service: a specialist pathway listing with a self or professional route "
+            "(service_id).",
+        },
+        "service_id": {**UUID, "description": "With target service only."},
+        "reason": {
+            "type": "string",
+            "maxLength": MAX_REASON,
+            "description": "Why, in the link worker's words; sensitive, cleared by the purge. "
+            "No names, NHS numbers or addresses.",
+        },
+        "urgency": {
+            "type": "string",
+            "enum": list(URGENCIES),
+            "description": "The link worker's judgement: Signpost does not triage.",
+        },
+    },
+)
+
+
 def _referrals() -> Json:
     return {
         "post": {
@@ -737,20 +798,7 @@ def _referrals() -> Json:
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": _object(
-                            ["service_id", "route"],
-                            {
-                                "service_id": UUID,
-                                "route": {
-                                    "type": "string",
-                                    "enum": [r.value for r in ReferralRoute],
-                                },
-                                "note": {
-                                    "type": "string",
-                                    "description": "For the provider; only with consent.",
-                                },
-                            },
-                        )
+                        "schema": {"oneOf": [COMMUNITY_REFERRAL, STEP_UP_REFERRAL]}
                     }
                 },
             },

@@ -14,8 +14,8 @@ from flask import Response, jsonify, request
 
 from directory import db, mail
 from directory.extensions import csrf
-from directory.models import Case, StatusSetBy
-from directory.referrals import cases, fhir, referring
+from directory.models import Case, ReferralKind, StatusSetBy
+from directory.referrals import cases, fhir, referring, stepping_up
 from directory.referrals.status import DECLINE_REASONS
 from directory.web.api.match import json_body, link_worker, refuse
 from directory.web.api.views import blueprint, invalid
@@ -37,7 +37,9 @@ def _own_case(case_id: uuid.UUID) -> tuple[Any, Case | None, Answer | None]:
 @blueprint.post("/cases/<uuid:case_id>/referrals")
 @csrf.exempt  # checked in link_worker, for session requests only
 def create_referral(case_id: uuid.UUID) -> Answer:
-    """Refer the case: `{service_id, route, note?, shared?}` -> 201 `{id, status: "sent"}`."""
+    """Refer the case: `{service_id, route, note?, shared?}` -> 201 `{id, status: "sent"}`;
+    a step-up: `{kind: "step_up", target: "gp" | "mhp" | "service", service_id?, reason,
+    urgency: "routine" | "urgent"}`."""
     user, case, refusal = _own_case(case_id)
     if refusal is not None:
         return refusal
@@ -46,21 +48,38 @@ def create_referral(case_id: uuid.UUID) -> Answer:
     if problem:
         return invalid("invalid_request", {"body": problem}, of="")
     session = db.session()
+    kind = data.get("kind", ReferralKind.COMMUNITY.value)
+    if kind not in {k.value for k in ReferralKind}:
+        kinds = ", ".join(k.value for k in ReferralKind)
+        return invalid("invalid_request", {"kind": f"kind is one of: {kinds}."}, of="fields")
     try:
-        referral = referring.refer(
-            session,
-            case,
-            user,
-            service_id=data.get("service_id"),
-            route=data.get("route"),
-            note=data.get("note") or "",
-            shared=data.get("shared"),
-        )
+        if kind == ReferralKind.STEP_UP:
+            referral = stepping_up.step_up(
+                session,
+                case,
+                user,
+                target=data.get("target"),
+                service_id=data.get("service_id"),
+                reason=data.get("reason"),
+                urgency=data.get("urgency"),
+            )
+        else:
+            referral = referring.refer(
+                session,
+                case,
+                user,
+                service_id=data.get("service_id"),
+                route=data.get("route"),
+                note=data.get("note") or "",
+                shared=data.get("shared"),
+            )
     except referring.ReferralError as error:
         return invalid("invalid_request", error.problems, of="fields")
     told = referring.notify_provider(session, referral, mail.send)
     cases.record_access(session, case, user, "changed")
-    return jsonify(id=str(referral.id), status=referral.status.value, provider_told=told), 201
+    history = referring.histories(session, [referral])[referral.id]
+    answer = referring.referral_json(referral, history) | {"provider_told": told}
+    return jsonify(answer), 201
 
 
 @blueprint.post("/cases/<uuid:case_id>/referrals/<uuid:referral_id>/status")

@@ -162,6 +162,25 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     return page("auth/new_password.html", form, heading="Choose a new password")
 
 
+@blueprint.route("/join-team/<token>", methods=["GET", "POST"])
+def join_team(token: str) -> str | Response | tuple[str, int]:
+    """A link worker or mental health practitioner invited by an admin chooses a password."""
+    session = db.session()
+    invitation = users.read_team_invite(session, token)
+    if invitation is None:
+        return render_template("auth/link_expired.html", what="invitation"), 404
+    email, role = invitation
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = users.create_team_member(session, email, role, form.password.data)
+        login_user(user)
+        signing_in.passed(user)
+        flash(f"Welcome. You have joined as a {users.ROLE_WORDS[role].lower()}.")
+        return redirect(url_for(home_endpoint(user)))
+    heading = f"Join as a {users.ROLE_WORDS[role].lower()}"
+    return page("auth/new_password.html", form, heading=heading, email=email)
+
+
 @blueprint.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str) -> str | Response | tuple[str, int]:
     session = db.session()

@@ -21,9 +21,9 @@ from directory import clock, db
 from directory.accounts.permissions import link_worker_required
 from directory.catalogue import needs
 from directory.matching import match_request
-from directory.models import Shortlist
+from directory.models import Service, Shortlist
 from directory.models.cases import Case
-from directory.referrals import cases
+from directory.referrals import cases, referring, stepping_up
 from directory.web.linkworker import matching_form
 from directory.web.linkworker.views import blueprint, render_match
 
@@ -123,7 +123,18 @@ def case_context(found: Case) -> dict[str, Any]:
         "read_only": False,
         # what matters, or the needs, say the person may be in danger now: as on the match page
         "crisis": match_request.urgent_help(found.what_matters, list(found.needs)),
+        # the link worker stepped them up urgently: the same urgent help, never a triage
+        "urgent_step_ups": stepping_up.urgent_open(referring.referrals_of(session, found)),
+        "specialist_teams": cases.specialist_teams(session),
     }
+
+
+@blueprint.app_template_global()
+def known_team_listing(found: Case) -> Service | None:
+    """The listing of the specialist team a case's person is known to, if one was chosen."""
+    if found.known_team_service_id is None:
+        return None
+    return db.session().get(Service, found.known_team_service_id)
 
 
 def case_as_form(found: Case) -> MultiDict[str, str]:
@@ -225,6 +236,28 @@ def reopen_case(case_id: uuid.UUID) -> Response:
     else:
         flash(f"Case {found.reference} reopened.", "success")
     return redirect(url_for("linkworker.case", case_id=found.id))
+
+
+@blueprint.post("/cases/<uuid:case_id>/known-team")
+@link_worker_required
+def set_known_team(case_id: uuid.UUID) -> Response | Rendered:
+    """Note (or clear) the specialist team the person is already known to."""
+    found = mine_or_404(case_id)
+    form = request.form
+    try:
+        cases.set_known_team(
+            db.session(),
+            current_user,
+            found,
+            team=form.get("known_team", ""),
+            contact=form.get("known_team_contact", ""),
+            service_id=form.get("known_team_service_id", ""),
+        )
+    except cases.CaseError as error:
+        context = case_context(found) | {"team_form": form, "team_problems": error.problems}
+        return render_template("linkworker/case.html", **context), 400
+    flash("Known team saved." if found.known_team else "Known team removed.", "success")
+    return redirect(url_for("linkworker.case", case_id=found.id) + "#known-team-section")
 
 
 @blueprint.get("/cases/<uuid:case_id>/match")

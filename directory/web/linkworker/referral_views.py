@@ -30,7 +30,7 @@ from directory.models import (
     ShortlistItem,
     StatusSetBy,
 )
-from directory.referrals import cases, referring, responsiveness
+from directory.referrals import cases, referring, responsiveness, stepping_up
 from directory.referrals import status as steps
 from directory.web.linkworker.views import blueprint
 
@@ -87,6 +87,40 @@ def refer(case_id: uuid.UUID) -> Response | Rendered:
     return back_to_case(case)
 
 
+@blueprint.post("/cases/<uuid:case_id>/step-up")
+@link_worker_required
+def step_up(case_id: uuid.UUID) -> Response | Rendered:
+    """A step-up referral: back to the GP or the mental health practitioner, or to a
+    specialist pathway service, with a reason and urgency."""
+    case = own_case_or_404(case_id)
+    session = db.session()
+    form = request.form
+    try:
+        referral = stepping_up.step_up(
+            session,
+            case,
+            current_user,
+            target=form.get("target", ""),
+            service_id=form.get("service_id", ""),
+            reason=form.get("reason", ""),
+            urgency=form.get("urgency", ""),
+        )
+    except referring.ReferralError as error:
+        return render_template(
+            "linkworker/case_referrals.html",
+            case=case,
+            step_up_problems=error.problems,
+            step_up_form=form,
+        ), 400
+    told = referring.notify_provider(session, referral, mail.send)
+    cases.record_access(session, case, current_user, "changed")
+    urgency = stepping_up.URGENCIES[referral.urgency].lower()
+    then = PROVIDER_TOLD[told] if referral.organization_id else STEP_UP_TELL
+    flash(f"Step-up ({urgency}) to {referral.service_name} recorded. {then}", "success")
+    return back_to_case(case)
+
+
+STEP_UP_TELL = "Get in touch with them as you usually do: Signpost does not send it."
 PROVIDER_TOLD = {
     "editors": "Its editors were emailed and answer on their dashboard.",
     "email": "The organisation was emailed a link to answer.",
@@ -158,6 +192,7 @@ class CaseReferrals:
     referrals: list[Referral]
     history: dict[uuid.UUID, list[ReferralStatusChange]]
     next_steps: dict[uuid.UUID, list[ReferralStatus]]
+    urgent: list[Referral]  # urgent step-ups still open
     shortlisted: list[Service]  # on the case's shortlists, still listed
     services: list[tuple[uuid.UUID, str]]  # every listed service: (id, name)
 
@@ -182,9 +217,21 @@ def case_referrals_of(case: Case) -> CaseReferrals:
         referrals=found,
         history=referring.histories(session, found),
         next_steps={r.id: steps.next_steps(r.status, StatusSetBy.LINK_WORKER) for r in found},
+        urgent=stepping_up.urgent_open(found),
         shortlisted=list(shortlisted),
         services=[(sid, name) for sid, name in services],
     )
+
+
+@blueprint.app_template_global()
+def step_up_choices() -> dict[str, Any]:
+    """What the step-up form offers: who, the specialist listings, the urgencies."""
+    return {
+        "targets": stepping_up.TARGETS,
+        "services": stepping_up.pathway_services(db.session()),
+        "urgencies": stepping_up.URGENCIES,
+        "max_reason": stepping_up.MAX_REASON,
+    }
 
 
 @blueprint.app_template_global()

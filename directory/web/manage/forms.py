@@ -39,6 +39,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from directory.accounts.users import ROLE_WORDS, TEAM_ROLES
 from directory.catalogue import needs_editing, vocabulary
 from directory.catalogue.needs import normalise
 from directory.geo import postcodes
@@ -625,6 +626,21 @@ class InviteForm(FlaskForm):
         "Their email address",
         filters=[strip],
         validators=[DataRequired("Enter their email address."), Length(max=254), email_address],
+    )
+
+
+class TeamInviteForm(FlaskForm):
+    """An admin invites a link worker or mental health practitioner to join the team."""
+
+    email = EmailField(
+        "Their email address",
+        filters=[strip],
+        validators=[DataRequired("Enter their email address."), Length(max=254), email_address],
+    )
+    role = RadioField(
+        "Their role",
+        choices=choices([(role.value, ROLE_WORDS[role]) for role in TEAM_ROLES]),
+        validators=[DataRequired("Choose their role.")],
     )
 
 

@@ -1,18 +1,21 @@
-"""Admins: the security log, and resetting someone's two-factor sign-in (a lost phone)."""
+"""Admins: the security log, resetting someone's two-factor sign-in (a lost phone), and
+inviting link workers and mental health practitioners to join the team."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from directory import db
+from directory import db, mail, security
 from directory.accounts import security_log, two_factor, users
 from directory.accounts.permissions import Action, require_permission
-from directory.models import SecurityEventKind, User
-from directory.web.forms import EmptyForm
+from directory.accounts.security_log import record_security_event
+from directory.models import Role, SecurityEventKind, User
+from directory.web.forms import EmptyForm, page
+from directory.web.manage.forms import TeamInviteForm
 from directory.web.manage.views import blueprint
 
 PER_PAGE = 50
@@ -81,3 +84,38 @@ def reset_two_factor(user_id: uuid.UUID) -> Response:
     two_factor.reset(session, found, actor=current_user._get_current_object())
     flash(f"{found.email} is signed out and sets up two-factor sign-in again when signing in.")
     return redirect(url_for("manage.users"))
+
+
+# --- inviting the team: link workers and mental health practitioners ---------------------
+
+
+@blueprint.route("/manage/users/invite", methods=["GET", "POST"])
+@require_permission(Action.MANAGE_USERS)
+def invite_team_member() -> Response | tuple[str, int]:
+    """Email a link worker or mental health practitioner a link to join (choose a password)."""
+    session = db.session()
+    form = TeamInviteForm()
+    if form.validate_on_submit():
+        email, role = form.email.data, Role(form.role.data)
+        if users.find_by_email(session, email) is None:
+            token = users.team_invite_token(email, role)
+            link = security.public_url("auth.join_team", token=token)
+            words = users.ROLE_WORDS[role].lower()
+            service = current_app.config["SERVICE_NAME"]
+            mail.send(
+                email,
+                f"Join {service} as a {words}",
+                f"Hello,\n\n{current_user.email} invites you to {service} as a {words}. "
+                f"Open this link to choose a password:\n\n{link}\n\nThe link works for a week.\n",
+            )
+            record_security_event(
+                SecurityEventKind.INVITATION_SENT,
+                None,
+                actor=current_user,
+                detail=f"to join as {role.value}",
+                session=session,
+            )
+        # The same answer either way: an invitation says nothing about who has accounts.
+        flash(f"If {email} has no account yet, we have sent them an invitation.")
+        return redirect(url_for("manage.users"))
+    return page("manage/invite_team.html", form)

@@ -390,7 +390,11 @@ def user_list() -> str:
     everyone = users.everyone(session)
     with_code = two_factor.accounts_set_up(session)
     return render_template(
-        "manage/users.html", users=everyone, organisations=names, with_code=with_code
+        "manage/users.html",
+        users=everyone,
+        organisations=names,
+        with_code=with_code,
+        role_words=users.ROLE_WORDS,
     )
 
 
