@@ -85,6 +85,7 @@ def test_an_urgent_step_up_to_the_gp_walks_the_status_flow_and_shows_urgent_help
     assert "Step-up to GP practice" in page and "Why: Low mood much worse" in page
     assert 'id="urgent-help"' in page  # the one urgent help panel
     assert "Signpost has not assessed or triaged them" in page
+    assert "Recording it here does not send it" in page  # the hazard log's H07
     # the same status flow as every referral, recorded by the link worker
     version = 1
     for status, by in (("received", "provider"), ("accepted", "provider"), ("attended", "person")):

@@ -3,14 +3,14 @@ searches by (when, needs, place, results, urgent help), so that they read it and
 table
 
 Revision ID: 0027_search_log_covering
-Revises: 0024_search_log_needs
+Revises: 0026_step_up_notes
 Create Date: 2026-12-08 00:40:00
 """
 
 from alembic import op
 
 revision = "0027_search_log_covering"
-down_revision = "0024_search_log_needs"
+down_revision = "0026_step_up_notes"
 branch_labels = None
 depends_on = None
 
