@@ -97,6 +97,9 @@ class Profile:
     lgbtq: bool = False
     registered_with_gp: bool = False
     referrer: str = "self"  # self (the person) or professional (a link worker)
+    # The specialist team (a pathway listing's id) the person is already known to: offered
+    # first in more support, for rapid access back, whatever its routes.
+    known_service_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.age is not None and not 0 <= self.age <= MAX_AGE:
@@ -338,6 +341,7 @@ class PathwayOption:
     distance_miles: float | None
     youth: bool  # for young people (an upper age limit of 25 or under)
     ages: str = ""  # its age limits in words ("ages 18 and over"); "" for none
+    known: bool = False  # the team the person is already known to (Profile.known_service_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,10 @@ needs), and then first, whatever their needs. For a young person (under 25) the 
 young people come next, the narrowest age band first, so a 16-year-old sees children and
 young people's services before those up to 25. Then by the order of stepped care (community,
 primary care, specialist): an order of reading, not a recommendation.
+
+A person already known to a specialist team (Profile.known_service_id) sees that team first,
+before everything else and whatever its routes or the person's needs: going back to a team
+that knows them is the quickest way back in when things get worse.
 """
 
 from __future__ import annotations
@@ -74,10 +78,14 @@ def options(
     search, which asks no age or place of anyone, passes the rules without those it cannot
     judge."""
     found = []
+    known = None
     for i in catalogue.pathways:
         service = catalogue.services[i]
         pathway = service.pathway
         assert pathway is not None
+        if service.id == profile.known_service_id:
+            known = service
+            continue
         crisis = pathway.level == "crisis"
         if crisis and not urgent:
             continue
@@ -94,7 +102,8 @@ def options(
             continue
         found.append((_order(profile, service, pathway, needs_met), service, needs_met, miles))
     found.sort(key=lambda item: item[0])
-    return tuple(
+    first = () if known is None else (known_option(known),)
+    return first + tuple(
         PathwayOption(
             service_id=service.id,
             name=service.name,
@@ -109,8 +118,37 @@ def options(
             if service.min_age is None and service.max_age is None
             else ages(service.min_age, service.max_age),
         )
-        for _, service, needs_met, miles in found[: weights.pathway_limit]
+        for _, service, needs_met, miles in found[: weights.pathway_limit - len(first)]
     )
+
+
+def known_option(service: ServiceFacts) -> PathwayOption:
+    """The specialist team the person is already known to, as the first option."""
+    return PathwayOption(
+        service_id=service.id,
+        name=service.name,
+        organisation=service.organisation,
+        level=pathway_of(service).level,
+        routes=service.referral_routes,
+        how=known_how(service),
+        needs_met=(),
+        distance_miles=None,
+        youth=for_young_people(service),
+        ages="",
+        known=True,
+    )
+
+
+def known_how(service: ServiceFacts) -> str:
+    """What to say of the team a person is already known to: go back to it directly."""
+    pathway = pathway_of(service)
+    said = [
+        f"Already known to {service.name}: for quick access back when things get worse, "
+        f"contact the team directly{f' on {pathway.phone}' if pathway.phone else ''}."
+    ]
+    if pathway.out_of_hours:
+        said.append(f"Out of hours: {pathway.out_of_hours.rstrip('.')}.")
+    return " ".join(said)
 
 
 def pathway_of(service: ServiceFacts) -> Pathway:

@@ -73,7 +73,8 @@ def test_an_adult_with_low_mood_and_anxiety_sees_the_nhs_options_apart(nhs_app):
         "Community mental health team (test)",
     ]
     talking = answer["pathways"][0]
-    assert set(talking) == {"service_id", "name", "level", "routes", "how"}
+    assert set(talking) == {"service_id", "name", "level", "routes", "how", "known"}
+    assert not any(p["known"] for p in answer["pathways"])
     assert talking["level"] == "primary_care" and talking["routes"] == ["self", "gp", "mhp"]
     assert talking["how"] == (
         "You can refer yourself to Leeds NHS Talking Therapies (test) online at "
@@ -184,6 +185,50 @@ def test_the_match_page_puts_crisis_options_first_when_the_words_call_for_it(nhs
     assert page.index('id="urgent-help"') < page.index("More support")
     more = page[page.index("More support") :]
     assert more.index("Leeds crisis line (test)") < more.index("Leeds NHS Talking Therapies")
+
+
+def test_a_person_already_known_to_a_team_sees_it_first_then_the_options_that_fit(nhs_app):
+    cmht = nhs_app.config["ids"]["cmht"]
+    answer = answer_for(nhs_app, known_service_id=cmht, age=16)  # not a 16-year-old's team
+    first, *rest = answer["pathways"]
+    assert (first["service_id"], first["known"]) == (cmht, True)
+    assert first["how"].startswith("Already known to Community mental health team (test)")
+    assert [p["name"] for p in rest] == [
+        "Young minds Leeds (test)",
+        "Youth wellbeing drop-in (test)",
+    ]
+    printed = nhs_app.test_cli_runner().invoke(
+        args=["match", "--age", "16", "--postcode", "LS6 1BD", "--need", "low_mood"]
+        + ["--known-service-id", cmht, "--json"]
+    )
+    assert json.loads(printed.output)["pathways"][0]["known"] is True
+    with nhs_app.app_context(), pytest.raises(match_request.MatchRequestError) as refused:
+        match_request.read_request({**LOW, "known_service_id": "the CMHT"})
+    assert refused.value.problems == {
+        "known_service_id": "The known team should be the id of a listed service."
+    }
+
+
+def test_matching_from_a_case_puts_the_team_it_is_known_to_first(nhs_app):
+    from tests.referrals_helpers import make_case
+
+    client = signed_in(nhs_app)
+    cmht = nhs_app.config["ids"]["cmht"]
+    with nhs_app.app_context():
+        case = make_case(
+            nhs_app,
+            client.user,
+            needs=["low_mood"],
+            known_team="Leeds community mental health team",
+            known_team_contact="Duty line 0113 496 0300, weekdays 9 to 5",
+            known_team_service_id=uuid.UUID(cmht),
+        )
+    form = {"case_id": str(case.id), "age": "40", "postcode": "LS6 1BD", "needs": ["low_mood"]}
+    page = text_of(client.post("/link-worker/match", data=form))
+    assert page.index("Known to Leeds community mental health team") < page.index("More support")
+    more = page[page.index('id="more-support"') :]
+    assert more.index("Already known to this team") < more.index("Leeds NHS Talking Therapies")
+    assert more.index("Community mental health team (test)") < more.index("Leeds NHS Talking")
 
 
 # --- public search ---------------------------------------------------------------------------

@@ -157,3 +157,33 @@ def test_a_catalogue_patched_keeps_its_pathways_as_one_built_whole() -> None:
         "youth",
         "walk",
     }
+
+
+def test_the_team_a_person_is_already_known_to_comes_first_whatever_its_routes() -> None:
+    # CMHT is reached only through the practice, and meets none of this person's needs
+    known = nhs(
+        "cmht",
+        "community_mental_health",
+        "specialist",
+        ("gp", "mhp"),
+        needs=("psychosis",),
+        phone="0113 496 0300",
+    )
+    alone = person(needs=("low_mood",), referrer="self", known_service_id="cmht")
+    options = run(alone, [TALKING, known, CRISIS]).pathways
+    assert [p.service_id for p in options] == ["cmht", "talking"]
+    first = options[0]
+    assert first.known and not options[1].known
+    assert first.how.startswith("Already known to NHS cmht: for quick access back")
+    assert "0113 496 0300" in first.how
+    # when urgent help is called for, the known team still comes first, then crisis care
+    urgent = run(alone, [TALKING, known, CRISIS], urgent=True).pathways
+    assert [p.service_id for p in urgent] == ["cmht", "crisis", "talking"]
+    # nobody known: the team is offered only on its own terms (not here: no need it meets)
+    assert "cmht" not in ids(run(dataclasses.replace(alone, known_service_id=None), [known]))
+
+
+def test_the_known_team_counts_within_the_limit_of_options() -> None:
+    weights = dataclasses.replace(matcher.DEFAULT_WEIGHTS, pathway_limit=2)
+    known = person(needs=("low_mood", "stress_anxiety"), known_service_id="cmht")
+    assert ids(run(known, config=weights)) == ["cmht", "talking"]

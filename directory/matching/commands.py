@@ -44,6 +44,12 @@ from matcher import words
 @click.option("--veteran", is_flag=True, default=None, help="An armed forces veteran.")
 @click.option("--lgbtq/--not-lgbtq", default=None, help="Default: yes if a need is lgbtq.")
 @click.option("--limit", type=int, default=match_request.DEFAULT_LIMIT, show_default=True)
+@click.option(
+    "--known-service-id",
+    default=None,
+    help="The specialist team's listing (its id) the person is already known to: first in "
+    "more support.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @with_appcontext
 def match_command(as_json: bool, **fields: Any) -> None:

@@ -7,13 +7,15 @@ answer every one of them shares.
     #  "suggestions": [{"service_id", "name", "score", "distance_miles", "needs_met",
     #                   "reasons"}], "excluded": [{"service_id", "name", "reasons"}],
     #  "crisis": {"kind", "heading", "intro", "contacts"} or None,
-    #  "pathways": [{"service_id", "name", "level", "routes", "how"}]}
+    #  "pathways": [{"service_id", "name", "level", "routes", "how", "known"}]}
 
 Bad input raises `MatchRequestError` with a sentence for each field that is wrong.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -55,6 +57,15 @@ class MatchRequest(profiles.PersonDetails):
             out_of_range=f"The limit should be from 1 to {MAX_LIMIT}.",
         ),
     ] = DEFAULT_LIMIT
+    known_service_id: Annotated[
+        uuid.UUID | None,
+        Field(
+            strict=False,  # an id is text in JSON and in a form
+            description="The specialist team's listing (an NHS pathway listing) the person "
+            "is already known to: offered first in more support, for quick access back.",
+        ),
+        Says("The known team should be the id of a listed service."),
+    ] = None
 
     @classmethod
     def unknown_field(cls, name: str) -> str:
@@ -68,7 +79,10 @@ class MatchRequest(profiles.PersonDetails):
             for name, need in NEED_SAYS.items()
             if getattr(self, name) is None
         }
-        return self.model_copy(update=said).as_profile()
+        profile = self.model_copy(update=said).as_profile()
+        if self.known_service_id is None:
+            return profile
+        return dataclasses.replace(profile, known_service_id=str(self.known_service_id))
 
 
 # The fields a request may carry, in the order a form shows them.
@@ -175,4 +189,5 @@ def pathway_json(option: matcher.PathwayOption) -> dict[str, Any]:
         "level": option.level,
         "routes": list(option.routes),
         "how": option.how,
+        "known": option.known,
     }

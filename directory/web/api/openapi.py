@@ -417,6 +417,11 @@ SCHEMAS: Json = {
                 "description": "What to tell the person about getting in, in plain words to "
                 "them (“You can refer yourself to ... online at ...”).",
             },
+            "known": {
+                "type": "boolean",
+                "description": "The team the person is already known to (the request's "
+                "known_service_id): first, for quick access back.",
+            },
         },
     ),
     "MatchAnswer": _object(
