@@ -53,15 +53,46 @@ def is_small(count: int) -> bool:
 def hide(counts: Mapping[K, int], lines: Iterable[Line]) -> set[K]:
     """The counts to hide: the small ones, and those that would give one away by
     subtraction along the lines, alone or combined. Every cell of a line is in `counts`."""
-    lines = list(lines)
     hidden: set[K] = {cell for cell, n in counts.items() if is_small(n)}
+    # Lines that share no count cannot tell anything about each other: each group of lines
+    # linked by shared counts is worked through on its own (the same counts are hidden as
+    # working through all at once, and a report's many small tables stay quick together).
+    for group in _linked(list(lines)):
+        if any(cell in hidden for line in group for cell in line.cells()):
+            _hide_in(counts, group, hidden)
+    return hidden
+
+
+def _hide_in(counts: Mapping[K, int], lines: list[Line], hidden: set[K]) -> None:
     while True:
         chosen = _by_one_line(counts, lines, hidden)
         if chosen is None:
             chosen = _by_combined_lines(counts, lines, hidden)
         if chosen is None:
-            return hidden
+            return
         hidden.add(chosen)
+
+
+def _linked(lines: list[Line]) -> list[list[Line]]:
+    """The lines in groups, two lines in one group when a chain of lines sharing counts
+    joins them; each group in the lines' order."""
+    leader: dict[K, K] = {}
+
+    def find(cell: K) -> K:
+        while leader.setdefault(cell, cell) != cell:
+            leader[cell] = leader[leader[cell]]
+            cell = leader[cell]
+        return cell
+
+    for line in lines:
+        cells = line.cells()
+        for cell in cells[1:]:
+            leader[find(cell)] = find(cells[0])
+    groups: dict[K, list[Line]] = {}
+    for line in lines:
+        if line.cells():
+            groups.setdefault(find(line.cells()[0]), []).append(line)
+    return list(groups.values())
 
 
 def _by_one_line(counts: Mapping[K, int], lines: list[Line], hidden: set[K]) -> K | None:
