@@ -1262,7 +1262,7 @@ def generation(session: Session) -> tuple[Any, ...]:
     """A value that changes whenever a count of the TOGETHER reports might have: searches
     added, removed or their words dropped; cases, referrals and their histories added,
     edited or removed; the catalogue (services, organisations, needs met) and the needs'
-    words. One query."""
+    words. Three small queries of counts and latest changes."""
     return (
         db.generation(
             session,

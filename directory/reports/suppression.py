@@ -5,8 +5,9 @@ as "fewer than 5". Zero is shown: it says no one, which discloses nobody.
 Secondary: a hidden count must not be worked out from what is shown. Counts that add up
 (a row with its total, a column with its total, and across the tables of one report: the
 same total shown twice, a breakdown whose total another table shows, an organisation's
-referrals and those of its services) are given as lines, each a set of parts and the
-wholes they add up to (`Line`). Then, until nothing changes:
+referrals and those of its services; and across the reports of one period: a need's or a
+district's searches or referrals shown by two reports, queries.py `_across`) are given as
+lines, each a set of parts and the wholes they add up to (`Line`). Then, until nothing changes:
 
 - a line with a single hidden count would give it away by subtraction, so the smallest
   other shown count that is not zero is hidden too (parts before wholes);
