@@ -16,9 +16,9 @@ import json
 import math
 import statistics
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -485,10 +485,7 @@ def referrals(session: Session, period: Period) -> Report:
             accept_days.append(max(float(accepted), 0.0))
             attendance[0 if attended else 1 if missed else 2] += 1
     by_need = Counter(
-        {
-            code: sum(counts)
-            for code, counts in _referrals_by_need(session, in_period, labels).items()
-        }
+        {code: sum(counts) for code, counts in _referrals_by_need(session, period, labels).items()}
     )
 
     need_order = _need_order(by_need, labels)
@@ -668,10 +665,20 @@ def _history(in_period: sa.ColumnElement[bool]) -> sa.Subquery:
 
 
 def _referrals_by_need(
-    session: Session, in_period: sa.ColumnElement[bool], labels: dict[str, str]
+    session: Session, period: Period, labels: dict[str, str]
 ) -> dict[str, list[int]]:
     """Referrals declined and not declined by each need of their case (grouped by the whole
-    list first)."""
+    list first); counted once for the reports made together (referrals and equity)."""
+    return _once(
+        session, ("referrals-by-need", period), lambda: _count_by_need(session, period, labels)
+    )
+
+
+def _count_by_need(
+    session: Session, period: Period, labels: dict[str, str]
+) -> dict[str, list[int]]:
+    start, end = _bounds(period)
+    in_period = sa.and_(col(Referral.created_at) >= start, col(Referral.created_at) < end)
     by_need: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     declined = _was_declined()
     for needs, was_declined, n in _rows(
@@ -1040,9 +1047,7 @@ def equity(session: Session, period: Period) -> Report:
     )
     labels = _need_labels(session)
     by_need: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searches, and those
-    for code, (was_declined, not_declined) in _referrals_by_need(
-        session, in_period, labels
-    ).items():
+    for code, (was_declined, not_declined) in _referrals_by_need(session, period, labels).items():
         by_need[code][1:] = [was_declined, not_declined]
     for code, n in _searches_by_need(session, start, end, labels).items():
         by_need[code][0] += n
@@ -1292,10 +1297,31 @@ def _search_log_parts() -> list[Any]:
 
 
 def make_together(session: Session, period: Period) -> dict[str, Report]:
-    """The TOGETHER reports of the period, each made, then all hidden as one (`_across`)."""
-    made = {name: REPORTS[name][1](session, period) for name in TOGETHER}
+    """The TOGETHER reports of the period, each made (what two of them count alike counted
+    once: `_once`), then all hidden as one (`_across`)."""
+    session.info[SHARED] = {}
+    try:
+        made = {name: REPORTS[name][1](session, period) for name in TOGETHER}
+    finally:
+        session.info.pop(SHARED, None)
     hide_across(list(made.values()), _across(made))
     return made
+
+
+SHARED = "reports.shared"
+V = TypeVar("V")
+
+
+def _once(session: Session, key: Hashable, count: Callable[[], V]) -> V:
+    """`count()`, kept while reports are made together (make_together) so that a second
+    report asking for the same numbers reads them again from memory, not the database."""
+    shared: dict[Hashable, Any] | None = session.info.get(SHARED)
+    if shared is None:
+        return count()
+    if key not in shared:
+        shared[key] = count()
+    found: V = shared[key]
+    return found
 
 
 def _across(made: dict[str, Report]) -> list[Line]:
