@@ -11,18 +11,20 @@ under a second on 100,000 searches and 20,000 referrals (benchmarks/reports_benc
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import statistics
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlmodel import Session, col, select
 
-from directory import clock
+from directory import clock, db
 from directory.catalogue import needs as needs_vocabulary
 from directory.catalogue import published
 from directory.geo import postcodes
@@ -49,7 +51,7 @@ from directory.models import (
 from directory.referrals import cases
 from directory.referrals.status import DECLINE_REASONS
 from directory.reports.suppression import THRESHOLD, Line, is_small, suppress
-from directory.reports.tables import Cell, Period, Report, Table, counts_table
+from directory.reports.tables import Cell, Period, Report, Table, counts_table, hide_across
 from matcher.distance import miles_from
 
 NOT_UNDERSTOOD = "Not understood as a need"
@@ -483,10 +485,7 @@ def referrals(session: Session, period: Period) -> Report:
             accept_days.append(max(float(accepted), 0.0))
             attendance[0 if attended else 1 if missed else 2] += 1
     by_need = Counter(
-        {
-            code: sum(counts)
-            for code, counts in _referrals_by_need(session, in_period, labels).items()
-        }
+        {code: sum(counts) for code, counts in _referrals_by_need(session, period, labels).items()}
     )
 
     need_order = _need_order(by_need, labels)
@@ -666,10 +665,20 @@ def _history(in_period: sa.ColumnElement[bool]) -> sa.Subquery:
 
 
 def _referrals_by_need(
-    session: Session, in_period: sa.ColumnElement[bool], labels: dict[str, str]
+    session: Session, period: Period, labels: dict[str, str]
 ) -> dict[str, list[int]]:
     """Referrals declined and not declined by each need of their case (grouped by the whole
-    list first)."""
+    list first); counted once for the reports made together (referrals and equity)."""
+    return _once(
+        session, ("referrals-by-need", period), lambda: _count_by_need(session, period, labels)
+    )
+
+
+def _count_by_need(
+    session: Session, period: Period, labels: dict[str, str]
+) -> dict[str, list[int]]:
+    start, end = _bounds(period)
+    in_period = sa.and_(col(Referral.created_at) >= start, col(Referral.created_at) < end)
     by_need: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     declined = _was_declined()
     for needs, was_declined, n in _rows(
@@ -1038,9 +1047,7 @@ def equity(session: Session, period: Period) -> Report:
     )
     labels = _need_labels(session)
     by_need: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # searches, and those
-    for code, (was_declined, not_declined) in _referrals_by_need(
-        session, in_period, labels
-    ).items():
+    for code, (was_declined, not_declined) in _referrals_by_need(session, period, labels).items():
         by_need[code][1:] = [was_declined, not_declined]
     for code, n in _searches_by_need(session, start, end, labels).items():
         by_need[code][0] += n
@@ -1219,5 +1226,191 @@ REPORTS: dict[str, tuple[str, Callable[[Session, Period], Report]]] = {
 
 
 def run(session: Session, name: str, period: Period) -> Report:
-    """The report called `name` for the period; KeyError for an unknown name."""
-    return REPORTS[name][1](session, period)
+    """The report called `name` for the period; KeyError for an unknown name. The reports
+    that show the same counts (TOGETHER) are made and hidden together, once per period and
+    state of the data, so each shows the same counts hidden as the others."""
+    if name not in TOGETHER:
+        return REPORTS[name][1](session, period)
+    return copy.deepcopy(_together(session, period)[name])
+
+
+# --- the reports of one period, hidden together ---------------------------------------------
+
+# The reports that repeat each other's counts (`_across`). Wellbeing counts people by their
+# follow-ups and shows none of these counts (its own are hidden where under 5 people);
+# listing health counts listings, not people.
+TOGETHER = ("demand", "referrals", "equity")
+HELD = "reports.together"
+HELD_PERIODS = 12  # periods kept per state of the data
+
+
+def _together(session: Session, period: Period) -> dict[str, Report]:
+    """The TOGETHER reports of the period, hidden as one: made once per period and state of
+    the data (`generation`) and held by the app; made afresh outside an app."""
+    if not has_app_context():
+        return make_together(session, period)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    holder: db.Held[OrderedDict[Period, dict[str, Report]]] = db.Held.of(app, HELD)
+    by_period = holder.get(generation(session), lambda _previous: OrderedDict())
+    with holder.lock:
+        made = by_period.get(period)
+    if made is None:
+        made = make_together(session, period)
+        with holder.lock:
+            by_period[period] = made
+            while len(by_period) > HELD_PERIODS:
+                by_period.popitem(last=False)
+    return made
+
+
+def generation(session: Session) -> tuple[Any, ...]:
+    """A value that changes whenever a count of the TOGETHER reports might have: searches
+    added, removed or their words dropped; cases, referrals and their histories added,
+    edited or removed; the catalogue (services, organisations, needs met) and the needs'
+    words. Three small queries of counts and latest changes."""
+    return (
+        db.generation(
+            session,
+            _search_log_parts()
+            + db.count_and_latest(sa.inspect(Case).local_table)
+            + db.count_and_latest(sa.inspect(Referral).local_table)
+            + db.row_count(sa.inspect(ReferralStatusChange).local_table),
+        ),
+        published.generation(session),
+        needs_vocabulary.generation(session),
+    )
+
+
+def _search_log_parts() -> list[Any]:
+    """The search log's part of a generation: how many searches, the first and the last
+    (retention removes the oldest), and how many have had their words dropped."""
+    searches = sa.inspect(SearchLog).local_table
+    return [
+        sa.select(sa.func.count()).select_from(searches).scalar_subquery(),
+        sa.select(sa.func.min(searches.c.searched_at)).scalar_subquery(),
+        sa.select(sa.func.max(searches.c.searched_at)).scalar_subquery(),
+        sa.select(sa.func.count())
+        .select_from(searches)
+        .where(searches.c.words_dropped.is_(True))
+        .scalar_subquery(),
+    ]
+
+
+def make_together(session: Session, period: Period) -> dict[str, Report]:
+    """The TOGETHER reports of the period, each made (what two of them count alike counted
+    once: `_once`), then all hidden as one (`_across`)."""
+    session.info[SHARED] = {}
+    try:
+        made = {name: REPORTS[name][1](session, period) for name in TOGETHER}
+    finally:
+        session.info.pop(SHARED, None)
+    hide_across(list(made.values()), _across(made))
+    return made
+
+
+SHARED = "reports.shared"
+V = TypeVar("V")
+
+
+def _once(session: Session, key: Hashable, count: Callable[[], V]) -> V:
+    """`count()`, kept while reports are made together (make_together) so that a second
+    report asking for the same numbers reads them again from memory, not the database."""
+    shared: dict[Hashable, Any] | None = session.info.get(SHARED)
+    if shared is None:
+        return count()
+    if key not in shared:
+        shared[key] = count()
+    found: V = shared[key]
+    return found
+
+
+def _across(made: dict[str, Report]) -> list[Line]:
+    """The counts the reports of one period repeat, by (report, table, row, column):
+    - a district's searches (demand: the row's total; equity: its searches), and the
+      searches in all; "No place given" is equity's "No district given";
+    - a need's searches (demand: the row's total; equity: its searches), and the total;
+      searches understood as no need are equity's "No need recorded or understood";
+    - a need's referrals (referrals; equity: its referrals), and the total; referrals with
+      no need recorded are equity's "No need recorded or understood";
+    - the referrals made (referrals: by month; equity: by age band, and so by district);
+    - the referrals declined: a decline ends a referral and is recorded once, so the
+      declines by reason add up to the referrals whose status is declined (equity)."""
+    demand, referrals, equity = made["demand"], made["referrals"], made["equity"]
+    links = [
+        *_same_rows(
+            demand,
+            "searches-by-district",
+            None,
+            equity,
+            "referrals-by-district",
+            "Searches",
+            {NO_PLACE: NO_DISTRICT},
+        ),
+        *_same_rows(
+            demand,
+            "searches-by-need",
+            None,
+            equity,
+            "referrals-by-need",
+            "Searches",
+            {NOT_UNDERSTOOD: NO_NEED_OR_UNDERSTOOD},
+        ),
+        *_same_rows(
+            referrals,
+            "referrals-by-need",
+            "Referrals",
+            equity,
+            "referrals-by-need",
+            "Referrals",
+            {NO_NEED: NO_NEED_OR_UNDERSTOOD},
+        ),
+    ]
+    for (name, table, row, heading), (other, other_row, other_heading) in [
+        (
+            ("referrals", "referrals-by-month", "Total", None),
+            ("referrals-by-age", "Total", "Referrals"),
+        ),
+        (
+            ("referrals", "declines", "Total", "Referrals"),
+            ("referrals-by-age", "Total", "Declined"),
+        ),
+    ]:
+        one = _cell(made[name], table, row, heading)
+        two = _cell(equity, other, other_row, other_heading)
+        if one is not None and two is not None:
+            links.append(Line((one,), (two,)))
+    return links
+
+
+def _cell(
+    report: Report, key: str, row: str, heading: str | None
+) -> tuple[str, str, int, int] | None:
+    """A count's name across reports: (report, table, row, column); None where the report
+    has no such table or column. `heading` None: the last column (a row's total, or its
+    only count)."""
+    table = report.table(key)
+    if table is None or (heading is not None and heading not in table.headings):
+        return None
+    return (report.name, *table.at(row, heading or table.headings[-1]))
+
+
+def _same_rows(
+    one: Report,
+    key: str,
+    heading: str | None,
+    other: Report,
+    other_key: str,
+    other_heading: str,
+    renamed: dict[str, str],
+) -> list[Line]:
+    """Each row of one table (and its total) shown again as the row of the same name (or
+    as `renamed`) of another: one line per row."""
+    table = one.table(key)
+    links = []
+    for row in table.rows if table is not None else []:
+        label = str(row[0])
+        mine = _cell(one, key, label, heading)
+        theirs = _cell(other, other_key, renamed.get(label, label), other_heading)
+        if mine is not None and theirs is not None:
+            links.append(Line((mine,), (theirs,)))
+    return links

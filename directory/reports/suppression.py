@@ -5,8 +5,9 @@ as "fewer than 5". Zero is shown: it says no one, which discloses nobody.
 Secondary: a hidden count must not be worked out from what is shown. Counts that add up
 (a row with its total, a column with its total, and across the tables of one report: the
 same total shown twice, a breakdown whose total another table shows, an organisation's
-referrals and those of its services) are given as lines, each a set of parts and the
-wholes they add up to (`Line`). Then, until nothing changes:
+referrals and those of its services; and across the reports of one period: a need's or a
+district's searches or referrals shown by two reports, queries.py `_across`) are given as
+lines, each a set of parts and the wholes they add up to (`Line`). Then, until nothing changes:
 
 - a line with a single hidden count would give it away by subtraction, so the smallest
   other shown count that is not zero is hidden too (parts before wholes);
@@ -53,15 +54,46 @@ def is_small(count: int) -> bool:
 def hide(counts: Mapping[K, int], lines: Iterable[Line]) -> set[K]:
     """The counts to hide: the small ones, and those that would give one away by
     subtraction along the lines, alone or combined. Every cell of a line is in `counts`."""
-    lines = list(lines)
     hidden: set[K] = {cell for cell, n in counts.items() if is_small(n)}
+    # Lines that share no count cannot tell anything about each other: each group of lines
+    # linked by shared counts is worked through on its own (the same counts are hidden as
+    # working through all at once, and a report's many small tables stay quick together).
+    for group in _linked(list(lines)):
+        if any(cell in hidden for line in group for cell in line.cells()):
+            _hide_in(counts, group, hidden)
+    return hidden
+
+
+def _hide_in(counts: Mapping[K, int], lines: list[Line], hidden: set[K]) -> None:
     while True:
         chosen = _by_one_line(counts, lines, hidden)
         if chosen is None:
             chosen = _by_combined_lines(counts, lines, hidden)
         if chosen is None:
-            return hidden
+            return
         hidden.add(chosen)
+
+
+def _linked(lines: list[Line]) -> list[list[Line]]:
+    """The lines in groups, two lines in one group when a chain of lines sharing counts
+    joins them; each group in the lines' order."""
+    leader: dict[K, K] = {}
+
+    def find(cell: K) -> K:
+        while leader.setdefault(cell, cell) != cell:
+            leader[cell] = leader[leader[cell]]
+            cell = leader[cell]
+        return cell
+
+    for line in lines:
+        cells = line.cells()
+        for cell in cells[1:]:
+            leader[find(cell)] = find(cells[0])
+    groups: dict[K, list[Line]] = {}
+    for line in lines:
+        if line.cells():
+            groups.setdefault(find(line.cells()[0]), []).append(line)
+    return list(groups.values())
 
 
 def _by_one_line(counts: Mapping[K, int], lines: list[Line], hidden: set[K]) -> K | None:

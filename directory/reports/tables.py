@@ -183,27 +183,52 @@ def hide_together(tables: Sequence[Table], links: Sequence[Line]) -> None:
     """Hide the counts about people of a report's tables as one: each table's own lines and
     the links between them, so that no count hidden in one table can be worked out from
     the others. A link naming a count no table holds is left out."""
+    _hide_as_one([((table.key,), table) for table in tables], links)
+
+
+def hide_across(reports: Sequence[Report], links: Sequence[Line]) -> None:
+    """Hide the counts about people of several reports of one period as one: every table's
+    own lines, each report's links between its tables, and `links` between the reports,
+    by (report, table, row, column). The same count shown by two reports is one count
+    (a link of one part and one whole), so it is hidden in both or in neither, and no
+    count hidden in one report can be worked out from another. A link naming a count no
+    table holds is left out."""
+    named = [((report.name, table.key), table) for report in reports for table in report.tables]
+    own = [
+        Line(
+            tuple((report.name, *cell) for cell in line.parts),
+            tuple((report.name, *cell) for cell in line.wholes),
+        )
+        for report in reports
+        for line in report.links
+    ]
+    _hide_as_one(named, [*own, *links])
+
+
+def _hide_as_one(tables: Sequence[tuple[tuple[str, ...], Table]], links: Sequence[Line]) -> None:
+    """Hide the counts of `tables` (each named by the prefix of its counts' names) as one,
+    by their own lines and `links` (by full names)."""
     counts = {
-        (table.key, r, c): n
-        for table in tables
+        (*prefix, r, c): n
+        for prefix, table in tables
         if table.about_people
         for (r, c), n in table.counted.items()
     }
     lines = [
         Line(
-            tuple((table.key, *cell) for cell in line.parts),
-            tuple((table.key, *cell) for cell in line.wholes),
+            tuple((*prefix, *cell) for cell in line.parts),
+            tuple((*prefix, *cell) for cell in line.wholes),
         )
-        for table in tables
+        for prefix, table in tables
         if table.about_people
         for line in table.sums
     ]
     lines += [line for line in links if all(cell in counts for cell in line.cells())]
     hidden = hide(counts, lines)
-    for table in tables:
+    for prefix, table in tables:
         if table.about_people:
             for (r, c), n in table.counted.items():
-                table.rows[r][c] = None if (table.key, r, c) in hidden else n
+                table.rows[r][c] = None if (*prefix, r, c) in hidden else n
 
 
 def csv_text(table: Table) -> str:
@@ -232,5 +257,6 @@ __all__ = [
     "Table",
     "counts_table",
     "csv_text",
+    "hide_across",
     "hide_together",
 ]
