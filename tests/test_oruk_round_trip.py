@@ -65,6 +65,7 @@ NOT_CARRIED = {
     "shortlist": "link workers' shortlists",
     "shortlist_item": "link workers' shortlists",
     "match_feedback": "link workers' feedback",
+    "service_note": "professionals' notes on services, kept in the Signpost they wrote them in",
     "search_log": "anonymous search counts",
     "catalogue_change": "this Signpost's log of its own changes, for its search hosts",
     "taxonomy_mapping": "a manager's reading of other directories' terms, kept here",
