@@ -56,7 +56,11 @@ def _warm_in_master(server: Any) -> None:
     from directory.operations import warm
 
     app = server.app.wsgi()
-    _warm(app, lambda: None)
+    # On the master's own thread, the one each worker is forked from and serves on: what is
+    # held per thread (pyproj's transformer from grid references to latitude and longitude)
+    # is then the worker's already. Built on a thread of its own, each worker built it again
+    # in its first search with a postcode (0.1-0.2 s). The master has no heartbeat to keep.
+    warm.warm_up(app)
     _let_go_of_files_and_connections(app, close=True)
     # What only the build needed goes first (collected and given back to the system): a
     # cycle left for the collector when gc.freeze() runs would be held for ever.

@@ -142,11 +142,16 @@ def register_warm_up(app: Flask) -> None:
     gunicorn.conf.py), and what must answer for it to be ready."""
     from directory.catalogue import needs, published
     from directory.matching import held_catalogue
+    from directory.oruk import queries as oruk_queries
+    from directory.web.public import search_form
 
     warm.add_step(app, "page templates", lambda app, _session: compile_templates(app))
     warm.add_step(app, "needs vocabulary", lambda app, session: needs.held(session, app))
+    warm.add_step(app, "search form", search_form.warm)
     warm.add_step(app, "search", search.warm, after_fork=search.touch)
     warm.add_step(app, "need counts", lambda _app, session: published.needs(session))
+    warm.add_step(app, "listings", lambda _app, session: published.warm(session))
+    warm.add_step(app, "open referral lists", lambda _app, session: oruk_queries.warm(session))
     warm.add_step(app, "matcher catalogue", held_catalogue.warm)
     warm.add_check(app, "index", search.not_ready)
 

@@ -4,23 +4,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from directory import db
+
+if TYPE_CHECKING:  # Alembic is imported by the commands that use it, not by every web
+    # process: it held about 11 MB in each, for commands a web process never runs
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(engine: sa.Engine) -> Config:
     """An Alembic config pointing at our migrations and at this engine."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -28,24 +31,34 @@ def alembic_config(engine: sa.Engine) -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
 
 
 def make_revision(engine: sa.Engine, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
     command.revision(alembic_config(engine), message=message, autogenerate=True)
 
 
 def current_revision(engine: sa.Engine) -> str | None:
+    from alembic.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision(engine: sa.Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 

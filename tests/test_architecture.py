@@ -453,3 +453,22 @@ if __name__ == "__main__":
     end = text.index(END, start)
     DOC.write_text(text[:start] + picture() + text[end:], encoding="utf-8")
     print(f"Redrew the picture in {DOC.relative_to(ROOT)}.")
+
+
+def test_a_web_process_does_not_import_what_only_commands_and_feed_checks_use():
+    """Alembic (the `flask db` commands) and jsonschema with its Rust twin (checking a feed
+    before an import) held about 11 MB each in every web process that never used them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, wsgi; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('alembic', 'jsonschema', 'jsonschema_rs')))"
+    )
+    env = {"SIGNPOST_ENV": "development", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

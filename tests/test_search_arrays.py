@@ -13,7 +13,7 @@ import pytest
 from whoosh import query as q
 
 from directory.clock import LONDON
-from directory.search import engine
+from directory.search import arrays, engine
 from directory.search.documents import OpeningSession, ServiceFacts
 from directory.search.index import SearchIndex
 from directory.search.request import SearchRequest
@@ -215,3 +215,45 @@ def test_open_at_agrees_with_the_opening_sessions(edited_index, day, clock):
             stored = searcher.stored_fields(doc)
             assert found[doc] == engine.is_open(stored, now)
             assert view.has_hours[doc] == bool(json.loads(stored["sessions"]))
+
+
+def test_each_fact_is_held_once_and_every_generation_reads_as_a_fresh_one(tmp_path):
+    """With several segments (a rebuild writes one per core) each segment's arrays and
+    postings point into the view's joined ones instead of being held twice; the next
+    generation's view, built from the segments kept, equals one read afresh."""
+    rng = random.Random(5)
+    services = [_service(rng, n) for n in range(120)]
+    index = SearchIndex(tmp_path)
+    index.rebuild(services[:60])
+    index.update(services[60:])
+    views = arrays.Views()
+    word = WORDS[0].lower()
+    for round_ in range(3):
+        with index.searcher() as searcher:
+            view = views.view(searcher, object())
+            ids, weights = view.postings(searcher, "description", word)
+            fresh = arrays.Views().view(searcher, object())
+            assert len(view.segments) >= 2
+            for name in arrays.LENT:
+                for segment in view.segments:
+                    part = getattr(segment, name)
+                    assert not len(part) or np.shares_memory(part, getattr(view, name)), name
+            again = arrays.View(view.segments, view.alive)  # from the segments as lent
+            for name in (*arrays.LENT, "hours_doc", "closure_doc", "site_doc", "area_doc"):
+                np.testing.assert_array_equal(getattr(again, name), getattr(view, name))
+            for name in arrays.SCORED_FIELDS:
+                np.testing.assert_array_equal(again.lengths[name], view.lengths[name])
+            alive = view.alive  # a segment kept holds the facts of documents deleted since
+            np.testing.assert_array_equal(view.id_low[alive], fresh.id_low[alive])
+            np.testing.assert_array_equal(view.verified[alive], fresh.verified[alive])
+            fresh_ids, fresh_weights = fresh.postings(searcher, "description", word)
+            np.testing.assert_array_equal(ids, fresh_ids)
+            np.testing.assert_array_equal(weights, fresh_weights)
+            for segment in view.segments:  # postings read before `again`: lent to the view
+                held = segment.postings[("description", word)][1]
+                assert not len(held) or np.shares_memory(held, weights)
+        edited = [
+            ServiceFacts(**{**vars(s), "name": s.name + " lonely", "stamp": f"r{round_}"})
+            for s in rng.sample(services, 10)
+        ]
+        index.update(edited, [str(services[round_].id)])

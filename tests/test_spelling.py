@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import wordfreq
 
-from directory import search
+from directory import english, safety, search
 from directory.search import engine
 from directory.search.request import SearchRequest
 from directory.search.understanding import (
@@ -147,3 +148,17 @@ def test_the_english_words_are_read_once():
     assert {"hits", "scared", "grandad", "kilt"} <= words.keys()
     assert not {"councelling", "bereavment", "lonley"} & words.keys()
     assert words["hits"] == pytest.approx(4.65)
+
+
+def test_search_and_the_urgent_help_check_hold_one_english_list():
+    """wordfreq's own lookups hold its whole list (some 400,000 words, about 35 MB) besides
+    ours in every web process: the urgent help check reads ours, with the same answers."""
+    wordfreq.get_frequency_dict.cache_clear()
+    assert safety.detect("i want to self harn") == "self"  # two tokens read as one slip
+    assert safety.detect("my mum is vaping again") is None  # an everyday word, not a slip
+    assert wordfreq.get_frequency_dict.cache_info().currsize == 0
+    tokens = [*sorted(english_words())[::97], "k1ll", "5elf", "2", "10", "2024", "123456", "ww2"]
+    tokens += ["lonley", "councelling", "xqzv", "5pm", "h8"]
+    for token in tokens:
+        said = wordfreq.zipf_frequency(token, "en")
+        assert english.zipf(token) == (said if said >= english.ENGLISH_ZIPF else 0.0), token

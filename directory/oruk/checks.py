@@ -10,23 +10,27 @@ are reported and the record is imported.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 from sqlmodel import Session, col, select
 
 from directory.catalogue.vocabulary import DAYS
 from directory.geo import postcodes
 from directory.models import Organisation, TaxonomyTerm
 from directory.oruk import closures
+
+if TYPE_CHECKING:  # the validators are made by the first check (_validators), not by
+    # every web process: jsonschema and its Rust twin held about 11 MB in each
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 Json = dict[str, Any]
 UK_COUNTRIES = {
@@ -186,20 +190,41 @@ SERVICE_SCHEMA = _object(
         ),
     },
 )
-VALIDATOR = Draft202012Validator(SERVICE_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _same_format(name: str) -> Callable[[str], bool]:
-    return lambda value: VALIDATOR.format_checker.conforms(value, name)  # type: ignore[union-attr]
+@functools.cache
+def _validators() -> tuple[Draft202012Validator, jsonschema_rs.Draft202012Validator]:
+    """The schema's validator in Python (it words the errors) and the same schema in Rust,
+    with the same format checks (jsonschema's own): a first pass that passes a valid record
+    at a twentieth of the cost. Made once, by the first check."""
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(
+        SERVICE_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    checker = validator.format_checker
+
+    def same_format(name: str) -> Callable[[str], bool]:
+        return lambda value: checker.conforms(value, name)  # type: ignore[union-attr]
+
+    first_pass = jsonschema_rs.Draft202012Validator(
+        SERVICE_SCHEMA,
+        validate_formats=True,
+        formats={name: same_format(name) for name in checker.checkers},  # type: ignore[union-attr]
+    )
+    return validator, first_pass
 
 
-# The same schema in Rust, with the same format checks (jsonschema's own): a first pass that
-# passes a valid record at a twentieth of the cost; the Python validator words the errors.
-FIRST_PASS = jsonschema_rs.Draft202012Validator(
-    SERVICE_SCHEMA,
-    validate_formats=True,
-    formats={name: _same_format(name) for name in VALIDATOR.format_checker.checkers},  # type: ignore[union-attr]
-)
+def __getattr__(name: str) -> Any:
+    """VALIDATOR and FIRST_PASS, made on first use."""
+    if name == "VALIDATOR":
+        return _validators()[0]
+    if name == "FIRST_PASS":
+        return _validators()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # HSDS fields a record may carry that Signpost has no place for: reported, not kept.
 NOT_KEPT = (
     "program",
@@ -293,6 +318,7 @@ def check_services(
     known_terms = {str(i) for i in session.exec(select(TaxonomyTerm.id)).all()}
     org_ids = {str(s["organization_id"]) for s in services if s.get("organization_id")}
     known_orgs = _existing_organisations(session, org_ids)
+    validator, first_pass = _validators()
     counts = Counter(str(s.get("id")) for s in services if s.get("id"))
     for index, service in enumerate(services):
         record = report.labels[index]
@@ -300,9 +326,9 @@ def check_services(
         def add(where: str, message: str, error: bool = True, record: str = record) -> None:
             report.problems.append(Problem(record, where, message, error))
 
-        if not FIRST_PASS.is_valid(service):
+        if not first_pass.is_valid(service):
             for error in sorted(
-                VALIDATOR.iter_errors(service), key=lambda e: list(e.absolute_path)
+                validator.iter_errors(service), key=lambda e: list(e.absolute_path)
             ):
                 add(*_message(error))
         if counts.get(str(service.get("id")), 0) > 1:

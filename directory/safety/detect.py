@@ -21,7 +21,8 @@ from pathlib import Path
 
 import yaml
 from rapidfuzz.distance import OSA
-from wordfreq import zipf_frequency
+
+from directory import english
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 SELF, ABUSE = "self", "abuse"
@@ -174,7 +175,7 @@ def _joined(a: str, b: str, lexicon: Lexicon) -> str:
     joined = a + b
     if joined in lexicon.vocabulary:
         return joined
-    if all(zipf_frequency(t, "en") >= REAL_WORD_ZIPF for t in (a, b)):
+    if all(english.zipf(t) >= REAL_WORD_ZIPF for t in (a, b)):
         return joined
     return _reading(joined, lexicon)
 
@@ -200,7 +201,7 @@ def _typo_of_word(token: str) -> str | None:
 def _slip(token: str, lexicon: Lexicon) -> str | None:
     if len(token) < FUZZY_FROM - 1 or token in lexicon.not_typos or token.isdigit():
         return None
-    if zipf_frequency(token, "en") >= REAL_WORD_ZIPF:
+    if english.zipf(token) >= REAL_WORD_ZIPF:
         return None
     best: tuple[int, str] | None = None
     for word in lexicon.fuzzy:

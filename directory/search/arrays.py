@@ -228,6 +228,24 @@ def read_postings(reader: IndexReader, name: str, token: str) -> Postings:
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
 
 
+# A view's arrays whose values are the same as its segments' laid end to end.
+LENT = (
+    "id_high",
+    "id_low",
+    "local",
+    "hours_days",
+    "hours_from",
+    "hours_until",
+    "hours_first",
+    "hours_last",
+    "closure_first",
+    "closure_last",
+    "verified",
+    "site_lat",
+    "site_lon",
+)
+
+
 class View:
     """The arrays of one index generation: its segments laid end to end, as Whoosh
     numbers documents across them, with the deleted documents masked out."""
@@ -262,6 +280,7 @@ class View:
             name: _joined([s.lengths[name] for s in self.segments], np.float64)
             for name in SCORED_FIELDS
         }
+        self._lend_to_segments()
         # the largest segment's words copied whole, the small ones after an edit added
         by_size = sorted(self.segments, key=lambda s: s.size, reverse=True)
         self.vocabulary: dict[str, int] = dict(by_size[0].vocabulary) if by_size else {}
@@ -272,6 +291,28 @@ class View:
         self._masks: dict[str, np.ndarray] = {}
         self._fits_by_place: dict[tuple[str | None, tuple[str, ...]], np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def _lend_to_segments(self) -> None:
+        """Point each segment's arrays at its stretch of the joined ones wherever the values
+        are the same (all but the document numbers of the segments after the first): with
+        two segments (a rebuild writes one per core) every fact was held twice, per segment
+        and joined. The segments keep them for the next generation's view."""
+        for name in LENT:
+            lent = _lend(getattr(self, name), [getattr(s, name) for s in self.segments])
+            for segment, piece in zip(self.segments, lent, strict=True):
+                if piece is not None:
+                    setattr(segment, name, piece)
+        for name, joined in self.lengths.items():
+            lent = _lend(joined, [s.lengths[name] for s in self.segments])
+            for segment, piece in zip(self.segments, lent, strict=True):
+                if piece is not None:
+                    segment.lengths[name] = piece
+        if self.segments:  # the first segment's document numbers are the view's (offset 0)
+            first = self.segments[0]
+            for name in ("hours_doc", "closure_doc", "site_doc", "area_doc"):
+                piece = _lend(getattr(self, name), [getattr(first, name)])[0]
+                if piece is not None:
+                    setattr(first, name, piece)
 
     def _join_areas(self) -> None:
         """The segments' areas as one table of distinct areas and rows that point into it."""
@@ -309,16 +350,28 @@ class View:
         key = (name, token)
         found = self._postings.get(key)
         if found is None:
-            parts = []
+            parts, read = [], []
             for segment, offset, leaf in self._leaves(searcher):
                 if key not in segment.postings:
                     segment.postings[key] = read_postings(leaf.reader(), name, token)
                 ids, weights = segment.postings[key]
                 parts.append((ids + offset if offset else ids, weights))
+                read.append((segment, offset))
             found = (
                 _joined([p[0] for p in parts], np.int32),
                 _joined([p[1] for p in parts], np.float32),
             )
+            # held once: each segment's postings point into the joined ones where they can
+            lent_ids = _lend(found[0], [p[0] for p in parts])
+            lent_weights = _lend(found[1], [p[1] for p in parts])
+            for (segment, offset), ids_part, weights_part in zip(
+                read, lent_ids, lent_weights, strict=True
+            ):
+                ids, weights = segment.postings[key]
+                segment.postings[key] = (
+                    ids_part if ids_part is not None and not offset else ids,
+                    weights_part if weights_part is not None else weights,
+                )
             with self._lock:
                 self._postings[key] = found
         return found
@@ -338,6 +391,11 @@ class View:
                     segment.masks[key] = matched
                 parts.append(segment.masks[key])
             found = _joined(parts, bool)
+            for (segment, _offset, _leaf), piece in zip(
+                self._leaves(searcher), _lend(found, parts), strict=True
+            ):
+                if piece is not None:
+                    segment.masks[key] = piece
             with self._lock:
                 self._masks[key] = found
         return found
@@ -476,6 +534,19 @@ class View:
                 starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
                 nearest[owners[starts]] = np.minimum.reduceat(miles, starts)
         return distance.rounded_all(nearest[wanted])
+
+
+def _lend(joined: np.ndarray, parts: Sequence[np.ndarray]) -> list[np.ndarray | None]:
+    """For each part of `joined` (the parts end to end), its stretch of `joined`, a view
+    and not a copy, to hold in place of the part; None where it would not be the same
+    array (another type: the part is kept)."""
+    lent: list[np.ndarray | None] = []
+    start = 0
+    for part in parts:
+        piece = joined[start : start + len(part)]
+        lent.append(piece if piece.dtype == part.dtype and piece.shape == part.shape else None)
+        start += len(part)
+    return lent
 
 
 def _joined(parts: Sequence[np.ndarray], dtype: Any) -> np.ndarray:

@@ -20,12 +20,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import wordfreq
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from directory import safety
 from directory.catalogue.needs import Meaning, NeedsVocabulary, meant_by, normalise, phrases_in
+from directory.english import words as english_words
 
 # "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
 AGE = re.compile(
@@ -67,13 +67,8 @@ STOPWORDS = frozenset(
 )
 
 
-# A word is English when wordfreq's English list has it at least this often, on its Zipf
-# scale (log10 of uses per billion words: 2.0 is once in ten million words). Below 2.0 the
-# list is mostly names, fragments and misspellings ("lonley" 1.4, "benifit" 1.7); above it
-# are rare but real words ("kilt" 2.9, "grandad" 3.0, "skint" 2.4), which must never be
-# replaced. Some common misspellings sit above it ("accomodation" 2.4, "recieve" 2.8): they
-# are searched as typed, with the catalogue's word offered as "Did you mean".
-ENGLISH_ZIPF = 2.0
+# A word is English when wordfreq's English list has it at least ENGLISH_ZIPF often
+# (directory/english.py, the one list the app holds); rarer words may be replaced.
 # A real word is offered a catalogue word one letter away ("Did you mean") only when it
 # looks like a slip for it: the word is rare (under SUGGEST_BELOW_ZIPF: once in a million
 # words), the catalogue word is at least SUGGEST_MORE_COMMON more common on the same scale
@@ -119,20 +114,6 @@ class Lexicon:
     need_synonyms: frozenset[str] = frozenset()
     # every word of every phrase and synonym: never corrected
     phrase_words: frozenset[str] = frozenset()
-
-
-@functools.cache
-def english_words() -> dict[str, float]:
-    """The words of wordfreq's large English list used at least ENGLISH_ZIPF often, with
-    how often (Zipf): about 90,000, read once per process (a fifth of a second)."""
-    buckets = wordfreq.read_cBpack(wordfreq.available_languages("large")["en"])
-    # bucket i holds the words at -i centibels; Zipf is (centibels + 900) / 100
-    last = round(900 - ENGLISH_ZIPF * 100)
-    return {
-        word: (900 - centibels) / 100
-        for centibels, bucket in enumerate(buckets[: last + 1])
-        for word in bucket
-    }
 
 
 def is_english(word: str) -> bool:
