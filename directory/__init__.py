@@ -141,7 +141,7 @@ def register_warm_up(app: Flask) -> None:
     """What a worker builds before it takes requests (directory/operations/warm.py, run by
     gunicorn.conf.py), and what must answer for it to be ready."""
     from directory.catalogue import needs, published
-    from directory.matching import held_catalogue
+    from directory.matching import held_catalogue, pathways
     from directory.oruk import queries as oruk_queries
     from directory.web.public import search_form
 
@@ -153,6 +153,7 @@ def register_warm_up(app: Flask) -> None:
     warm.add_step(app, "listings", lambda _app, session: published.warm(session))
     warm.add_step(app, "open referral lists", lambda _app, session: oruk_queries.warm(session))
     warm.add_step(app, "matcher catalogue", held_catalogue.warm)
+    warm.add_step(app, "more support", lambda _app, session: pathways.offer(session))
     warm.add_check(app, "index", search.not_ready)
 
 

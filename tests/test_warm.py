@@ -28,7 +28,7 @@ from sqlmodel import Session
 import matcher
 from directory import db
 from directory.catalogue import changes, published
-from directory.matching import facts, held_catalogue
+from directory.matching import facts, held_catalogue, pathways
 from directory.models import ListingStatus, Role, Service, stable_id
 from directory.operations import warm
 from directory.search import arrays, engine
@@ -292,6 +292,7 @@ def test_ready_is_503_until_the_app_is_warm_and_200_after(small_app):
         "listings",
         "open referral lists",
         "matcher catalogue",
+        "more support",
     }
     ready = client.get("/health/ready")
     assert ready.status_code == 200 and ready.json == {"status": "ready"}
@@ -303,6 +304,11 @@ def test_ready_says_so_when_the_index_is_missing(small_app):
     answer = small_app.test_client().get("/health/ready")
     assert answer.status_code == 503
     assert answer.json["problems"] == {"index": "no index"}
+
+
+def test_warm_up_holds_more_supports_listings_for_the_first_search(small_app):
+    warm.warm_up(small_app)
+    assert db.Held.of(small_app, pathways.EXTENSION).built is not None
 
 
 def test_warm_up_builds_the_catalogue_the_first_match_uses(small_app):
