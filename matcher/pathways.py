@@ -17,8 +17,9 @@ young people's services before those up to 25. Then by the order of stepped care
 primary care, specialist): an order of reading, not a recommendation.
 
 A person already known to a specialist team (Profile.known_service_id) sees that team first,
-before everything else and whatever its routes or the person's needs: going back to a team
-that knows them is the quickest way back in when things get worse.
+before everything else and whatever its routes or the person's needs, while its listing is
+published: going back to a team that knows them is the quickest way back in when things get
+worse.
 """
 
 from __future__ import annotations
@@ -84,7 +85,10 @@ def options(
         pathway = service.pathway
         assert pathway is not None
         if service.id == profile.known_service_id:
-            known = service
+            # whatever its routes or the person's needs; but never a listing no longer
+            # published (its number may be out of date, its page gone)
+            if allowed(profile, service, situation, (published_rule,)):
+                known = service
             continue
         crisis = pathway.level == "crisis"
         if crisis and not urgent:

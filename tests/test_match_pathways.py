@@ -264,6 +264,32 @@ def test_a_search_understood_as_low_mood_shows_the_self_referral_options_too(nhs
     assert "Community mental health team (test)" in results
 
 
+def test_urgent_words_understood_as_no_need_still_show_crisis_care(nhs_app):
+    with nhs_app.app_context(), Session(nhs_app.extensions[db.ENGINE_KEY]) as session:
+        quiet = pathways.for_searcher(session, [])
+        urgent = pathways.for_searcher(session, [], urgent=True)
+    assert quiet == ()
+    assert [p.name for p in urgent][:1] == ["Leeds crisis line (test)"]
+
+
+def test_the_demo_crisis_line_gives_its_own_number_never_the_trusts_switchboard(demo_app):
+    wanted = {"age": 40, "postcode": "LS9 7EZ", "needs": ["low_mood"], "text": "I want to die"}
+    with demo_app.app_context(), Session(demo_app.extensions[db.ENGINE_KEY]) as session:
+        request = match_request.read_request(wanted)
+        answer = match_request.answer(match_request.run(session, request), request)
+    line = next(
+        p for p in answer["pathways"] if p["name"] == "Leeds 24/7 Mental Health Crisis Line"
+    )
+    assert "0113 496 0950" in line["how"]
+    assert not any("0113 496 0940" in p["how"] for p in answer["pathways"])  # the switchboard
+    # domestic abuse's urgent help is its own helplines: no crisis mental health care first
+    abuse = {**wanted, "needs": ["domestic_abuse"], "text": "my partner hits me"}
+    with demo_app.app_context(), Session(demo_app.extensions[db.ENGINE_KEY]) as session:
+        request = match_request.read_request(abuse)
+        levels = [p.level for p in match_request.run(session, request).pathways]
+    assert "crisis" not in levels
+
+
 @pytest.mark.sqlite_only
 def test_a_young_searcher_sees_the_youth_options_first(nhs_search):
     panel = more_support(text_of(nhs_search.test_client().get("/search?q=anxious&age=16")))

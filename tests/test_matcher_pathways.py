@@ -187,3 +187,9 @@ def test_the_known_team_counts_within_the_limit_of_options() -> None:
     weights = dataclasses.replace(matcher.DEFAULT_WEIGHTS, pathway_limit=2)
     known = person(needs=("low_mood", "stress_anxiety"), known_service_id="cmht")
     assert ids(run(known, config=weights)) == ["cmht", "talking"]
+
+
+def test_a_known_team_no_longer_published_is_not_put_first() -> None:
+    archived = dataclasses.replace(CMHT, status="archived")
+    known = person(needs=("low_mood",), known_service_id="cmht")
+    assert "cmht" not in ids(run(known, [TALKING, archived]))

@@ -102,10 +102,14 @@ def pathway_of(
 
 
 def _phone_of(service: Service) -> str:
-    """The service's own contact number, else its organisation's (as phones_of reads)."""
-    numbers = [p.number for c in service.contacts for p in c.phones]
-    numbers += [p.number for p in service.organisation.phones]
-    return numbers[0] if numbers else ""
+    """The service's own contact number (as _phones_of reads it), never its organisation's:
+    a trust's switchboard is not its crisis line's number, nor a team's duty line."""
+    numbers = [
+        (contact.id, phone.id, phone.number)
+        for contact in service.contacts
+        for phone in contact.phones
+    ]
+    return min(numbers)[2] if numbers else ""
 
 
 def described(summary: str, description: str, eligibility: str) -> str:
@@ -336,7 +340,7 @@ def _facts_of(
 
 def _phones_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The number to give for each of these (pathway) services, as _phone_of chooses it:
-    its own contact's, else its organisation's."""
+    its own contact's, never its organisation's."""
     if not ids:
         return {}
     own = session.exec(
@@ -345,15 +349,10 @@ def _phones_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
         .where(col(Contact.service_id).in_(ids))
         .order_by(col(Contact.id), col(Phone.id))
     ).all()
-    theirs = session.exec(
-        _select(Service.id, Phone.number)
-        .join(Phone, col(Phone.organization_id) == Service.organization_id)
-        .where(col(Service.id).in_(ids))
-        .order_by(col(Phone.id))
-    ).all()
     found: dict[uuid.UUID, str] = {}
-    for service_id, number in [*own, *theirs]:
-        found.setdefault(service_id, number)
+    for service_id, number in own:
+        if service_id is not None:
+            found.setdefault(service_id, number)
     return found
 
 

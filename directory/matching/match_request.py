@@ -131,14 +131,16 @@ def read_form(form: MultiDict[str, str]) -> MatchRequest:
 
 def run(session: Session, wanted: MatchRequest) -> matcher.MatchResult:
     """Match the request against the directory, as of London's today; with the NHS crisis
-    options first in more support when the request calls for urgent help."""
+    options first in more support when the request calls for urgent help of the suicide and
+    self-harm kind (abuse's urgent help is its own helplines)."""
+    crisis = urgent_help(wanted.text, wanted.needs)
     return suggestions.suggest(
         session,
         wanted.profile,
         today=clock.today(),
         limit=wanted.limit,
         catalogue=held_catalogue.held(session),
-        urgent=urgent_help(wanted.text, wanted.needs) is not None,
+        urgent=crisis is not None and crisis.kind == safety.SELF,
     )
 
 

@@ -17,7 +17,7 @@ from flask import current_app, has_app_context
 from sqlmodel import Session, col, select
 
 import matcher
-from directory import clock, db
+from directory import clock, db, safety
 from directory.catalogue import changes
 from directory.matching import facts, suggestions
 from directory.models import Service
@@ -66,7 +66,7 @@ def for_searcher(
 
     As search does, an age or a place not given rules nothing out: their rules are applied
     only when given (a listing's ages and area still show on its page)."""
-    if not needs:
+    if not needs and not urgent:
         return ()
     held = offer(session)
     if not held.catalogue.pathways or not (urgent or held.needs.intersection(needs)):
@@ -74,7 +74,9 @@ def for_searcher(
     latitude, longitude, local_authority, district = place or (None, None, None, None)
     profile = matcher.Profile(
         age=age,
-        needs=tuple(dict.fromkeys(needs))[: matcher.facts.MAX_NEEDS],
+        # words that call for urgent help but were understood as no need: the crisis need
+        needs=tuple(dict.fromkeys(needs))[: matcher.facts.MAX_NEEDS]
+        or safety.NEEDS_OF_KIND[safety.SELF],
         latitude=latitude,
         longitude=longitude,
         local_authority=local_authority,

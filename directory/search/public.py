@@ -82,7 +82,8 @@ def more_support(session: Session, results: SearchResults) -> tuple[matcher.Path
         place=None
         if where is None
         else (where.latitude, where.longitude, where.local_authority, where.postcode_district),
-        urgent=results.crisis is not None,
+        # crisis mental health care first when the words speak of suicide or self-harm
+        urgent=results.crisis is not None and results.crisis.kind == safety.SELF,
     )
 
 
