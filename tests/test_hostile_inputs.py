@@ -257,6 +257,7 @@ JSON_VALUE = st.recursive(
         | st.dictionaries(
             st.sampled_from(
                 ["age", "postcode", "needs", "text", "limit", "status", "reason", "id"]
+                + ["kind", "route", "urgency", "target", "service_id", "known_service_id"]
             ),
             inner,
             max_size=5,

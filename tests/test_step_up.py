@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from accounts_helpers import LINE, TEA, add_people, client_for
 from fhir.resources.R4B.servicerequest import ServiceRequest
-from referrals_helpers import engine, make_case
+from referrals_helpers import engine, make_case, refer
 from sqlmodel import Session, select
 
 from directory import clock
@@ -27,7 +27,8 @@ from directory.models import (
     Service,
     User,
 )
-from directory.referrals import retention
+from directory.referrals import retention, stepping_up
+from directory.referrals.referring import ReferralError
 
 S = ReferralStatus
 
@@ -79,7 +80,8 @@ def test_an_urgent_step_up_to_the_gp_walks_the_status_flow_and_shows_urgent_help
     )
     assert referral.service_id is None and referral.organization_id is None
     assert referral.reason == URGENT_GP["reason"]
-    assert referral.follow_up_on == clock.today() + timedelta(days=1)  # urgent: next day
+    # urgent: the next working day
+    assert referral.follow_up_on == stepping_up.next_working_day(clock.today())
     page = text_of(client.get(f"/link-worker/cases/{case.id}"))
     assert "Step-up (urgent) to GP practice recorded." in page
     assert "Step-up to GP practice" in page and "Why: Low mood much worse" in page
@@ -435,3 +437,45 @@ def test_the_persons_plan_says_what_happens_after_a_step_up(world):
     assert "by the next working day, contact them yourself" in plan
     assert "asked the mental health practitioner at your practice to contact you." in plan
     assert URGENT_GP["reason"] not in plan  # the reason is for professionals, not the plan
+
+
+def test_a_step_up_to_a_service_they_refer_themselves_to_tells_them_to_contact_it(world):
+    app, _, case, client = world
+    make_pathway(app, LINE, routes=("self",))
+    data = {**URGENT_GP, "target": "service", "service_id": str(LINE)}
+    assert client.post(f"/link-worker/cases/{case.id}/step-up", data=data).status_code == 302
+    (referral,) = referrals_of(app, case)
+    assert referral.route.value == "self_supported"
+    plan = text_of(client.get(f"/link-worker/cases/{case.id}/plan"))
+    assert "yourself today, using the details here" in plan
+    assert "to contact you" not in plan  # nobody was asked to call them
+
+
+def test_an_urgent_step_up_is_followed_up_the_next_working_day():
+    assert stepping_up.next_working_day(date(2026, 12, 11)) == date(2026, 12, 14)  # Fri: Mon
+    assert stepping_up.next_working_day(date(2026, 12, 24)) == date(2026, 12, 29)  # bank hols
+    assert stepping_up.next_working_day(date(2026, 12, 8)) == date(2026, 12, 9)
+
+
+def test_a_pathway_listing_is_referred_only_by_a_route_it_takes(world):
+    app, people, case, client = world
+    make_pathway(app, LINE, routes=("gp", "mhp"))
+    with pytest.raises(ReferralError) as refused:
+        refer(app, case, people["linkworker"], LINE, route="professional")
+    assert "record a step-up from the case instead" in refused.value.problems["route"]
+    assert referrals_of(app, case) == []
+
+
+@pytest.mark.parametrize("field", ["kind", "route", "urgency", "target"])
+def test_the_api_refuses_a_list_or_an_object_where_a_word_belongs(world, field):
+    app, people, case, _ = world
+    body: dict = {"service_id": str(TEA), "route": "professional", field: ["urgent"]}
+    if field in ("urgency", "target"):
+        body = {"kind": "step_up", "target": "gp", "urgency": "urgent", "reason": "x", field: {}}
+    answer = app.test_client().post(
+        f"/api/v1/cases/{case.id}/referrals",
+        json=body,
+        headers=bearer(app, people["linkworker"]),
+    )
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert referrals_of(app, case) == []

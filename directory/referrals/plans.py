@@ -93,6 +93,12 @@ def next_step(service: Service | None, referral: Referral | None) -> str:
     if referral.kind is ReferralKind.STEP_UP and service is None:
         name = STEP_UP_WHO.get(referral.step_up_to, referral.service_name)
     if status is ReferralStatus.SENT and referral.kind is ReferralKind.STEP_UP:
+        if referral.route is ReferralRoute.SELF_SUPPORTED:  # a service they refer themselves to
+            when = " today" if referral.urgency == "urgent" else ""
+            return (
+                f"Contact {name} yourself{when}, using the details here. Your link worker can "
+                "help."
+            )
         if referral.urgency == "urgent":
             return (
                 f"Your link worker has asked {name} to contact you soon. If you have not heard "

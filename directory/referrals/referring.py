@@ -36,6 +36,7 @@ from directory.models import (
     ReferralRoute,
     ReferralStatus,
     ReferralStatusChange,
+    Service,
     StatusSetBy,
     User,
     utcnow,
@@ -84,6 +85,14 @@ class AnsweredMeanwhile(ValueError):
 # --- making a referral ------------------------------------------------------------------
 
 
+def route_open(service: Service, route: ReferralRoute) -> bool:
+    """Whether an NHS pathway listing takes this route in (a community listing is referred
+    as the link worker judges: its routes are often not stated)."""
+    if route is ReferralRoute.SELF_SUPPORTED:
+        return service.self_referral
+    return service.professional_referral
+
+
 def refer(
     session: Session,
     case: Case,
@@ -103,8 +112,13 @@ def refer(
         service = published.published_service(session, uuid.UUID(str(service_id)), paths=())
     if service is None:
         problems["service_id"] = "Choose a service that is listed in the directory."
-    if route not in {r.value for r in ReferralRoute}:
+    if not isinstance(route, str) or route not in {r.value for r in ReferralRoute}:
         problems["route"] = "Choose the route: they refer themselves with your help, or you refer."
+    elif service is not None and service.pathway and not route_open(service, ReferralRoute(route)):
+        problems["route"] = (
+            "This NHS service does not take that route in. To go through the GP practice or "
+            "its mental health practitioner, record a step-up from the case instead."
+        )
     note = " ".join(str(note or "").split())
     if len(note) > MAX_NOTE:
         problems["note"] = f"Keep the note to {MAX_NOTE} characters or fewer ({len(note)} now)."

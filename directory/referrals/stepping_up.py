@@ -31,6 +31,7 @@ from directory.models import (
 )
 from directory.referrals import cases, referring
 from directory.referrals.referring import ReferralError
+from matcher import opening
 
 # Who a step-up goes to when it is not a listed service: code -> words.
 TARGETS: dict[str, str] = {
@@ -43,7 +44,16 @@ URGENCIES: dict[str, str] = {
     "urgent": "Urgent",
 }
 MAX_REASON = 500
-URGENT_FOLLOW_UP_DAYS = 1  # an urgent step-up is followed up the next day
+
+
+def next_working_day(day: date) -> date:
+    """The working day after `day`: an urgent step-up is followed up then (not a weekend
+    or a bank holiday in England and Wales)."""
+    holidays = opening.bank_holidays()
+    following = day + timedelta(days=1)
+    while following.weekday() >= 5 or following in holidays:
+        following += timedelta(days=1)
+    return following
 
 
 def pathway_services(session: Session) -> list[Service]:
@@ -99,7 +109,7 @@ def step_up(
             "Choose who to step them up to: the GP practice, the mental health practitioner "
             "or a specialist service."
         )
-    if urgency not in URGENCIES:
+    if not isinstance(urgency, str) or urgency not in URGENCIES:
         problems["urgency"] = "Say how urgent it is: routine or urgent."
     words = " ".join(str(reason or "").split())
     if not words:
@@ -115,10 +125,10 @@ def step_up(
     if problems:
         raise ReferralError(problems)
     today = today or clock.today()
-    days = (
-        URGENT_FOLLOW_UP_DAYS
+    follow_up_on = (
+        next_working_day(today)
         if urgency == "urgent"
-        else current_app.config["REFERRAL_FOLLOW_UP_DAYS"]
+        else today + timedelta(days=current_app.config["REFERRAL_FOLLOW_UP_DAYS"])
     )
     referral = Referral(
         case_id=case.id,
@@ -133,7 +143,7 @@ def step_up(
         route=ReferralRoute.SELF_SUPPORTED
         if service is not None and not service.professional_referral
         else ReferralRoute.PROFESSIONAL,
-        follow_up_on=today + timedelta(days=days),
+        follow_up_on=follow_up_on,
     )
     return referring.send(session, referral, user)
 

@@ -49,7 +49,7 @@ def create_referral(case_id: uuid.UUID) -> Answer:
         return invalid("invalid_request", {"body": problem}, of="")
     session = db.session()
     kind = data.get("kind", ReferralKind.COMMUNITY.value)
-    if kind not in {k.value for k in ReferralKind}:
+    if not isinstance(kind, str) or kind not in {k.value for k in ReferralKind}:
         kinds = ", ".join(k.value for k in ReferralKind)
         return invalid("invalid_request", {"kind": f"kind is one of: {kinds}."}, of="fields")
     try:
