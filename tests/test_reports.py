@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import time_machine
-from accounts_helpers import add_people, client_for
+from accounts_helpers import TEA, add_people, client_for
 from reports_helpers import CASES_PERIOD, add_cases
 from sqlmodel import Session, select
 
 from directory import db
-from directory.models import SearchLog
+from directory.models import SearchLog, Service
 from directory.referrals.cases import age_band
 from directory.reports import charts, queries
 from directory.reports.suppression import FEWER_THAN_5, Line, suppress
@@ -325,6 +325,26 @@ def test_listing_health_counts_listings_needing_attention_by_organisation(small_
     assert table.headings[0] == "Organisation" and table.headings[-1] == "Total"
     assert not table.about_people
     assert table.cells()[-1][0] == "Total"
+
+
+def test_a_listing_reached_only_through_the_practice_has_a_referral_route(small_app):
+    def without_route() -> int:
+        table = _run(small_app, "listing-health").table("listings-needing-attention")
+        return table.cells()[-1][table.headings.index("No referral route")]
+
+    before = without_route()
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        tea = session.get(Service, TEA)
+        tea.set_referral_routes(["mhp"])  # through the practice's mental health practitioner
+        session.add(tea)
+        session.commit()
+    assert without_route() == before
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        tea = session.get(Service, TEA)
+        tea.set_referral_routes([])
+        session.add(tea)
+        session.commit()
+    assert without_route() == before + 1
 
 
 # --- the command and the pages --------------------------------------------------------------

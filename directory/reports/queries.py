@@ -29,6 +29,7 @@ from directory.catalogue import needs as needs_vocabulary
 from directory.catalogue import published
 from directory.geo import postcodes
 from directory.models import (
+    REFERRAL_ROUTE_CODES,
     Capacity,
     Case,
     ListingReport,
@@ -1162,10 +1163,11 @@ def listing_health(session: Session, period: Period) -> Report:
         (
             sa.or_(
                 col(Service.routes_known).is_(False),
-                sa.and_(
-                    col(Service.self_referral).is_(False),
-                    col(Service.professional_referral).is_(False),
-                    col(Service.gp_referral).is_(False),
+                sa.and_(  # no route in of any kind
+                    *(
+                        col(getattr(Service, f"{code}_referral")).is_(False)
+                        for code in REFERRAL_ROUTE_CODES
+                    )
                 ),
             ),
             1,
