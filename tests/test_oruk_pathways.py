@@ -55,6 +55,9 @@ TEA = stable_id("service", "hyde-park-tuesday-tea")
         (["Anxiety Café"], ""),
         (["Talking therapy for carers"], ""),
         (["Eating Disorders Support Group"], ""),
+        # a community group run by an NHS service is still a community group
+        (["Eating Disorders Support Group", "Leodis Eating Disorder Service"], ""),
+        (["Carers' Café", "Leeds Early Intervention in Psychosis Service"], ""),
         (["Perinatal Peer Support Café"], ""),
         (["Steadyline 24/7 Crisis Line"], ""),
         (["Food Crisis Team"], ""),

@@ -452,10 +452,15 @@ NHS = re.compile(r"\bnhs\b")
 def pathway(names: Iterable[str]) -> str:
     """The NHS mental health pathway the names of a service say it is (its own names
     first, then its organisation's), or "" for none: two pathways in one name are unclear,
-    and so none."""
-    for raw in names:
+    and so none; a service whose own name is a community group's ("Eating Disorders Support
+    Group") is none, even when its organisation's name names a pathway."""
+    for position, raw in enumerate(names):
         text = _clean(raw)
-        if not text or (COMMUNITY_NAME.search(text) and not NHS.search(text)):
+        if not text:
+            continue
+        if COMMUNITY_NAME.search(text) and not NHS.search(text):
+            if position == 0:  # its own name says it is a community group: whoever runs it
+                return ""
             continue
         found = said(PATHWAY_NAMES, [text])
         if len(found) > 1 and found == {"crisis_home_treatment", "crisis_line"}:
