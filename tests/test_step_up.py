@@ -60,6 +60,15 @@ def make_pathway(app, service_id, *, routes=("professional",), pathway="talking_
         session.commit()
 
 
+def post_team(client, app, case, data):
+    """Send the known-team form as the case page would: over the case's current version."""
+    with Session(engine(app)) as session:
+        version = session.get(Case, case.id).version
+    return client.post(
+        f"/link-worker/cases/{case.id}/known-team", data={"version": str(version), **data}
+    )
+
+
 URGENT_GP = {
     "target": "gp",
     "urgency": "urgent",
@@ -198,8 +207,10 @@ def test_the_caseload_puts_urgent_step_ups_first_and_shows_the_known_team(world)
     page = text_of(client.get("/link-worker/cases"))
     assert page.index("LW-SOON") < page.index("LW-0042")
     client.post(f"/link-worker/cases/{case.id}/step-up", data=URGENT_GP)
-    client.post(
-        f"/link-worker/cases/{case.id}/known-team",
+    post_team(
+        client,
+        app,
+        case,
         data={"known_team": "Leeds Early Intervention Team", "known_team_contact": "0113 496 0999"},
     )
     page = text_of(client.get("/link-worker/cases"))
@@ -212,8 +223,10 @@ def test_the_caseload_puts_urgent_step_ups_first_and_shows_the_known_team(world)
 def test_the_known_team_is_shown_first_on_the_case(world):
     app, people, case, client = world
     make_pathway(app, LINE, pathway="early_intervention_psychosis")
-    response = client.post(
-        f"/link-worker/cases/{case.id}/known-team",
+    response = post_team(
+        client,
+        app,
+        case,
         data={
             "known_team": "Leeds Early Intervention Team",
             "known_team_service_id": str(LINE),
@@ -232,7 +245,7 @@ def test_the_known_team_is_shown_first_on_the_case(world):
     manager_page = text_of(client_for(app, "manager").get(f"/manage/caseloads/{case.id}"))
     assert "Known to Leeds Early Intervention Team" in manager_page
     # an empty team's name clears it
-    client.post(f"/link-worker/cases/{case.id}/known-team", data={"known_team": ""})
+    post_team(client, app, case, data={"known_team": ""})
     with Session(engine(app)) as session:
         found = session.get(Case, case.id)
         assert (found.known_team, found.known_team_contact) == ("", "")
@@ -251,7 +264,7 @@ def test_the_known_team_is_shown_first_on_the_case(world):
 )
 def test_a_bad_known_team_says_what_to_fix_and_changes_nothing(world, data, words):
     app, _, case, client = world
-    response = client.post(f"/link-worker/cases/{case.id}/known-team", data=data)
+    response = post_team(client, app, case, data=data)
     assert response.status_code == 400
     page = text_of(response)
     assert words in page and "<title>Error: Case LW-0042" in page
@@ -263,8 +276,10 @@ def test_a_bad_known_team_says_what_to_fix_and_changes_nothing(world, data, word
 def test_the_summary_for_the_gp_includes_the_step_up_and_the_known_team(world):
     app, _, case, client = world
     client.post(f"/link-worker/cases/{case.id}/step-up", data=URGENT_GP)
-    client.post(
-        f"/link-worker/cases/{case.id}/known-team",
+    post_team(
+        client,
+        app,
+        case,
         data={"known_team": "Community Mental Health Team", "known_team_contact": "0113 496 0888"},
     )
     page = text_of(client.get(f"/link-worker/cases/{case.id}/gp-summary"))
@@ -280,8 +295,10 @@ def test_the_purge_clears_the_step_up_reason_and_the_known_team(world):
     app, _, case, client = world
     make_pathway(app, LINE)
     client.post(f"/link-worker/cases/{case.id}/step-up", data=URGENT_GP)
-    client.post(
-        f"/link-worker/cases/{case.id}/known-team",
+    post_team(
+        client,
+        app,
+        case,
         data={
             "known_team": "Leeds Early Intervention Team",
             "known_team_service_id": str(LINE),
@@ -395,8 +412,10 @@ def test_the_api_names_each_problem_with_a_step_up_and_changes_nothing(world):
 
 def test_the_api_shows_the_known_team_on_the_case(world):
     app, people, case, client = world
-    client.post(
-        f"/link-worker/cases/{case.id}/known-team",
+    post_team(
+        client,
+        app,
+        case,
         data={"known_team": "CMHT North", "known_team_contact": "0113 496 0777"},
     )
     headers = bearer(app, people["linkworker"])
@@ -479,3 +498,19 @@ def test_the_api_refuses_a_list_or_an_object_where_a_word_belongs(world, field):
     )
     assert answer.status_code == 400, answer.get_data(as_text=True)
     assert referrals_of(app, case) == []
+
+
+def test_two_people_noting_a_known_team_at_once_lose_nothing(world):
+    app, _, case, client = world
+    url = f"/link-worker/cases/{case.id}/known-team"
+    old = str(case.version)
+    first = client.post(url, data={"version": old, "known_team": "Leeds EIP Team"})
+    assert first.status_code == 302
+    second = client.post(url, data={"version": old, "known_team": "Inner East CMHT"})
+    assert second.status_code == 409
+    page = text_of(second)
+    assert "Someone else changed this case" in page and "Inner East CMHT" in page  # kept
+    with Session(engine(app)) as session:
+        assert session.get(Case, case.id).known_team == "Leeds EIP Team"
+    missing = client.post(url, data={"known_team": "Inner East CMHT"})
+    assert missing.status_code == 400

@@ -454,10 +454,14 @@ def set_known_team(
     team: Any,
     contact: Any = "",
     service_id: Any = None,
+    version: Any,
 ) -> Case:
     """Note that the person is already known to a specialist team (its name, its listing if
     any, its duty contact), so that the way back is seen first; an empty team clears it.
-    CaseError for bad input (nothing changes)."""
+    Saved over the copy the link worker read (its `version`): StaleCase if the case changed
+    since. CaseError for bad input (nothing changes)."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CaseError({"version": "Open the case again, then make your change."})
     name = " ".join(str(team or "").split())
     duty = " ".join(str(contact or "").split())
     problems: dict[str, str] = {}
@@ -488,10 +492,24 @@ def set_known_team(
         problems["known_team"] = "This case's details were removed after it closed."
     if problems:
         raise CaseError(problems)
-    case.known_team = name
-    case.known_team_contact = duty if name else ""
-    case.known_team_service_id = listing.id if listing is not None and name else None
-    return _bump(session, case, user, "changed")
+    changed = session.connection().execute(
+        sql_update(Case)
+        .where(col(Case.id) == case.id, col(Case.version) == version)
+        .values(
+            known_team=name,
+            known_team_contact=duty if name else "",
+            known_team_service_id=listing.id if listing is not None and name else None,
+            version=version + 1,
+            updated_at=utcnow(),
+        )
+    )
+    if changed.rowcount != 1:
+        session.rollback()
+        raise StaleCase()
+    session.commit()
+    session.refresh(case)
+    record_access(session, case, user, "changed")
+    return case
 
 
 def specialist_teams(session: Session) -> list[Service]:

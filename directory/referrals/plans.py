@@ -96,8 +96,7 @@ def next_step(service: Service | None, referral: Referral | None) -> str:
         if referral.route is ReferralRoute.SELF_SUPPORTED:  # a service they refer themselves to
             when = " today" if referral.urgency == "urgent" else ""
             return (
-                f"Contact {name} yourself{when}, using the details here. Your link worker can "
-                "help."
+                f"Contact {name} yourself{when}, using the details here. Your link worker can help."
             )
         if referral.urgency == "urgent":
             return (

@@ -244,6 +244,7 @@ def set_known_team(case_id: uuid.UUID) -> Response | Rendered:
     """Note (or clear) the specialist team the person is already known to."""
     found = mine_or_404(case_id)
     form = request.form
+    version = form.get("version", "")
     try:
         cases.set_known_team(
             db.session(),
@@ -252,7 +253,15 @@ def set_known_team(case_id: uuid.UUID) -> Response | Rendered:
             team=form.get("known_team", ""),
             contact=form.get("known_team_contact", ""),
             service_id=form.get("known_team_service_id", ""),
+            version=int(version) if version.isdigit() else None,
         )
+    except cases.StaleCase as error:
+        # what they typed stays in the form; the version moves on to the case as it is now
+        db.session().refresh(found)
+        kept = MultiDict(form)
+        kept["version"] = str(found.version)
+        context = case_context(found) | {"team_form": kept, "team_problems": error.problems}
+        return render_template("linkworker/case.html", **context), 409
     except cases.CaseError as error:
         context = case_context(found) | {"team_form": form, "team_problems": error.problems}
         return render_template("linkworker/case.html", **context), 400
