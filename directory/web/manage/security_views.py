@@ -106,7 +106,8 @@ def invite_team_member() -> Response | tuple[str, int]:
                 email,
                 f"Join {service} as a {words}",
                 f"Hello,\n\n{current_user.email} invites you to {service} as a {words}. "
-                f"Open this link to choose a password:\n\n{link}\n\nThe link works for a week.\n",
+                f"Open this link to choose a password:\n\n{link}\n\nThe link works for "
+                f"{current_app.config['INVITE_LINK_DAYS']} days.\n",
             )
             record_security_event(
                 SecurityEventKind.INVITATION_SENT,
