@@ -26,6 +26,10 @@ RESTRICTIONS += ("registered_with_gp", "a_restriction_nobody_knows")
 MILES_PER_RADIAN = 3_958.7613
 # Near a boundary the two distance formulas may round differently; such cases are skipped.
 BOUNDARY_MILES = 1e-6
+# The matcher judges a distance as it is shown, to a tenth of a mile (matcher.rules.within:
+# 3.04 miles, shown as 3.0, is within 3 miles); the oracle measures exactly, so a distance
+# within half a tenth of a limit is too near it to judge.
+SHOWN_MILES = 0.05
 
 latitudes = st.floats(53.70, 53.90, allow_nan=False)
 longitudes = st.floats(-1.70, -1.40, allow_nan=False)
@@ -223,7 +227,7 @@ def oracle(person: matcher.Profile, service: matcher.ServiceFacts) -> tuple[set[
     inside = []
     for area in service.areas:
         if area.kind == "radius" and nearest is not None and area.miles is not None:
-            near_a_limit |= abs(nearest - area.miles) < BOUNDARY_MILES
+            near_a_limit |= abs(nearest - area.miles) < SHOWN_MILES + BOUNDARY_MILES
         inside.append(
             area.kind == "national"
             or (area.kind == "local_authority" and person.local_authority in area.codes)
@@ -237,7 +241,7 @@ def oracle(person: matcher.Profile, service: matcher.ServiceFacts) -> tuple[set[
     if limit is not None and only_in_person:
         if nearest is None or nearest > limit:
             broken.add("distance")
-        near_a_limit |= nearest is not None and abs(nearest - limit) < BOUNDARY_MILES
+        near_a_limit |= nearest is not None and abs(nearest - limit) < SHOWN_MILES + BOUNDARY_MILES
     return broken, near_a_limit
 
 

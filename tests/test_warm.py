@@ -348,6 +348,7 @@ def test_warm_up_holds_a_page_of_cards_and_a_service_page(small_app):
     assert len(small_app.extensions[published.HELD_PAGES].rows) == 1
 
 
+@pytest.mark.concurrency
 def test_the_gunicorn_master_warms_on_the_thread_its_workers_serve_on(small_app, monkeypatch):
     """What is held per thread (pyproj's transformer) is then the workers' already: built on
     a thread of its own, each worker built it again in its first search with a postcode."""
