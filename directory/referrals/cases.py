@@ -362,10 +362,18 @@ def update(session: Session, user: User, case: Case, details: CaseDetails, versi
     the case changed since: the update is conditional, so two edits never both land."""
     if not isinstance(version, int) or isinstance(version, bool):
         raise CaseError({"version": "Open the case again, then make your change."})
+    return _save_over(session, user, case, version, _values(details))
+
+
+def _save_over(
+    session: Session, user: User, case: Case, version: int, values: dict[str, Any]
+) -> Case:
+    """Write these values over the copy of the case read at `version`, in one conditional
+    UPDATE: StaleCase (nothing saved) if the case changed since, so two edits never both land."""
     changed = session.connection().execute(
         sql_update(Case)
         .where(col(Case.id) == case.id, col(Case.version) == version)
-        .values(**_values(details), version=version + 1, updated_at=utcnow())
+        .values(**values, version=version + 1, updated_at=utcnow())
     )
     if changed.rowcount != 1:
         session.rollback()
@@ -492,24 +500,12 @@ def set_known_team(
         problems["known_team"] = "This case's details were removed after it closed."
     if problems:
         raise CaseError(problems)
-    changed = session.connection().execute(
-        sql_update(Case)
-        .where(col(Case.id) == case.id, col(Case.version) == version)
-        .values(
-            known_team=name,
-            known_team_contact=duty if name else "",
-            known_team_service_id=listing.id if listing is not None and name else None,
-            version=version + 1,
-            updated_at=utcnow(),
-        )
-    )
-    if changed.rowcount != 1:
-        session.rollback()
-        raise StaleCase()
-    session.commit()
-    session.refresh(case)
-    record_access(session, case, user, "changed")
-    return case
+    team = {
+        "known_team": name,
+        "known_team_contact": duty if name else "",
+        "known_team_service_id": listing.id if listing is not None and name else None,
+    }
+    return _save_over(session, user, case, version, team)
 
 
 def specialist_teams(session: Session) -> list[Service]:
