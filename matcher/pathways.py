@@ -151,7 +151,7 @@ def known_how(service: ServiceFacts) -> str:
         f"contact the team directly{f' on {pathway.phone}' if pathway.phone else ''}."
     ]
     if pathway.out_of_hours:
-        said.append(f"Out of hours: {pathway.out_of_hours.rstrip('.')}.")
+        said.append(out_of_hours_words(pathway.out_of_hours))
     return " ".join(said)
 
 
@@ -214,8 +214,18 @@ def how(service: ServiceFacts) -> str:
     if "urgent" in routes:
         said.append("It takes urgent referrals, the same day.")
     if pathway.out_of_hours:
-        said.append(f"Out of hours: {pathway.out_of_hours.rstrip('.')}.")
+        said.append(out_of_hours_words(pathway.out_of_hours))
     return " ".join(said)
+
+
+def out_of_hours_words(text: str) -> str:
+    """The listing's out-of-hours words as a sentence of `how`: headed "Out of hours:" unless
+    they already say when they apply ("Out of hours, call ..."; "Open 24 hours a day")."""
+    words = text.strip().rstrip(".")
+    lowered = words.lower()
+    if "out of hours" in lowered or "24 hours" in lowered:
+        return f"{words[0].upper()}{words[1:]}."
+    return f"Out of hours: {words}."
 
 
 def _ways(ways: list[str]) -> str:

@@ -193,3 +193,18 @@ def test_a_known_team_no_longer_published_is_not_put_first() -> None:
     archived = dataclasses.replace(CMHT, status="archived")
     known = person(needs=("low_mood",), known_service_id="cmht")
     assert "cmht" not in ids(run(known, [TALKING, archived]))
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("Call NHS 111 and choose the mental health option", "Out of hours: Call NHS 111"),
+        ("Out of hours, call NHS 111.", "Out of hours, call NHS 111."),
+        ("Open 24 hours a day, every day.", "Open 24 hours a day, every day."),
+    ],
+)
+def test_out_of_hours_words_say_out_of_hours_once(written: str, said: str) -> None:
+    words = pathways.how(
+        nhs("t", "talking_therapies", "primary_care", ("self",), out_of_hours=written)
+    )
+    assert said in words and words.lower().count("out of hours") <= 1
