@@ -443,7 +443,7 @@ def ready_within(url: str, seconds: float, log: Log) -> bool:
 
 @pytest.mark.concurrency
 def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_is_read(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, caplog
 ):
     lexicon = load_lexicon(demo_needs())
     rng = random.Random(3)
@@ -455,21 +455,25 @@ def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_i
     renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
     index.rebuild([renamed, *services[1:]])  # a new build: every segment new
 
-    may_read = threading.Event()
+    reading, may_read = threading.Event(), threading.Event()
     real_read = arrays.read_segment
 
     def slow_read(reader, key):
-        assert may_read.wait(10)
+        reading.set()
+        assert may_read.wait(5), "the searches below waited for the new build"
         return real_read(reader, key)
 
     monkeypatch.setattr(arrays, "read_segment", slow_read)
     # not waiting for the new build: the last build's answer, through its own searcher
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
+    assert reading.wait(5)  # the new build is being read on its thread: searches go on
     assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
     assert engine.run(index, SearchRequest(text="lonely"), lexicon).total > 0
     may_read.set()
     engine.serve_while_reading(index, 10)
     after = engine.run(index, SearchRequest(text="zebra"), lexicon)
     assert [h.service_id for h in after.local.hits + after.online.hits] == [renamed.id]
+    assert "Reading a new build of the index failed" not in caplog.text
     engine.let_go(index)
     index.close()
 

@@ -600,21 +600,33 @@ class Views:
             return self._read(searcher, generation)
 
     def _read(self, searcher: Searcher, generation: object) -> View:
-        if self._view is not None and generation == self._key:
-            return self._view
+        """This generation's view, read now unless it is the one held (call holding the
+        lock)."""
+        if self._view is None or generation != self._key:
+            self._hold(self._view_of(searcher), generation)
+        assert self._view is not None
+        return self._view
+
+    def _view_of(self, searcher: Searcher) -> View:
+        """The view of what `searcher` sees, reading only the segments not held already;
+        holds nothing, so a thread may call it without the lock."""
+        held = self._segments
         segments, alive = [], []
         for reader, _offset in leaf_readers(searcher.reader()):
             key = segment_key(reader)
-            segment = self._segments.get(key) or read_segment(reader, key)
+            segment = held.get(key) or read_segment(reader, key)
             segments.append(segment)
             living = np.ones(segment.size, dtype=bool)
             if reader.has_deletions():
                 living[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
             alive.append(living)
-        self._segments = {s.key: s for s in segments}
-        self._view = View(segments, _joined(alive, bool))
+        return View(segments, _joined(alive, bool))
+
+    def _hold(self, view: View, generation: object) -> None:
+        """Serve `view` from now on (call holding the lock)."""
+        self._segments = {s.key: s for s in view.segments}
+        self._view = view
         self._key = generation
-        return self._view
 
     @contextlib.contextmanager
     def reading(
@@ -687,13 +699,21 @@ class Views:
         done = self._reading = threading.Event()
 
         def run() -> None:
+            searcher = None
             try:
                 searcher, generation = fresh()
+                # read without the lock, so searches go on through the held view meanwhile
+                view = self._view_of(searcher)
                 with self._lock:  # the view and its searcher swapped in together
-                    self._read(searcher, generation)
-                    self._keep(searcher, generation[0])
+                    if self._build == generation[0]:  # a search read this build meanwhile
+                        searcher.close()
+                    else:
+                        self._hold(view, generation)
+                        self._keep(searcher, generation[0])
             except Exception:  # searches go on with the view held; the next one tries again
                 logger.exception("Reading a new build of the index failed")
+                if searcher is not None:
+                    searcher.close()
             finally:
                 with self._lock:
                     self._reading = None
