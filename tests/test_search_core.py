@@ -9,6 +9,8 @@ import uuid
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 from whoosh.fields import TEXT
 
@@ -503,3 +505,89 @@ def test_turning_pages_is_not_logged_as_a_new_search(small_search, session_for):
     _run(small_search, q="lonely", page="2")
     _run(small_search, q="lonely", band="online")
     assert len(session_for(small_search).exec(select(SearchLog)).all()) == 1
+
+
+# --- a rebuild's segments are Whoosh's own, byte for byte ------------------------------------
+
+
+def _many_facts(count: int, seed: int) -> list[ServiceFacts]:
+    """Services whose need words and organisations repeat (remembered) and whose
+    descriptions do not (analysed each time), with words common enough that their
+    postings fill several blocks."""
+    rng = random.Random(seed)
+    words = ["knitting", "chess", "walking", "money", "advice", "choir", "tea", "dance"]
+    words += ["debt", "benefits", "carers"]
+    words += ["lonely", "grief", "youth", "counselling", "garden", "Café", "naïve", "I'm", "3.5"]
+    needs = ["loneliness", "debt", "low_mood", "carers", "grief"]
+    made = []
+    for i in range(count):
+        chosen = tuple(rng.sample(needs, rng.randint(1, 2)))
+        made.append(
+            ServiceFacts(
+                name=f"{rng.choice(words)} group {i}",
+                id=uuid.UUID(int=rng.getrandbits(128)),
+                sites=((53.81, -1.56),),
+                needs=chosen,
+                need_words=" ".join(chosen).replace("_", " ") + " feeling low, sad and alone",
+                organisation=f"Org {i % 40}",
+                summary=" ".join(rng.choices(words, k=rng.randint(0, 30))),
+                description=" ".join(rng.choices(words, k=rng.randint(0, 60))),
+                keywords=tuple(rng.choices(words, k=3)),
+                minimum_age=rng.choice([None, 18, 65]),
+                sessions=(OpeningSession(days=("MO",), opens="10:00", closes="12:00"),),
+            )
+        )
+    return made
+
+
+def _segment_files(folder) -> dict[str, bytes]:
+    """The segment's files by what follows its name (the name itself is random)."""
+    return {
+        path.name.split(".", 1)[1]: path.read_bytes()
+        for path in folder.iterdir()
+        if path.name.startswith("MAIN_") and "." in path.name
+    }
+
+
+def test_a_rebuilds_segment_is_the_one_whooshs_own_writer_writes_byte_for_byte(tmp_path):
+    """The rebuild's writer (building.SegmentBuilder) analyses repeated values once, words
+    without Whoosh's token chain, and postings a block at a time: what it writes must be
+    what Whoosh writes, or searches would find and score differently after a rebuild than
+    after edits."""
+    from whoosh import index as whoosh_index
+
+    from directory.search.index import SCHEMA, document
+
+    documents = [document(f) for f in _many_facts(1500, seed=5)]  # over _Terms.TRIAL
+    whooshs, ours = tmp_path / "whoosh", tmp_path / "ours"
+    whooshs.mkdir(), ours.mkdir()
+    writer = whoosh_index.create_in(str(whooshs), SCHEMA).writer(compound=False)
+    for each in documents:
+        writer.add_document(**each)
+    writer.commit()
+    index = whoosh_index.create_in(str(ours), SCHEMA)
+    count, segments = building.write_segments(str(ours), documents)
+    index.writer().commit(mergetype=lambda _writer, _none: segments)
+    assert count == 1500 and len(segments) == 1
+    expected, written = _segment_files(whooshs), _segment_files(ours)
+    assert {"trm", "pst", "_stored.col", "_description_len.col"} <= expected.keys()
+    assert written.keys() == expected.keys()
+    assert [name for name in expected if written[name] != expected[name]] == []
+
+
+WORDS_AS_TYPED = st.text(
+    st.characters(codec="utf-8", categories=["L", "N", "P", "Zs", "M"]), max_size=80
+) | st.lists(st.sampled_from(["Running", "the", "I'm", "U.K.", "a", "İstanbul", "groups"])).map(
+    " ".join
+)
+
+
+@given(value=WORDS_AS_TYPED)
+def test_the_quick_analysis_gives_each_fields_terms_as_whoosh_does(value):
+    from directory.search.index import SCHEMA
+
+    quick = {name: building._quick_analysis(SCHEMA[name]) for name in SCHEMA.names()}
+    analysed = {"name", "need_words", "keywords", "organisation", "description", "spelling"}
+    assert {name for name, analyse in quick.items() if analyse} == analysed
+    for name in analysed:
+        assert list(quick[name](value)) == list(SCHEMA[name].index(value)), name
