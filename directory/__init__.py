@@ -143,11 +143,12 @@ def register_warm_up(app: Flask) -> None:
     from directory.catalogue import needs, published
     from directory.matching import held_catalogue, pathways
     from directory.oruk import queries as oruk_queries
-    from directory.web.public import search_form
+    from directory.web.public import home_page, search_form
 
     warm.add_step(app, "page templates", lambda app, _session: compile_templates(app))
     warm.add_step(app, "needs vocabulary", lambda app, session: needs.held(session, app))
     warm.add_step(app, "search form", search_form.warm)
+    warm.add_step(app, "home page", home_page.warm)
     warm.add_step(app, "search", search.warm, after_fork=search.touch)
     warm.add_step(app, "need counts", lambda _app, session: published.needs(session))
     warm.add_step(app, "listings", lambda _app, session: published.warm(session))

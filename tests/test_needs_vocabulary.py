@@ -157,6 +157,22 @@ def test_a_held_vocabulary_costs_one_small_query_until_it_changes(small_app):
         assert "zorbing" in needs.held(session).need("loneliness").synonyms
 
 
+def test_a_renamed_need_shows_on_the_next_home_page(small_app):
+    """The home page's body is rendered once per vocabulary and held (web/public/home_page.py):
+    a need renamed by another worker process shows on the next home page all the same."""
+    client = small_app.test_client()
+    for _ in range(2):  # the second from the held body
+        assert "Loneliness and isolation" in client.get("/").get_data(as_text=True)
+    with Session(small_app.extensions[db.ENGINE_KEY]) as session:
+        term = session.get(TaxonomyTerm, LONELINESS)
+        term.name, term.description = "Feeling alone", "Nobody to talk to & no one to see"
+        session.commit()
+    body = client.get("/").get_data(as_text=True)
+    assert "Loneliness and isolation" not in body
+    assert ">Feeling alone</a>" in body
+    assert "Nobody to talk to &amp; no one to see" in body
+
+
 def test_a_changed_synonym_is_seen_by_the_next_search_and_match(small_search):
     client = small_search.test_client()
     lonely = {"age": 60, "postcode": "LS6 1BD", "needs": ["zorbing"]}

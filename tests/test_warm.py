@@ -287,6 +287,7 @@ def test_ready_is_503_until_the_app_is_warm_and_200_after(small_app):
         "page templates",
         "needs vocabulary",
         "search form",
+        "home page",
         "search",
         "need counts",
         "listings",
@@ -338,6 +339,26 @@ def test_warm_up_renders_the_search_forms_a_first_search_page_shows(small_app, m
     # a filter chosen: a set of choices not held yet, rendered by the request
     assert client.get("/search?q=lonely&free=1").status_code == 200
     assert rendered == [search_form.FORM_TEMPLATE]
+
+
+def test_warm_up_renders_the_home_pages_body_and_the_home_page_does_not(small_app, monkeypatch):
+    """The body (search box, a card per need, urgent help) from the NHS.UK macros was three
+    quarters of the home page's CPU time; after warm-up a home page renders only the layout
+    around it."""
+    warm.warm_up(small_app)
+    loaded: list[str] = []
+    real = small_app.jinja_env.get_template
+
+    def spy(name: str, *args: object, **kwargs: object) -> object:
+        loaded.append(str(name))
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(small_app.jinja_env, "get_template", spy)
+    for _ in range(2):
+        assert small_app.test_client().get("/").status_code == 200
+    assert "base.html" in loaded
+    body = {f"nhsuk/components/{name}/macro.jinja" for name in ("input", "button", "card")}
+    assert body.isdisjoint(loaded)
 
 
 def test_warm_up_holds_a_page_of_cards_and_a_service_page(small_app):

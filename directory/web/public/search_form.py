@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
@@ -18,6 +16,7 @@ from directory.catalogue import needs as known_needs
 from directory.catalogue import vocabulary
 from directory.catalogue.needs import Need, NeedsVocabulary
 from directory.search.request import ACCESS_FILTERS, DISTANCES, SearchRequest
+from directory.web.public.held_html import HeldHtml
 
 Items = list[dict[str, str]]
 
@@ -86,31 +85,6 @@ _STAND_INS = re.compile("|".join(re.escape(stand_in) for stand_in in TYPED.value
 CHOSEN = tuple(name for name in FIELDS if name not in TYPED and name not in ("page", "band"))
 
 
-class _HeldForms:
-    """The form's HTML for each set of choices, for one vocabulary snapshot."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.vocabulary: NeedsVocabulary | None = None
-        self.html: OrderedDict[Hashable, str] = OrderedDict()
-
-    def get(self, vocabulary: NeedsVocabulary, key: Hashable) -> str | None:
-        with self.lock:
-            if vocabulary is not self.vocabulary:  # a new snapshot: new choices of need
-                self.vocabulary, self.html = vocabulary, OrderedDict()
-            found = self.html.get(key)
-            if found is not None:
-                self.html.move_to_end(key)
-            return found
-
-    def put(self, vocabulary: NeedsVocabulary, key: Hashable, html: str) -> None:
-        with self.lock:
-            if vocabulary is self.vocabulary:
-                self.html[key] = html
-                while len(self.html) > MAX_HELD_FORMS:
-                    self.html.popitem(last=False)
-
-
 def form_html(
     form: Mapping[str, Any],
     problems: Mapping[str, str],
@@ -128,7 +102,7 @@ def form_html(
         results,
         tuple(value is None for value in typed.values()),  # no value: no value attribute
     )
-    held: _HeldForms = current_app.extensions.setdefault(HELD_FORMS, _HeldForms())
+    held = HeldHtml.of(current_app, HELD_FORMS, MAX_HELD_FORMS)
     html = held.get(vocabulary, key)
     if html is None:
         shown = MultiDict(

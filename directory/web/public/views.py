@@ -15,7 +15,7 @@ from directory.catalogue import needs as known_needs
 from directory.catalogue import published
 from directory.search import SearchInputError, SearchRequest, places, public
 from directory.search.results import ResolvedPlace
-from directory.web.public import search_form
+from directory.web.public import home_page, search_form
 
 blueprint = Blueprint("public", __name__)
 
@@ -31,7 +31,8 @@ def page_number() -> int:
 @blueprint.get("/")
 def home() -> str:
     # The vocabulary the app holds, not the counts of services: the page shows no counts.
-    return render_template("public/home.html", needs=known_needs.held(db.session()).needs)
+    vocabulary = known_needs.held(db.session())
+    return render_template("public/home.html", home_html=home_page.body_html(vocabulary))
 
 
 @blueprint.get("/search", endpoint="search")
