@@ -148,7 +148,7 @@ def _quick_analysis(field: Any) -> Callable[[Any], Terms] | None:
     through a chain of generators for each word (half of a rebuild's time). None for any
     other field (field.index then)."""
     analyzer = field.analyzer if type(field.format) is formats.Frequency else None
-    if type(analyzer) is not CompositeAnalyzer:
+    if not isinstance(analyzer, CompositeAnalyzer) or type(analyzer) is not CompositeAnalyzer:
         return None
     steps = list(analyzer.items)
     tokenizer = steps.pop(0)
@@ -168,7 +168,7 @@ def _quick_analysis(field: Any) -> Callable[[Any], Terms] | None:
 
     def analyse(value: Any) -> Terms:
         if not isinstance(value, str):
-            return field.index(value)  # type: ignore[no-any-return]
+            return field.index(value)
         counts: dict[str, int] = {}
         for match in expression.finditer(value):
             word = match.group(0).lower()
