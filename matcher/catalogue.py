@@ -52,7 +52,6 @@ class Catalogue:
         # (_ranked): an array of them where a list of pairs took 64 bytes an entry.
         self._by_need: dict[str, array[int]] = defaultdict(_ranked_postings)
         # Words of each service's name and keywords: where a synonym of a need is looked for.
-        self._labels: list[str] = []
         self._label_index: dict[str, array[int]] = defaultdict(_postings)
         # Stems of the meaningful words of its own text: how the person's words find it.
         self._text_index: dict[str, array[int]] = defaultdict(_postings)
@@ -84,8 +83,7 @@ class Catalogue:
     def _add(self, i: int, service: ServiceFacts, same: dict[Any, Any]) -> None:
         for rank, code in enumerate(service.needs):
             self._by_need[code].append(_ranked(i, rank))
-        label, label_words, stems, words = _words(service)
-        self._labels.append(label)
+        label_words, stems, words = _words(service)
         for word in label_words:
             self._label_index[word].append(i)
         for word in stems:
@@ -130,7 +128,6 @@ class Catalogue:
             services[i] = service
         new.services = tuple(services)
         new._by_need = defaultdict(_ranked_postings, self._by_need)
-        new._labels = list(self._labels)
         new._label_index = defaultdict(_postings, self._label_index)
         new._text_index = defaultdict(_postings, self._text_index)
         new.cells = list(self.cells)
@@ -153,13 +150,12 @@ class Catalogue:
 
         for i, service in changed.items():
             old = self.services[i]
-            _, old_label_words, old_stems, old_words = _words(old)
-            label, label_words, stems, words = _words(service)
+            old_label_words, old_stems, old_words = _words(old)
+            label_words, stems, words = _words(service)
             for rank, code in enumerate(old.needs):
                 own(new._by_need, 0, code).remove(_ranked(i, rank))
             for rank, code in enumerate(service.needs):
                 insort(own(new._by_need, 0, code), _ranked(i, rank))
-            new._labels[i] = label
             for table, which, before, after in (
                 (new._label_index, 1, old_label_words, label_words),
                 (new._text_index, 2, old_stems, stems),
@@ -230,7 +226,10 @@ class Catalogue:
         postings = [self._label_index.get(w, NO_POSTINGS) for w in words]
         rarest = min(postings, key=len)
         wanted = f" {' '.join(words)} "
-        return [i for i in rarest if wanted in self._labels[i]]
+        if len(words) == 1:  # a word of the label: the label says it
+            return list(rarest)
+        # a phrase: its words in order, in the label of each service saying the rarest one
+        return [i for i in rarest if wanted in _label(self.services[i])]
 
     def words_of(self, text: str, common_share: float) -> Words:
         """The person's telling words. A word the catalogue lacks becomes its nearest
@@ -299,15 +298,21 @@ REMOTE, IN_PERSON, BOTH = 0, 1, 2
 CELL_DEGREES = 0.005
 
 
-def _words(service: ServiceFacts) -> tuple[str, set[str], set[str], set[str]]:
-    """A service's label (name and keywords, normalised, padded for phrase search), the
-    words of its label, the stems of its text's meaningful words, and those words."""
+def _label(service: ServiceFacts) -> str:
+    """A service's label: its name and keywords, normalised, padded for phrase search. Made
+    when a phrase is looked for rather than held (11 MB at 100,000 services)."""
+    return f" {normalise(' '.join((service.name, *service.keywords)))} "
+
+
+def _words(service: ServiceFacts) -> tuple[set[str], set[str], set[str]]:
+    """The words of a service's label, the stems of its text's meaningful words, and those
+    words."""
     label = normalise(" ".join((service.name, *service.keywords)))
     # The need words are left out: the needs are matched on their own, and counting
     # them here again would give every service tagged with a need a second helping.
     text = " ".join((service.name, *service.keywords, service.description))
     words = set(content_words(text))
-    return f" {label} ", set(label.split()), {stem(w) for w in words}, words
+    return set(label.split()), {stem(w) for w in words}, words
 
 
 def _reach(service: ServiceFacts) -> int:

@@ -164,7 +164,7 @@ def indexes(catalogue: matcher.Catalogue) -> list[object]:
     """What a catalogue's answers are read from (map cells aside: numbered as first seen)."""
     return [
         dict(catalogue._by_need),
-        catalogue._labels,
+        catalogue.services,
         dict(catalogue._label_index),
         dict(catalogue._text_index),
         dict(catalogue._surface),

@@ -483,7 +483,7 @@ def _hits(
     ):
         hits.append(
             Hit(
-                uuid.UUID(view.ids[doc]),
+                view.service_id(doc),
                 relevance,
                 None if math.isnan(miles) else miles,
                 bool(open_now[doc]) if view.has_hours[doc] else None,
