@@ -591,3 +591,42 @@ def test_the_quick_analysis_gives_each_fields_terms_as_whoosh_does(value):
     assert {name for name, analyse in quick.items() if analyse} == analysed
     for name in analysed:
         assert list(quick[name](value)) == list(SCHEMA[name].index(value)), name
+
+
+def test_searches_hold_at_most_the_read_budget_and_find_the_same_past_it(
+    tmp_path, lexicon, monkeypatch
+):
+    """Each term's postings and each filter's mask are held once read; past the budget all
+    are let go of and read again when asked, with the same answers."""
+    from directory.search import arrays
+
+    catalogue = _many_facts(300, seed=9)
+    index, limited = SearchIndex(tmp_path / "one"), SearchIndex(tmp_path / "two")
+    index.rebuild(catalogue)
+    limited.rebuild(catalogue)
+    texts = ["knitting", "chess tea", "dance", "garden café", "tea", "chess"]
+    requests = [SearchRequest(text=t) for t in texts] + [
+        SearchRequest(text=t, need="loneliness", free_only=True) for t in texts
+    ]
+    unlimited = [engine.run(index, r, lexicon) for r in requests]
+    engine.let_go(index)
+    index.close()
+    budget = 4_000  # bytes: a few terms' postings of 300 services
+    monkeypatch.setattr(arrays, "READ_BUDGET_BYTES", budget)
+    index = limited
+    assert all(e.total > 0 for e in unlimited)
+    held_before, let_go = 0, 0
+    for _ in range(2):
+        for request, expected in zip(requests, unlimited, strict=True):
+            found = engine.run(index, request, lexicon)
+            assert _names(found) == _names(expected) and found.total == expected.total
+            with index.searcher() as searcher:
+                view = engine._views_for(index).view(searcher, engine._generation(index, searcher))
+            held = sum(p[0].nbytes + p[1].nbytes for p in view._postings.values())
+            held += sum(m.nbytes for m in view._masks.values())
+            assert held == view.held_bytes <= budget
+            let_go += held < held_before
+            held_before = held
+    assert let_go >= 2  # the budget was reached, and all was let go of
+    engine.let_go(index)
+    index.close()

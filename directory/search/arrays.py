@@ -167,6 +167,9 @@ def read_segment(reader: IndexReader, key: str) -> Segment:
 
 
 LOW_64 = 2**64 - 1
+# What a worker holds at most of the postings and masks read for searches, beyond which it
+# lets go of them all and reads again what is asked (View._hold_read).
+READ_BUDGET_BYTES = 32 * 1024 * 1024
 
 # Whoosh keeps a field's length in a document as one byte, on a log scale.
 LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -291,6 +294,7 @@ class View:
                 self.vocabulary[word] = self.vocabulary.get(word, 0) + count
         self._postings: dict[tuple[str, str], Postings] = {}
         self._masks: dict[str, np.ndarray] = {}
+        self.held_bytes = 0  # of the postings and masks read so far (see _hold_read)
         self._fits_by_place: dict[tuple[str | None, tuple[str, ...]], np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -375,6 +379,7 @@ class View:
                     weights_part if weights_part is not None else weights,
                 )
             with self._lock:
+                self._hold_read(found[0].nbytes + found[1].nbytes)
                 self._postings[key] = found
         return found
 
@@ -403,8 +408,24 @@ class View:
                 if piece is not None:
                     segment.masks[key] = piece
             with self._lock:
+                self._hold_read(found.nbytes)
                 self._masks[key] = found
         return found
+
+    def _hold_read(self, size: int) -> None:
+        """Count what is about to be held; past READ_BUDGET_BYTES, let go of every term's
+        postings and every mask read so far, here and in the segments (call holding the
+        lock). Each is read again when next asked for (a millisecond or so): without a
+        limit, a crawler asking for every word of the catalogue would have each worker hold
+        every posting of the index (about 150 MB at 100,000 services)."""
+        self.held_bytes += size
+        if self.held_bytes > READ_BUDGET_BYTES:
+            self._postings.clear()
+            self._masks.clear()
+            for segment in self.segments:
+                segment.postings.clear()
+                segment.masks.clear()
+            self.held_bytes = size
 
     def _leaves(self, searcher: Searcher) -> Iterable[tuple[Segment, int, Searcher]]:
         """Each segment with its offset and its searcher in this generation."""

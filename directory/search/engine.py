@@ -33,7 +33,6 @@ import itertools
 import json
 import math
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
