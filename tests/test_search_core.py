@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import random
 import sys
+import threading
 import uuid
 from datetime import datetime
 
@@ -593,6 +594,7 @@ def test_the_quick_analysis_gives_each_fields_terms_as_whoosh_does(value):
         assert list(quick[name](value)) == list(SCHEMA[name].index(value)), name
 
 
+@pytest.mark.concurrency
 def test_searches_hold_at_most_the_read_budget_and_find_the_same_past_it(
     tmp_path, lexicon, monkeypatch
 ):
@@ -625,8 +627,33 @@ def test_searches_hold_at_most_the_read_budget_and_find_the_same_past_it(
             held = sum(p[0].nbytes + p[1].nbytes for p in view._postings.values())
             held += sum(m.nbytes for m in view._masks.values())
             assert held == view.held_bytes <= budget
+            in_segments = sum(
+                sum(a.nbytes for pair in segment.postings.values() for a in pair)
+                + sum(m.nbytes for m in segment.masks.values())
+                for segment in view.segments
+            )
+            assert in_segments <= budget  # let go of there too (they keep the arrays alive)
             let_go += held < held_before
             held_before = held
     assert let_go >= 2  # the budget was reached, and all was let go of
+
+    # searches on several threads at once, each letting go of what the others read
+    failed: list[BaseException] = []
+
+    def search(offset: int) -> None:
+        try:
+            for n in range(60):
+                request = requests[(n + offset) % len(requests)]
+                expected = unlimited[(n + offset) % len(requests)]
+                assert engine.run(index, request, lexicon).total == expected.total
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failed.append(error)
+
+    threads = [threading.Thread(target=search, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
     engine.let_go(index)
     index.close()

@@ -499,6 +499,47 @@ def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_i
     index.close()
 
 
+@pytest.mark.concurrency
+def test_after_an_edit_and_then_a_reindex_the_last_build_is_served_with_the_edit(
+    tmp_path, monkeypatch, caplog
+):
+    """The searcher kept for serving the last build while a new one is read sees the view's
+    own generation: kept before an edit, it lacked the edit's segment, and the pair it made
+    with the view after the edit failed (segments and searchers zipped out of step)."""
+    lexicon = load_lexicon(demo_needs())
+    rng = random.Random(4)
+    services = [_service(rng, n) for n in range(30)]
+    index = SearchIndex(tmp_path)
+    index.rebuild(services)
+    engine.serve_while_reading(index, 0)
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0  # read: warm
+    renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
+    index.update([renamed])  # an edit: the index's segments change
+    # a search after it reads the edit's generation (not yet the word "zebra" in it)
+    assert engine.run(index, SearchRequest(text="lonely"), lexicon).total > 0
+    index.rebuild([renamed, *services[1:]])  # then a new build, read on a thread
+
+    reading, may_read = threading.Event(), threading.Event()
+    real_read = arrays.read_segment
+
+    def slow_read(reader, key):
+        reading.set()
+        assert may_read.wait(5)
+        return real_read(reader, key)
+
+    monkeypatch.setattr(arrays, "read_segment", slow_read)
+    served = engine.run(index, SearchRequest(text="zebra"), lexicon)  # the last build's
+    assert reading.wait(5)
+    assert [h.service_id for h in served.local.hits + served.online.hits] == [renamed.id]
+    may_read.set()
+    engine.serve_while_reading(index, 10)
+    after = engine.run(index, SearchRequest(text="zebra"), lexicon)
+    assert [h.service_id for h in after.local.hits + after.online.hits] == [renamed.id]
+    assert "Reading a new build of the index failed" not in caplog.text
+    engine.let_go(index)
+    index.close()
+
+
 def test_a_worker_forked_from_a_warm_app_builds_nothing_again(small_app, caplog):
     """gunicorn with preload: the master warms; each worker only opens its own connection
     and index files (one search), and the values the master built are the ones it serves."""

@@ -356,13 +356,15 @@ class View:
         key = (name, token)
         found = self._postings.get(key)
         if found is None:
+            # Each segment's postings are kept here as read: another thread may let go of
+            # the segments' (View._hold_read) between these lines.
             parts, read = [], []
             for segment, offset, leaf in self._leaves(searcher):
-                if key not in segment.postings:
-                    segment.postings[key] = read_postings(leaf.reader(), name, token)
-                ids, weights = segment.postings[key]
-                parts.append((ids + offset if offset else ids, weights))
-                read.append((segment, offset))
+                own = segment.postings.get(key)
+                if own is None:
+                    own = segment.postings[key] = read_postings(leaf.reader(), name, token)
+                parts.append((own[0] + offset if offset else own[0], own[1]))
+                read.append((segment, offset, own))
             found = (
                 _joined([p[0] for p in parts], np.int32),
                 _joined([p[1] for p in parts], np.float32),
@@ -370,10 +372,9 @@ class View:
             # held once: each segment's postings point into the joined ones where they can
             lent_ids = _lend(found[0], [p[0] for p in parts])
             lent_weights = _lend(found[1], [p[1] for p in parts])
-            for (segment, offset), ids_part, weights_part in zip(
+            for (segment, offset, (ids, weights)), ids_part, weights_part in zip(
                 read, lent_ids, lent_weights, strict=True
             ):
-                ids, weights = segment.postings[key]
                 segment.postings[key] = (
                     ids_part if ids_part is not None and not offset else ids,
                     weights_part if weights_part is not None else weights,
@@ -393,14 +394,15 @@ class View:
         key = repr(query)
         found = self._masks.get(key)
         if found is None:
-            parts = []
+            parts = []  # as read: another thread may let go of the segments' meanwhile
             for segment, _offset, leaf in self._leaves(searcher):
-                if key not in segment.masks:
+                matched = segment.masks.get(key)
+                if matched is None:
                     matched = np.zeros(segment.size, dtype=bool)
                     docs = list(query.docs(leaf))
                     matched[np.array(docs, dtype=np.int64)] = True
                     segment.masks[key] = matched
-                parts.append(segment.masks[key])
+                parts.append(matched)
             found = _joined(parts, bool)
             for (segment, _offset, _leaf), piece in zip(
                 self._leaves(searcher), _lend(found, parts), strict=True
@@ -616,9 +618,10 @@ class Views:
         self._segments: dict[str, Segment] = {}
         self._lock = threading.Lock()
         self.wait = wait
-        # the build the view was read from, and a searcher of it kept for serving it
-        self._build: str | None = None
+        # a searcher kept for serving the view held, and the generation it sees (the view's,
+        # when the two can be served as a pair)
         self._kept: Searcher | None = None
+        self._kept_key: object = None
         self._kept_lock = threading.Lock()  # one search at a time through the kept searcher
         self._reading: threading.Event | None = None  # set when a new build has been read
 
@@ -668,9 +671,12 @@ class Views:
         one's, through its kept searcher, while `fresh()` (a searcher of the newest build,
         and its generation) is read on a thread."""
         with self._lock:
-            current = self._view is not None and generation == self._key
-            stale = not current and self._view is not None and self._build != generation[0]
-            if not stale or self.wait is None or self._kept is None:
+            held_key = self._key if isinstance(self._key, tuple) else (None,)
+            # a new build while a view of another is held, with the searcher that view is
+            # read through (an edit since moves the view on: it is then kept anew)
+            stale = self._view is not None and held_key[0] != generation[0]
+            paired = self._kept is not None and self._kept_key == self._key
+            if not stale or self.wait is None or not paired:
                 done = None
                 view = self._read_keeping(searcher, generation, fresh)
             else:
@@ -701,20 +707,22 @@ class Views:
         generation: tuple[str, object],
         fresh: Callable[[], tuple[Searcher, tuple[str, object]]],
     ) -> View:
-        """Read the generation in this thread (holding the lock), keeping a searcher of its
-        build for serving it while a later build is read (unless searches always wait)."""
+        """Read the generation in this thread (holding the lock), keeping a searcher of
+        the same generation for serving it while a later build is read (unless searches
+        always wait): after an edit too, as the view then has other segments than the
+        searcher kept before it."""
         view = self._read(searcher, generation)
-        if self.wait is not None and (self._build != generation[0] or self._kept is None):
+        if self.wait is not None and (self._kept is None or self._kept_key != generation):
             kept, kept_generation = fresh()
-            if kept_generation[0] == generation[0]:
-                self._keep(kept, generation[0])
-            else:
+            if kept_generation == generation:
+                self._keep(kept, generation)
+            else:  # changed again meanwhile: the next search keeps one
                 kept.close()
         return view
 
-    def _keep(self, kept: Searcher, build: str) -> None:
+    def _keep(self, kept: Searcher, generation: object) -> None:
         with self._kept_lock:  # a search through the old one finishes first
-            old, self._kept, self._build = self._kept, kept, build
+            old, self._kept, self._kept_key = self._kept, kept, generation
         if old is not None:
             old.close()
 
@@ -724,6 +732,7 @@ class Views:
         if self._reading is not None:
             return self._reading
         done = self._reading = threading.Event()
+        started_from = self._key  # (called holding the lock)
 
         def run() -> None:
             searcher = None
@@ -732,11 +741,12 @@ class Views:
                 # read without the lock, so searches go on through the held view meanwhile
                 view = self._view_of(searcher)
                 with self._lock:  # the view and its searcher swapped in together
-                    if self._build == generation[0]:  # a search read this build meanwhile
-                        searcher.close()
-                    else:
+                    if self._key == started_from:  # else a search moved the view on since
                         self._hold(view, generation)
-                        self._keep(searcher, generation[0])
+                        self._keep(searcher, generation)
+                        searcher = None  # kept: closed when replaced
+                if searcher is not None:
+                    searcher.close()
             except Exception:  # searches go on with the view held; the next one tries again
                 logger.exception("Reading a new build of the index failed")
                 if searcher is not None:
@@ -752,6 +762,6 @@ class Views:
     def close(self) -> None:
         """Close the kept searcher (before a fork, or at shutdown)."""
         with self._kept_lock:
-            kept, self._kept, self._build = self._kept, None, None
+            kept, self._kept, self._kept_key = self._kept, None, None
         if kept is not None:
             kept.close()
