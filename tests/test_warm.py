@@ -462,34 +462,36 @@ def ready_within(url: str, seconds: float, log: Log) -> bool:
 # --- the search arrays after a reindex ------------------------------------------------------
 
 
-@pytest.mark.concurrency
-def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_is_read(
-    tmp_path, monkeypatch, caplog
-):
+def _served_while_reading(tmp_path, seed: int):
+    """The needs' lexicon, 30 services and their index, searched once (its view read), with
+    searches served from the last build while a new one is read."""
     lexicon = load_lexicon(demo_needs())
-    rng = random.Random(3)
+    rng = random.Random(seed)
     services = [_service(rng, n) for n in range(30)]
     index = SearchIndex(tmp_path)
     index.rebuild(services)
     engine.serve_while_reading(index, 0)
     assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0  # read: warm
-    renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
-    index.rebuild([renamed, *services[1:]])  # a new build: every segment new
+    return lexicon, services, index
 
+
+def _new_builds_read_held_up(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """Reading a segment waits, as a new build's read on its thread: the event set once the
+    read has begun, and the one that lets it go on."""
     reading, may_read = threading.Event(), threading.Event()
     real_read = arrays.read_segment
 
     def slow_read(reader, key):
         reading.set()
-        assert may_read.wait(5), "the searches below waited for the new build"
+        assert may_read.wait(5), "the searches waited for the new build"
         return real_read(reader, key)
 
     monkeypatch.setattr(arrays, "read_segment", slow_read)
-    # not waiting for the new build: the last build's answer, through its own searcher
-    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
-    assert reading.wait(5)  # the new build is being read on its thread: searches go on
-    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
-    assert engine.run(index, SearchRequest(text="lonely"), lexicon).total > 0
+    return reading, may_read
+
+
+def _the_new_build_once_read_is_served(index, lexicon, may_read, renamed, caplog) -> None:
+    """Let the new build's read go on; searches then find the renamed service in it."""
     may_read.set()
     engine.serve_while_reading(index, 10)
     after = engine.run(index, SearchRequest(text="zebra"), lexicon)
@@ -497,6 +499,23 @@ def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_i
     assert "Reading a new build of the index failed" not in caplog.text
     engine.let_go(index)
     index.close()
+
+
+@pytest.mark.concurrency
+def test_after_a_reindex_searches_are_served_from_the_last_build_while_the_new_is_read(
+    tmp_path, monkeypatch, caplog
+):
+    lexicon, services, index = _served_while_reading(tmp_path, seed=3)
+    renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
+    index.rebuild([renamed, *services[1:]])  # a new build: every segment new
+
+    reading, may_read = _new_builds_read_held_up(monkeypatch)
+    # not waiting for the new build: the last build's answer, through its own searcher
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
+    assert reading.wait(5)  # the new build is being read on its thread: searches go on
+    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0
+    assert engine.run(index, SearchRequest(text="lonely"), lexicon).total > 0
+    _the_new_build_once_read_is_served(index, lexicon, may_read, renamed, caplog)
 
 
 @pytest.mark.concurrency
@@ -506,38 +525,18 @@ def test_after_an_edit_and_then_a_reindex_the_last_build_is_served_with_the_edit
     """The searcher kept for serving the last build while a new one is read sees the view's
     own generation: kept before an edit, it lacked the edit's segment, and the pair it made
     with the view after the edit failed (segments and searchers zipped out of step)."""
-    lexicon = load_lexicon(demo_needs())
-    rng = random.Random(4)
-    services = [_service(rng, n) for n in range(30)]
-    index = SearchIndex(tmp_path)
-    index.rebuild(services)
-    engine.serve_while_reading(index, 0)
-    assert engine.run(index, SearchRequest(text="zebra"), lexicon).total == 0  # read: warm
+    lexicon, services, index = _served_while_reading(tmp_path, seed=4)
     renamed = ServiceFacts(**{**vars(services[0]), "name": "Zebra crossing club"})
     index.update([renamed])  # an edit: the index's segments change
     # a search after it reads the edit's generation (not yet the word "zebra" in it)
     assert engine.run(index, SearchRequest(text="lonely"), lexicon).total > 0
     index.rebuild([renamed, *services[1:]])  # then a new build, read on a thread
 
-    reading, may_read = threading.Event(), threading.Event()
-    real_read = arrays.read_segment
-
-    def slow_read(reader, key):
-        reading.set()
-        assert may_read.wait(5)
-        return real_read(reader, key)
-
-    monkeypatch.setattr(arrays, "read_segment", slow_read)
+    reading, may_read = _new_builds_read_held_up(monkeypatch)
     served = engine.run(index, SearchRequest(text="zebra"), lexicon)  # the last build's
     assert reading.wait(5)
     assert [h.service_id for h in served.local.hits + served.online.hits] == [renamed.id]
-    may_read.set()
-    engine.serve_while_reading(index, 10)
-    after = engine.run(index, SearchRequest(text="zebra"), lexicon)
-    assert [h.service_id for h in after.local.hits + after.online.hits] == [renamed.id]
-    assert "Reading a new build of the index failed" not in caplog.text
-    engine.let_go(index)
-    index.close()
+    _the_new_build_once_read_is_served(index, lexicon, may_read, renamed, caplog)
 
 
 def test_a_worker_forked_from_a_warm_app_builds_nothing_again(small_app, caplog):
