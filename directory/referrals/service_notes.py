@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from directory.accounts import users
 from directory.models import Role, ServiceNote, User, utcnow
@@ -65,33 +65,33 @@ def author_words(role: str, user: User | None) -> str:
 
 def notes_on(session: Session, service_id: uuid.UUID, reader: User) -> list[NoteShown]:
     """A service's notes, newest first, each with its author in words."""
-    statement = (
-        select(ServiceNote, User)
-        .join(User, col(User.id) == ServiceNote.author_id, isouter=True)
-        .where(ServiceNote.service_id == service_id)
-        .order_by(col(ServiceNote.created_at).desc(), col(ServiceNote.id))
-    )
-    return [
-        NoteShown(
-            note=note,
-            author=author_words(note.author_role, author),
-            mine=note.author_id is not None and note.author_id == reader.id,
-            edited=note.version > 1,
-        )
-        for note, author in session.exec(statement).all()
-    ]
+    return notes_on_each(session, [service_id], reader).get(service_id, [])
 
 
-def counts(session: Session, service_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """How many notes each of these services has (those with none are left out)."""
+def notes_on_each(
+    session: Session, service_ids: Sequence[uuid.UUID], reader: User
+) -> dict[uuid.UUID, list[NoteShown]]:
+    """The notes of each of these services (those with none left out), newest first, in
+    one query: a page of match results asks for all of its services' at once."""
     if not service_ids:
         return {}
     statement = (
-        select(ServiceNote.service_id, func.count())
+        select(ServiceNote, User)
+        .join(User, col(User.id) == ServiceNote.author_id, isouter=True)
         .where(col(ServiceNote.service_id).in_(list(service_ids)))
-        .group_by(col(ServiceNote.service_id))
+        .order_by(col(ServiceNote.created_at).desc(), col(ServiceNote.id))
     )
-    return {service_id: int(n) for service_id, n in session.exec(statement).all()}
+    found: dict[uuid.UUID, list[NoteShown]] = {}
+    for note, author in session.exec(statement).all():
+        found.setdefault(note.service_id, []).append(
+            NoteShown(
+                note=note,
+                author=author_words(note.author_role, author),
+                mine=note.author_id is not None and note.author_id == reader.id,
+                edited=note.version > 1,
+            )
+        )
+    return found
 
 
 def add(session: Session, author: User, service_id: uuid.UUID, text: Any) -> ServiceNote:

@@ -6,8 +6,9 @@ else's note is "not found".
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -121,16 +122,27 @@ def delete_service_note(note_id: uuid.UUID) -> Response:
 def service_notes_beside(service_id: Any) -> dict[str, Any] | None:
     """A service's notes for the service page and the match results: None for anyone who
     may not see them; else `{"notes": [...], "count": n, "may_write": bool}`."""
+    return service_notes_beside_each([service_id]).get(str(service_id))
+
+
+@blueprint.app_template_global()
+def service_notes_beside_each(service_ids: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """service_notes_beside for each of these services (by id as text), read in one query:
+    empty for anyone who may not see notes."""
     if not may_see_service_notes(current_user):
-        return None
-    try:
-        key = uuid.UUID(str(service_id))
-    except ValueError:
-        return None
-    notes = service_notes.notes_on(db.session(), key, current_user)
+        return {}
+    keys: dict[str, uuid.UUID] = {}
+    for service_id in service_ids:
+        with contextlib.suppress(ValueError):
+            keys[str(service_id)] = uuid.UUID(str(service_id))
+    notes = service_notes.notes_on_each(db.session(), list(keys.values()), current_user)
+    may_write = may_write_service_notes(current_user)
     return {
-        "service_id": key,
-        "notes": notes,
-        "count": len(notes),
-        "may_write": may_write_service_notes(current_user),
+        text: {
+            "service_id": key,
+            "notes": notes.get(key, []),
+            "count": len(notes.get(key, [])),
+            "may_write": may_write,
+        }
+        for text, key in keys.items()
     }
