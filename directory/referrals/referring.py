@@ -41,6 +41,7 @@ from directory.models import (
     User,
     utcnow,
 )
+from directory.referrals import cases
 from directory.referrals import status as steps
 from directory.referrals.status import TransitionError
 
@@ -197,6 +198,20 @@ def _shared(
 
 
 # --- the provider is told ---------------------------------------------------------------
+
+
+def made(
+    session: Session,
+    case: Case,
+    user: User,
+    referral: Referral,
+    send: Callable[[list[str], str, str], Any],
+) -> str:
+    """What follows every new referral, from the case page, the step-up form or the API:
+    the provider told (notify_provider: what it returns) and the change to the case logged."""
+    told = notify_provider(session, referral, send)
+    cases.record_access(session, case, user, "changed")
+    return told
 
 
 def notify_provider(

@@ -75,8 +75,7 @@ def create_referral(case_id: uuid.UUID) -> Answer:
             )
     except referring.ReferralError as error:
         return invalid("invalid_request", error.problems, of="fields")
-    told = referring.notify_provider(session, referral, mail.send)
-    cases.record_access(session, case, user, "changed")
+    told = referring.made(session, case, user, referral, mail.send)
     history = referring.histories(session, [referral])[referral.id]
     answer = referring.referral_json(referral, history) | {"provider_told": told}
     return jsonify(answer), 201

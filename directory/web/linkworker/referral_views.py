@@ -81,8 +81,7 @@ def refer(case_id: uuid.UUID) -> Response | Rendered:
         return render_template(
             "linkworker/case_referrals.html", case=case, problems=error.problems, form=form
         ), 400
-    told = referring.notify_provider(session, referral, mail.send)
-    cases.record_access(session, case, current_user, "changed")
+    told = referring.made(session, case, current_user, referral, mail.send)
     flash(f"Referred to {referral.service_name}. {PROVIDER_TOLD[told]}", "success")
     return back_to_case(case)
 
@@ -112,8 +111,7 @@ def step_up(case_id: uuid.UUID) -> Response | Rendered:
             step_up_problems=error.problems,
             step_up_form=form,
         ), 400
-    told = referring.notify_provider(session, referral, mail.send)
-    cases.record_access(session, case, current_user, "changed")
+    told = referring.made(session, case, current_user, referral, mail.send)
     urgency = stepping_up.URGENCIES[referral.urgency].lower()
     then = PROVIDER_TOLD[told] if referral.organization_id else STEP_UP_TELL
     flash(f"Step-up ({urgency}) to {referral.service_name} recorded. {then}", "success")
