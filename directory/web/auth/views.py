@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     current_app,
@@ -170,15 +172,13 @@ def join_team(token: str) -> str | Response | tuple[str, int]:
     if invitation is None:
         return render_template("auth/link_expired.html", what="invitation"), 404
     email, role = invitation
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        user = users.create_team_member(session, email, role, form.password.data)
-        login_user(user)
-        signing_in.passed(user)
-        flash(f"Welcome. You have joined as a {users.ROLE_WORDS[role].lower()}.")
-        return redirect(url_for(home_endpoint(user)))
-    heading = f"Join as a {users.ROLE_WORDS[role].lower()}"
-    return page("auth/new_password.html", form, heading=heading, email=email)
+    as_role = users.ROLE_WORDS[role].lower()
+    return _choose_password_to_join(
+        email,
+        f"Join as a {as_role}",
+        lambda password: users.create_team_member(session, email, role, password),
+        f"Welcome. You have joined as a {as_role}.",
+    )
 
 
 @blueprint.route("/join/<token>", methods=["GET", "POST"])
@@ -188,11 +188,24 @@ def join(token: str) -> str | Response | tuple[str, int]:
     if invitation is None:
         return render_template("auth/link_expired.html", what="invitation"), 404
     email, organisation = invitation
+    return _choose_password_to_join(
+        email,
+        f"Join {organisation.name}",
+        lambda password: users.create_editor(session, email, organisation, password),
+        f"Welcome. You can now keep the listings of {organisation.name} up to date.",
+    )
+
+
+def _choose_password_to_join(
+    email: str, heading: str, join: Callable[[str], User], welcome: str
+) -> Response | tuple[str, int]:
+    """The page where someone invited chooses a password; on a good one, their account
+    (`join(password)`), signed in, on their home page."""
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = users.create_editor(session, email, organisation, form.password.data)
+        user = join(form.password.data)
         login_user(user)
         signing_in.passed(user)
-        flash(f"Welcome. You can now keep the listings of {organisation.name} up to date.")
-        return redirect(url_for("manage.dashboard"))
-    return page("auth/new_password.html", form, heading=f"Join {organisation.name}", email=email)
+        flash(welcome)
+        return redirect(url_for(home_endpoint(user)))
+    return page("auth/new_password.html", form, heading=heading, email=email)
