@@ -251,3 +251,18 @@ def test_a_signpost_record_without_a_pathway_stays_a_community_listing(
     assert inference.pathway([record["name"]]) == "community_mental_health"
     kept = _import_elsewhere(databases, tmp_path, record)
     assert (kept.pathway, kept.care_level) == ("", None)
+
+
+@pytest.mark.parametrize(
+    ("pathway", "level", "settled"),
+    [
+        ("", CareLevel.CRISIS, None),  # a level without a pathway: none
+        ("talking_therapies", None, CareLevel.PRIMARY_CARE),  # the pathway's usual level
+        ("talking_therapies", CareLevel.SPECIALIST, CareLevel.SPECIALIST),  # as given
+    ],
+)
+def test_one_rule_settles_a_listings_level_of_care(pathway, level, settled) -> None:
+    """Forms, merges, imports and the feeds' terms all settle the level by it."""
+    service = Service(name="x", organization_id=TEA, pathway=pathway, care_level=level)
+    vocabulary.settle_care_level(service)
+    assert service.care_level == settled

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from directory.models.catalogue import REFERRAL_ROUTE_CODES
+from directory.models.catalogue import REFERRAL_ROUTE_CODES, CareLevel, Service
 from matcher.facts import DAY_NAMES
 
 ACCESSIBILITY: dict[str, str] = {
@@ -61,6 +61,17 @@ NHS_PATHWAYS: dict[str, tuple[str, str]] = {
     "eating_disorders": ("Eating disorder service", "specialist"),
     "perinatal": ("Perinatal mental health", "specialist"),
 }
+
+
+def settle_care_level(service: Service) -> None:
+    """The one rule for a listing's level of care, wherever its pathway is set (a form, a
+    merge, an import, the feeds' terms): a level belongs to a pathway listing, so none
+    without a pathway; a pathway with no level given takes the pathway's usual one."""
+    if not service.pathway:
+        service.care_level = None
+    elif service.care_level is None:
+        service.care_level = CareLevel(NHS_PATHWAYS[service.pathway][1])
+
 
 DELIVERY: dict[str, str] = {
     "in_person": "In person",

@@ -469,12 +469,8 @@ def _apply_service(session: Session, service: Service, values: Mapping[str, Any]
         service.capacity = Capacity(values["capacity"])
     if "care_level" in values:
         service.care_level = CareLevel(values["care_level"]) if values["care_level"] else None
-    if "pathway" in values or "care_level" in values:
-        # a level belongs to a pathway listing (a merge may take one without the other)
-        if not service.pathway:
-            service.care_level = None
-        elif service.care_level is None:
-            service.care_level = CareLevel(vocabulary.NHS_PATHWAYS[service.pathway][1])
+    if "pathway" in values or "care_level" in values:  # a merge may take one, not the other
+        vocabulary.settle_care_level(service)
     if "delivery" in values:
         modes = set(values["delivery"])
         service.in_person, service.online, service.by_phone = (

@@ -38,13 +38,17 @@ from sqlmodel import Session, SQLModel, col, select
 
 from directory import clock
 from directory.catalogue import needs as known_needs
-from directory.catalogue.vocabulary import ACCESSIBILITY, CAPACITY, LANGUAGES, NHS_PATHWAYS
+from directory.catalogue.vocabulary import (
+    ACCESSIBILITY,
+    CAPACITY,
+    LANGUAGES,
+    settle_care_level,
+)
 from directory.listings import duplicates
 from directory.models import (
     Accessibility,
     AreaType,
     Capacity,
-    CareLevel,
     Closure,
     Contact,
     CostOption,
@@ -661,8 +665,8 @@ class _Writer:
         listing as it was (a community listing stays one; a manager's pathway stays)."""
         found = inference.pathway(inference.service_names(data))
         if found and found != service.pathway:
-            service.pathway = found
-            service.care_level = CareLevel(NHS_PATHWAYS[found][1])
+            service.pathway, service.care_level = found, None  # the new pathway's usual level
+            settle_care_level(service)
 
     def _restrictions(self, service: Service, data: Json, created: bool) -> None:
         """Who alone the service is for, as its eligibility ("women aged 16 and over") or

@@ -32,6 +32,7 @@ from directory.catalogue.vocabulary import (
     NHS_PATHWAYS,
     REFERRAL_ROUTES,
     RESTRICTIONS,
+    settle_care_level,
 )
 from directory.models import REFERRAL_ROUTE_CODES, CareLevel, Organisation, Service, stable_id
 
@@ -310,8 +311,7 @@ def _apply_pathway(
     if complete or LEVELS in named:
         levels = [c for t, c, _v in found if t is LEVELS and c in CARE_LEVELS]
         service.care_level = CareLevel(levels[0]) if levels else None
-    if service.pathway and service.care_level is None:
-        service.care_level = CareLevel(NHS_PATHWAYS[service.pathway][1])
+    settle_care_level(service)
 
 
 def apply_to_organisation(org: Organisation, data: Json) -> None:
