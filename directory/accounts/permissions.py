@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
+from directory.accounts.users import TEAM_ROLES
 from directory.extensions import login_manager
 from directory.models import (
     ListingReport,
@@ -84,8 +85,9 @@ POLICY: dict[Role, frozenset[Action]] = {
 }
 # Roles whose actions reach only the listings of their own organisation.
 OWN_ORGANISATION_ONLY = frozenset({Role.EDITOR})
-# Roles that hold a caseload of their own: a manager hands cases between them.
-CASEWORKER_ROLES = frozenset({Role.LINK_WORKER, Role.MHP})
+# Roles that hold a caseload of their own: a manager hands cases between them; an admin
+# invites them to the team (users.TEAM_ROLES, the same roles in the order a form lists them).
+CASEWORKER_ROLES = frozenset(TEAM_ROLES)
 
 
 def organisation_of(target: object) -> uuid.UUID | None:
