@@ -307,12 +307,11 @@ def _label(service: ServiceFacts) -> str:
 def _words(service: ServiceFacts) -> tuple[set[str], set[str], set[str]]:
     """The words of a service's label, the stems of its text's meaningful words, and those
     words."""
-    label = normalise(" ".join((service.name, *service.keywords)))
     # The need words are left out: the needs are matched on their own, and counting
     # them here again would give every service tagged with a need a second helping.
     text = " ".join((service.name, *service.keywords, service.description))
     words = set(content_words(text))
-    return set(label.split()), {stem(w) for w in words}, words
+    return set(_label(service).split()), {stem(w) for w in words}, words
 
 
 def _reach(service: ServiceFacts) -> int:

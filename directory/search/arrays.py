@@ -394,7 +394,8 @@ class View:
         key = repr(query)
         found = self._masks.get(key)
         if found is None:
-            parts = []  # as read: another thread may let go of the segments' meanwhile
+            # as read: another thread may let go of the segments' masks meanwhile
+            segments, parts = [], []
             for segment, _offset, leaf in self._leaves(searcher):
                 matched = segment.masks.get(key)
                 if matched is None:
@@ -402,11 +403,10 @@ class View:
                     docs = list(query.docs(leaf))
                     matched[np.array(docs, dtype=np.int64)] = True
                     segment.masks[key] = matched
+                segments.append(segment)
                 parts.append(matched)
             found = _joined(parts, bool)
-            for (segment, _offset, _leaf), piece in zip(
-                self._leaves(searcher), _lend(found, parts), strict=True
-            ):
+            for segment, piece in zip(segments, _lend(found, parts), strict=True):
                 if piece is not None:
                     segment.masks[key] = piece
             with self._lock:
