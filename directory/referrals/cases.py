@@ -533,7 +533,11 @@ class Due:
 class CaseloadRow:
     case: Case
     due: list[Due]
-    urgent: bool = False  # an urgent step-up is open: the row comes first
+
+    @property
+    def urgent(self) -> bool:
+        """An urgent step-up is open: the row comes first."""
+        return any(d.kind == "urgent" for d in self.due)
 
     @property
     def next_due(self) -> date | None:
@@ -561,8 +565,7 @@ def _caseloads(
     rows: dict[uuid.UUID, list[CaseloadRow]] = {key: [] for key in owner_ids}
     for case in found:
         items = due.get(case.id, [])
-        urgent = any(d.kind == "urgent" for d in items)
-        rows[case.owner_id].append(CaseloadRow(case, items + _wellbeing_due(case), urgent))
+        rows[case.owner_id].append(CaseloadRow(case, items + _wellbeing_due(case)))
     for listed in rows.values():
         listed.sort(key=lambda r: r.case.opened_on, reverse=True)
         listed.sort(key=lambda r: (not r.urgent, r.next_due is None, r.next_due or date.min))

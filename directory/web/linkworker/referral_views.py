@@ -190,7 +190,6 @@ class CaseReferrals:
     referrals: list[Referral]
     history: dict[uuid.UUID, list[ReferralStatusChange]]
     next_steps: dict[uuid.UUID, list[ReferralStatus]]
-    urgent: list[Referral]  # urgent step-ups still open
     shortlisted: list[Service]  # on the case's shortlists, still listed
     services: list[tuple[uuid.UUID, str]]  # every listed service: (id, name)
 
@@ -215,7 +214,6 @@ def case_referrals_of(case: Case) -> CaseReferrals:
         referrals=found,
         history=referring.histories(session, found),
         next_steps={r.id: steps.next_steps(r.status, StatusSetBy.LINK_WORKER) for r in found},
-        urgent=stepping_up.urgent_open(found),
         shortlisted=list(shortlisted),
         services=[(sid, name) for sid, name in services],
     )
