@@ -196,16 +196,20 @@ def _reference(value: Any) -> str:
         raise ValueError("Give the case a reference of your own, such as LW-0042.")
     if len(text) > MAX_REFERENCE:
         raise ValueError(f"Keep the reference to {MAX_REFERENCE} characters or fewer.")
-    if _NHS_NUMBER.search(text):
-        raise ValueError(
-            "The reference looks like an NHS number. Use a reference of your own, "
-            "not a number that identifies the person."
-        )
-    if _FULL_POSTCODE.search(text):
-        raise ValueError("The reference looks like a postcode. Leave addresses out of it.")
-    if _EMAIL.search(text):
-        raise ValueError("The reference looks like an email address. Leave it out.")
+    said = identifying(text)
+    if said:
+        raise ValueError(f"The reference {said}. {_INSTEAD[said]}")
     return text
+
+
+# What to do instead, for each way a reference can look like it identifies the person.
+_INSTEAD = {
+    "looks like an NHS number": (
+        "Use a reference of your own, not a number that identifies the person."
+    ),
+    "looks like a postcode": "Leave addresses out of it.",
+    "looks like an email address": "Leave it out.",
+}
 
 
 def _age(value: Any) -> int | None:
