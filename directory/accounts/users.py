@@ -6,6 +6,8 @@ import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from sqlmodel import Session, select
@@ -173,6 +175,27 @@ ROLE_WORDS: dict[str, str] = {
     Role.MHP: "Mental health practitioner",
     Role.EDITOR: "Editor",
 }
+
+
+def invite_by_email(
+    session: Session,
+    email: str,
+    link: Callable[[], str],
+    subject: str,
+    body: Callable[[str], str],
+    inviter: User,
+    detail: str,
+    send: Callable[[str, str, str], Any],
+) -> None:
+    """Email an invitation (`body` of its `link`) to an address that has no account yet,
+    and record it in the security log; an address with an account gets nothing, and the
+    page says the same either way, so an invitation tells nobody who has an account."""
+    if find_by_email(session, email) is not None:
+        return
+    send(email, subject, body(link()))
+    record_security_event(
+        SecurityEventKind.INVITATION_SENT, None, actor=inviter, detail=detail, session=session
+    )
 
 
 def team_invite_token(email: str, role: Role) -> str:

@@ -629,14 +629,9 @@ class InviteForm(FlaskForm):
     )
 
 
-class TeamInviteForm(FlaskForm):
+class TeamInviteForm(InviteForm):
     """An admin invites a link worker or mental health practitioner to join the team."""
 
-    email = EmailField(
-        "Their email address",
-        filters=[strip],
-        validators=[DataRequired("Enter their email address."), Length(max=254), email_address],
-    )
     role = RadioField(
         "Their role",
         choices=choices([(role.value, ROLE_WORDS[role]) for role in TEAM_ROLES]),

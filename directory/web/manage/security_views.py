@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from directory import db, mail, security
 from directory.accounts import security_log, two_factor, users
 from directory.accounts.permissions import Action, require_permission
-from directory.accounts.security_log import record_security_event
 from directory.models import Role, SecurityEventKind, User
 from directory.web.forms import EmptyForm, page
 from directory.web.manage.forms import TeamInviteForm
@@ -97,25 +96,24 @@ def invite_team_member() -> Response | tuple[str, int]:
     form = TeamInviteForm()
     if form.validate_on_submit():
         email, role = form.email.data, Role(form.role.data)
-        if users.find_by_email(session, email) is None:
-            token = users.team_invite_token(email, role)
-            link = security.public_url("auth.join_team", token=token)
-            words = users.ROLE_WORDS[role].lower()
-            service = current_app.config["SERVICE_NAME"]
-            mail.send(
-                email,
-                f"Join {service} as a {words}",
+        words = users.ROLE_WORDS[role].lower()
+        service = current_app.config["SERVICE_NAME"]
+        users.invite_by_email(
+            session,
+            email,
+            lambda: security.public_url(
+                "auth.join_team", token=users.team_invite_token(email, role)
+            ),
+            f"Join {service} as a {words}",
+            lambda link: (
                 f"Hello,\n\n{current_user.email} invites you to {service} as a {words}. "
                 f"Open this link to choose a password:\n\n{link}\n\nThe link works for "
-                f"{current_app.config['INVITE_LINK_DAYS']} days.\n",
-            )
-            record_security_event(
-                SecurityEventKind.INVITATION_SENT,
-                None,
-                actor=current_user,
-                detail=f"to join as {role.value}",
-                session=session,
-            )
+                f"{current_app.config['INVITE_LINK_DAYS']} days.\n"
+            ),
+            current_user,
+            f"to join as {role.value}",
+            mail.send,
+        )
         # The same answer either way: an invitation says nothing about who has accounts.
         flash(f"If {email} has no account yet, we have sent them an invitation.")
         return redirect(url_for("manage.users"))

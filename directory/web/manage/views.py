@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from directory import db, mail, security
 from directory.accounts import two_factor, users
 from directory.accounts.permissions import Action, authorise, can, require_permission
-from directory.accounts.security_log import record_security_event
 from directory.catalogue import needs as known_needs
 from directory.listings import editing, freshness, tasks
 from directory.models import (
@@ -25,7 +24,6 @@ from directory.models import (
     OrganisationRequest,
     RequestStatus,
     RevisionStatus,
-    SecurityEventKind,
     Service,
     User,
 )
@@ -211,22 +209,20 @@ def invite(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
     form = InviteForm()
     if form.validate_on_submit():
         email = form.email.data
-        if users.find_by_email(session, email) is None:
-            link = security.public_url("auth.join", token=users.invite_token(email, found))
-            mail.send(
-                email,
-                f"Join {found.name} on {_service_name()}",
+        users.invite_by_email(
+            session,
+            email,
+            lambda: security.public_url("auth.join", token=users.invite_token(email, found)),
+            f"Join {found.name} on {_service_name()}",
+            lambda link: (
                 f"Hello,\n\n{_me().email} invites you to keep the listings of {found.name} up "
                 f"to date. Open this link to choose a password:\n\n{link}\n\n"
-                "The link works for a week.\n",
-            )
-            record_security_event(
-                SecurityEventKind.INVITATION_SENT,
-                None,
-                actor=_me(),
-                detail=f"to edit organisation {found.id}",
-                session=session,
-            )
+                "The link works for a week.\n"
+            ),
+            _me(),
+            f"to edit organisation {found.id}",
+            mail.send,
+        )
         # The same answer either way: an invitation says nothing about who has users.
         flash(f"If {email} has no account yet, we have sent them an invitation.")
         return redirect(url_for("manage.organisation", organisation_id=found.id))
