@@ -94,7 +94,7 @@ def match(
         considered=len(found.indexes),
         weighed=len(eligible) + len(excluded),
         pathways=pathways.options(
-            profile, catalogue, config, situation=Situation(today, config, None), urgent=urgent
+            profile, catalogue, situation=Situation(today, config, None), urgent=urgent
         ),
     )
 

@@ -68,7 +68,6 @@ def usable_routes(profile: Profile, service: ServiceFacts, weights: Weights) -> 
 def options(
     profile: Profile,
     catalogue: Catalogue,
-    weights: Weights,
     *,
     situation: Situation,
     urgent: bool = False,
@@ -78,6 +77,7 @@ def options(
     most `weights.pathway_limit`; crisis-level ones only (and first) when `urgent`. A public
     search, which asks no age or place of anyone, passes the rules without those it cannot
     judge."""
+    weights = situation.weights
     found = []
     known = None
     for i in catalogue.pathways:
@@ -108,38 +108,38 @@ def options(
     found.sort(key=lambda item: item[0])
     first = () if known is None else (known_option(known),)
     return first + tuple(
-        PathwayOption(
-            service_id=service.id,
-            name=service.name,
-            organisation=service.organisation,
-            level=pathway_of(service).level,
-            routes=service.referral_routes,
-            how=how(service),
-            needs_met=needs_met,
-            distance_miles=None if miles is None else rounded(miles),
-            youth=for_young_people(service),
-            ages=""
-            if service.min_age is None and service.max_age is None
-            else ages(service.min_age, service.max_age),
-        )
+        _option(service, how(service), needs_met, miles)
         for _, service, needs_met, miles in found[: weights.pathway_limit - len(first)]
     )
 
 
 def known_option(service: ServiceFacts) -> PathwayOption:
-    """The specialist team the person is already known to, as the first option."""
+    """The specialist team the person is already known to, as the first option (what
+    brings the person back to it, not its ages or distance)."""
+    return _option(service, known_how(service), (), None, known=True)
+
+
+def _option(
+    service: ServiceFacts,
+    said: str,
+    needs_met: tuple[str, ...],
+    miles: float | None,
+    *,
+    known: bool = False,
+) -> PathwayOption:
+    has_ages = not known and (service.min_age is not None or service.max_age is not None)
     return PathwayOption(
         service_id=service.id,
         name=service.name,
         organisation=service.organisation,
         level=pathway_of(service).level,
         routes=service.referral_routes,
-        how=known_how(service),
-        needs_met=(),
-        distance_miles=None,
+        how=said,
+        needs_met=needs_met,
+        distance_miles=None if miles is None else rounded(miles),
         youth=for_young_people(service),
-        ages="",
-        known=True,
+        ages=ages(service.min_age, service.max_age) if has_ages else "",
+        known=known,
     )
 
 

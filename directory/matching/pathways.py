@@ -92,7 +92,6 @@ def for_searcher(
     return pathways.options(
         profile,
         held.catalogue,
-        weights,
         situation=rules.Situation(clock.today(), weights, None),
         urgent=urgent,
         rules=tuple(r for r in pathways.PATHWAY_RULES if r not in skipped),
