@@ -15,7 +15,7 @@ Service` works wherever a table is needed, and Alembic sees every table.
 """
 
 from directory.models.accounts import ApiToken, Role, User
-from directory.models.base import JSON_VALUE, NAMESPACE, Tracked, stable_id, utcnow
+from directory.models.base import JSON_VALUE, NAMESPACE, Tracked, id_or_none, stable_id, utcnow
 from directory.models.cases import (
     Case,
     CaseAccess,
@@ -155,6 +155,7 @@ __all__ = [
     "VerificationReminder",
     "WellbeingRecord",
     "WellbeingWhen",
+    "id_or_none",
     "stable_id",
     "utcnow",
 ]

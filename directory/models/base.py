@@ -19,6 +19,17 @@ def stable_id(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{kind}:{key}")
 
 
+def id_or_none(value: object) -> uuid.UUID | None:
+    """A record's id as given (a UUID, or its text from a form, a URL or JSON); None for
+    anything that is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

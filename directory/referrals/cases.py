@@ -28,7 +28,7 @@ from directory.accounts.permissions import CASEWORKER_ROLES
 from directory.catalogue import needs as known_needs
 from directory.catalogue.published import is_published
 from directory.geo import postcodes
-from directory.models import CaseAccess, Service, User, utcnow
+from directory.models import CaseAccess, Service, User, id_or_none, utcnow
 from directory.models.cases import Case, CaseStatus, Referral, ReferralKind, ReferralStatus
 
 MAX_REFERENCE = 40
@@ -306,25 +306,16 @@ def _date(value: Any) -> date | None:
 # --- who may see a case ---------------------------------------------------------------------
 
 
-def _key(case_id: uuid.UUID | str) -> uuid.UUID | None:
-    if isinstance(case_id, uuid.UUID):
-        return case_id
-    try:
-        return uuid.UUID(str(case_id))
-    except ValueError:
-        return None
-
-
 def owned(session: Session, user: User, case_id: uuid.UUID | str) -> Case | None:
     """The case if it is on this user's caseload; None for another's, or an unknown id."""
-    key = _key(case_id)
+    key = id_or_none(case_id)
     found = session.get(Case, key) if key is not None else None
     return found if found is not None and found.owner_id == user.id else None
 
 
 def supervised(session: Session, case_id: uuid.UUID | str) -> Case | None:
     """Any case, for a manager or admin supervising caseloads; None for an unknown id."""
-    key = _key(case_id)
+    key = id_or_none(case_id)
     return session.get(Case, key) if key is not None else None
 
 
@@ -442,7 +433,7 @@ def link_workers(session: Session) -> list[User]:
 
 def reassign(session: Session, manager: User, case: Case, to: uuid.UUID | str | None) -> Case:
     """Hand the case to another active link worker (a manager's or admin's step)."""
-    key = _key(to or "")
+    key = id_or_none(to or "")
     worker = session.get(User, key) if key is not None else None
     if worker is None or worker.role not in CASEWORKER_ROLES or not worker.active:
         raise CaseError({"owner": "Choose a link worker from the list."})
@@ -494,7 +485,7 @@ def set_known_team(
             "The duty contact looks like an NHS number. Give the team's duty phone and hours only."
         )
     if service_id not in (None, ""):
-        key = _key(str(service_id))
+        key = id_or_none(str(service_id))
         listing = session.get(Service, key) if key is not None else None
         if listing is None or not listing.pathway:
             problems["known_team_service_id"] = "Choose the team's listing from the list, or none."

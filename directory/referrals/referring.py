@@ -39,6 +39,7 @@ from directory.models import (
     Service,
     StatusSetBy,
     User,
+    id_or_none,
     utcnow,
 )
 from directory.referrals import cases
@@ -395,10 +396,8 @@ def referrals_of(session: Session, case: Case) -> list[Referral]:
 
 def of_case(session: Session, case: Case, referral_id: Any) -> Referral | None:
     """One of the case's referrals by id, or None."""
-    try:
-        found = session.get(Referral, uuid.UUID(str(referral_id)))
-    except ValueError:
-        return None
+    key = id_or_none(referral_id)
+    found = None if key is None else session.get(Referral, key)
     return found if found is not None and found.case_id == case.id else None
 
 

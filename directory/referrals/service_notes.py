@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from directory.accounts import users
-from directory.models import Role, ServiceNote, User, utcnow
+from directory.models import Role, ServiceNote, User, id_or_none, utcnow
 from directory.referrals import cases
 
 MAX_TEXT = 1000
@@ -109,10 +109,8 @@ def add(session: Session, author: User, service_id: uuid.UUID, text: Any) -> Ser
 
 def own_note(session: Session, author: User, note_id: Any) -> ServiceNote | None:
     """The note if this user wrote it; None for another's or an unknown id."""
-    try:
-        found = session.get(ServiceNote, uuid.UUID(str(note_id)))
-    except ValueError:
-        return None
+    key = id_or_none(note_id)
+    found = None if key is None else session.get(ServiceNote, key)
     return found if found is not None and found.author_id == author.id else None
 
 

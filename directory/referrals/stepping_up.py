@@ -11,7 +11,6 @@ walks the status flow of every referral (status.py), shows on the case and the c
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from directory.models import (
     ReferralRoute,
     Service,
     User,
+    id_or_none,
 )
 from directory.referrals import cases, referring
 from directory.referrals.referring import ReferralError
@@ -69,11 +69,8 @@ def pathway_services(session: Session) -> list[Service]:
 
 
 def _pathway_service(session: Session, service_id: Any) -> Service | None:
-    try:
-        key = uuid.UUID(str(service_id))
-    except ValueError:
-        return None
-    found = published.published_service(session, key, paths=())
+    key = id_or_none(service_id)
+    found = None if key is None else published.published_service(session, key, paths=())
     if found is None or not found.pathway:
         return None
     if not (found.self_referral or found.professional_referral):

@@ -6,7 +6,6 @@ else's note is "not found".
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -22,7 +21,7 @@ from directory.accounts.permissions import (
     service_note_writers_required,
     service_notes_required,
 )
-from directory.models import Service, ServiceNote
+from directory.models import Service, ServiceNote, id_or_none
 from directory.referrals import service_notes
 from directory.web.linkworker.views import blueprint
 
@@ -133,8 +132,9 @@ def service_notes_beside_each(service_ids: Iterable[Any]) -> dict[str, dict[str,
         return {}
     keys: dict[str, uuid.UUID] = {}
     for service_id in service_ids:
-        with contextlib.suppress(ValueError):
-            keys[str(service_id)] = uuid.UUID(str(service_id))
+        key = id_or_none(service_id)
+        if key is not None:
+            keys[str(service_id)] = key
     notes = service_notes.notes_on_each(db.session(), list(keys.values()), current_user)
     may_write = may_write_service_notes(current_user)
     return {

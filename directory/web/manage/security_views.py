@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from directory import db, mail, security
 from directory.accounts import security_log, two_factor, users
 from directory.accounts.permissions import Action, require_permission
-from directory.models import Role, SecurityEventKind, User
+from directory.models import Role, SecurityEventKind, User, id_or_none
 from directory.web.forms import EmptyForm, page
 from directory.web.manage.forms import TeamInviteForm
 from directory.web.manage.views import blueprint
@@ -32,7 +32,7 @@ def security_log_page() -> tuple[str, int]:
     if kind_text and kind is None:
         problems.append(("kind", "Choose a kind of event from the list."))
     user_text = request.args.get("user", "")
-    user_id = _uuid(user_text)
+    user_id = id_or_none(user_text)
     if user_text and (user_id is None or session.get(User, user_id) is None):
         problems.append(("user", "Choose an account from the list."))
         user_id = None
@@ -56,13 +56,6 @@ def security_log_page() -> tuple[str, int]:
         problems=problems,
         months=security_log.kept_months(),
     ), 400 if problems else 200
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 @blueprint.post("/manage/users/<uuid:user_id>/two-factor/reset")
