@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from directory import clock
 from directory.catalogue import published
@@ -57,23 +57,20 @@ def next_working_day(day: date) -> date:
 
 
 def pathway_services(session: Session) -> list[Service]:
-    """The specialist pathway listings a case may be stepped up to: published, with a
-    pathway, and a route in that a link worker can use (self or professional)."""
-    statement = (
-        select(Service)
-        .where(published.is_published(), Service.pathway != "")
-        .where(col(Service.self_referral) | col(Service.professional_referral))
-        .order_by(col(Service.name))
-    )
-    return list(session.exec(statement).all())
+    """The specialist pathway listings a case may be stepped up to: those a known team may
+    be (cases.specialist_teams) with a route in that a link worker can use."""
+    return [s for s in cases.specialist_teams(session) if referable(s)]
+
+
+def referable(service: Service) -> bool:
+    """A route in that a link worker can use: self-referral (with their help) or theirs."""
+    return bool(service.self_referral or service.professional_referral)
 
 
 def _pathway_service(session: Session, service_id: Any) -> Service | None:
     key = id_or_none(service_id)
     found = None if key is None else published.published_service(session, key, paths=())
-    if found is None or not found.pathway:
-        return None
-    if not (found.self_referral or found.professional_referral):
+    if found is None or not found.pathway or not referable(found):
         return None
     return found
 
