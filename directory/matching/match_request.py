@@ -99,9 +99,12 @@ def read_request(data: Mapping[str, Any]) -> MatchRequest:
         raise MatchRequestError.about(problems_of(error, MatchRequest)) from None
 
 
-def read_form(form: MultiDict[str, str]) -> MatchRequest:
-    """A match request from a form's text fields (the link worker's matching page)."""
+def read_form(form: MultiDict[str, str], known_team: Any = None) -> MatchRequest:
+    """A match request from a form's text fields (the link worker's matching page); the
+    team the person is known to (`known_team`, from their case) unless the form names one."""
     data: dict[str, Any] = {}
+    if known_team:
+        data["known_service_id"] = str(known_team)
     for name in FIELDS:
         if name in LIST_FIELDS:
             values = [v for v in form.getlist(name) if v.strip()]

@@ -54,13 +54,10 @@ def match_results() -> Rendered:
     """The suggestions and the services excluded, or the form again with what to fix."""
     session = db.session()
     case = case_of_form(request.form)
-    form: MultiDict[str, str] = request.form
-    if case is not None and case.known_team_service_id and not form.get("known_service_id"):
-        # the team the person is already known to comes first in more support
-        form = form.copy()
-        form["known_service_id"] = str(case.known_team_service_id)
     try:
-        wanted = match_request.read_form(form)
+        # the team the person is already known to comes first in more support
+        known = case.known_team_service_id if case is not None else None
+        wanted = match_request.read_form(request.form, known_team=known)
     except match_request.MatchRequestError as error:
         return render_match(request.form, problems=error.problems, case=case), 400
     result = match_request.run(session, wanted)
