@@ -11,6 +11,7 @@ walks the status flow of every referral (status.py), shows on the case and the c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -73,6 +74,34 @@ def _pathway_service(session: Session, service_id: Any) -> Service | None:
     if found is None or not found.pathway or not referable(found):
         return None
     return found
+
+
+def from_request(session: Session, case: Case, user: User, data: Mapping[str, Any]) -> Referral:
+    """A referral of the kind a request asks for (`kind`: community, the default, or
+    step_up) from its fields; ReferralError, changing nothing, for bad input."""
+    kind = data.get("kind", ReferralKind.COMMUNITY.value)
+    if not isinstance(kind, str) or kind not in {k.value for k in ReferralKind}:
+        kinds = ", ".join(k.value for k in ReferralKind)
+        raise ReferralError({"kind": f"kind is one of: {kinds}."})
+    if kind == ReferralKind.STEP_UP:
+        return step_up(
+            session,
+            case,
+            user,
+            target=data.get("target"),
+            service_id=data.get("service_id"),
+            reason=data.get("reason"),
+            urgency=data.get("urgency"),
+        )
+    return referring.refer(
+        session,
+        case,
+        user,
+        service_id=data.get("service_id"),
+        route=data.get("route"),
+        note=data.get("note") or "",
+        shared=data.get("shared"),
+    )
 
 
 def step_up(

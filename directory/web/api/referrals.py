@@ -14,7 +14,7 @@ from flask import Response, jsonify, request
 
 from directory import db, mail
 from directory.extensions import csrf
-from directory.models import Case, ReferralKind, StatusSetBy
+from directory.models import Case, StatusSetBy
 from directory.referrals import cases, fhir, referring, stepping_up
 from directory.referrals.status import DECLINE_REASONS
 from directory.web.api.match import json_body, link_worker, refuse
@@ -48,31 +48,8 @@ def create_referral(case_id: uuid.UUID) -> Answer:
     if problem:
         return invalid("invalid_request", {"body": problem}, of="")
     session = db.session()
-    kind = data.get("kind", ReferralKind.COMMUNITY.value)
-    if not isinstance(kind, str) or kind not in {k.value for k in ReferralKind}:
-        kinds = ", ".join(k.value for k in ReferralKind)
-        return invalid("invalid_request", {"kind": f"kind is one of: {kinds}."}, of="fields")
     try:
-        if kind == ReferralKind.STEP_UP:
-            referral = stepping_up.step_up(
-                session,
-                case,
-                user,
-                target=data.get("target"),
-                service_id=data.get("service_id"),
-                reason=data.get("reason"),
-                urgency=data.get("urgency"),
-            )
-        else:
-            referral = referring.refer(
-                session,
-                case,
-                user,
-                service_id=data.get("service_id"),
-                route=data.get("route"),
-                note=data.get("note") or "",
-                shared=data.get("shared"),
-            )
+        referral = stepping_up.from_request(session, case, user, data)
     except referring.ReferralError as error:
         return invalid("invalid_request", error.problems, of="fields")
     told = referring.made(session, case, user, referral, mail.send)
