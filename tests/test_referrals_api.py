@@ -182,6 +182,8 @@ def test_the_task_status_follows_the_referrals_status(api_app):
         ({"route": "professional"}, {"service_id"}),
         ({"service_id": str(TEA), "route": "professional", "shared": ["nhs_number"]}, {"shared"}),
         ({"service_id": str(TEA), "route": "professional", "note": "x" * 1001}, {"note"}),
+        ({"kind": "sideways", "service_id": str(TEA), "route": "professional"}, {"kind"}),
+        ({"kind": 3}, {"kind"}),
     ],
 )
 def test_bad_input_gets_a_400_naming_each_problem_and_makes_nothing(api_app, body, fields):
