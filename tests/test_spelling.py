@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import wordfreq
 
-from directory import english, safety, search
+from directory import safety, search
+from directory.safety import english
 from directory.search import engine
 from directory.search.request import SearchRequest
 from directory.search.understanding import (

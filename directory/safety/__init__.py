@@ -5,6 +5,8 @@ detect.py        detect(text) -> "self" | "abuse" | None, is_danger_word, kind_f
                  the words are data (lexicon.yaml, documented there)
 urgent_help.py   the panel of contacts for each kind (urgent_help.yaml, each number with its
                  source and the date it was checked): CrisisPanel, CrisisContact, panel(kind)
+english.py       English words by frequency (wordfreq), held once: which words are real (a
+                 real word is never "corrected"), also search's spelling vocabulary
 
 Below search and matching, which both read it; it knows no feature and no database.
 """

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz.distance import OSA
 
-from directory import english
+from directory.safety import english
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 SELF, ABUSE = "self", "abuse"

@@ -25,7 +25,7 @@ from rapidfuzz.distance import OSA
 
 from directory import safety
 from directory.catalogue.needs import Meaning, NeedsVocabulary, meant_by, normalise, phrases_in
-from directory.english import words as english_words
+from directory.safety.english import words as english_words
 
 # "I am 15", "i'm 17", "aged 80", "15 year old", "16yo": an age said in the search words.
 AGE = re.compile(
@@ -68,7 +68,7 @@ STOPWORDS = frozenset(
 
 
 # A word is English when wordfreq's English list has it at least ENGLISH_ZIPF often
-# (directory/english.py, the one list the app holds); rarer words may be replaced.
+# (directory/safety/english.py, the one list the app holds); rarer words may be replaced.
 # A real word is offered a catalogue word one letter away ("Did you mean") only when it
 # looks like a slip for it: the word is rare (under SUGGEST_BELOW_ZIPF: once in a million
 # words), the catalogue word is at least SUGGEST_MORE_COMMON more common on the same scale
