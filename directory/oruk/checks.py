@@ -216,15 +216,6 @@ def _validators() -> tuple[Draft202012Validator, jsonschema_rs.Draft202012Valida
     return validator, first_pass
 
 
-def __getattr__(name: str) -> Any:
-    """VALIDATOR and FIRST_PASS, made on first use."""
-    if name == "VALIDATOR":
-        return _validators()[0]
-    if name == "FIRST_PASS":
-        return _validators()[1]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # HSDS fields a record may carry that Signpost has no place for: reported, not kept.
 NOT_KEPT = (
     "program",
